@@ -1,0 +1,14 @@
+module
+
+public import TorchLean.Num.Binary32
+public import TorchLean.IR.Dense
+public import TorchLean.Bounds.Interval
+public import TorchLean.Bounds.IBP
+public import TorchLean.Cert.DenseIBP
+
+/-! # TorchLean
+
+Umbrella module: the denotation of dense networks over `Rat`, binary32 decoding, interval bound
+propagation with its soundness theorem, and the certificate checker that generated modules use.
+-/
+

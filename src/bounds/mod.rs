@@ -1,0 +1,6 @@
+//! Bound propagation. Every rule here has a Lean counterpart of the same name under
+//! `lean/TorchLean/Bounds/` with its soundness theorem.
+pub mod ibp;
+pub mod interval;
+
+pub use interval::{Box, Interval};

@@ -1,0 +1,219 @@
+//! The command line: parse (clap), validate, run a library function, print a short table or
+//! `--json`, and map errors to the documented exit codes.
+pub mod f32;
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::bounds::interval::parse_box;
+use crate::cert::ibp::{box_display, certify_dense_ibp};
+use crate::error::{Error, Result};
+use crate::lean::check::{CheckReport, check};
+use crate::lean::driver::Outcome;
+use crate::lean::toolchain::Preference;
+use crate::model::Mlp;
+
+const EXIT_CODES: &str = "Exit codes: 0 success (verified / all certificates checked), 10 violated, 20 unknown, \
+2 bad input, 3 a check failed (Lean or a hash rejected something), 4 toolchain could not be installed or run, \
+1 internal or I/O error.";
+
+#[derive(Parser, Debug)]
+#[command(name = "torchlean", version, about = "Exact, Lean-checked facts about small neural networks", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// End-to-end demo: a 2-3-1 ReLU MLP, its exact IBP output box, canonical artifacts with
+    /// SHA-256, a generated Lean module, and `check` on it.
+    Demo(DemoArgs),
+    /// Build the Lean project and report, per certificate module, pass/fail and axioms.
+    Check(CheckArgs),
+    /// Bit-exact binary32 arithmetic for debugging numerics (`torchlean f32 add rne 0x3f800000 1/3`).
+    F32(f32::F32Args),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Input box as `lo:hi,lo:hi` with exact numbers.
+    #[arg(long, default_value = "-1/2:1,0:1", allow_hyphen_values = true)]
+    pub input_box: String,
+    /// Where certificate directories go.
+    #[arg(long, default_value = "certificates")]
+    pub out_dir: PathBuf,
+    /// The Lean project (generated modules go to `<lean-dir>/Certificates/`).
+    #[arg(long, default_value = "lean")]
+    pub lean_dir: PathBuf,
+    /// Only write the artifacts and the Lean module; do not run Lean.
+    #[arg(long)]
+    pub no_check: bool,
+    #[command(flatten)]
+    pub lean: LeanOpts,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The Lean project to build.
+    #[arg(long, default_value = "lean")]
+    pub lean_dir: PathBuf,
+    #[command(flatten)]
+    pub lean: LeanOpts,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LeanOpts {
+    /// Which Lean to use: `lake` on PATH, the npm wasm build (installed into $TORCHLEAN_CACHE,
+    /// default ~/.cache/torchlean), or auto (lake if present).
+    #[arg(long, value_enum, default_value_t = Preference::Auto)]
+    pub toolchain: Preference,
+    /// Parallel Lean processes (wasm toolchain); default: available cores.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the CLI and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.kind().exit_code()
+        }
+    }
+}
+
+fn jobs(opts: &LeanOpts) -> usize {
+    opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::F32(args) => {
+            println!("{}", f32::run(&args)?);
+            Ok(0)
+        }
+        Command::Check(args) => {
+            let report = run_check(&args.lean_dir, &args.lean)?;
+            print_check(&report, args.lean.json);
+            Ok(if report.ok() { 0 } else { Error::check_failed("").kind().exit_code() })
+        }
+        Command::Demo(args) => demo(&args),
+    }
+}
+
+fn run_check(lean_dir: &std::path::Path, opts: &LeanOpts) -> Result<CheckReport> {
+    let p = progress::Progress::new(std::io::stderr().is_terminal() && !opts.json);
+    let r = check(lean_dir, opts.toolchain, jobs(opts), &|m| p.message(m));
+    p.finish();
+    r
+}
+
+fn demo(args: &DemoArgs) -> Result<i32> {
+    let input = parse_box(&args.input_box).map_err(|e| e.context("--input-box"))?;
+    let mlp = Mlp::demo();
+    let c = certify_dense_ibp("demo-mlp", &mlp, &input, &args.out_dir, &args.lean_dir)?;
+    if !args.lean.json {
+        println!("model        mlp 2-3-1 relu (hard-coded, binary32 weights)");
+        println!("input box    {}", box_display(&input));
+        println!("output box   {}  (exact IBP)", box_display(&c.output_box));
+        for w in [&c.payload, &c.property, &c.certificate, &c.manifest] {
+            println!("{:<12} {}  {}", w.kind, w.sha256, w.path.display());
+        }
+        println!("lean module  {}  {}", c.lean_module, c.lean_path.display());
+    }
+    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, &args.lean)?) };
+    if args.lean.json {
+        let artifacts: Vec<serde_json::Value> = [&c.payload, &c.property, &c.certificate, &c.manifest]
+            .iter()
+            .map(|w| json!({"kind": w.kind, "path": w.path, "sha256": w.sha256}))
+            .collect();
+        let output_box: Vec<[String; 2]> = c.output_box.iter().map(|i| i.to_strings()).collect();
+        let v = json!({
+            "output_box": output_box,
+            "artifacts": artifacts,
+            "lean_module": c.lean_module,
+            "check": report.as_ref().map(check_json),
+        });
+        println!("{v}");
+    } else if let Some(r) = &report {
+        print_check(r, false);
+    }
+    Ok(match report {
+        Some(r) if !r.ok() => Error::check_failed("").kind().exit_code(),
+        _ => 0,
+    })
+}
+
+fn outcome_word(o: &Outcome) -> String {
+    match o {
+        Outcome::Built(s) => format!("built {s:.1}s"),
+        Outcome::Cached => "cached".into(),
+        Outcome::Failed(_) => "FAILED".into(),
+        Outcome::Skipped(d) => format!("skipped: {d} failed"),
+    }
+}
+
+fn check_json(r: &CheckReport) -> serde_json::Value {
+    json!({
+        "ok": r.ok(),
+        "toolchain": r.toolchain,
+        "seconds": r.seconds,
+        "library_ok": r.library_ok,
+        "library_detail": r.library_detail,
+        "modules": r.modules.iter().map(|(n, o)| json!({"module": n, "status": outcome_word(o)})).collect::<Vec<_>>(),
+        "certificates": r.certificates.iter().map(|c| json!({
+            "module": c.module, "passed": c.passed, "detail": c.detail, "axioms": c.axioms, "seconds": c.seconds,
+        })).collect::<Vec<_>>(),
+        "axiom_note": r.axiom_note,
+    })
+}
+
+fn print_check(r: &CheckReport, as_json: bool) {
+    if as_json {
+        println!("{}", check_json(r));
+        return;
+    }
+    if !r.library_ok {
+        eprintln!("TorchLean library failed to build:\n{}", r.library_detail);
+    }
+    println!("\n{:<36} {:<8} {}", "certificate module", "lean", "axioms");
+    for c in &r.certificates {
+        let axioms = match &c.axioms {
+            Some(a) if a.is_empty() => "none".to_string(),
+            Some(a) => a.join(", "),
+            None if c.passed => "not reported (see note)".to_string(),
+            None => "-".to_string(),
+        };
+        println!("{:<36} {:<8} {}", c.module, if c.passed { "pass" } else { "FAIL" }, axioms);
+        if !c.passed {
+            eprintln!("{}: rejected by Lean:\n{}", c.module, c.detail);
+        }
+    }
+    println!("axioms: {}", r.axiom_note);
+    println!("toolchain: {}; {} modules in {:.1} s", r.toolchain, r.modules.len(), r.seconds);
+    let passed = r.certificates.iter().filter(|c| c.passed).count();
+    let failed = r.certificates.len() - passed;
+    let noun = |n: usize| if n == 1 { "certificate" } else { "certificates" };
+    if r.ok() {
+        println!("lean: {passed} {} checked", noun(passed));
+    } else {
+        println!("lean: {failed} {} rejected, {passed} checked", noun(failed));
+    }
+}

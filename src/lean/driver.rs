@@ -1,0 +1,272 @@
+//! The build driver for the wasm toolchain: compiles modules in import order with `lean -o`,
+//! independent modules in parallel, and reuses an `.olean` whose source and dependencies are
+//! unchanged (a content-addressed store keyed by source hash, dependency keys and toolchain).
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use super::imports::Module;
+use super::toolchain::{WASM_TOOLCHAIN_ID, WasmLean};
+use crate::error::{Error, Result};
+
+/// What happened to one module.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Compiled now, in this many seconds.
+    Built(f64),
+    /// Reused from the store: source and dependencies unchanged.
+    Cached,
+    /// Lean reported errors (the diagnostics, with paths relative to the project's parent).
+    Failed(String),
+    /// Not attempted because a dependency failed.
+    Skipped(String),
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        matches!(self, Outcome::Built(_) | Outcome::Cached)
+    }
+}
+
+/// Per-module results in build order.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub modules: Vec<(String, Outcome)>,
+    pub seconds: f64,
+}
+
+/// The cache key of every module: its name, source, the toolchain, and its local imports' keys.
+pub fn module_keys(project: &Path, modules: &[Module]) -> Result<BTreeMap<String, String>> {
+    let mut keys: BTreeMap<String, String> = BTreeMap::new();
+    for m in modules {
+        let path = project.join(&m.rel_path);
+        let src = fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        let mut h = Sha256::new();
+        h.update(b"torchlean-olean-v1\0");
+        h.update(WASM_TOOLCHAIN_ID.as_bytes());
+        h.update(b"\0");
+        h.update(m.name.as_bytes());
+        h.update(b"\0");
+        h.update(&src);
+        let mut deps: Vec<&String> = m.imports.iter().filter(|i| keys.contains_key(*i)).collect();
+        deps.sort();
+        for d in deps {
+            h.update(b"\0");
+            h.update(keys[d.as_str()].as_bytes());
+        }
+        keys.insert(m.name.clone(), hex::encode(h.finalize()));
+    }
+    Ok(keys)
+}
+
+fn output_files(dir: &Path, stem: &str) -> Vec<PathBuf> {
+    let Ok(rd) = fs::read_dir(dir) else { return Vec::new() };
+    let prefix = format!("{stem}.");
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            n.starts_with(&prefix) && !n.ends_with(".lean")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn copy_outputs(from: &Path, stem: &str, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| Error::io("cannot create", to, e))?;
+    for f in output_files(from, stem) {
+        let dest = to.join(f.file_name().expect("file"));
+        fs::copy(&f, &dest).map_err(|e| Error::io("cannot copy", &f, e))?;
+    }
+    Ok(())
+}
+
+/// Keeps Lean's diagnostics and drops the wasm build's debug chatter and its echo of the input.
+pub fn diagnostics(output: &str, rel_path: &str, shown_path: &str) -> String {
+    let mut keep = Vec::new();
+    let mut started = false;
+    for line in output.lines() {
+        if line.starts_with("[DEBUG") {
+            continue;
+        }
+        if line.starts_with(&format!("{rel_path}:")) {
+            started = true;
+        }
+        if started {
+            keep.push(line.replacen(rel_path, shown_path, 1));
+        }
+    }
+    keep.join("\n")
+}
+
+fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> (Outcome, f64) {
+    let start = Instant::now();
+    let src_root = run.join("src");
+    let out_root = run.join("out");
+    let rel = m.rel_path.to_string_lossy().into_owned();
+    let olean = out_root.join(m.rel_path.with_extension("olean"));
+    if let Some(p) = olean.parent() {
+        let _ = fs::create_dir_all(p);
+    }
+    let lean_path = std::env::join_paths([&tc.lib, &out_root]).expect("paths without separators");
+    let res = Command::new(&tc.node)
+        .arg(&tc.lean_js)
+        .arg(&rel)
+        .arg("-o")
+        .arg(&olean)
+        .current_dir(&src_root)
+        .env("LEAN_PATH", lean_path)
+        .output();
+    let secs = start.elapsed().as_secs_f64();
+    let shown = format!("lean/{rel}");
+    match res {
+        Err(e) => (Outcome::Failed(format!("cannot run {}: {e}", tc.node.display())), secs),
+        Ok(out) => {
+            let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let diag = diagnostics(&text, &rel, &shown);
+            let has_error = diag.lines().any(|l| l.starts_with(&shown) && l.contains(": error"));
+            if out.status.success() && !has_error && olean.is_file() {
+                (Outcome::Built(secs), secs)
+            } else if diag.is_empty() {
+                let tail: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG")).collect();
+                let tail = tail[tail.len().saturating_sub(20)..].join("\n");
+                (Outcome::Failed(format!("lean exited with {} and no diagnostics; last output:\n{tail}", out.status)), secs)
+            } else {
+                (Outcome::Failed(diag), secs)
+            }
+        }
+    }
+}
+
+/// Builds every module with the wasm toolchain, at most `jobs` at once. `on_done` is called as
+/// each module finishes (for progress display).
+pub fn build_wasm(project: &Path, modules: &[Module], tc: &WasmLean, jobs: usize, on_done: &(dyn Fn(&str, &Outcome) + Sync)) -> Result<BuildReport> {
+    let start = Instant::now();
+    let keys = module_keys(project, modules)?;
+    let store = tc.work.join("oleans");
+    fs::create_dir_all(&store).map_err(|e| Error::io("cannot create", &store, e))?;
+    let runs = tc.work.join("runs");
+    fs::create_dir_all(&runs).map_err(|e| Error::io("cannot create", &runs, e))?;
+    let run = tempfile::tempdir_in(&runs).map_err(|e| Error::io("cannot create temp dir in", &runs, e))?;
+    for m in modules {
+        let dest = run.path().join("src").join(&m.rel_path);
+        fs::create_dir_all(dest.parent().expect("has parent")).map_err(|e| Error::io("cannot create", &dest, e))?;
+        fs::copy(project.join(&m.rel_path), &dest).map_err(|e| Error::io("cannot copy", &project.join(&m.rel_path), e))?;
+    }
+    let index: BTreeMap<&str, usize> = modules.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+    let deps: Vec<Vec<usize>> = modules.iter().map(|m| m.imports.iter().filter_map(|i| index.get(i.as_str()).copied()).collect()).collect();
+    // Start the module with the longest chain of dependents first: on two cores the critical path,
+    // not the module count, sets the wall-clock time.
+    let mut height = vec![0usize; modules.len()];
+    for i in (0..modules.len()).rev() {
+        for &d in &deps[i] {
+            height[d] = height[d].max(height[i] + 1);
+        }
+    }
+    let mut by_priority: Vec<usize> = (0..modules.len()).collect();
+    by_priority.sort_by_key(|&i| (std::cmp::Reverse(height[i]), i));
+    #[derive(Clone)]
+    enum State {
+        Waiting,
+        Running,
+        Done(Outcome),
+    }
+    let mut state = vec![State::Waiting; modules.len()];
+    let mut running = 0usize;
+    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let out_dir = |m: &Module| run.path().join("out").join(m.rel_path.parent().unwrap_or(Path::new("")));
+    let stem = |m: &Module| m.rel_path.file_stem().expect("stem").to_string_lossy().into_owned();
+    std::thread::scope(|scope| -> Result<()> {
+        loop {
+            // Settle cache hits and skips at once, start ready modules up to `jobs`; repeat until
+            // nothing changes, then wait for a worker.
+            let mut progressed = true;
+            while progressed {
+                progressed = false;
+                for &i in &by_priority {
+                    if !matches!(state[i], State::Waiting) {
+                        continue;
+                    }
+                    let dep_states: Vec<&State> = deps[i].iter().map(|&d| &state[d]).collect();
+                    if dep_states.iter().any(|s| !matches!(s, State::Done(_))) {
+                        continue;
+                    }
+                    let m = &modules[i];
+                    let failed_dep = deps[i].iter().find(|&&d| !matches!(&state[d], State::Done(o) if o.ok()));
+                    let cached = store.join(&keys[&m.name]);
+                    let settled = if let Some(&d) = failed_dep {
+                        Outcome::Skipped(modules[d].name.clone())
+                    } else if cached.join(".complete").is_file() {
+                        copy_outputs(&cached, &stem(m), &out_dir(m))?;
+                        Outcome::Cached
+                    } else if running < jobs {
+                        running += 1;
+                        state[i] = State::Running;
+                        let tx = tx.clone();
+                        let run_path = run.path().to_path_buf();
+                        scope.spawn(move || {
+                            let (o, _) = compile_one(tc, &run_path, m);
+                            let _ = tx.send((i, o));
+                        });
+                        progressed = true;
+                        continue;
+                    } else {
+                        continue;
+                    };
+                    on_done(&m.name, &settled);
+                    state[i] = State::Done(settled);
+                    progressed = true;
+                }
+            }
+            if running == 0 {
+                break;
+            }
+            let (i, o) = rx.recv().map_err(|_| Error::internal("build worker vanished"))?;
+            running -= 1;
+            let m = &modules[i];
+            if o.ok() {
+                // Publish to the store atomically: fill a temp dir, then rename it to the key.
+                let key_dir = store.join(&keys[&m.name]);
+                let tmp = tempfile::tempdir_in(&store).map_err(|e| Error::io("cannot create temp dir in", &store, e))?;
+                copy_outputs(&out_dir(m), &stem(m), tmp.path())?;
+                fs::write(tmp.path().join(".complete"), &m.name).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+                let kept = tmp.keep();
+                if fs::rename(&kept, &key_dir).is_err() {
+                    let _ = fs::remove_dir_all(&kept);
+                }
+            }
+            on_done(&m.name, &o);
+            state[i] = State::Done(o);
+        }
+        Ok(())
+    })?;
+    let modules = modules
+        .iter()
+        .zip(state)
+        .map(|(m, s)| match s {
+            State::Done(o) => (m.name.clone(), o),
+            _ => (m.name.clone(), Outcome::Skipped(String::from("(not reached)"))),
+        })
+        .collect();
+    Ok(BuildReport { modules, seconds: start.elapsed().as_secs_f64() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_drop_debug_lines_and_rename_paths() {
+        let out = "[DEBUG:A] x\nCertificates/D.lean\nmodule\nCertificates/D.lean:4:33: error: Tactic `decide` failed\n  f 2 = 14 / 3\n[DEBUG:N] done\n";
+        assert_eq!(
+            diagnostics(out, "Certificates/D.lean", "lean/Certificates/D.lean"),
+            "lean/Certificates/D.lean:4:33: error: Tactic `decide` failed\n  f 2 = 14 / 3"
+        );
+    }
+}

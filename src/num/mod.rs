@@ -1,0 +1,5 @@
+//! Exact numerics: rationals (the reference semantics) and IEEE binary32 as bits.
+pub mod binary32;
+pub mod rational;
+
+pub use rational::Q;

@@ -1,0 +1,126 @@
+//! End-to-end tests of the spine: Rust writes artifacts and a Lean module, Lean checks them, and
+//! Lean rejects a module in which one number was changed.
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use torchlean::bounds::interval::parse_box;
+use torchlean::cert::ibp::certify_dense_ibp;
+use torchlean::model::Mlp;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies the Lean project (sources only) into a fresh temp dir, as a user's checkout would be.
+fn copy_lean_project(to: &Path) {
+    fn copy_dir(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for e in fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap();
+            if name == ".lake" {
+                continue;
+            }
+            if p.is_dir() {
+                copy_dir(&p, &to.join(name));
+            } else {
+                fs::copy(&p, to.join(name)).unwrap();
+            }
+        }
+    }
+    copy_dir(&repo().join("lean"), to);
+}
+
+fn torchlean(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_torchlean")).args(args).output().unwrap()
+}
+
+fn show(o: &Output) -> String {
+    format!("status {}\n--- stdout\n{}\n--- stderr\n{}", o.status, String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A temp project containing the library and exactly the demo certificate.
+fn demo_project() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    copy_lean_project(&lean);
+    for e in fs::read_dir(lean.join("Certificates")).unwrap() {
+        fs::remove_file(e.unwrap().path()).unwrap();
+    }
+    certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), &d.path().join("certificates"), &lean).unwrap();
+    d
+}
+
+#[test]
+fn demo_artifacts_are_byte_identical_to_the_committed_ones() {
+    let d = demo_project();
+    for f in ["payload.json", "property.json", "certificate.json", "manifest.json"] {
+        let fresh = fs::read(d.path().join("certificates/demo-mlp").join(f)).unwrap();
+        let committed = fs::read(repo().join("certificates/demo-mlp").join(f)).unwrap();
+        assert!(fresh == committed, "certificates/demo-mlp/{f} differs from a fresh run of the demo");
+    }
+    let fresh = fs::read_to_string(d.path().join("lean/Certificates/DemoMlp.lean")).unwrap();
+    let committed = fs::read_to_string(repo().join("lean/Certificates/DemoMlp.lean")).unwrap();
+    assert_eq!(fresh, committed, "lean/Certificates/DemoMlp.lean differs from a fresh run of the demo");
+}
+
+#[test]
+fn demo_certificate_hash_is_stable() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let c = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), d.path(), &lean).unwrap();
+    assert_eq!(c.certificate.sha256, "sha256:6c035dc316d4587e4d438767832f0fe415439f22b90c78cebe372b44a1287b67");
+    assert_eq!(c.payload.sha256, "sha256:c49c75e3b31e55957dbe87eedf5e462446efe3f4ea0420848e8b00cfa945beac");
+    let text = fs::read_to_string(&c.lean_path).unwrap();
+    assert!(text.contains(&format!("def certificateSha256 : String := \"{}\"", c.certificate.sha256)));
+}
+
+/// Replaces exactly one occurrence of `from` in the demo module; panics if it is not there once.
+fn tamper(project: &Path, from: &str, to: &str) {
+    let path = project.join("lean/Certificates/DemoMlp.lean");
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "tamper target {from} must occur exactly once");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn check(project: &Path) -> Output {
+    torchlean(&["check", "--lean-dir", project.join("lean").to_str().unwrap()])
+}
+
+#[test]
+fn lean_accepts_the_demo_certificate() {
+    let d = demo_project();
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Certificates.DemoMlp                 pass"), "{}", show(&o));
+    assert!(out.lines().any(|l| l == "lean: 1 certificate checked"), "{}", show(&o));
+}
+
+#[test]
+fn lean_rejects_a_tampered_weight() {
+    let d = demo_project();
+    // layers.0.weight[0][0]: 0.7 (0x3f333333) → 0.75 (0x3f400000). Neuron 0's upper bound rises from
+    // 0.8 to 0.85, outside the claimed box 1, so the kernel's recomputation of step 0 fails.
+    tamper(d.path(), "[[0x3f333333, 0xbfa66666]", "[[0x3f400000, 0xbfa66666]");
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("lean/Certificates/DemoMlp.lean:") && err.contains("error"), "{}", show(&o));
+    assert!(err.contains("checkStep layer0 box0 box1"), "Lean should name the failing step: {}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("lean: 1 certificate rejected, 0 checked"), "{}", show(&o));
+}
+
+#[test]
+fn lean_rejects_a_tightened_output_bound() {
+    let d = demo_project();
+    // The claimed output upper bound lowered by 2^-51: the kernel's exact recomputation of step 1
+    // no longer fits inside it.
+    tamper(d.path(), "3918131722117449/2251799813685248", "3918131722117448/2251799813685248");
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("rejected by Lean") && err.contains("checkStep layer1 box1 box2"), "{}", show(&o));
+}
