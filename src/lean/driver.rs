@@ -146,9 +146,25 @@ fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> (Outcome, f64) {
 
 /// Builds every module with the wasm toolchain, at most `jobs` at once. `on_done` is called as
 /// each module finishes (for progress display).
-pub fn build_wasm(project: &Path, modules: &[Module], tc: &WasmLean, jobs: usize, on_done: &(dyn Fn(&str, &Outcome) + Sync)) -> Result<BuildReport> {
+pub fn build_wasm(
+    project: &Path,
+    modules: &[Module],
+    tc: &WasmLean,
+    jobs: usize,
+    on_wait: &dyn Fn(),
+    on_done: &(dyn Fn(&str, &Outcome) + Sync),
+) -> Result<BuildReport> {
     let start = Instant::now();
     let keys = module_keys(project, modules)?;
+    // One wasm build at a time per work dir: concurrent builds (parallel tests, two shells) would
+    // compile the same library modules side by side on two cores; waiting lets them reuse the store.
+    fs::create_dir_all(&tc.work).map_err(|e| Error::io("cannot create", &tc.work, e))?;
+    let lock_path = tc.work.join("build.lock");
+    let lock = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io("cannot open", &lock_path, e))?;
+    if lock.try_lock().is_err() {
+        on_wait();
+        lock.lock().map_err(|e| Error::io("cannot lock", &lock_path, e))?;
+    }
     let store = tc.work.join("oleans");
     fs::create_dir_all(&store).map_err(|e| Error::io("cannot create", &store, e))?;
     let runs = tc.work.join("runs");
