@@ -44,7 +44,6 @@ pub fn ibp_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
 mod tests {
     use super::*;
     use crate::bounds::interval::parse_box;
-    use crate::num::rational::to_canonical;
 
     #[test]
     fn demo_output_box_is_exact() {

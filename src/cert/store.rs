@@ -16,6 +16,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("cannot create a temp file in", dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io("cannot sync", tmp.path(), e))?;
+    // Temp files are created 0600; artifacts are meant to be shared and audited, so make them
+    // world-readable like any file a user writes (0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644)).map_err(|e| Error::io("cannot set permissions on", tmp.path(), e))?;
+    }
     tmp.persist(path).map_err(|e| Error::io("cannot rename temp file to", path, e.error))?;
     Ok(())
 }
@@ -68,5 +75,10 @@ mod tests {
             )
         );
         assert_eq!(a.sha256, sha256_ref(br#"{"format":"torchlean.payload.v1"}"#));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&a.path).unwrap().permissions().mode() & 0o777, 0o644);
+        }
     }
 }

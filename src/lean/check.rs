@@ -142,7 +142,10 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
     }
 }
 
-fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<&dyn Fn(&str) -> Option<Vec<String>>>, note: &str) -> CheckReport {
+/// Looks up the axioms of a certificate module's `certified` theorem, where the toolchain can.
+type AxiomLookup<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
+
+fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<AxiomLookup>, note: &str) -> CheckReport {
     let lib_failures: Vec<String> = modules
         .iter()
         .filter(|(n, o)| !is_certificate(n) && !o.ok())
