@@ -1,7 +1,9 @@
 //! Artifacts and certificates: canonical JSON (RFC 8785), SHA-256 references, atomic writes,
 //! manifests, and the certificate kinds torchlean emits.
+pub mod audit;
 pub mod canonical;
 pub mod ibp;
+pub mod schema;
 pub mod store;
 
 pub use canonical::{canonical_bytes, sha256_ref};

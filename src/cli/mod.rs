@@ -1,5 +1,6 @@
 //! The command line: parse (clap), validate, run a library function, print a short table or
 //! `--json`, and map errors to the documented exit codes.
+pub mod audit;
 pub mod f32;
 mod progress;
 
@@ -37,6 +38,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Bit-exact binary32 arithmetic for debugging numerics (`torchlean f32 add rne 0x3f800000 1/3`).
     F32(f32::F32Args),
+    /// Re-read certificate artifacts and check canonical bytes, kinds, hashes, manifest, references
+    /// and (with --lean-dir) the generated Lean module.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -115,6 +119,7 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(if report.ok() { 0 } else { Error::check_failed("").kind().exit_code() })
         }
         Command::Demo(args) => demo(&args),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 
@@ -193,7 +198,7 @@ fn print_check(r: &CheckReport, as_json: bool) {
     if !r.library_ok {
         eprintln!("TorchLean library failed to build:\n{}", r.library_detail);
     }
-    println!("\n{:<36} {:<8} {}", "certificate module", "lean", "axioms");
+    println!("\n{:<36} {:<8} axioms", "certificate module", "lean");
     for c in &r.certificates {
         let axioms = match &c.axioms {
             Some(a) if a.is_empty() => "none".to_string(),

@@ -1,0 +1,462 @@
+//! `audit`: re-reads a certificate directory and checks everything that binds its artifacts
+//! together, without trusting whoever wrote them (`docs/format.md`, "What audit checks").
+//!
+//! Per directory: every `*.json` file must be canonical (RFC 8785) and valid for its kind; its
+//! SHA-256 is recomputed; `manifest.json` must list every other artifact with the right kind and
+//! hash and nothing else, and carry the directory's name; every `sha256:` reference must resolve to
+//! an artifact of the right kind in the same directory; a certificate's boxes must start from and
+//! end inside its property's boxes, a counterexample must really violate its property. With a Lean
+//! directory, the module is re-derived from the artifacts and must equal the file byte for byte
+//! (the *weak binding*: the Lean module restates exactly these artifacts).
+//!
+//! Problems are collected, not thrown: every file gets a row, and each problem is attached to the
+//! row of the file it is about, once.
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::canonical::{parse_canonical, sha256_ref};
+use super::schema::{Artifact, Certificate, Counterexample, Graph, Kind, Manifest, Property};
+use crate::bounds::{Box, Interval};
+use crate::error::{Error, ErrorKind, Result};
+use crate::lean::emit::{self, Binding};
+use crate::model::Mlp;
+use crate::num::rational::to_canonical;
+
+/// The kind column of the row for a generated Lean module.
+pub const LEAN_MODULE: &str = "lean-module";
+
+/// One thing wrong with a file: how bad (`BadInput`: unreadable or malformed; `CheckFailed`: well
+/// formed but not what its references, its manifest or its module say) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// One audited file: its path, its kind (from its `format`; [`LEAN_MODULE`] for a Lean module),
+/// its `sha256:` (of the bytes found) and what is wrong with it (nothing if ok).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub file: PathBuf,
+    pub kind: Option<String>,
+    pub sha256: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl AuditRow {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The rows of every audited directory, in order (per directory: files sorted by name, then the
+/// Lean module).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditReport {
+    pub rows: Vec<AuditRow>,
+}
+
+impl AuditReport {
+    /// Whether every file passed.
+    pub fn ok(&self) -> bool {
+        self.rows.iter().all(AuditRow::ok)
+    }
+    /// 0 if ok; 3 (`CheckFailed`) if any hash, reference, manifest or binding check failed; else 2
+    /// (`BadInput`: a file was unreadable, not canonical or not valid for its kind).
+    pub fn exit_code(&self) -> i32 {
+        let kinds = || self.rows.iter().flat_map(|r| &r.problems).map(|p| &p.kind);
+        if kinds().any(|k| *k == ErrorKind::CheckFailed) {
+            ErrorKind::CheckFailed.exit_code()
+        } else if let Some(k) = kinds().next() {
+            k.exit_code()
+        } else {
+            0
+        }
+    }
+    /// Every problem as `<file>: <message>`.
+    pub fn failures(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.problems.iter().map(move |p| format!("{}: {}", r.file.display(), p.message)))
+            .collect()
+    }
+    /// The row of the file whose path ends with `name`.
+    pub fn row(&self, name: &str) -> Option<&AuditRow> {
+        self.rows.iter().find(|r| r.file.ends_with(name))
+    }
+}
+
+/// Audits `dir`: a certificate directory (it contains `manifest.json`), or a directory whose
+/// immediate subdirectories with a `manifest.json` are certificate directories (each is audited).
+/// With `lean_dir`, also checks each `<lean_dir>/Certificates/<Module>.lean` against the module
+/// re-derived from the artifacts. Errors only when there is nothing to audit; every finding about
+/// the files is a row of the report.
+pub fn audit(dir: &Path, lean_dir: Option<&Path>) -> Result<AuditReport> {
+    if !dir.is_dir() {
+        return Err(Error::bad_input(format!("cannot audit {}: not a directory", dir.display())));
+    }
+    let mut report = AuditReport::default();
+    if dir.join("manifest.json").is_file() {
+        audit_one(dir, lean_dir, &mut report.rows)?;
+        return Ok(report);
+    }
+    let read =
+        fs::read_dir(dir).map_err(|e| Error::bad_input(format!("cannot read directory {}: {e}", dir.display())))?;
+    let mut subdirs: Vec<PathBuf> =
+        read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("manifest.json").is_file()).collect();
+    subdirs.sort();
+    if subdirs.is_empty() {
+        return Err(Error::bad_input(format!(
+            "cannot audit {}: no manifest.json in it or in any directory directly below it",
+            dir.display()
+        )));
+    }
+    for d in subdirs {
+        audit_one(&d, lean_dir, &mut report.rows)?;
+    }
+    Ok(report)
+}
+
+/// A file of the directory as read: where its row is, its bytes' hash, its declared kind and, if
+/// it is canonical and valid, the artifact.
+struct File {
+    name: String,
+    row: usize,
+    sha256: Option<String>,
+    declared: Option<Kind>,
+    json: bool,
+    artifact: Option<Artifact>,
+}
+
+fn problem(rows: &mut [AuditRow], row: usize, kind: ErrorKind, message: String) {
+    rows[row].problems.push(Problem { kind, message });
+}
+
+fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> Result<()> {
+    let files = read_files(dir, rows)?;
+    let by_name = |n: &str| files.iter().find(|f| f.name == n);
+
+    // The manifest: its own kind and name, then every entry against the file it lists.
+    let manifest_file = by_name("manifest.json").expect("audit_one is called on directories with manifest.json");
+    let manifest = match &manifest_file.artifact {
+        Some(Artifact::Manifest(m)) => Some(m),
+        Some(a) => {
+            let msg = format!("expected a manifest (format {}), found a {}", Kind::Manifest.format(), a.kind());
+            problem(rows, manifest_file.row, ErrorKind::BadInput, msg);
+            None
+        }
+        None => None,
+    };
+    for f in files.iter().filter(|f| f.name != "manifest.json" && f.declared == Some(Kind::Manifest)) {
+        problem(
+            rows,
+            f.row,
+            ErrorKind::CheckFailed,
+            "a manifest other than manifest.json; a directory has exactly one".into(),
+        );
+    }
+    if let Some(m) = manifest {
+        check_manifest(dir, m, manifest_file.row, &files, rows);
+    }
+
+    // References: each must name an artifact of the target kind in this directory.
+    for f in &files {
+        let Some(a) = &f.artifact else { continue };
+        for r in a.references() {
+            let hit = files.iter().find(|g| g.sha256.as_deref() == Some(&r.sha256));
+            let msg = match hit {
+                Some(g) if g.declared == Some(r.target) => continue,
+                Some(g) => format!(
+                    "{}: reference {} names {}, a {}; expected a {}",
+                    r.key,
+                    r.sha256,
+                    g.name,
+                    g.declared.map_or("file of unknown kind", Kind::name),
+                    r.target
+                ),
+                None => {
+                    let here: Vec<String> = files
+                        .iter()
+                        .filter(|g| g.declared == Some(r.target))
+                        .map(|g| format!("{} is {}", g.name, g.sha256.as_deref().unwrap_or("unreadable")))
+                        .collect();
+                    let here = if here.is_empty() { format!("there is no {} here", r.target) } else { here.join(", ") };
+                    format!(
+                        "{}: reference {} does not resolve to a {} in {} (found: {here})",
+                        r.key,
+                        r.sha256,
+                        r.target,
+                        dir.display()
+                    )
+                }
+            };
+            problem(rows, f.row, ErrorKind::CheckFailed, msg);
+        }
+    }
+
+    // Meaning across artifacts: the certificate/counterexample against its payload and property.
+    let resolve = |sha: &str| files.iter().find(|g| g.sha256.as_deref() == Some(sha)).and_then(|g| g.artifact.as_ref());
+    let payload = |sha: &str| match resolve(sha) {
+        Some(Artifact::Payload(m)) => Some(m),
+        _ => None,
+    };
+    let property = |sha: &str| match resolve(sha) {
+        Some(Artifact::Property(p)) => Some(p),
+        _ => None,
+    };
+    for f in &files {
+        let found = match &f.artifact {
+            Some(Artifact::Certificate(c)) => match (payload(&c.payload), property(&c.property)) {
+                (Some(m), Some(p)) => check_certificate(m, p, c),
+                _ => Vec::new(),
+            },
+            Some(Artifact::Counterexample(c)) => match (payload(&c.payload), property(&c.property)) {
+                (Some(m), Some(p)) => check_counterexample(m, p, c),
+                _ => Vec::new(),
+            },
+            Some(Artifact::Graph(g)) => payload(&g.payload).map(|m| check_graph(m, g)).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for msg in found {
+            problem(rows, f.row, ErrorKind::CheckFailed, msg);
+        }
+    }
+
+    if let (Some(lean_dir), Some(m)) = (lean_dir, manifest) {
+        check_lean(lean_dir, m, &files, rows);
+    }
+    Ok(())
+}
+
+/// Reads every `*.json` file of `dir` (sorted by name), adds its row, and parses what parses.
+fn read_files(dir: &Path, rows: &mut Vec<AuditRow>) -> Result<Vec<File>> {
+    let read =
+        fs::read_dir(dir).map_err(|e| Error::bad_input(format!("cannot read directory {}: {e}", dir.display())))?;
+    let mut names: Vec<String> = read
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let row = rows.len();
+        rows.push(AuditRow { file: path.clone(), kind: None, sha256: None, problems: Vec::new() });
+        let mut file = File { name, row, sha256: None, declared: None, json: false, artifact: None };
+        match fs::read(&path) {
+            Err(e) => problem(rows, row, ErrorKind::BadInput, format!("cannot read: {e}")),
+            Ok(bytes) => {
+                let sha = sha256_ref(&bytes);
+                rows[row].sha256 = Some(sha.clone());
+                file.sha256 = Some(sha);
+                match parse_canonical(&bytes) {
+                    Err(e) => {
+                        problem(rows, row, ErrorKind::BadInput, e.to_string());
+                        // Still name the kind it declares, if it is JSON at all.
+                        let lenient: Option<Value> = serde_json::from_slice(&bytes).ok();
+                        file.json = lenient.is_some();
+                        file.declared = lenient.as_ref().and_then(Kind::of);
+                        rows[row].kind = file.declared.map(|k| k.name().to_string());
+                    }
+                    Ok(v) => {
+                        file.json = true;
+                        file.declared = Kind::of(&v);
+                        rows[row].kind = file.declared.map(|k| k.name().to_string());
+                        match Artifact::read(&v) {
+                            Ok(a) => file.artifact = Some(a),
+                            Err(e) => problem(rows, row, ErrorKind::BadInput, e.to_string()),
+                        }
+                    }
+                }
+            }
+        }
+        files.push(file);
+    }
+    Ok(files)
+}
+
+/// The manifest's name is the directory's; each entry matches its file; every artifact is listed.
+fn check_manifest(dir: &Path, m: &Manifest, row: usize, files: &[File], rows: &mut [AuditRow]) {
+    let dir_name = fs::canonicalize(dir).ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    if let Some(d) = dir_name.filter(|d| *d != m.name) {
+        problem(
+            rows,
+            row,
+            ErrorKind::CheckFailed,
+            format!("name: expected \"{d}\" (the directory's name), found \"{}\"", m.name),
+        );
+    }
+    for (i, e) in m.files.iter().enumerate() {
+        let Some(f) = files.iter().find(|f| f.name == e.path) else {
+            let msg = format!("files[{i}]: lists {} ({}), which does not exist in {}", e.path, e.sha256, dir.display());
+            problem(rows, row, ErrorKind::CheckFailed, msg);
+            continue;
+        };
+        if let Some(found) = f.sha256.as_deref().filter(|s| *s != e.sha256) {
+            let msg = format!("sha256 mismatch: manifest.json files[{i}] lists {}, found {found}", e.sha256);
+            problem(rows, f.row, ErrorKind::CheckFailed, msg);
+        }
+        if f.json && f.declared != Some(e.kind) {
+            let declared = f.declared.map_or("not a known kind".to_string(), |k| format!("a {k}"));
+            let msg = format!("kind mismatch: manifest.json files[{i}] lists a {}, its format says {declared}", e.kind);
+            problem(rows, f.row, ErrorKind::CheckFailed, msg);
+        }
+    }
+    for f in files.iter().filter(|f| f.name != "manifest.json" && f.declared != Some(Kind::Manifest)) {
+        if !m.files.iter().any(|e| e.path == f.name) {
+            let sha = f.sha256.as_deref().unwrap_or("unreadable");
+            problem(rows, f.row, ErrorKind::CheckFailed, format!("not listed in manifest.json (found {sha})"));
+        }
+    }
+}
+
+fn interval_text(i: &Interval) -> String {
+    format!("[{}, {}]", to_canonical(&i.lo), to_canonical(&i.hi))
+}
+
+/// `inner ⊆ outer` coordinatewise, or the first coordinate where it fails.
+fn box_subset(inner: &Box, outer: &Box) -> std::result::Result<(), String> {
+    if inner.len() != outer.len() {
+        return Err(format!("dimension {} vs {}", inner.len(), outer.len()));
+    }
+    match inner.iter().zip(outer).position(|(a, b)| !a.subset(b)) {
+        None => Ok(()),
+        Some(j) => {
+            Err(format!("coordinate {j}: {} is not inside {}", interval_text(&inner[j]), interval_text(&outer[j])))
+        }
+    }
+}
+
+/// The certificate's boxes fit the network's widths, start from a box containing the property's
+/// input box and end inside its output box. (Each layer step is Lean's to check.)
+fn check_certificate(mlp: &Mlp, p: &Property, c: &Certificate) -> Vec<String> {
+    let Ok(widths) = mlp.widths() else { return Vec::new() };
+    let n = widths.len() - 1;
+    if c.boxes.len() != n + 1 {
+        return vec![format!("boxes: expected {} boxes for a {n}-layer network, found {}", n + 1, c.boxes.len())];
+    }
+    let mut out = Vec::new();
+    for (k, (b, w)) in c.boxes.iter().zip(&widths).enumerate() {
+        if b.len() != *w {
+            out.push(format!(
+                "boxes[{k}]: expected {w} intervals (spec.widths[{k}] of the payload), found {}",
+                b.len()
+            ));
+        }
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    if let Err(why) = box_subset(&p.input_box, &c.boxes[0]) {
+        out.push(format!("boxes[0]: expected to contain the property's input_box, but {why}"));
+    }
+    if let Err(why) = box_subset(&c.boxes[n], &p.output_box) {
+        out.push(format!("boxes[{n}]: expected to lie inside the property's output_box, but {why}"));
+    }
+    out
+}
+
+/// The counterexample's input lies in the property's input box, the payload's exact output there is
+/// the stated output, and it lies outside the property's output box.
+fn check_counterexample(mlp: &Mlp, p: &Property, c: &Counterexample) -> Vec<String> {
+    let inside = |x: &[crate::num::Q], b: &Box| x.len() == b.len() && x.iter().zip(b).all(|(x, i)| i.contains(x));
+    if !inside(&c.input, &p.input_box) {
+        return vec!["input: expected a point of the property's input_box, found a point outside it".into()];
+    }
+    let y = match mlp.eval_exact(&c.input) {
+        Ok(y) => y,
+        Err(e) => return vec![format!("input: cannot evaluate the payload: {e}")],
+    };
+    if y != c.output {
+        let text = |v: &[crate::num::Q]| v.iter().map(to_canonical).collect::<Vec<_>>().join(", ");
+        return vec![format!(
+            "output: expected [{}] (the payload's exact output), found [{}]",
+            text(&y),
+            text(&c.output)
+        )];
+    }
+    if inside(&c.output, &p.output_box) {
+        return vec!["output: expected a point outside the property's output_box, found one inside it".into()];
+    }
+    Vec::new()
+}
+
+/// Every param of the graph names a tensor of its payload.
+fn check_graph(mlp: &Mlp, g: &Graph) -> Vec<String> {
+    let names: Vec<String> =
+        (0..mlp.layers.len()).flat_map(|i| [format!("layers.{i}.weight"), format!("layers.{i}.bias")]).collect();
+    let mut out = Vec::new();
+    for (j, node) in g.nodes.iter().enumerate() {
+        for (k, p) in node.params.iter().enumerate() {
+            if !names.contains(p) {
+                out.push(format!("nodes[{j}].params[{k}]: expected a tensor name of the payload, found \"{p}\""));
+            }
+        }
+    }
+    out
+}
+
+/// The weak binding: `<lean_dir>/Certificates/<Module>.lean` equals the module re-derived from
+/// the manifest's name, the certificate, its payload and its hashes.
+fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<AuditRow>) {
+    let path = lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&m.name)));
+    let certs: Vec<&File> = files.iter().filter(|f| f.declared == Some(Kind::Certificate)).collect();
+    if certs.is_empty() {
+        return;
+    }
+    let row = rows.len();
+    rows.push(AuditRow { file: path.clone(), kind: Some(LEAN_MODULE.into()), sha256: None, problems: Vec::new() });
+    let found = fs::read(&path).ok();
+    rows[row].sha256 = found.as_deref().map(sha256_ref);
+    let derived = match certs.as_slice() {
+        [f] => match (&f.artifact, &f.sha256) {
+            (Some(Artifact::Certificate(c)), Some(sha)) => {
+                let mlp =
+                    files.iter().find(|g| g.sha256.as_deref() == Some(&c.payload)).and_then(|g| match &g.artifact {
+                        Some(Artifact::Payload(m)) => Some(m),
+                        _ => None,
+                    });
+                match mlp {
+                    Some(mlp) => {
+                        let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property };
+                        Ok(emit::dense_ibp_module(&m.name, mlp, &c.boxes, &binding))
+                    }
+                    None => Err(format!("{}'s payload reference does not resolve to a valid payload", f.name)),
+                }
+            }
+            _ => Err(format!("{} is not a valid certificate", f.name)),
+        },
+        _ => Err(format!("{} certificates in one directory; expected one", certs.len())),
+    };
+    let derived = match derived {
+        Ok(text) => text,
+        Err(why) => return problem(rows, row, ErrorKind::CheckFailed, format!("cannot re-derive the module: {why}")),
+    };
+    let want = sha256_ref(derived.as_bytes());
+    match found {
+        None => problem(
+            rows,
+            row,
+            ErrorKind::CheckFailed,
+            format!("missing: expected the module re-derived from the artifacts ({want})"),
+        ),
+        Some(bytes) if bytes != derived.as_bytes() => {
+            let line = derived
+                .lines()
+                .zip(String::from_utf8_lossy(&bytes).lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| derived.lines().count().min(bytes.split(|b| *b == b'\n').count()))
+                + 1;
+            let msg = format!(
+                "weak binding broken: the module re-derived from the artifacts is {want}, found {} (first difference on line {line})",
+                sha256_ref(&bytes)
+            );
+            problem(rows, row, ErrorKind::CheckFailed, msg);
+        }
+        Some(_) => {}
+    }
+}
