@@ -26,7 +26,9 @@ impl ErrorKind {
     pub fn exit_code(&self) -> i32 {
         match self {
             ErrorKind::BadInput => 2,
-            ErrorKind::CheckFailed => 3,
+            // A rejection is the negative answer of a check command (as `grep` exits 1 on no match):
+            // the issue contract for `audit` is "any mismatch: exit 1".
+            ErrorKind::CheckFailed => 1,
             ErrorKind::Toolchain => 4,
             ErrorKind::Io | ErrorKind::Internal => 1,
         }

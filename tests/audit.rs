@@ -140,7 +140,7 @@ fn every_byte_flipped_in_a_hashed_artifact_names_the_file_and_both_hashes() {
             bad[i] = flip(bad[i]);
             fs::write(d.dir.join(file), &bad).unwrap();
             let r = d.audit();
-            assert_eq!(r.exit_code(), 3, "{file} byte {i}: {:#?}", r.failures());
+            assert_eq!(r.exit_code(), 1, "{file} byte {i}: {:#?}", r.failures());
             assert_failure!(r, format!("{file}: sha256 mismatch"), &listed, sha256_ref(&bad));
             checked += 1;
         }
@@ -165,7 +165,7 @@ fn a_flipped_hash_digit_in_the_manifest_names_the_manifest_and_both_hashes() {
         bad["files"][i]["sha256"] = json!(bad_hash);
         fs::write(d.dir.join("manifest.json"), canonical_bytes(&bad).unwrap()).unwrap();
         let r = d.audit();
-        assert_eq!(r.exit_code(), 3);
+        assert_eq!(r.exit_code(), 1);
         let path = e["path"].as_str().unwrap();
         assert_failure!(r, format!("{path}: sha256 mismatch: manifest.json files[{i}] lists {bad_hash}, found {real}"));
     }
@@ -198,7 +198,7 @@ fn a_changed_reference_is_named_with_both_hashes() {
             d.dir.display()
         )]
     );
-    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.exit_code(), 1);
     // With the Lean directory, the module cannot be re-derived either.
     assert_failure!(d.audit(), "DemoMlp.lean: cannot re-derive the module");
 
@@ -273,7 +273,7 @@ fn a_changed_lean_module_breaks_the_weak_binding() {
     let bad = good.replacen(&lo, &format!("{lo}1"), 1);
     fs::write(&d.cert.lean_path, &bad).unwrap();
     let r = d.audit();
-    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.exit_code(), 1);
     assert_eq!(
         r.failures(),
         vec![format!(
@@ -345,7 +345,7 @@ fn torchlean(args: &[&Path]) -> Output {
 }
 
 #[test]
-fn the_binary_exits_0_when_ok_and_3_on_a_hash_mismatch() {
+fn the_binary_exits_0_when_ok_and_1_on_a_hash_mismatch() {
     let d = demo();
     let o = torchlean(&[&d.dir, Path::new("--lean-dir"), &d.lean]);
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
@@ -358,7 +358,7 @@ fn the_binary_exits_0_when_ok_and_3_on_a_hash_mismatch() {
     fs::write(d.dir.join("payload.json"), &bad).unwrap();
     let o = torchlean(&[&d.dir]);
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(out.ends_with("audit: 2 of 4 files failed\n"), "{out}");
     let want = format!(
         "error: {}: sha256 mismatch: manifest.json files[1] lists {}, found {}",

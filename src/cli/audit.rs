@@ -12,7 +12,7 @@ use crate::error::Result;
 
 /// The `audit` subcommand's arguments.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Exit codes: 0 every file passed; 3 a hash, reference, manifest entry or the Lean module \
+#[command(after_help = "Exit codes: 0 every file passed; 1 a hash, reference, manifest entry or the Lean module \
 does not match (the message names the file, the expected and the found hash); 2 the directory or a file is \
 unreadable, not canonical JSON, or not valid for its kind.")]
 pub struct AuditArgs {

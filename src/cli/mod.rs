@@ -19,8 +19,8 @@ use crate::lean::toolchain::Preference;
 use crate::model::Mlp;
 
 const EXIT_CODES: &str = "Exit codes: 0 success (verified / all certificates checked), 10 violated, 20 unknown, \
-2 bad input, 3 a check failed (Lean or a hash rejected something), 4 toolchain could not be installed or run, \
-1 internal or I/O error.";
+2 bad input, 1 a check failed (Lean rejected a certificate, a hash or reference does not match) or an \
+internal/I-O error (the message says which), 4 the Lean toolchain could not be installed or run.";
 
 #[derive(Parser, Debug)]
 #[command(name = "torchlean", version, about = "Exact, Lean-checked facts about small neural networks", after_help = EXIT_CODES)]
