@@ -7,6 +7,7 @@ pub mod error;
 pub mod lean;
 pub mod model;
 pub mod num;
+pub mod property;
 pub mod cli;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,4 @@
+//! Properties a network can be verified against.
+pub mod vnnlib;
+
+pub use vnnlib::{LinearConstraint, Vnnlib, parse_vnnlib};

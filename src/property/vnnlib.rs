@@ -1,0 +1,358 @@
+//! A VNN-LIB subset: real input variables `X_i` bounded by constants (an input box) and a
+//! disjunction of conjunctions of linear constraints over the outputs `Y_j`.
+//!
+//! VNN-LIB asserts describe a *violation*: the property holds iff no input of the box makes every
+//! constraint of some disjunct true. Numbers are read exactly (`0.3` is 3/10); nothing is rounded.
+use crate::bounds::{Box, Interval};
+use crate::error::{Error, Result};
+use crate::num::Q;
+use crate::num::rational::{parse_exact, to_canonical};
+
+/// `Σ coeffs[j]·Y_j ≤ rhs` (or `<` when `strict`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinearConstraint {
+    pub coeffs: Vec<Q>,
+    pub rhs: Q,
+    pub strict: bool,
+}
+
+/// A parsed VNN-LIB property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vnnlib {
+    pub input_box: Box,
+    /// Disjunction of conjunctions describing the violation region over the outputs.
+    pub violation: Vec<Vec<LinearConstraint>>,
+    pub num_outputs: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Sexp {
+    Atom(String, usize),
+    List(Vec<Sexp>, usize),
+}
+
+impl Sexp {
+    fn line(&self) -> usize {
+        match self {
+            Sexp::Atom(_, l) | Sexp::List(_, l) => *l,
+        }
+    }
+}
+
+fn tokenize(text: &str) -> Vec<(String, usize)> {
+    let mut toks = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split(';').next().unwrap_or("");
+        let mut cur = String::new();
+        for c in code.chars() {
+            if c == '(' || c == ')' || c.is_whitespace() {
+                if !cur.is_empty() {
+                    toks.push((std::mem::take(&mut cur), n + 1));
+                }
+                if !c.is_whitespace() {
+                    toks.push((c.to_string(), n + 1));
+                }
+            } else {
+                cur.push(c);
+            }
+        }
+        if !cur.is_empty() {
+            toks.push((cur, n + 1));
+        }
+    }
+    toks
+}
+
+fn parse_sexps(file: &str, toks: &[(String, usize)]) -> Result<Vec<Sexp>> {
+    let mut stack: Vec<(Vec<Sexp>, usize)> = vec![(Vec::new(), 0)];
+    for (t, line) in toks {
+        match t.as_str() {
+            "(" => stack.push((Vec::new(), *line)),
+            ")" => {
+                // The bottom level holds the top-level forms; popping it means one ')' too many.
+                if stack.len() == 1 {
+                    return Err(Error::bad_input(format!("{file}:{line}: unbalanced ')'")));
+                }
+                let (items, start) = stack.pop().expect("len > 1");
+                stack.last_mut().expect("len > 0").0.push(Sexp::List(items, start));
+            }
+            _ => stack.last_mut().expect("bottom level stays").0.push(Sexp::Atom(t.clone(), *line)),
+        }
+    }
+    if stack.len() != 1 {
+        let open = stack.last().map_or(0, |s| s.1);
+        return Err(Error::bad_input(format!("{file}:{open}: '(' is never closed")));
+    }
+    Ok(stack.pop().expect("one level").0)
+}
+
+/// A linear term: coefficients on X and Y plus a constant.
+#[derive(Debug, Clone, Default)]
+struct Lin {
+    x: Vec<(usize, Q)>,
+    y: Vec<(usize, Q)>,
+    c: Q,
+}
+
+impl Lin {
+    fn scale(mut self, k: &Q) -> Lin {
+        self.x.iter_mut().for_each(|(_, v)| *v *= k);
+        self.y.iter_mut().for_each(|(_, v)| *v *= k);
+        self.c *= k;
+        self
+    }
+    fn add(mut self, o: Lin) -> Lin {
+        self.x.extend(o.x);
+        self.y.extend(o.y);
+        self.c += o.c;
+        self
+    }
+    fn is_const(&self) -> bool {
+        self.x.is_empty() && self.y.is_empty()
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    inputs: usize,
+    outputs: usize,
+}
+
+impl Ctx<'_> {
+    fn err(&self, e: &Sexp, msg: String) -> Error {
+        Error::bad_input(format!("{}:{}: {msg}", self.file, e.line()))
+    }
+
+    fn var(&self, name: &str) -> Option<(bool, usize)> {
+        let (is_x, idx) = if let Some(i) = name.strip_prefix("X_") { (true, i) } else { (false, name.strip_prefix("Y_")?) };
+        idx.parse().ok().map(|i| (is_x, i))
+    }
+
+    fn term(&self, e: &Sexp) -> Result<Lin> {
+        match e {
+            Sexp::Atom(a, _) => {
+                if let Some((is_x, i)) = self.var(a) {
+                    let n = if is_x { self.inputs } else { self.outputs };
+                    if i >= n {
+                        return Err(self.err(e, format!("{a} is not declared (expected index below {n})")));
+                    }
+                    let one = Q::from_integer(1.into());
+                    return Ok(if is_x { Lin { x: vec![(i, one)], ..Lin::default() } } else { Lin { y: vec![(i, one)], ..Lin::default() } });
+                }
+                parse_exact(a).map(|c| Lin { c, ..Lin::default() }).map_err(|_| self.err(e, format!("expected a number or a declared X_i/Y_j, found {a}")))
+            }
+            Sexp::List(items, _) => {
+                let (op, args) = match items.split_first() {
+                    Some((Sexp::Atom(op, _), args)) => (op.as_str(), args),
+                    _ => return Err(self.err(e, "expected an operator".into())),
+                };
+                let terms: Vec<Lin> = args.iter().map(|a| self.term(a)).collect::<Result<_>>()?;
+                match (op, terms.len()) {
+                    ("+", n) if n >= 1 => Ok(terms.into_iter().reduce(Lin::add).expect("n >= 1")),
+                    ("-", 1) => Ok(terms.into_iter().next().expect("1").scale(&Q::from_integer((-1).into()))),
+                    ("-", n) if n >= 2 => {
+                        let mut it = terms.into_iter();
+                        let first = it.next().expect("n >= 2");
+                        Ok(it.fold(first, |acc, t| acc.add(t.scale(&Q::from_integer((-1).into())))))
+                    }
+                    ("*", 2) => {
+                        let (a, b) = (terms[0].clone(), terms[1].clone());
+                        if a.is_const() {
+                            Ok(b.scale(&a.c))
+                        } else if b.is_const() {
+                            Ok(a.scale(&b.c))
+                        } else {
+                            Err(self.err(e, "expected a linear term, found a product of variables".into()))
+                        }
+                    }
+                    _ => Err(self.err(e, format!("unsupported term operator {op} with {} arguments", terms.len()))),
+                }
+            }
+        }
+    }
+
+    /// A comparison as `lhs - rhs ≤ 0` (or `< 0`) constraints; `=` gives two.
+    fn comparison(&self, e: &Sexp) -> Result<Vec<(Lin, bool)>> {
+        let Sexp::List(items, _) = e else { return Err(self.err(e, "expected a comparison".into())) };
+        let (op, args) = match items.split_first() {
+            Some((Sexp::Atom(op, _), args)) if args.len() == 2 => (op.as_str(), args),
+            _ => return Err(self.err(e, "expected (op lhs rhs)".into())),
+        };
+        let (l, r) = (self.term(&args[0])?, self.term(&args[1])?);
+        let neg = Q::from_integer((-1).into());
+        let l_minus_r = l.clone().add(r.clone().scale(&neg));
+        let r_minus_l = r.add(l.scale(&neg));
+        Ok(match op {
+            "<=" => vec![(l_minus_r, false)],
+            "<" => vec![(l_minus_r, true)],
+            ">=" => vec![(r_minus_l, false)],
+            ">" => vec![(r_minus_l, true)],
+            "=" => vec![(l_minus_r, false), (r_minus_l, false)],
+            _ => return Err(self.err(e, format!("expected <=, <, >=, > or =, found {op}"))),
+        })
+    }
+
+    /// Flattens a formula into disjunctive normal form over comparisons.
+    fn dnf(&self, e: &Sexp) -> Result<Vec<Vec<(Lin, bool, usize)>>> {
+        if let Sexp::List(items, line) = e {
+            if let Some(Sexp::Atom(op, _)) = items.first() {
+                match op.as_str() {
+                    "and" => {
+                        let mut acc = vec![Vec::new()];
+                        for sub in &items[1..] {
+                            let d = self.dnf(sub)?;
+                            acc = acc.iter().flat_map(|a| d.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
+                        }
+                        return Ok(acc);
+                    }
+                    "or" => {
+                        let mut acc = Vec::new();
+                        for sub in &items[1..] {
+                            acc.extend(self.dnf(sub)?);
+                        }
+                        return Ok(acc);
+                    }
+                    _ => return Ok(vec![self.comparison(e)?.into_iter().map(|(l, s)| (l, s, *line)).collect()]),
+                }
+            }
+        }
+        Err(self.err(e, "expected a formula".into()))
+    }
+}
+
+/// Parses VNN-LIB text; `file` names the source in errors.
+pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
+    let sexps = parse_sexps(file, &tokenize(text))?;
+    let mut ctx = Ctx { file, inputs: 0, outputs: 0 };
+    let mut asserts = Vec::new();
+    for s in &sexps {
+        let Sexp::List(items, line) = s else { return Err(ctx.err(s, "expected (declare-const …) or (assert …)".into())) };
+        match items.as_slice() {
+            [Sexp::Atom(d, _), Sexp::Atom(name, _), Sexp::Atom(ty, _)] if d == "declare-const" => {
+                if ty != "Real" {
+                    return Err(ctx.err(s, format!("{name}: expected type Real, found {ty}")));
+                }
+                let (is_x, i) = ctx.var(name).ok_or_else(|| ctx.err(s, format!("expected a variable named X_i or Y_j, found {name}")))?;
+                let n = if is_x { &mut ctx.inputs } else { &mut ctx.outputs };
+                if i != *n {
+                    return Err(Error::bad_input(format!("{file}:{line}: {name}: expected variables declared in order, index {}, found {i}", *n)));
+                }
+                *n += 1;
+            }
+            [Sexp::Atom(a, _), f] if a == "assert" => asserts.push(f),
+            _ => return Err(ctx.err(s, "expected (declare-const NAME Real) or (assert FORMULA)".into())),
+        }
+    }
+    if ctx.inputs == 0 || ctx.outputs == 0 {
+        return Err(Error::bad_input(format!("{file}: expected declared inputs X_i and outputs Y_j, found {} and {}", ctx.inputs, ctx.outputs)));
+    }
+    let mut lo: Vec<Option<Q>> = vec![None; ctx.inputs];
+    let mut hi: Vec<Option<Q>> = vec![None; ctx.inputs];
+    let mut violation: Vec<Vec<LinearConstraint>> = vec![Vec::new()];
+    for f in asserts {
+        let dnf = ctx.dnf(f)?;
+        // A top-level single-variable input bound tightens the box; everything else must be over Y.
+        if dnf.len() == 1 && dnf[0].iter().all(|(l, _, _)| l.y.is_empty() && l.x.len() == 1) {
+            for (l, _, _) in &dnf[0] {
+                let (i, k) = &l.x[0];
+                let bound = -&l.c / k;
+                if *k > Q::from_integer(0.into()) {
+                    hi[*i] = Some(hi[*i].take().map_or(bound.clone(), |h| h.min(bound.clone())));
+                } else {
+                    lo[*i] = Some(lo[*i].take().map_or(bound.clone(), |v| v.max(bound.clone())));
+                }
+            }
+            continue;
+        }
+        let mut conj = Vec::new();
+        for d in dnf {
+            let mut cs = Vec::new();
+            for (l, strict, line) in d {
+                if !l.x.is_empty() {
+                    return Err(Error::bad_input(format!(
+                        "{file}:{line}: unsupported: input variables inside a disjunction or mixed with outputs (only box bounds on X are supported)"
+                    )));
+                }
+                let mut coeffs = vec![Q::from_integer(0.into()); ctx.outputs];
+                for (j, k) in l.y {
+                    coeffs[j] += k;
+                }
+                cs.push(LinearConstraint { coeffs, rhs: -l.c, strict });
+            }
+            conj.push(cs);
+        }
+        violation = violation.iter().flat_map(|a| conj.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
+    }
+    let mut input_box = Vec::with_capacity(ctx.inputs);
+    for i in 0..ctx.inputs {
+        match (&lo[i], &hi[i]) {
+            (Some(l), Some(h)) if l <= h => input_box.push(Interval::new(l.clone(), h.clone())),
+            (Some(l), Some(h)) => {
+                return Err(Error::bad_input(format!("{file}: X_{i}: expected lower bound <= upper bound, found {} > {}", to_canonical(l), to_canonical(h))));
+            }
+            _ => return Err(Error::bad_input(format!("{file}: X_{i}: expected both a lower and an upper bound, found {}", if lo[i].is_some() { "only a lower bound" } else if hi[i].is_some() { "only an upper bound" } else { "none" }))),
+        }
+    }
+    Ok(Vnnlib { input_box, violation, num_outputs: ctx.outputs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Q {
+        parse_exact(s).unwrap()
+    }
+
+    #[test]
+    fn acas_property_3_reads_exactly() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/prop_3.vnnlib");
+        let text = std::fs::read_to_string(path).expect("../shared/benchmarks sits beside the repository");
+        let p = parse_vnnlib(&text, "prop_3.vnnlib").unwrap();
+        assert_eq!(p.input_box[0], Interval::new(q("-0.303531156"), q("-0.298552812")));
+        assert_eq!(p.input_box[4], Interval::new(q("0.3"), q("0.5")));
+        // One disjunct: Y_0 <= Y_j for j = 1..4, i.e. Y_0 - Y_j <= 0.
+        assert_eq!(p.violation.len(), 1);
+        assert_eq!(p.violation[0].len(), 4);
+        let c = &p.violation[0][1];
+        assert_eq!(c.coeffs, vec![q("1"), q("0"), q("-1"), q("0"), q("0")]);
+        assert_eq!((c.rhs.clone(), c.strict), (q("0"), false));
+    }
+
+    #[test]
+    fn acas_property_1_is_a_threshold_on_y0() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/prop_1.vnnlib");
+        let p = parse_vnnlib(&std::fs::read_to_string(path).unwrap(), "prop_1.vnnlib").unwrap();
+        // Y_0 >= 3.991125645861615  ⇔  -Y_0 <= -3.991125645861615
+        assert_eq!(p.violation, vec![vec![LinearConstraint {
+            coeffs: vec![q("-1"), q("0"), q("0"), q("0"), q("0")],
+            rhs: q("-3.991125645861615"),
+            strict: false
+        }]]);
+    }
+
+    #[test]
+    fn disjunctions_and_linear_terms() {
+        let text = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n\
+            (assert (<= X_0 1))\n(assert (>= X_0 -1/2))\n\
+            (assert (or (and (>= (+ (* 2 Y_0) (- Y_1)) 3)) (and (< Y_1 0.5) (= Y_0 Y_1))))\n";
+        let p = parse_vnnlib(text, "t.vnnlib").unwrap();
+        assert_eq!(p.input_box, vec![Interval::new(q("-1/2"), q("1"))]);
+        assert_eq!(p.violation.len(), 2);
+        assert_eq!(p.violation[0], vec![LinearConstraint { coeffs: vec![q("-2"), q("1")], rhs: q("-3"), strict: false }]);
+        assert_eq!(p.violation[1].len(), 3);
+        assert_eq!(p.violation[1][0], LinearConstraint { coeffs: vec![q("0"), q("1")], rhs: q("1/2"), strict: true });
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let missing = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1))\n";
+        assert_eq!(parse_vnnlib(missing, "m.vnnlib").unwrap_err().to_string(), "m.vnnlib: X_0: expected both a lower and an upper bound, found only an upper bound");
+        let undeclared = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= Y_3 1))\n";
+        assert_eq!(parse_vnnlib(undeclared, "u.vnnlib").unwrap_err().to_string(), "u.vnnlib:3: Y_3 is not declared (expected index below 1)");
+        let nonlinear = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1))\n(assert (>= X_0 0))\n(assert (<= (* Y_0 Y_0) 1))\n";
+        assert_eq!(parse_vnnlib(nonlinear, "n.vnnlib").unwrap_err().to_string(), "n.vnnlib:5: expected a linear term, found a product of variables");
+        assert_eq!(parse_vnnlib("(assert (<= X_0 1)", "o.vnnlib").unwrap_err().to_string(), "o.vnnlib:1: '(' is never closed");
+        assert_eq!(parse_vnnlib("(assert (<= X_0 1)))", "c.vnnlib").unwrap_err().to_string(), "c.vnnlib:1: unbalanced ')'");
+    }
+}
