@@ -26,7 +26,7 @@ fn demo() -> Demo {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("certificates");
     let lean = tmp.path().join("lean");
-    let cert = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), &root, &lean).unwrap();
+    let cert = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), None, &root, &lean).unwrap();
     Demo { dir: root.join("demo-mlp"), root, lean, cert, _tmp: tmp }
 }
 

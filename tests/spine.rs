@@ -48,7 +48,7 @@ fn demo_project() -> tempfile::TempDir {
     for e in fs::read_dir(lean.join("Certificates")).unwrap() {
         fs::remove_file(e.unwrap().path()).unwrap();
     }
-    certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), &d.path().join("certificates"), &lean).unwrap();
+    certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), None, &d.path().join("certificates"), &lean).unwrap();
     d
 }
 
@@ -69,7 +69,7 @@ fn demo_artifacts_are_byte_identical_to_the_committed_ones() {
 fn demo_certificate_hash_is_stable() {
     let d = tempfile::tempdir().unwrap();
     let lean = d.path().join("lean");
-    let c = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), d.path(), &lean).unwrap();
+    let c = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), None, d.path(), &lean).unwrap();
     assert_eq!(c.certificate.sha256, "sha256:6c035dc316d4587e4d438767832f0fe415439f22b90c78cebe372b44a1287b67");
     assert_eq!(c.payload.sha256, "sha256:c49c75e3b31e55957dbe87eedf5e462446efe3f4ea0420848e8b00cfa945beac");
     let text = fs::read_to_string(&c.lean_path).unwrap();
@@ -103,7 +103,7 @@ fn lean_rejects_a_tampered_weight() {
     let d = demo_project();
     // layers.0.weight[0][0]: 0.7 (0x3f333333) → 0.75 (0x3f400000). Neuron 0's upper bound rises from
     // 0.8 to 0.85, outside the claimed box 1, so the kernel's recomputation of step 0 fails.
-    tamper(d.path(), "[[0x3f333333, 0xbfa66666]", "[[0x3f400000, 0xbfa66666]");
+    tamper(d.path(), "[0xbfa666663f333333,", "[0xbfa666663f400000,");
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -22,40 +22,42 @@ open TorchLean.IR TorchLean.Bounds TorchLean.Cert TorchLean.Num.Binary32
 /-- SHA-256 of the canonical certificate artifact this module restates. -/
 def certificateSha256 : String := "sha256:6c035dc316d4587e4d438767832f0fe415439f22b90c78cebe372b44a1287b67"
 
-/-- `layers.0.weight` as binary32 bit patterns (rows = outputs). -/
-@[expose] def layer0Weight : List (List Nat) := [[0x3f333333, 0xbfa66666], [0xbecccccd, 0x3f666666], [0x3f8ccccd, 0x3e800000]]
-/-- `layers.0.bias` as binary32 bit patterns. -/
-@[expose] def layer0Bias : List Nat := [0x3dcccccd, 0xbe4ccccd, 0x3d4ccccd]
+/-- `layers.0.weight` (3×2) as binary32 bit patterns: one packed literal per row
+(output), column `j` in bits `32j … 32j+31` (see `unpack`). -/
+@[expose] noncomputable def layer0Weight : List (List Nat) := unpackRows 2 [0xbfa666663f333333, 0x3f666666becccccd, 0x3e8000003f8ccccd]
+/-- `layers.0.bias` as binary32 bit patterns, packed the same way. -/
+@[expose] noncomputable def layer0Bias : List Nat := unpack 3 0x3d4ccccdbe4ccccd3dcccccd
 /-- Layer 0: exact decoded weights, then `relu`. -/
-@[expose] def layer0 : Dense := ⟨decodeRows layer0Weight, decodeList layer0Bias, .relu⟩
+@[expose] noncomputable def layer0 : Dense := ⟨decodeRows layer0Weight, decodeList layer0Bias, .relu⟩
 
-/-- `layers.1.weight` as binary32 bit patterns (rows = outputs). -/
-@[expose] def layer1Weight : List (List Nat) := [[0x3fc00000, 0xbf4ccccd, 0x3f19999a]]
-/-- `layers.1.bias` as binary32 bit patterns. -/
-@[expose] def layer1Bias : List Nat := [0xbe99999a]
+/-- `layers.1.weight` (1×3) as binary32 bit patterns: one packed literal per row
+(output), column `j` in bits `32j … 32j+31` (see `unpack`). -/
+@[expose] noncomputable def layer1Weight : List (List Nat) := unpackRows 3 [0x3f19999abf4ccccd3fc00000]
+/-- `layers.1.bias` as binary32 bit patterns, packed the same way. -/
+@[expose] noncomputable def layer1Bias : List Nat := unpack 1 0xbe99999a
 /-- Layer 1: exact decoded weights, then `identity`. -/
-@[expose] def layer1 : Dense := ⟨decodeRows layer1Weight, decodeList layer1Bias, .identity⟩
+@[expose] noncomputable def layer1 : Dense := ⟨decodeRows layer1Weight, decodeList layer1Bias, .identity⟩
 
 /-- The network: its layers in order. -/
-@[expose] def net : List Dense := [layer0, layer1]
+@[expose] noncomputable def net : List Dense := [layer0, layer1]
 
 /-- Box 0: the input region. -/
-@[expose] def box0 : Box := [⟨-1/2, 1⟩, ⟨0, 1⟩]
+@[expose] noncomputable def box0 : Box := [⟨-1/2, 1⟩, ⟨0, 1⟩]
 
 /-- Box 1: the claimed enclosure after layer 0. -/
-@[expose] def box1 : Box := [⟨0, 107374181/134217728⟩, ⟨0, 7549747/8388608⟩, ⟨0, 375809645/268435456⟩]
+@[expose] noncomputable def box1 : Box := [⟨0, 107374181/134217728⟩, ⟨0, 7549747/8388608⟩, ⟨0, 375809645/268435456⟩]
 
 /-- Box 2: the claimed enclosure after layer 1. -/
-@[expose] def box2 : Box := [⟨-143552238625751/140737488355328, 3918131722117449/2251799813685248⟩]
+@[expose] noncomputable def box2 : Box := [⟨-143552238625751/140737488355328, 3918131722117449/2251799813685248⟩]
 
 /-- Every weight and bias of layer 0 is a finite binary32. -/
-theorem layer0_finite : allFinite (layer0Weight.flatten ++ layer0Bias) = true := by decide +kernel
+theorem layer0_finite : (allFiniteRows layer0Weight && allFinite layer0Bias) = true := by decide +kernel
 
 /-- Layer 0 maps box 0 into box 1: exact IBP, recomputed by the kernel. -/
 theorem step0 : checkStep layer0 box0 box1 = true := by decide +kernel
 
 /-- Every weight and bias of layer 1 is a finite binary32. -/
-theorem layer1_finite : allFinite (layer1Weight.flatten ++ layer1Bias) = true := by decide +kernel
+theorem layer1_finite : (allFiniteRows layer1Weight && allFinite layer1Bias) = true := by decide +kernel
 
 /-- Layer 1 maps box 1 into box 2: exact IBP, recomputed by the kernel. -/
 theorem step1 : checkStep layer1 box1 box2 = true := by decide +kernel

@@ -4,7 +4,7 @@
 use super::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
-use crate::num::Q;
+use crate::num::{Q, dyadic};
 
 /// Lean `ibpAct`: both activations are monotone, so the ends map to the ends.
 pub fn ibp_act(act: Activation, i: &Interval) -> Interval {
@@ -24,8 +24,22 @@ pub fn ibp_layer(weight: &[Vec<Q>], bias: &[Q], act: Activation, input: &Box) ->
         .collect()
 }
 
+/// Rounds every interval outward to dyadics of at most `bits` significant bits (lo down, hi up).
+/// The box only grows, so a certificate may claim it: the checker tests containment.
+pub fn round_box_outward(b: &Box, bits: u32) -> Box {
+    b.iter()
+        .map(|i| Interval::new(dyadic::round_down(&i.lo, bits).to_rational(), dyadic::round_up(&i.hi, bits).to_rational()))
+        .collect()
+}
+
 /// The boxes `[input, after layer 1, …, output]` of exact IBP through the whole network.
 pub fn ibp_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
+    ibp_mlp_rounded(mlp, input, None)
+}
+
+/// IBP whose intermediate boxes are rounded outward to `bits` significant bits (when given), so
+/// numbers stay short through deep networks instead of growing with every layer.
+pub fn ibp_mlp_rounded(mlp: &Mlp, input: &Box, bits: Option<u32>) -> Result<Vec<Box>> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
@@ -35,7 +49,10 @@ pub fn ibp_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
         let w = l.weight_q(&format!("layers.{i}.weight"))?;
         let b = l.bias_q(&format!("layers.{i}.bias"))?;
         let next = ibp_layer(&w, &b, l.act, boxes.last().expect("boxes starts non-empty"));
-        boxes.push(next);
+        boxes.push(match bits {
+            Some(bits) => round_box_outward(&next, bits),
+            None => next,
+        });
     }
     Ok(boxes)
 }
@@ -44,6 +61,23 @@ pub fn ibp_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
 mod tests {
     use super::*;
     use crate::bounds::interval::parse_box;
+
+    #[test]
+    fn rounded_boxes_contain_the_exact_ones_and_stay_short() {
+        let input = parse_box("-1/2:1,0:1").unwrap();
+        let exact = ibp_mlp(&Mlp::demo(), &input).unwrap();
+        let rounded = ibp_mlp_rounded(&Mlp::demo(), &input, Some(8)).unwrap();
+        for (e, r) in exact.iter().zip(&rounded) {
+            for (ei, ri) in e.iter().zip(r) {
+                assert!(ei.subset(ri), "{ei:?} not inside {ri:?}");
+                assert!(crate::num::rational::is_dyadic(&ri.lo) && crate::num::rational::is_dyadic(&ri.hi));
+            }
+        }
+        let out: Vec<[String; 2]> = rounded[2].iter().map(Interval::to_strings).collect();
+        // Cross-checked with Python fractions rounding each box to 8 significant bits: box 1 becomes
+        // [0, 205/256] × [0, 231/256] × [0, 45/32], and the output [-131/128, 7/4].
+        assert_eq!(out, vec![[String::from("-131/128"), String::from("7/4")]]);
+    }
 
     #[test]
     fn demo_output_box_is_exact() {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::store::{Written, write_artifact, write_atomic, write_manifest};
-use crate::bounds::ibp::ibp_mlp;
+use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::bounds::{Box, Interval};
 use crate::error::Result;
 use crate::lean::emit::{self, Binding};
@@ -30,10 +30,18 @@ pub struct Certified {
     pub output_box: Box,
 }
 
-/// Computes exact IBP for `mlp` on `input` and writes `certificates/<name>/{payload,property,
+/// Computes exact IBP for `mlp` on `input` (intermediate boxes rounded outward to `round_bits`
+/// significant bits when given, which keeps deep networks' numbers short) and writes `certificates/<name>/{payload,property,
 /// certificate,manifest}.json` under `cert_root` plus `Certificates/<Module>.lean` under `lean_dir`.
-pub fn certify_dense_ibp(name: &str, mlp: &Mlp, input: &Box, cert_root: &Path, lean_dir: &Path) -> Result<Certified> {
-    let boxes = ibp_mlp(mlp, input)?;
+pub fn certify_dense_ibp(
+    name: &str,
+    mlp: &Mlp,
+    input: &Box,
+    round_bits: Option<u32>,
+    cert_root: &Path,
+    lean_dir: &Path,
+) -> Result<Certified> {
+    let boxes = ibp_mlp_rounded(mlp, input, round_bits)?;
     let output = boxes.last().expect("ibp returns at least the input box").clone();
     let dir = cert_root.join(name);
     let payload = write_artifact(&dir.join("payload.json"), "payload", &mlp.payload()?)?;

@@ -133,7 +133,7 @@ fn run_check(lean_dir: &std::path::Path, opts: &LeanOpts) -> Result<CheckReport>
 fn demo(args: &DemoArgs) -> Result<i32> {
     let input = parse_box(&args.input_box).map_err(|e| e.context("--input-box"))?;
     let mlp = Mlp::demo();
-    let c = certify_dense_ibp("demo-mlp", &mlp, &input, &args.out_dir, &args.lean_dir)?;
+    let c = certify_dense_ibp("demo-mlp", &mlp, &input, None, &args.out_dir, &args.lean_dir)?;
     if !args.lean.json {
         println!("model        mlp 2-3-1 relu (hard-coded, binary32 weights)");
         println!("input box    {}", box_display(&input));

@@ -39,9 +39,12 @@ fn box_literal(b: &Box) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-fn bits_row(row: &[crate::num::binary32::F32]) -> String {
-    let parts: Vec<String> = row.iter().map(|b| b.to_hex()).collect();
-    format!("[{}]", parts.join(", "))
+/// One `Nat` literal holding a row of bit patterns, element 0 in the least significant 32 bits:
+/// `[0x3f333333, 0xbfa66666]` → `0xbfa666663f333333`.
+fn packed(row: &[crate::num::binary32::F32]) -> String {
+    let digits: String = row.iter().rev().map(|b| format!("{:08x}", b.to_bits())).collect();
+    let trimmed = digits.trim_start_matches('0');
+    format!("0x{}", if trimmed.is_empty() { "0" } else { trimmed })
 }
 
 /// The hashes that bind a generated module to its artifacts.
@@ -72,31 +75,33 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
     let _ = writeln!(s, "/-- SHA-256 of the canonical certificate artifact this module restates. -/");
     let _ = writeln!(s, "def certificateSha256 : String := \"{}\"\n", binding.certificate);
     for (i, l) in mlp.layers.iter().enumerate() {
-        let rows: Vec<String> = l.weight.iter().map(|r| bits_row(r)).collect();
-        let _ = writeln!(s, "/-- `layers.{i}.weight` as binary32 bit patterns (rows = outputs). -/");
-        let _ = writeln!(s, "@[expose] def layer{i}Weight : List (List Nat) := [{}]", rows.join(", "));
-        let _ = writeln!(s, "/-- `layers.{i}.bias` as binary32 bit patterns. -/");
-        let _ = writeln!(s, "@[expose] def layer{i}Bias : List Nat := {}", bits_row(&l.bias));
+        let cols = l.weight.first().map_or(0, Vec::len);
+        let rows: Vec<String> = l.weight.iter().map(|r| packed(r)).collect();
+        let _ = writeln!(s, "/-- `layers.{i}.weight` ({}×{cols}) as binary32 bit patterns: one packed literal per row", l.weight.len());
+        let _ = writeln!(s, "(output), column `j` in bits `32j … 32j+31` (see `unpack`). -/");
+        let _ = writeln!(s, "@[expose] noncomputable def layer{i}Weight : List (List Nat) := unpackRows {cols} [{}]", rows.join(", "));
+        let _ = writeln!(s, "/-- `layers.{i}.bias` as binary32 bit patterns, packed the same way. -/");
+        let _ = writeln!(s, "@[expose] noncomputable def layer{i}Bias : List Nat := unpack {} {}", l.bias.len(), packed(&l.bias));
         let _ = writeln!(s, "/-- Layer {i}: exact decoded weights, then `{}`. -/", l.act.name());
         let _ = writeln!(
             s,
-            "@[expose] def layer{i} : Dense := ⟨decodeRows layer{i}Weight, decodeList layer{i}Bias, .{}⟩\n",
+            "@[expose] noncomputable def layer{i} : Dense := ⟨decodeRows layer{i}Weight, decodeList layer{i}Bias, .{}⟩\n",
             l.act.name()
         );
     }
     let layers: Vec<String> = (0..n).map(|i| format!("layer{i}")).collect();
     let _ = writeln!(s, "/-- The network: its layers in order. -/");
-    let _ = writeln!(s, "@[expose] def net : List Dense := [{}]\n", layers.join(", "));
+    let _ = writeln!(s, "@[expose] noncomputable def net : List Dense := [{}]\n", layers.join(", "));
     for (k, b) in boxes.iter().enumerate() {
         let what = if k == 0 { "the input region".to_string() } else { format!("the claimed enclosure after layer {}", k - 1) };
         let _ = writeln!(s, "/-- Box {k}: {what}. -/");
-        let _ = writeln!(s, "@[expose] def box{k} : Box := {}\n", box_literal(b));
+        let _ = writeln!(s, "@[expose] noncomputable def box{k} : Box := {}\n", box_literal(b));
     }
     for i in 0..n {
         let _ = writeln!(s, "/-- Every weight and bias of layer {i} is a finite binary32. -/");
         let _ = writeln!(
             s,
-            "theorem layer{i}_finite : allFinite (layer{i}Weight.flatten ++ layer{i}Bias) = true := by decide +kernel\n"
+            "theorem layer{i}_finite : (allFiniteRows layer{i}Weight && allFinite layer{i}Bias) = true := by decide +kernel\n"
         );
         let _ = writeln!(s, "/-- Layer {i} maps box {i} into box {}: exact IBP, recomputed by the kernel. -/", i + 1);
         let _ = writeln!(s, "theorem step{i} : checkStep layer{i} box{i} box{} = true := by decide +kernel\n", i + 1);
@@ -122,6 +127,14 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_pack_least_significant_first() {
+        use crate::num::binary32::F32;
+        assert_eq!(packed(&[F32(0x3f333333), F32(0xbfa66666)]), "0xbfa666663f333333");
+        assert_eq!(packed(&[F32(0x00000001), F32(0)]), "0x1");
+        assert_eq!(packed(&[F32(0)]), "0x0");
+    }
 
     #[test]
     fn module_names_are_upper_camel_case() {

@@ -41,10 +41,30 @@ non-finite patterns the value is meaningless; checkers require `isFinite` first.
   | [] => []
   | r :: rs => decodeList r :: decodeRows rs
 
+/-- Unpacks `k` 32-bit fields from a packed literal, least significant field first. Generated
+modules store each weight row as one `Nat` (elaborating thousands of separate numerals exhausts the
+elaborator's recursion depth; one literal per row elaborates at once). -/
+@[expose] def unpack : Nat → Nat → List Nat
+  | 0, _ => []
+  | k + 1, n => n % 2 ^ 32 :: unpack k (n / 2 ^ 32)
+
+/-- Unpacks every row (`cols` fields each) of a packed matrix. -/
+@[expose] def unpackRows (cols : Nat) : List Nat → List (List Nat)
+  | [] => []
+  | r :: rs => unpack cols r :: unpackRows cols rs
+
 /-- Every pattern in the list is a finite binary32. -/
 @[expose] def allFinite : List Nat → Bool
   | [] => true
   | b :: bs => isFinite b && allFinite bs
+
+/-- Every pattern of every row is a finite binary32. -/
+@[expose] def allFiniteRows : List (List Nat) → Bool
+  | [] => true
+  | r :: rs => allFinite r && allFiniteRows rs
+
+/-- Fields come out least significant first. -/
+theorem unpack_example : unpack 2 0xbfa666663f333333 = [0x3f333333, 0xbfa66666] := by decide +kernel
 
 /-- `1.0f` is `0x3f800000`. -/
 theorem decode_one : decode 0x3f800000 = 1 := by decide +kernel
