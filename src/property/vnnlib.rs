@@ -194,26 +194,26 @@ impl Ctx<'_> {
 
     /// Flattens a formula into disjunctive normal form over comparisons.
     fn dnf(&self, e: &Sexp) -> Result<Vec<Vec<(Lin, bool, usize)>>> {
-        if let Sexp::List(items, line) = e {
-            if let Some(Sexp::Atom(op, _)) = items.first() {
-                match op.as_str() {
-                    "and" => {
-                        let mut acc = vec![Vec::new()];
-                        for sub in &items[1..] {
-                            let d = self.dnf(sub)?;
-                            acc = acc.iter().flat_map(|a| d.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
-                        }
-                        return Ok(acc);
+        if let Sexp::List(items, line) = e
+            && let Some(Sexp::Atom(op, _)) = items.first()
+        {
+            match op.as_str() {
+                "and" => {
+                    let mut acc = vec![Vec::new()];
+                    for sub in &items[1..] {
+                        let d = self.dnf(sub)?;
+                        acc = acc.iter().flat_map(|a| d.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
                     }
-                    "or" => {
-                        let mut acc = Vec::new();
-                        for sub in &items[1..] {
-                            acc.extend(self.dnf(sub)?);
-                        }
-                        return Ok(acc);
-                    }
-                    _ => return Ok(vec![self.comparison(e)?.into_iter().map(|(l, s)| (l, s, *line)).collect()]),
+                    return Ok(acc);
                 }
+                "or" => {
+                    let mut acc = Vec::new();
+                    for sub in &items[1..] {
+                        acc.extend(self.dnf(sub)?);
+                    }
+                    return Ok(acc);
+                }
+                _ => return Ok(vec![self.comparison(e)?.into_iter().map(|(l, s)| (l, s, *line)).collect()]),
             }
         }
         Err(self.err(e, "expected a formula".into()))
