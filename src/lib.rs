@@ -4,6 +4,7 @@
 pub mod bounds;
 pub mod cert;
 pub mod error;
+pub mod ir;
 pub mod lean;
 pub mod model;
 pub mod num;

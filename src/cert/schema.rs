@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::bounds::{Box, Interval};
 use crate::error::{Error, Result};
+use crate::ir::{AttrKind, AttrValue, Op, OpTag};
 use crate::model::{Activation, DenseLayer, Mlp};
 use crate::num::Q;
 use crate::num::binary32::F32;
@@ -111,31 +112,8 @@ pub struct Counterexample {
     pub output: Vec<Q>,
 }
 
-/// The operations a `torchlean.graph.v1` node may apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GraphOp {
-    /// `W x + b`: one input, params `[weight, bias]`.
-    Linear,
-    /// `max(x, 0)`: one input, no params.
-    Relu,
-    /// `x`: one input, no params.
-    Identity,
-    /// `x + y`: two inputs, no params.
-    Add,
-}
-
-impl GraphOp {
-    const ALL: [(GraphOp, &'static str, usize, usize); 4] = [
-        (GraphOp::Linear, "linear", 1, 2),
-        (GraphOp::Relu, "relu", 1, 0),
-        (GraphOp::Identity, "identity", 1, 0),
-        (GraphOp::Add, "add", 2, 0),
-    ];
-    /// The op's name in artifacts.
-    pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|e| e.0 == self).map_or("", |e| e.1)
-    }
-}
+/// The tag of a `torchlean.graph.v1` node's op: the IR's [`OpTag`] (`docs/ir.md`).
+pub use crate::ir::OpTag as GraphOp;
 
 /// A graph input: a name and a shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,11 +122,12 @@ pub struct GraphInput {
     pub shape: Vec<usize>,
 }
 
-/// A graph node: `id = op(inputs…; params…)`, params naming tensors of the payload.
+/// A graph node: `id = op(inputs…; params…)`, params naming tensors of the payload; `op` carries
+/// the node's `attrs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphNode {
     pub id: String,
-    pub op: GraphOp,
+    pub op: Op,
     pub inputs: Vec<String>,
     pub params: Vec<String>,
 }
@@ -383,12 +362,13 @@ pub fn read_graph(value: &Value) -> Result<Graph> {
     let mut graph_nodes = Vec::new();
     for (j, v) in at("nodes", array(nodes))?.iter().enumerate() {
         let path = format!("nodes[{j}]");
-        let [id, ins, op, params] = fields(v, &path, ["id", "inputs", "op", "params"])?;
-        let names: Vec<&str> = GraphOp::ALL.iter().map(|e| e.1).collect();
+        let [attrs, id, ins, op, params] = fields(v, &path, ["attrs", "id", "inputs", "op", "params"])?;
+        let names: Vec<&str> = OpTag::ALL.iter().filter(|t| **t != OpTag::Input).map(|t| t.name()).collect();
         let op_name = at(&format!("{path}.op"), literal(op, &names))?;
-        let &(op, _, arity, n_params) = GraphOp::ALL.iter().find(|e| e.1 == op_name).expect("literal checked");
+        let tag = OpTag::from_name(op_name).expect("literal checked");
+        let (arity, n_params) = (tag.arity(), tag.param_count());
         let ins = at(&format!("{path}.inputs"), array(ins))?;
-        if ins.len() != arity {
+        if !arity.allows(ins.len()) {
             return Err(Error::bad_input(format!(
                 "{path}.inputs: expected {arity} inputs for op \"{op_name}\", found {}",
                 ins.len()
@@ -422,6 +402,7 @@ pub fn read_graph(value: &Value) -> Result<Graph> {
             .collect::<Result<Vec<_>>>()?;
         let id = at(&format!("{path}.id"), ident(id))?;
         let id = define(id, &format!("{path}.id"), &mut defined)?;
+        let op = read_attrs(attrs, tag, &format!("{path}.attrs"))?;
         graph_nodes.push(GraphNode { id, op, inputs: ins, params });
     }
     let outputs = at("outputs", non_empty(outputs))?
@@ -437,6 +418,44 @@ pub fn read_graph(value: &Value) -> Result<Graph> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Graph { payload, inputs: graph_inputs, nodes: graph_nodes, outputs })
+}
+
+/// The `attrs` object of a node of op `tag`: exactly the keys [`OpTag::attrs`] lists, each of its
+/// kind (sizes as JSON integers, rationals as canonical strings), then the op's own checks.
+fn read_attrs(v: &Value, tag: OpTag, path: &str) -> Result<Op> {
+    let map = match v {
+        Value::Object(m) => m,
+        v => return at(path, Err(Error::bad_input(format!("expected an object, found {}", found(v))))),
+    };
+    let spec = tag.attrs();
+    let keys: Vec<&str> = spec.iter().map(|a| a.0).collect();
+    if let Some(k) = map.keys().find(|k| !keys.contains(&k.as_str())) {
+        let expected =
+            if keys.is_empty() { "no keys".to_string() } else { format!("exactly the keys {}", keys.join(", ")) };
+        let msg = format!("unknown key \"{}\" (op \"{tag}\" expects {expected})", clip(k));
+        return at(path, Err(Error::bad_input(msg)));
+    }
+    let mut values = Vec::with_capacity(spec.len());
+    for &(key, kind) in spec {
+        let p = format!("{path}.{key}");
+        let v = map.get(key).ok_or_else(|| Error::bad_input(format!("missing key \"{key}\"")).context(path))?;
+        let value = match kind {
+            AttrKind::Size => AttrValue::Size(at(&p, size(v))?),
+            AttrKind::Sizes => AttrValue::Sizes(read_shape(v, &p)?),
+            AttrKind::Pair => {
+                let xs = read_shape(v, &p)?;
+                let pair: [usize; 2] = xs.as_slice().try_into().map_err(|_| {
+                    Error::bad_input(format!("expected [h, w] (2 sizes), found an array of {} elements", xs.len()))
+                        .context(p.clone())
+                })?;
+                AttrValue::Pair(pair)
+            }
+            AttrKind::Rational => AttrValue::Rational(at(&p, rat(v))?),
+        };
+        at(&p, tag.check_attr(key, &value))?;
+        values.push(value);
+    }
+    Op::from_attrs(tag, values).map_err(|e| Error::internal(format!("{path}: attributes checked, yet {e}")))
 }
 
 /// Reads a `torchlean.manifest.v1`: entries sorted by path, each path a plain `*.json` file name.
@@ -815,24 +834,63 @@ mod tests {
                    "nodes": nodes, "outputs": ["y"]})
         };
         let ok = g(json!([
-            {"id": "h", "op": "linear", "inputs": ["x"], "params": ["layers.0.weight", "layers.0.bias"]},
-            {"id": "y", "op": "relu", "inputs": ["h"], "params": []}
+            {"attrs": {}, "id": "h", "op": "linear", "inputs": ["x"], "params": ["layers.0.weight", "layers.0.bias"]},
+            {"attrs": {}, "id": "y", "op": "relu", "inputs": ["h"], "params": []}
         ]));
         let graph = read_graph(&ok).unwrap();
-        assert_eq!(graph.nodes[0].op, GraphOp::Linear);
+        assert_eq!(graph.nodes[0].op, Op::Linear);
+        assert_eq!(graph.nodes[1].op.tag(), GraphOp::Relu);
         assert_eq!(graph.nodes[1].op.name(), "relu");
         let forward_ref = g(json!([
-            {"id": "y", "op": "relu", "inputs": ["h"], "params": []},
-            {"id": "h", "op": "identity", "inputs": ["x"], "params": []}
+            {"attrs": {}, "id": "y", "op": "relu", "inputs": ["h"], "params": []},
+            {"attrs": {}, "id": "h", "op": "identity", "inputs": ["x"], "params": []}
         ]));
         assert_eq!(
             err(read_graph(&forward_ref)),
             "nodes[0].inputs[0]: expected a graph input or an earlier node id, found \"h\""
         );
-        let arity = g(json!([{"id": "y", "op": "add", "inputs": ["x"], "params": []}]));
+        let arity = g(json!([{"attrs": {}, "id": "y", "op": "add", "inputs": ["x"], "params": []}]));
         assert_eq!(err(read_graph(&arity)), "nodes[0].inputs: expected 2 inputs for op \"add\", found 1");
-        let twice = g(json!([{"id": "x", "op": "relu", "inputs": ["x"], "params": []}]));
+        let twice = g(json!([{"attrs": {}, "id": "x", "op": "relu", "inputs": ["x"], "params": []}]));
         assert_eq!(err(read_graph(&twice)), "nodes[0].id: expected a fresh name, found \"x\" defined twice");
+        let no_attrs = g(json!([{"id": "y", "op": "relu", "inputs": ["x"], "params": []}]));
+        assert_eq!(err(read_graph(&no_attrs)), "nodes[0]: missing key \"attrs\"");
+        let input_node = g(json!([{"attrs": {"shape": [2]}, "id": "y", "op": "input", "inputs": [], "params": []}]));
+        assert!(err(read_graph(&input_node)).starts_with("nodes[0].op: expected one of \"constant\", \"linear\""));
+    }
+
+    #[test]
+    fn graph_attrs_are_typed_and_exact() {
+        let h = format!("sha256:{}", "0".repeat(64));
+        let g = |attrs: Value| {
+            json!({"format": "torchlean.graph.v1", "payload": h, "inputs": [{"name": "x", "shape": [1, 4, 4]}],
+                   "nodes": [{"attrs": attrs, "id": "y", "op": "maxpool2d", "inputs": ["x"], "params": []}],
+                   "outputs": ["y"]})
+        };
+        let graph = read_graph(&g(json!({"kernel": [2, 2], "stride": [2, 2]}))).unwrap();
+        assert_eq!(graph.nodes[0].op, Op::MaxPool2d(crate::ir::Pool2d { kernel: [2, 2], stride: [2, 2] }));
+        let cases: Vec<(Value, &str)> = vec![
+            (json!({"kernel": [2, 2]}), "nodes[0].attrs: missing key \"stride\""),
+            (
+                json!({"kernel": [2, 2], "stride": [2, 2], "pad": [0, 0]}),
+                "nodes[0].attrs: unknown key \"pad\" (op \"maxpool2d\" expects exactly the keys kernel, stride)",
+            ),
+            (
+                json!({"kernel": [2], "stride": [2, 2]}),
+                "nodes[0].attrs.kernel: expected [h, w] (2 sizes), found an array of 1 elements",
+            ),
+            (
+                json!({"kernel": ["2", 2], "stride": [2, 2]}),
+                "nodes[0].attrs.kernel[0]: expected a non-negative JSON integer (at most 2^53-1), found \"2\"",
+            ),
+            (
+                json!({"kernel": [0, 2], "stride": [2, 2]}),
+                "nodes[0].attrs.kernel: expected entries of at least 1, found [0, 2]",
+            ),
+        ];
+        for (attrs, want) in cases {
+            assert_eq!(err(read_graph(&g(attrs))), want);
+        }
     }
 
     #[test]

@@ -1,0 +1,448 @@
+//! Evaluation of a graph: exactly over ℚ, or in binary32 with the operation order declared in the
+//! module doc of [`crate::ir`]. One set of kernels serves both: each kernel is written once, in the
+//! declared order, over a [`Semantics`] that says what `+`, `×`, … mean.
+use std::collections::HashMap;
+
+use num_traits::{Signed, Zero};
+
+use crate::error::{Error, Result};
+use crate::num::Q;
+use crate::num::binary32::{F32, Round, Status, StatusAnd};
+
+use super::graph::{Graph, Node};
+use super::op::{Conv2d, Op, OpTag, Pool2d};
+use super::shape;
+use super::tensor::{Tensor, TensorStore};
+
+/// The arithmetic a kernel is run in. `&mut self` lets binary32 collect its IEEE flags.
+trait Semantics {
+    type V: Clone;
+    /// A parameter value from its stored bits.
+    fn param(&mut self, bits: F32) -> Result<Self::V>;
+    /// The value of an empty sum and of padding.
+    fn zero(&self) -> Self::V;
+    fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    fn sub(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    fn mul(&mut self, a: &Self::V, b: &Self::V) -> Self::V;
+    /// `a / n` for an element count `n` (average pooling).
+    fn div_count(&mut self, a: &Self::V, n: usize) -> Self::V;
+    fn relu(&mut self, a: &Self::V) -> Self::V;
+    /// Whether max pooling replaces its running maximum `acc` by `x`.
+    fn replaces(&mut self, x: &Self::V, acc: &Self::V) -> bool;
+    /// `gelu`, `tanh` or `sigmoid` at `a`.
+    fn unary(&mut self, tag: OpTag, a: &Self::V) -> Result<Self::V>;
+    /// Softmax of one row (the last axis).
+    fn softmax(&mut self, xs: &[Self::V]) -> Result<Vec<Self::V>>;
+    /// Layer normalisation of one row (the last axis).
+    fn layernorm(&mut self, xs: &[Self::V], w: &[Self::V], b: &[Self::V], eps: &Q) -> Result<Vec<Self::V>>;
+}
+
+/// Exact rational arithmetic; ops that leave ℚ are refused.
+struct Exact;
+
+fn no_exact(tag: OpTag) -> Error {
+    Error::bad_input(format!("op {tag} has no exact rational semantics"))
+}
+
+impl Semantics for Exact {
+    type V = Q;
+    fn param(&mut self, bits: F32) -> Result<Q> {
+        bits.to_rational()
+            .ok_or_else(|| Error::bad_input(format!("expected a finite binary32, found {}", bits.to_hex())))
+    }
+    fn zero(&self) -> Q {
+        Q::zero()
+    }
+    fn add(&mut self, a: &Q, b: &Q) -> Q {
+        a + b
+    }
+    fn sub(&mut self, a: &Q, b: &Q) -> Q {
+        a - b
+    }
+    fn mul(&mut self, a: &Q, b: &Q) -> Q {
+        a * b
+    }
+    fn div_count(&mut self, a: &Q, n: usize) -> Q {
+        a / Q::from_integer(n.into())
+    }
+    fn relu(&mut self, a: &Q) -> Q {
+        if a.is_positive() { a.clone() } else { Q::zero() }
+    }
+    fn replaces(&mut self, x: &Q, acc: &Q) -> bool {
+        x > acc
+    }
+    fn unary(&mut self, tag: OpTag, _: &Q) -> Result<Q> {
+        Err(no_exact(tag))
+    }
+    fn softmax(&mut self, _: &[Q]) -> Result<Vec<Q>> {
+        Err(no_exact(OpTag::Softmax))
+    }
+    fn layernorm(&mut self, _: &[Q], _: &[Q], _: &[Q], _: &Q) -> Result<Vec<Q>> {
+        Err(no_exact(OpTag::LayerNorm))
+    }
+}
+
+/// binary32 through the softfloat, every operation rounded in `mode`, flags collected.
+struct Binary32 {
+    mode: Round,
+    status: Status,
+}
+
+impl Binary32 {
+    fn take(&mut self, r: StatusAnd<F32>) -> F32 {
+        self.status |= r.status;
+        r.value
+    }
+    /// `f` computed in host f64 from the exact f64 value of `x`, rounded once to binary32.
+    fn host(&mut self, x: F32, f: impl FnOnce(f64) -> f64) -> F32 {
+        let x = x.to_f64().value;
+        let r = F32::from_f64_r(f(x), self.mode);
+        self.take(r)
+    }
+    fn count(&mut self, n: usize) -> F32 {
+        let r = F32::from_rational_r(&Q::from_integer(n.into()), self.mode);
+        self.take(r)
+    }
+}
+
+impl Semantics for Binary32 {
+    type V = F32;
+    fn param(&mut self, bits: F32) -> Result<F32> {
+        Ok(bits)
+    }
+    fn zero(&self) -> F32 {
+        F32::ZERO
+    }
+    fn add(&mut self, a: &F32, b: &F32) -> F32 {
+        let r = a.add_r(*b, self.mode);
+        self.take(r)
+    }
+    fn sub(&mut self, a: &F32, b: &F32) -> F32 {
+        let r = a.sub_r(*b, self.mode);
+        self.take(r)
+    }
+    fn mul(&mut self, a: &F32, b: &F32) -> F32 {
+        let r = a.mul_r(*b, self.mode);
+        self.take(r)
+    }
+    fn div_count(&mut self, a: &F32, n: usize) -> F32 {
+        let n = self.count(n);
+        let r = a.div_r(n, self.mode);
+        self.take(r)
+    }
+    fn relu(&mut self, a: &F32) -> F32 {
+        if a.is_nan() || a.ieee_partial_cmp(F32::ZERO).value == Some(std::cmp::Ordering::Greater) {
+            *a
+        } else {
+            F32::ZERO
+        }
+    }
+    fn replaces(&mut self, x: &F32, acc: &F32) -> bool {
+        x.is_nan() || x.ieee_partial_cmp(*acc).value == Some(std::cmp::Ordering::Greater)
+    }
+    fn unary(&mut self, tag: OpTag, a: &F32) -> Result<F32> {
+        match tag {
+            OpTag::Tanh => Ok(self.host(*a, f64::tanh)),
+            OpTag::Sigmoid => Ok(self.host(*a, |x| 1.0 / (1.0 + (-x).exp()))),
+            _ => Err(Error::bad_input(format!(
+                "op {tag} has no binary32 semantics in torchlean (it needs erf, which the host math it uses lacks)"
+            ))),
+        }
+    }
+    fn softmax(&mut self, xs: &[F32]) -> Result<Vec<F32>> {
+        let xs: Vec<f64> = xs.iter().map(|x| x.to_f64().value).collect();
+        let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = xs.iter().map(|x| (x - m).exp()).collect();
+        let s: f64 = e.iter().sum();
+        Ok(e.iter()
+            .map(|ei| {
+                let r = F32::from_f64_r(ei / s, self.mode);
+                self.take(r)
+            })
+            .collect())
+    }
+    fn layernorm(&mut self, xs: &[F32], w: &[F32], b: &[F32], eps: &Q) -> Result<Vec<F32>> {
+        let n = self.count(xs.len());
+        let sum = left_sum(self, xs.iter().cloned());
+        let mean = self.take(sum.div_r(n, self.mode));
+        let d: Vec<F32> = xs.iter().map(|x| self.sub(x, &mean)).collect();
+        let sq = dot(self, d.iter().zip(&d));
+        let var = self.take(sq.div_r(n, self.mode));
+        let eps = self.take(F32::from_rational_r(eps, self.mode));
+        let ve = self.add(&var, &eps);
+        let root = self.take(ve.sqrt_r(self.mode));
+        let rstd = self.take(F32::ONE.div_r(root, self.mode));
+        Ok(d.iter()
+            .zip(w.iter().zip(b))
+            .map(|(di, (wi, bi))| {
+                let t = self.mul(di, &rstd);
+                let t = self.mul(&t, wi);
+                self.add(&t, bi)
+            })
+            .collect())
+    }
+}
+
+/// `((v0 + v1) + v2) + …`, starting from the first value; zero when empty.
+fn left_sum<S: Semantics>(s: &mut S, mut vs: impl Iterator<Item = S::V>) -> S::V {
+    let Some(mut acc) = vs.next() else { return s.zero() };
+    for v in vs {
+        acc = s.add(&acc, &v);
+    }
+    acc
+}
+
+/// `((a0·b0 + a1·b1) + a2·b2) + …`: each product rounded, then added; starts from the first
+/// product (not from zero); zero when empty.
+fn dot<'a, S: Semantics>(s: &mut S, mut terms: impl Iterator<Item = (&'a S::V, &'a S::V)>) -> S::V
+where
+    S::V: 'a,
+{
+    let Some((a, b)) = terms.next() else { return s.zero() };
+    let mut acc = s.mul(a, b);
+    for (a, b) in terms {
+        let p = s.mul(a, b);
+        acc = s.add(&acc, &p);
+    }
+    acc
+}
+
+/// Runs `graph` on `inputs` (one per input node, in graph order) and returns the outputs.
+fn run<S: Semantics>(
+    graph: &Graph,
+    store: &TensorStore,
+    s: &mut S,
+    inputs: &[Tensor<S::V>],
+) -> Result<Vec<Tensor<S::V>>> {
+    let input_nodes: Vec<&Node> = graph.inputs().collect();
+    if inputs.len() != input_nodes.len() {
+        let ids: Vec<String> = input_nodes.iter().map(|n| format!("\"{}\"", n.id)).collect();
+        return Err(Error::bad_input(format!(
+            "expected {} input tensors ({}), found {}",
+            input_nodes.len(),
+            ids.join(", "),
+            inputs.len()
+        )));
+    }
+    let index: HashMap<&str, usize> = graph.nodes().iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let mut values: Vec<Tensor<S::V>> = Vec::with_capacity(graph.nodes().len());
+    let mut next_input = inputs.iter();
+    for node in graph.nodes() {
+        let v = if let Op::Input { shape } = &node.op {
+            let x = next_input.next().expect("input count checked");
+            if x.shape() != shape.as_slice() {
+                return Err(Error::bad_input(format!(
+                    "input \"{}\": expected shape {shape:?}, found {:?}",
+                    node.id,
+                    x.shape()
+                )));
+            }
+            x.clone()
+        } else {
+            let parents: Vec<&Tensor<S::V>> = node.parents.iter().map(|p| &values[index[p.as_str()]]).collect();
+            apply(s, node, &parents, store).map_err(|e| e.context(node.label()))?
+        };
+        values.push(v);
+    }
+    Ok(graph.outputs().iter().map(|o| values[index[o.as_str()]].clone()).collect())
+}
+
+/// One node's value from its parents' values.
+fn apply<S: Semantics>(s: &mut S, node: &Node, parents: &[&Tensor<S::V>], store: &TensorStore) -> Result<Tensor<S::V>> {
+    // The store may not be the one the graph was built with: re-check the parameters' shapes.
+    let stored = node
+        .params
+        .iter()
+        .map(|p| {
+            store.get(p).ok_or_else(|| {
+                Error::bad_input(format!("expected param \"{p}\" in the tensor store, found no such tensor"))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let parent_shapes: Vec<&[usize]> = parents.iter().map(|t| t.shape()).collect();
+    let param_shapes: Vec<(&str, &[usize])> =
+        node.params.iter().map(String::as_str).zip(stored.iter().map(|t| t.shape())).collect();
+    let out_shape = shape::infer(&node.op, &parent_shapes, &param_shapes)?;
+    if out_shape != node.shape {
+        return Err(Error::internal(format!("expected output shape {:?}, inferred {out_shape:?}", node.shape)));
+    }
+    let params = stored
+        .iter()
+        .zip(&node.params)
+        .map(|(t, name)| {
+            t.data()
+                .iter()
+                .map(|&b| s.param(b))
+                .collect::<Result<Vec<_>>>()
+                .map_err(|e| e.context(format!("param \"{name}\"")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let x = |k: usize| parents[k].data();
+    let elementwise = |s: &mut S, f: fn(&mut S, &S::V, &S::V) -> S::V| -> Vec<S::V> {
+        x(0).iter().zip(x(1)).map(|(a, b)| f(s, a, b)).collect()
+    };
+    let data: Vec<S::V> = match &node.op {
+        Op::Input { .. } => unreachable!("inputs are bound by run"),
+        Op::Constant => params[0].clone(),
+        Op::Linear => {
+            let (w, b) = (&params[0], &params[1]);
+            let cols = parents[0].shape()[0];
+            let rows = node.shape[0];
+            (0..rows)
+                .map(|r| {
+                    let acc = dot(s, w[r * cols..(r + 1) * cols].iter().zip(x(0)));
+                    s.add(&acc, &b[r])
+                })
+                .collect()
+        }
+        Op::Conv2d(c) => conv2d(s, c, parents[0], &params[0], &params[1], &node.shape),
+        Op::Relu => x(0).iter().map(|a| s.relu(a)).collect(),
+        Op::Identity | Op::Reshape { .. } | Op::Flatten => x(0).to_vec(),
+        Op::Gelu | Op::Tanh | Op::Sigmoid => {
+            let tag = node.op.tag();
+            x(0).iter().map(|a| s.unary(tag, a)).collect::<Result<_>>()?
+        }
+        Op::Add => elementwise(s, S::add),
+        Op::Sub => elementwise(s, S::sub),
+        Op::Mul => elementwise(s, S::mul),
+        Op::Matmul => {
+            let (m, k, n) = (parents[0].shape()[0], parents[0].shape()[1], node.shape[1]);
+            let (a, b) = (x(0), x(1));
+            let mut out = Vec::with_capacity(m * n);
+            for i in 0..m {
+                for j in 0..n {
+                    out.push(dot(s, (0..k).map(|t| (&a[i * k + t], &b[t * n + j]))));
+                }
+            }
+            out
+        }
+        Op::Transpose => {
+            let (m, n) = (node.shape[1], node.shape[0]);
+            (0..n).flat_map(|j| (0..m).map(move |i| (i, j))).map(|(i, j)| x(0)[i * n + j].clone()).collect()
+        }
+        Op::MaxPool2d(p) => pool(s, p, parents[0], &node.shape, false),
+        Op::AvgPool2d(p) => pool(s, p, parents[0], &node.shape, true),
+        Op::Softmax => {
+            let n = *node.shape.last().expect("shape checked");
+            let mut out = Vec::with_capacity(x(0).len());
+            for row in x(0).chunks(n) {
+                out.extend(s.softmax(row)?);
+            }
+            out
+        }
+        Op::LayerNorm { eps } => {
+            let n = *node.shape.last().expect("shape checked");
+            let mut out = Vec::with_capacity(x(0).len());
+            for row in x(0).chunks(n) {
+                out.extend(s.layernorm(row, &params[0], &params[1], eps)?);
+            }
+            out
+        }
+        Op::Concat { axis } => {
+            let outer: usize = node.shape[..*axis].iter().product();
+            let inner: usize = node.shape[axis + 1..].iter().product();
+            let mut out = Vec::with_capacity(node.shape.iter().product());
+            for o in 0..outer {
+                for p in parents {
+                    let chunk = p.shape()[*axis] * inner;
+                    out.extend_from_slice(&p.data()[o * chunk..(o + 1) * chunk]);
+                }
+            }
+            out
+        }
+    };
+    Ok(Tensor::from_parts(node.shape.clone(), data))
+}
+
+/// `out[o, r, c] = (Σ_{i, ki, kj} w[o, i, ki, kj] · xpad[i, r·sh + ki, c·sw + kj]) + bias[o]`, the
+/// sum in the order (i, ki, kj) starting from the first product; `xpad` is `x` with `padding`
+/// zeros on each side, and padded positions are multiplied like any other.
+fn conv2d<S: Semantics>(s: &mut S, c: &Conv2d, x: &Tensor<S::V>, w: &[S::V], b: &[S::V], out: &[usize]) -> Vec<S::V> {
+    let (ci, h, wd) = (x.shape()[0], x.shape()[1] as isize, x.shape()[2] as isize);
+    let ([kh, kw], [sh, sw], [ph, pw]) = (c.kernel, c.stride, c.padding);
+    let zero = s.zero();
+    let at = |i: usize, y: isize, z: isize| -> &S::V {
+        if (0..h).contains(&y) && (0..wd).contains(&z) {
+            &x.data()[(i as isize * h * wd + y * wd + z) as usize]
+        } else {
+            &zero
+        }
+    };
+    let mut res = Vec::with_capacity(out.iter().product());
+    for o in 0..out[0] {
+        for r in 0..out[1] {
+            for col in 0..out[2] {
+                let terms = (0..ci).flat_map(|i| (0..kh).flat_map(move |ki| (0..kw).map(move |kj| (i, ki, kj))));
+                let terms = terms.map(|(i, ki, kj)| {
+                    let y = (r * sh + ki) as isize - ph as isize;
+                    let z = (col * sw + kj) as isize - pw as isize;
+                    (&w[((o * ci + i) * kh + ki) * kw + kj], at(i, y, z))
+                });
+                let acc = dot(s, terms);
+                res.push(s.add(&acc, &b[o]));
+            }
+        }
+    }
+    res
+}
+
+/// Max or average over each window, the window read row-major (ki, kj) starting from its first
+/// element: max replaces its running value by a greater (or NaN) element, average sums left to
+/// right and divides once by `kh·kw`.
+fn pool<S: Semantics>(s: &mut S, p: &Pool2d, x: &Tensor<S::V>, out: &[usize], avg: bool) -> Vec<S::V> {
+    let (h, wd) = (x.shape()[1], x.shape()[2]);
+    let ([kh, kw], [sh, sw]) = (p.kernel, p.stride);
+    let mut res = Vec::with_capacity(out.iter().product());
+    for c in 0..out[0] {
+        for r in 0..out[1] {
+            for col in 0..out[2] {
+                let window = (0..kh)
+                    .flat_map(|ki| (0..kw).map(move |kj| (ki, kj)))
+                    .map(|(ki, kj)| x.data()[(c * h + r * sh + ki) * wd + col * sw + kj].clone());
+                let v = if avg {
+                    let sum = left_sum(s, window);
+                    s.div_count(&sum, kh * kw)
+                } else {
+                    let mut window = window;
+                    let mut acc = window.next().expect("kernel is at least 1x1");
+                    for v in window {
+                        if s.replaces(&v, &acc) {
+                            acc = v;
+                        }
+                    }
+                    acc
+                };
+                res.push(v);
+            }
+        }
+    }
+    res
+}
+
+impl Graph {
+    /// The exact value of the graph's outputs over ℚ, parameters decoded exactly from their bits;
+    /// `inputs` are one tensor per input node, in graph order. Ops that leave ℚ (`gelu`, `tanh`,
+    /// `sigmoid`, `softmax`, `layernorm`) fail with "op X has no exact rational semantics".
+    pub fn eval_exact(&self, store: &TensorStore, inputs: &[Tensor<Q>]) -> Result<Vec<Tensor<Q>>> {
+        run(self, store, &mut Exact, inputs)
+    }
+
+    /// The binary32 value of the outputs, rounded to nearest even, in the declared order (module
+    /// doc of [`crate::ir`]), with the union of the IEEE flags raised.
+    pub fn eval_f32(&self, store: &TensorStore, inputs: &[Tensor<F32>]) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
+        self.eval_f32_r(store, inputs, Round::NearestTiesToEven)
+    }
+
+    /// [`Graph::eval_f32`] with every softfloat operation (and every host-math result) rounded in
+    /// `mode`.
+    pub fn eval_f32_r(
+        &self,
+        store: &TensorStore,
+        inputs: &[Tensor<F32>],
+        mode: Round,
+    ) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
+        let mut s = Binary32 { mode, status: Status::OK };
+        let out = run(self, store, &mut s, inputs)?;
+        Ok(s.status.and(out))
+    }
+}
