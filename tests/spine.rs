@@ -124,3 +124,63 @@ fn lean_rejects_a_tightened_output_bound() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("rejected by Lean") && err.contains("checkStep layer1 box1 box2"), "{}", show(&o));
 }
+
+/// A stand-in for `lake` that answers like Lake and Lean do, so the native path's parsing (build
+/// failures attributed to modules, `#print axioms` output) is exercised where no elan exists.
+#[cfg(unix)]
+fn fake_lake(dir: &Path, build_fails: bool) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let build = if build_fails {
+        "echo '✖ [9/9] Building Certificates.DemoMlp'\n\
+         echo 'error: ./././Certificates/DemoMlp.lean:55:44: Tactic `decide` failed for proposition'\n\
+         echo 'Some required builds logged failures:'\necho '- Certificates.DemoMlp'\nexit 1"
+    } else {
+        "echo '✔ [9/9] Built Certificates.DemoMlp'\nexit 0"
+    };
+    let script = format!(
+        "#!/bin/sh\ncase \"$1\" in\n build)\n{build}\n;;\n env)\n\
+         echo \"'Certificates.DemoMlp.certified' depends on axioms: [propext, Quot.sound]\"\n;;\nesac\n"
+    );
+    let lake = bin.join("lake");
+    fs::write(&lake, script).unwrap();
+    fs::set_permissions(&lake, fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[cfg(unix)]
+fn check_with_fake_lake(project: &Path, bin: &Path) -> Output {
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    Command::new(env!("CARGO_BIN_EXE_torchlean"))
+        .args(["check", "--toolchain", "lake", "--lean-dir", project.join("lean").to_str().unwrap()])
+        .env("PATH", path)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn lake_path_reports_axioms_per_certificate() {
+    let d = demo_project();
+    let bin = fake_lake(d.path(), false);
+    let o = check_with_fake_lake(d.path(), &bin);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Certificates.DemoMlp                 pass     propext, Quot.sound"), "{}", show(&o));
+    assert!(out.contains("toolchain: lake (native)"), "{}", show(&o));
+    assert!(out.lines().any(|l| l == "lean: 1 certificate checked"), "{}", show(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn lake_path_attributes_a_failed_build_to_its_module() {
+    let d = demo_project();
+    let bin = fake_lake(d.path(), true);
+    let o = check_with_fake_lake(d.path(), &bin);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.DemoMlp: rejected by Lean") && err.contains("DemoMlp.lean:55:44"), "{}", show(&o));
+    assert!(!err.contains("library failed"), "only the certificate failed: {}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("lean: 1 certificate rejected, 0 checked"), "{}", show(&o));
+}

@@ -195,14 +195,15 @@ fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress:
         .iter()
         .map(|m| {
             let p = m.rel_path.to_string_lossy().into_owned();
-            let errs: Vec<&str> = text.lines().filter(|l| l.contains(&p) && l.contains("error")).collect();
-            let o = if errs.is_empty() && out.status.success() {
-                Outcome::Built(0.0)
-            } else if errs.is_empty() {
-                Outcome::Skipped(String::from("the lake build"))
-            } else {
-                Outcome::Failed(errs.join("\n"))
-            };
+            let mut errs: Vec<&str> = text.lines().filter(|l| l.contains(&p) && l.contains("error")).collect();
+            // Lake ends a failed build with "Some required builds logged failures:" and one
+            // "- <Module>" line per failed module.
+            if errs.is_empty() && text.lines().any(|l| l.trim() == format!("- {}", m.name)) {
+                errs.push("lake reported this module's build as failed");
+            }
+            // Lake names every module it failed to build; the others built (a failed build with no
+            // module named is reported as a whole below).
+            let o = if errs.is_empty() { Outcome::Built(0.0) } else { Outcome::Failed(errs.join("\n")) };
             (m.name.clone(), o)
         })
         .collect();
