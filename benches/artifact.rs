@@ -18,19 +18,13 @@ use torchlean::cert::schema::read_mlp;
 use torchlean::model::{Activation, DenseLayer, Mlp};
 use torchlean::num::binary32::F32;
 
+#[path = "../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const WIDTHS: [usize; 5] = [784, 256, 256, 256, 10];
 
-/// SplitMix64, seeded, so every run measures the same payload.
-struct Rng(u64);
-
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
     /// Random bits of a finite binary32 (any sign, exponent field below 255).
     fn finite(&mut self) -> F32 {
         let b = self.next() as u32;

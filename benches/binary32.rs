@@ -12,24 +12,12 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use torchlean::num::binary32::F32;
 
+#[path = "../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
+
 /// Operands per batch: large enough to amortise the loop, small enough for L1/L2.
 const BATCH: usize = 4096;
-
-/// SplitMix64, seeded, so every run measures the same operands.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A finite value of everyday size (exponents 2^-63..2^63), random sign and mantissa: the
 /// operands numerics code mostly sees, so the timing reflects the common fast path.
