@@ -4,6 +4,7 @@ public import TorchLean.Num.Binary32
 public import TorchLean.IR.Dense
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
+public import TorchLean.Bounds.Relax
 public import TorchLean.Cert.DenseIBP
 
 /-! # TorchLean
