@@ -14,7 +14,10 @@ use serde_json::{Map, Value};
 use crate::bounds::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::ir::{AttrKind, AttrValue, Op, OpTag};
-use crate::model::{Activation, DenseLayer, Mlp};
+use crate::ir::Tensor as IrTensor;
+use crate::model::cnn::{CnnLayer, CnnSpec};
+use crate::model::transformer::{AttentionMask, TransformerSpec};
+use crate::model::{Act, Activation, DenseLayer, Family, MlpSpec, Mlp, Model};
 use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::rational;
@@ -159,7 +162,10 @@ pub struct Manifest {
 /// A validated artifact of any kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Artifact {
+    /// A payload of family `mlp` with `relu`/`identity` activations (the certificates' network).
     Payload(Mlp),
+    /// Any other payload (`cnn`, `transformer`, `mlp` with gelu/tanh/sigmoid): read by [`read_payload`].
+    Model(Model),
     Graph(Graph),
     Property(Property),
     Certificate(Certificate),
@@ -180,7 +186,8 @@ impl Artifact {
             Error::bad_input(format!("format: expected one of {}, found \"{}\"", known.join(", "), clip(format)))
         })?;
         Ok(match kind {
-            Kind::Payload => Artifact::Payload(read_mlp(value)?),
+            Kind::Payload if is_dense_mlp(value) => Artifact::Payload(read_mlp(value)?),
+            Kind::Payload => Artifact::Model(read_payload(value)?),
             Kind::Graph => Artifact::Graph(read_graph(value)?),
             Kind::Property => Artifact::Property(read_property(value)?),
             Kind::Certificate => Artifact::Certificate(read_certificate(value)?),
@@ -192,7 +199,7 @@ impl Artifact {
     /// The artifact's kind.
     pub fn kind(&self) -> Kind {
         match self {
-            Artifact::Payload(_) => Kind::Payload,
+            Artifact::Payload(_) | Artifact::Model(_) => Kind::Payload,
             Artifact::Graph(_) => Kind::Graph,
             Artifact::Property(_) => Kind::Property,
             Artifact::Certificate(_) => Kind::Certificate,
@@ -213,7 +220,7 @@ impl Artifact {
             Artifact::Counterexample(c) => {
                 vec![r("payload", Kind::Payload, &c.payload), r("property", Kind::Property, &c.property)]
             }
-            Artifact::Payload(_) | Artifact::Property(_) | Artifact::Manifest(_) => Vec::new(),
+            Artifact::Payload(_) | Artifact::Model(_) | Artifact::Property(_) | Artifact::Manifest(_) => Vec::new(),
         }
     }
 }
@@ -283,6 +290,194 @@ pub fn read_mlp(value: &Value) -> Result<Mlp> {
         layers.push(DenseLayer { weight, bias: bias.values, act });
     }
     Ok(Mlp { layers })
+}
+
+/// Whether a payload is read by [`read_mlp`]: family `mlp` whose activations are not the ones only
+/// [`read_payload`] knows (so every existing `mlp` payload keeps `read_mlp`'s messages).
+fn is_dense_mlp(value: &Value) -> bool {
+    let acts = value.get("spec").and_then(|s| s.get("activations")).and_then(Value::as_array);
+    value.get("family").and_then(Value::as_str) == Some("mlp")
+        && !acts.is_some_and(|a| a.iter().any(|x| matches!(x.as_str(), Some("gelu" | "tanh" | "sigmoid"))))
+}
+
+/// Reads a `torchlean.payload.v1` of any family (`docs/families.md`) into a [`Model`]. The checks
+/// run in this order, each failing with one line that names the key (our parameter names):
+/// the family tag; the spec; the parameter names (a missing one, then an extra one); their order;
+/// each shape (`layers.0.weight: expected shape [32, 10], found [10, 32]`); each value count; each
+/// scalar (binary32 bits, finite).
+pub fn read_payload(value: &Value) -> Result<Model> {
+    let [family, format, spec, tensors] = fields(value, "", ["family", "format", "spec", "tensors"])?;
+    expect_format(format, Kind::Payload)?;
+    let tag = at("family", literal(family, &Family::TAGS))?;
+    let family = at("spec", read_spec(tag, spec))?;
+    let params = family.params();
+    let list = at("tensors", array(tensors))?;
+    let mut entries = Vec::with_capacity(list.len());
+    for (t, v) in list.iter().enumerate() {
+        let path = format!("tensors[{t}]");
+        let [f32s, name, shape] = fields(v, &path, ["f32", "name", "shape"])?;
+        let name = at(&format!("{path}.name"), tensor_name(name))?;
+        if entries.iter().any(|(n, _, _): &(String, _, _)| *n == name) {
+            return Err(Error::bad_input(format!("{name}: expected one tensor of this name, found two")));
+        }
+        entries.push((name, shape, f32s));
+    }
+    let expected: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    if let Some(p) = params.iter().find(|p| !entries.iter().any(|e| e.0 == p.name)) {
+        return Err(Error::bad_input(format!("{}: expected a tensor of shape {:?}, found none", p.name, p.shape)));
+    }
+    if let Some(e) = entries.iter().find(|e| !expected.contains(&e.0.as_str())) {
+        return Err(Error::bad_input(format!(
+            "{}: expected no such tensor (family {tag} has {}), found one",
+            e.0,
+            expected.join(", ")
+        )));
+    }
+    if let Some((i, (e, p))) = entries.iter().zip(&params).enumerate().find(|(_, (e, p))| e.0 != p.name) {
+        return Err(Error::bad_input(format!(
+            "tensors[{i}]: expected \"{}\" (parameter order: {}), found \"{}\"",
+            p.name,
+            expected.join(", "),
+            e.0
+        )));
+    }
+    let mut shapes = Vec::with_capacity(params.len());
+    for (e, p) in entries.iter().zip(&params) {
+        let shape = at(&e.0, read_shape(e.1, "shape"))?;
+        if shape != p.shape {
+            return Err(Error::bad_input(format!("{}: expected shape {:?}, found {:?}", e.0, p.shape, shape)));
+        }
+        shapes.push(shape);
+    }
+    let mut values = Vec::with_capacity(params.len());
+    for (e, shape) in entries.iter().zip(&shapes) {
+        let vs = at(&format!("{}.f32", e.0), array(e.2))?;
+        let want = shape.iter().product::<usize>();
+        if vs.len() != want {
+            return Err(Error::bad_input(format!(
+                "{}: expected {want} values (shape {shape:?}), found {}",
+                e.0,
+                vs.len()
+            )));
+        }
+        values.push(vs);
+    }
+    let mut out = Vec::with_capacity(params.len());
+    for ((e, shape), vs) in entries.iter().zip(shapes).zip(values) {
+        let data = vs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let b = at(&format!("{}[{i}]", e.0), bits(x))?;
+                if !b.is_finite() {
+                    return Err(Error::bad_input(format!(
+                        "{}[{i}]: expected a finite binary32, found {}",
+                        e.0,
+                        b.to_hex()
+                    )));
+                }
+                Ok(b)
+            })
+            .collect::<Result<Vec<F32>>>()?;
+        out.push((e.0.clone(), IrTensor::new(shape, data)?));
+    }
+    Model::new(family, out)
+}
+
+/// The `spec` of family `tag`.
+fn read_spec(tag: &str, spec: &Value) -> Result<Family> {
+    let pos = |v: &Value, k: &str| {
+        at(k, size(v)).and_then(|n| match n {
+            0 => Err(Error::bad_input(format!("{k}: expected at least 1, found 0"))),
+            n => Ok(n),
+        })
+    };
+    match tag {
+        "mlp" => {
+            let [acts, widths] = fields(spec, "", ["activations", "widths"])?;
+            let widths = at("widths", array(widths))?
+                .iter()
+                .enumerate()
+                .map(|(i, w)| pos(w, &format!("widths[{i}]")))
+                .collect::<Result<Vec<_>>>()?;
+            let names: Vec<&str> = Act::ALL.iter().map(|a| a.name()).collect();
+            let acts = at("activations", array(acts))?
+                .iter()
+                .enumerate()
+                .map(|(i, a)| at(&format!("activations[{i}]"), literal(a, &names)).map(|s| Act::from_name(s).expect("listed")))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Family::Mlp(MlpSpec::new(widths, acts)?))
+        }
+        "cnn" => {
+            let [input, layers] = fields(spec, "", ["input", "layers"])?;
+            let input = read_shape(input, "input")?;
+            let input: [usize; 3] = input.as_slice().try_into().map_err(|_| {
+                Error::bad_input(format!("input: expected [C, H, W], found an array of {} elements", input.len()))
+            })?;
+            let layers = at("layers", array(layers))?
+                .iter()
+                .enumerate()
+                .map(|(i, l)| read_cnn_layer(l, &format!("layers[{i}]")))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Family::Cnn(CnnSpec::new(input, layers)?))
+        }
+        _ => {
+            let [activation, mask, d_model, eps, ffn, heads, layers, seq_len] = fields(
+                spec,
+                "",
+                ["activation", "attention_mask", "d_model", "eps", "ffn", "heads", "layers", "seq_len"],
+            )?;
+            let activation = at("activation", literal(activation, &["relu", "gelu"]))?;
+            let mask = match at("attention_mask", literal(mask, &["none", "causal"]))? {
+                "none" => AttentionMask::None,
+                _ => AttentionMask::Causal,
+            };
+            let s = TransformerSpec {
+                d_model: pos(d_model, "d_model")?,
+                heads: pos(heads, "heads")?,
+                ffn: pos(ffn, "ffn")?,
+                layers: pos(layers, "layers")?,
+                eps: at("eps", rat(eps))?,
+                activation: Act::from_name(activation).expect("listed"),
+                mask,
+                seq_len: pos(seq_len, "seq_len")?,
+            };
+            s.check()?;
+            Ok(Family::Transformer(s))
+        }
+    }
+}
+
+fn read_cnn_layer(v: &Value, path: &str) -> Result<CnnLayer> {
+    let op = v.get("op").ok_or_else(|| Error::bad_input(format!("{path}: missing key \"op\"")))?;
+    let op = at(&format!("{path}.op"), literal(op, &["conv2d", "relu", "maxpool2d", "avgpool2d", "flatten", "linear"]))?;
+    let n = |x: &Value, k: &str| at(&format!("{path}.{k}"), size(x));
+    Ok(match op {
+        "conv2d" => {
+            let [i, k, _, o, p, s] =
+                fields(v, path, ["in_channels", "kernel", "op", "out_channels", "padding", "stride"])?;
+            CnnLayer::Conv2d {
+                in_channels: n(i, "in_channels")?,
+                out_channels: n(o, "out_channels")?,
+                kernel: n(k, "kernel")?,
+                stride: n(s, "stride")?,
+                padding: n(p, "padding")?,
+            }
+        }
+        "maxpool2d" | "avgpool2d" => {
+            let [k, _, s] = fields(v, path, ["kernel", "op", "stride"])?;
+            let (kernel, stride) = (n(k, "kernel")?, n(s, "stride")?);
+            if op == "maxpool2d" { CnnLayer::MaxPool2d { kernel, stride } } else { CnnLayer::AvgPool2d { kernel, stride } }
+        }
+        "linear" => {
+            let [i, _, o] = fields(v, path, ["in_features", "op", "out_features"])?;
+            CnnLayer::Linear { in_features: n(i, "in_features")?, out_features: n(o, "out_features")? }
+        }
+        _ => {
+            fields(v, path, ["op"])?;
+            if op == "relu" { CnnLayer::Relu } else { CnnLayer::Flatten }
+        }
+    })
 }
 
 /// Reads a `torchlean.certificate.v1` (method `ibp`).

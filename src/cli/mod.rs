@@ -1,6 +1,9 @@
 //! The command line: parse (clap), validate, run a library function, print a short table or
 //! `--json`, and map errors to the documented exit codes.
 pub mod audit;
+pub mod codegen;
+pub mod export;
+pub mod import;
 pub mod f32;
 mod progress;
 
@@ -41,6 +44,13 @@ pub enum Command {
     /// Re-read certificate artifacts and check canonical bytes, kinds, hashes, manifest, references
     /// and (with --lean-dir) the generated Lean module.
     Audit(audit::AuditArgs),
+    /// Write a PyTorch package (model.py, torchlean_io.py, train.py, README.md) for a model family.
+    Export(export::ExportArgs),
+    /// Check a payload JSON strictly (family, names, order, shapes, counts, binary32 values) and
+    /// write its canonical payload, IR graph and manifest.
+    Import(import::ImportArgs),
+    /// Print a runnable PyTorch module for a built-in architecture, generated from the IR.
+    CodegenPytorch(codegen::CodegenArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -120,6 +130,9 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Demo(args) => demo(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::CodegenPytorch(args) => codegen::run(&args),
     }
 }
 

@@ -44,11 +44,13 @@
 mod artifact;
 mod eval;
 mod graph;
+mod lower;
 mod op;
 mod shape;
 mod tensor;
 
 pub use artifact::{from_artifact, to_artifact};
 pub use graph::{Graph, GraphBuilder, Node};
+pub use lower::{act_op, lower, model_store};
 pub use op::{Arity, AttrKind, AttrValue, Conv2d, Op, OpTag, Pool2d};
 pub use tensor::{Tensor, TensorStore, numel};
