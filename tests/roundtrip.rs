@@ -227,3 +227,32 @@ def build_exported_model():
         pytorch::io_py(&f).contains("PARAMS = [\n    (\"layers.0.weight\", [3, 2]),\n    (\"layers.0.bias\", [3]),\n")
     );
 }
+
+fn eval_demo(input: &str) -> std::process::Output {
+    let payload = concat!(env!("CARGO_MANIFEST_DIR"), "/certificates/demo-mlp/payload.json");
+    Command::new(env!("CARGO_BIN_EXE_torchlean")).args(["eval", payload, "--json", "--input", input]).output().unwrap()
+}
+
+#[test]
+fn eval_gives_the_exact_value_and_the_declared_order_binary32_bits() {
+    let o = eval_demo("1,0x3f800000");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // Exact: the demo value at [1, 1] (cross-checked with Python fractions in src/model/mlp.rs);
+    // binary32: the same bits tests/ir.rs checks against hardware f32 in the declared order.
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        r#"{"exact":["675540076645583/2251799813685248"],"f32":["0x3e99999c"],"f32_flags":"inexact"}"#
+    );
+}
+
+#[test]
+fn eval_rejects_inputs_that_are_not_binary32_values() {
+    let o = eval_demo("0.1,1");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "error: --input[0]: expected a value exactly representable in binary32, found 0.1 (nearest is 0x3dcccccd)"
+    );
+    let o = eval_demo("1,2,3");
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), "error: --input: expected 2 values (shape [2]), found 3");
+}

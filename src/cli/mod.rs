@@ -2,6 +2,7 @@
 //! `--json`, and map errors to the documented exit codes.
 pub mod audit;
 pub mod codegen;
+pub mod eval;
 pub mod export;
 pub mod import;
 pub mod f32;
@@ -51,6 +52,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Print a runnable PyTorch module for a built-in architecture, generated from the IR.
     CodegenPytorch(codegen::CodegenArgs),
+    /// Evaluate a payload's network at one input, exactly and in declared-order binary32.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -133,6 +136,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),
         Command::CodegenPytorch(args) => codegen::run(&args),
+        Command::Eval(args) => eval::run(&args),
     }
 }
 
