@@ -1,24 +1,34 @@
-//! CROWN-style backward linear relaxation for dense networks, exact over ℚ.
+//! CROWN-style backward linear relaxation for dense networks, sound over ℚ.
 //!
 //! Every pre-activation `z⁽ᵏ⁾ = Wₖ hₖ + bₖ` (with `h₀ = x`, `hₖ₊₁ = actₖ(z⁽ᵏ⁾)`) is bounded by
 //! pushing a linear objective backwards through the network: each affine layer is substituted
 //! exactly, and each ReLU with pre-activation bounds `[l, u]` is replaced by a linear lower or upper
 //! line depending on the sign of the objective's coefficient:
 //! - inactive (`u ≤ 0`): `h = 0`; active (`l ≥ 0`): `h = z`;
-//! - unstable (`l < 0 < u`): upper line `h ≤ s (z − l)` with `s = u / (u − l)` (the chord), lower line
-//!   `h ≥ α z` with a chosen `α ∈ [0, 1]` (any such α is sound; the choice only affects tightness).
+//! - unstable (`l < 0 < u`): lower line `h ≥ α z` with a chosen `α ∈ [0, 1]` (any such α is sound;
+//!   the choice only affects tightness), and upper line `h ≤ s'·(z − u) + u` — slope `s'`, intercept
+//!   `u·(1 − s')` — for a slope `0 ≤ s' ≤ s = u / (u − l)`.
+//!
+//! Why any such `s'` is sound: ReLU is convex, so on `[l, u]` it lies below every line that lies
+//! above it at both ends. The line meets ReLU at `z = u` (value `u`), and at `z = l` it is
+//! `u − s'(u − l) ≥ u − s(u − l) = 0 = relu(l)` because `s' ≤ s` and `u − l > 0`. With `s' = s` it
+//! is the chord. With rounding (`round_bits = Some(bits)`), `s' = round_down(s, min(bits, 64))`:
+//! a dyadic, so the whole pass stays dyadic and runs in the integer engine of
+//! [`super::crown_dyadic`] (whose own roundings are charged to the constant, see there). Without
+//! rounding, `s' = s` and the pass is exact over ℚ (slow: denominators grow).
 //!
 //! Finally the linear function of `x` is minimised over the input box coordinatewise. Intermediate
 //! bounds are computed layer by layer the same way and intersected with IBP (both are sound). The
-//! α of every unstable neuron is returned so a certificate can record it and a checker need not
-//! trust how it was chosen.
+//! α and `s'` of every neuron are returned so a certificate can record them and a checker need not
+//! trust how they were chosen.
 use rayon::prelude::*;
 
+use super::crown_dyadic::{Engine, InputBox, SLOPE_BITS};
 use super::ibp::{ibp_act, round_box_outward};
 use super::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
-use crate::num::Q;
+use crate::num::{Q, dyadic};
 
 /// A linear relaxation line `h ≥ slope·z + intercept` (or `≤`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +38,14 @@ pub struct Line {
 }
 
 /// The lower and upper lines of one activation over `[l, u]`, given the lower slope `alpha` used
-/// when a ReLU is unstable.
+/// when a ReLU is unstable; the upper line is the chord (exact slope `u / (u − l)`).
 pub fn relax(act: Activation, bounds: &Interval, alpha: &Q) -> (Line, Line) {
+    relax_with_slope(act, bounds, alpha, &upper_slope(bounds, None))
+}
+
+/// As [`relax`], with the unstable ReLU's upper line `h ≤ s'·(z − u) + u` of slope `s'`
+/// (sound for `0 ≤ s' ≤ u / (u − l)`, see the module doc).
+pub fn relax_with_slope(act: Activation, bounds: &Interval, alpha: &Q, s: &Q) -> (Line, Line) {
     let zero = Q::from_integer(0.into());
     let one = Q::from_integer(1.into());
     let line = |slope: Q, intercept: Q| Line { slope, intercept };
@@ -38,10 +54,27 @@ pub fn relax(act: Activation, bounds: &Interval, alpha: &Q) -> (Line, Line) {
         Activation::Relu if bounds.hi <= zero => (line(zero.clone(), zero.clone()), line(zero.clone(), zero)),
         Activation::Relu if bounds.lo >= zero => (line(one.clone(), zero.clone()), line(one, zero)),
         Activation::Relu => {
-            let s = &bounds.hi / (&bounds.hi - &bounds.lo);
-            let intercept = -(&s * &bounds.lo);
-            (line(alpha.clone(), zero), line(s, intercept))
+            let intercept = &bounds.hi * (one - s);
+            (line(alpha.clone(), zero), line(s.clone(), intercept))
         }
+    }
+}
+
+/// The upper slope of a neuron with bounds `[l, u]`: for an unstable ReLU the chord slope
+/// `s = u/(u − l)`, rounded down to `min(bits, 64)` significant bits when `bits` is given; for a
+/// stable one the slope of its exact line (0 inactive, 1 active).
+pub fn upper_slope(bounds: &Interval, bits: Option<u32>) -> Q {
+    let zero = Q::from_integer(0.into());
+    if bounds.hi <= zero {
+        return zero;
+    }
+    if bounds.lo >= zero {
+        return Q::from_integer(1.into());
+    }
+    let s = &bounds.hi / (&bounds.hi - &bounds.lo);
+    match bits {
+        Some(bits) => dyadic::round_down(&s, bits.min(SLOPE_BITS)).to_rational(),
+        None => s,
     }
 }
 
@@ -61,13 +94,27 @@ fn layers_of(mlp: &Mlp) -> Result<Vec<Layer>> {
     mlp.layers
         .iter()
         .enumerate()
-        .map(|(i, l)| Ok(Layer { w: l.weight_q(&format!("layers.{i}.weight"))?, b: l.bias_q(&format!("layers.{i}.bias"))?, act: l.act }))
+        .map(|(i, l)| {
+            Ok(Layer {
+                w: l.weight_q(&format!("layers.{i}.weight"))?,
+                b: l.bias_q(&format!("layers.{i}.bias"))?,
+                act: l.act,
+            })
+        })
         .collect()
 }
 
+/// The relaxation data a backward pass reads: per layer, bounds, lower slopes α and upper slopes s'.
+#[derive(Clone, Copy)]
+struct Lines<'a> {
+    pre: &'a [Box],
+    alphas: &'a [Vec<Q>],
+    slopes: &'a [Vec<Q>],
+}
+
 /// The lower bound over the input box of `objective · z⁽ᵏ⁾`, substituting layers `k, k−1, …, 0`
-/// backwards with the lower/upper lines chosen by coefficient sign.
-fn backward_lower(layers: &[Layer], k: usize, objective: &[Q], pre: &[Box], alphas: &[Vec<Q>], input: &Box) -> Q {
+/// backwards with the lower/upper lines chosen by coefficient sign; exact over ℚ.
+fn backward_lower(layers: &[Layer], k: usize, objective: &[Q], lines: Lines<'_>, input: &Box) -> Q {
     let zero = Q::from_integer(0.into());
     let mut a: Vec<Q> = objective.to_vec();
     let mut constant = Q::from_integer(0.into());
@@ -94,7 +141,8 @@ fn backward_lower(layers: &[Layer], k: usize, objective: &[Q], pre: &[Box], alph
         // hⱼ = act_{j−1}(z⁽ʲ⁻¹⁾): replace it by the line that keeps the bound a lower bound.
         let prev = &layers[j - 1];
         for (i, ai) in a.iter_mut().enumerate() {
-            let (lo, hi) = relax(prev.act, &pre[j - 1][i], &alphas[j - 1][i]);
+            let (lo, hi) =
+                relax_with_slope(prev.act, &lines.pre[j - 1][i], &lines.alphas[j - 1][i], &lines.slopes[j - 1][i]);
             let l = if *ai >= zero { lo } else { hi };
             constant += &*ai * &l.intercept;
             *ai *= &l.slope;
@@ -107,17 +155,34 @@ fn backward_lower(layers: &[Layer], k: usize, objective: &[Q], pre: &[Box], alph
     constant
 }
 
-/// Bounds of every row of `objectives · z⁽ᵏ⁾` (lower via the rows, upper via their negations).
-fn backward_bounds(layers: &[Layer], k: usize, objectives: &[Vec<Q>], pre: &[Box], alphas: &[Vec<Q>], input: &Box) -> Vec<Interval> {
-    // Rows are independent; rayon's indexed collect keeps their order, so results do not depend on
-    // the thread count.
+/// Bounds of every row of `objectives · z⁽ᵏ⁾` (lower via the rows, upper via their negations), in
+/// the dyadic engine when it is given and the row fits it, else exactly over ℚ.
+fn backward_bounds(
+    layers: &[Layer],
+    engine: Option<&Engine>,
+    k: usize,
+    objectives: &[Vec<Q>],
+    lines: Lines<'_>,
+    input: &Box,
+) -> Vec<Interval> {
+    // Rows are independent; rayon's indexed collect keeps their order, and each row is computed
+    // by the same sequential integer code, so results do not depend on the thread count.
+    let scaled = engine.map(|_| InputBox::new(input));
     objectives
         .par_iter()
         .map(|c| {
-            let neg: Vec<Q> = c.iter().map(|v| -v.clone()).collect();
-            let lo = backward_lower(layers, k, c, pre, alphas, input);
-            let hi = -backward_lower(layers, k, &neg, pre, alphas, input);
-            Interval::new(lo, hi)
+            let neg = negate(c);
+            let fast = engine.and_then(|e| Some((e, e.objective(k, c)?, e.objective(k, &neg)?)));
+            match fast {
+                Some((e, pos, neg)) => {
+                    let x = scaled.as_ref().expect("made with the engine");
+                    Interval::new(e.lower(k, &pos, x), -e.lower(k, &neg, x))
+                }
+                None => Interval::new(
+                    backward_lower(layers, k, c, lines, input),
+                    -backward_lower(layers, k, &neg, lines, input),
+                ),
+            }
         })
         .collect()
 }
@@ -137,25 +202,50 @@ pub struct Crown {
     pub pre: Vec<Box>,
     /// The lower slope α used for every neuron of every layer (only unstable ReLUs use it).
     pub alphas: Vec<Vec<Q>>,
+    /// The slope `s'` of every neuron's upper line (unstable ReLUs: `h ≤ s'·(z − u) + u`; stable
+    /// ones: 0 or 1; identity: 1).
+    pub upper_slopes: Vec<Vec<Q>>,
+}
+
+/// The upper slope of every neuron of a layer with activation `act`.
+fn upper_slopes(act: Activation, bounds: &Box, bits: Option<u32>) -> Vec<Q> {
+    match act {
+        Activation::Identity => vec![Q::from_integer(1.into()); bounds.len()],
+        Activation::Relu => bounds.iter().map(|iv| upper_slope(iv, bits)).collect(),
+    }
 }
 
 /// Runs CROWN layer by layer. With `round_bits`, each intermediate box is widened outward to dyadics
-/// of that many significant bits (sound, and it keeps later slopes short).
+/// of that many significant bits (sound, and it keeps later slopes short) and the upper slopes are
+/// rounded down to dyadics, so the whole pass runs in dyadic integer arithmetic.
 pub fn crown_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>) -> Result<Crown> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
     }
-    let layers = layers_of(mlp)?;
-    let mut pre: Vec<Box> = Vec::with_capacity(layers.len());
-    let mut alphas: Vec<Vec<Q>> = Vec::with_capacity(layers.len());
-    for k in 0..layers.len() {
-        let crown = backward_bounds(&layers, k, &identity(widths[k + 1]), &pre, &alphas, input);
+    let mut engine = round_bits.and_then(|_| Engine::new(mlp));
+    // The exact layers are decoded only when the exact path runs.
+    let mut exact: Option<Vec<Layer>> = None;
+    let mut pre: Vec<Box> = Vec::with_capacity(mlp.layers.len());
+    let mut alphas: Vec<Vec<Q>> = Vec::with_capacity(mlp.layers.len());
+    let mut slopes: Vec<Vec<Q>> = Vec::with_capacity(mlp.layers.len());
+    for k in 0..mlp.layers.len() {
+        if engine.is_none() && exact.is_none() {
+            exact = Some(layers_of(mlp)?);
+        }
+        let layers = exact.as_deref().unwrap_or(&[]);
+        let lines = Lines { pre: &pre, alphas: &alphas, slopes: &slopes };
+        let crown = backward_bounds(layers, engine.as_ref(), k, &identity(widths[k + 1]), lines, input);
         let bounds: Box = if k == 0 {
             crown
         } else {
-            let h: Box = pre[k - 1].iter().map(|iv| ibp_act(layers[k - 1].act, iv)).collect();
-            let ibp = super::ibp::ibp_layer(&layers[k].w, &layers[k].b, layers[k].act_identity(), &h);
+            let ibp = match engine.as_ref() {
+                Some(e) => e.ibp(k),
+                None => {
+                    let h: Box = pre[k - 1].iter().map(|iv| ibp_act(layers[k - 1].act, iv)).collect();
+                    super::ibp::ibp_layer(&layers[k].w, &layers[k].b, Activation::Identity, &h)
+                }
+            };
             crown.iter().zip(&ibp).map(|(c, i)| intersect(c, i)).collect()
         };
         let bounds = match round_bits {
@@ -163,31 +253,94 @@ pub fn crown_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>) -> Result<Crow
             None => bounds,
         };
         alphas.push(bounds.iter().map(default_alpha).collect());
+        slopes.push(upper_slopes(mlp.layers[k].act, &bounds, round_bits));
+        if let Some(e) = engine.as_mut() {
+            let (a, s) = (alphas.last().expect("just pushed"), slopes.last().expect("just pushed"));
+            if e.push_relaxation(&bounds, a, s).is_none() {
+                engine = None;
+            }
+        }
         pre.push(bounds);
     }
-    Ok(Crown { pre, alphas })
+    Ok(Crown { pre, alphas, upper_slopes: slopes })
 }
 
-impl Layer {
-    /// Pre-activation IBP needs the affine part only.
-    fn act_identity(&self) -> Activation {
-        Activation::Identity
+/// Checks that `crown` has one α and `s'` per neuron of `mlp`, each within its sound range
+/// (`α ∈ [0, 1]`, `0 ≤ s' ≤ u/(u − l)` for unstable ReLUs).
+fn check_lines(mlp: &Mlp, crown: &Crown) -> Result<()> {
+    let zero = Q::from_integer(0.into());
+    let one = Q::from_integer(1.into());
+    let n = mlp.layers.len();
+    if crown.pre.len() != n || crown.alphas.len() != n || crown.upper_slopes.len() != n {
+        return Err(Error::bad_input(format!(
+            "crown: expected {n} layers of bounds, alphas and upper slopes, found {}, {} and {}",
+            crown.pre.len(),
+            crown.alphas.len(),
+            crown.upper_slopes.len()
+        )));
     }
+    for (k, layer) in mlp.layers.iter().enumerate() {
+        let w = layer.bias.len();
+        if crown.pre[k].len() != w || crown.alphas[k].len() != w || crown.upper_slopes[k].len() != w {
+            return Err(Error::bad_input(format!("crown layer {k}: expected {w} neurons")));
+        }
+        if layer.act != Activation::Relu {
+            continue;
+        }
+        for (i, ((iv, a), s)) in crown.pre[k].iter().zip(&crown.alphas[k]).zip(&crown.upper_slopes[k]).enumerate() {
+            if iv.lo < zero && iv.hi > zero {
+                if *a < zero || *a > one {
+                    return Err(Error::bad_input(format!(
+                        "crown layer {k} neuron {i}: expected α ∈ [0, 1], found {a}"
+                    )));
+                }
+                if *s < zero || s * (&iv.hi - &iv.lo) > iv.hi {
+                    return Err(Error::bad_input(format!(
+                        "crown layer {k} neuron {i}: expected 0 ≤ s' ≤ u/(u − l), found {s}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
-/// Bounds of `c · output` for each objective row `c`, using CROWN's intermediate bounds and α.
+/// Bounds of `c · output` for each objective row `c`, using CROWN's intermediate bounds, α and s'.
 pub fn crown_objectives(mlp: &Mlp, input: &Box, crown: &Crown, objectives: &[Vec<Q>]) -> Result<Vec<Interval>> {
-    let layers = layers_of(mlp)?;
-    let last = layers.len() - 1;
-    let out_width = layers[last].b.len();
+    let widths = mlp.widths()?;
+    let last = mlp.layers.len() - 1;
+    let out_width = widths[last + 1];
     if let Some(c) = objectives.iter().find(|c| c.len() != out_width) {
         return Err(Error::bad_input(format!("objective: expected {out_width} coefficients, found {}", c.len())));
     }
+    if input.len() != widths[0] {
+        return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
+    }
     // The output is act_last(z⁽ᴸ⁻¹⁾); for a linear last layer that is z itself.
-    if layers[last].act != Activation::Identity {
+    if mlp.layers[last].act != Activation::Identity {
         return Err(Error::bad_input("objective bounds need a linear (identity) output layer"));
     }
-    Ok(backward_bounds(&layers, last, objectives, &crown.pre, &crown.alphas, input))
+    check_lines(mlp, crown)?;
+    // The dyadic engine applies when every bound and slope of the hidden layers is dyadic.
+    let mut engine = Engine::new(mlp);
+    for k in 0..last {
+        if let Some(e) = engine.as_mut()
+            && e.push_relaxation(&crown.pre[k], &crown.alphas[k], &crown.upper_slopes[k]).is_none()
+        {
+            engine = None;
+        }
+    }
+    // The exact path also serves rows the engine declines (non-dyadic coefficients).
+    let all_fit = engine.as_ref().is_some_and(|e| {
+        objectives.iter().all(|c| e.objective(last, c).is_some() && e.objective(last, &negate(c)).is_some())
+    });
+    let layers = if all_fit { Vec::new() } else { layers_of(mlp)? };
+    let lines = Lines { pre: &crown.pre, alphas: &crown.alphas, slopes: &crown.upper_slopes };
+    Ok(backward_bounds(&layers, engine.as_ref(), last, objectives, lines, input))
+}
+
+fn negate(c: &[Q]) -> Vec<Q> {
+    c.iter().map(|v| -v.clone()).collect()
 }
 
 #[cfg(test)]
@@ -212,17 +365,76 @@ mod tests {
         assert_eq!((lo.slope, hi.slope), (q(1, 1), q(1, 1)));
     }
 
+    /// The rounded upper line `h ≤ s'·(z − u) + u` lies on or above ReLU over `[l, u]`: at both ends
+    /// and at sample points, for bounds whose chord slope is not dyadic.
+    #[test]
+    fn rounded_upper_line_lies_above_relu() {
+        let zero = q(0, 1);
+        for (l, u) in [(q(-1, 3), q(2, 7)), (q(-5, 1), q(1, 10)), (q(-1, 1000), q(7, 3)), (q(-1, 1), q(3, 1))] {
+            let iv = Interval::new(l.clone(), u.clone());
+            let s = &u / (&u - &l);
+            for bits in [1, 2, 8, 64, 100] {
+                let sp = upper_slope(&iv, Some(bits));
+                assert!(crate::num::rational::is_dyadic(&sp) && sp >= zero && sp <= s, "s' = {sp}, s = {s}");
+                let (_, hi) = relax_with_slope(Activation::Relu, &iv, &zero, &sp);
+                assert_eq!(hi.intercept, &u * (q(1, 1) - &sp));
+                for i in 0..=16 {
+                    let z = &l + (&u - &l) * q(i, 16);
+                    let relu = if z > zero { z.clone() } else { zero.clone() };
+                    assert!(&hi.slope * &z + &hi.intercept >= relu, "l={l} u={u} bits={bits} z={z}");
+                }
+                // Tight at u.
+                assert_eq!(&hi.slope * &u + &hi.intercept, u);
+            }
+            // Without rounding it is the chord through (l, 0) and (u, u).
+            assert_eq!(upper_slope(&iv, None), s);
+        }
+    }
+
+    /// The dyadic engine (`Some(bits)`) and the exact pass over the same lines agree to far below the
+    /// rounding of the boxes, and the engine is never tighter than exact by more than its roundings.
+    #[test]
+    fn dyadic_engine_is_close_to_the_exact_pass_on_the_demo() {
+        use num_traits::Signed;
+        let input = parse_box("-1/2:1,0:1").unwrap();
+        let m = Mlp::demo();
+        let c = crown_mlp(&m, &input, Some(32)).unwrap();
+        let layers = layers_of(&m).unwrap();
+        let lines = Lines { pre: &c.pre, alphas: &c.alphas, slopes: &c.upper_slopes };
+        let exact = backward_bounds(&layers, None, 1, &identity(1), lines, &input);
+        let fast = crown_objectives(&m, &input, &c, &identity(1)).unwrap();
+        let tol = q(1, 1 << 50);
+        assert!((&exact[0].lo - &fast[0].lo).abs() <= tol && (&exact[0].hi - &fast[0].hi).abs() <= tol);
+        assert!(fast[0].lo <= exact[0].lo && exact[0].hi <= fast[0].hi, "{fast:?} vs exact {exact:?}");
+    }
+
+    #[test]
+    fn objectives_reject_unsound_slopes() {
+        let input = parse_box("-1/2:1,0:1").unwrap();
+        let m = Mlp::demo();
+        let mut c = crown_mlp(&m, &input, Some(16)).unwrap();
+        let (k, i) =
+            (0, c.pre[0].iter().position(|iv| iv.lo < q(0, 1) && iv.hi > q(0, 1)).expect("an unstable neuron"));
+        c.upper_slopes[k][i] = q(1, 1);
+        let err = crown_objectives(&m, &input, &c, &identity(1)).unwrap_err().to_string();
+        assert!(err.contains("expected 0 ≤ s' ≤ u/(u − l)"), "{err}");
+    }
+
     #[test]
     fn demo_raw_crown_matches_a_reference_and_intersection_keeps_the_tighter_ends() {
         let input = parse_box("-1/2:1,0:1").unwrap();
         let m = Mlp::demo();
         let c = crown_mlp(&m, &input, None).unwrap();
         let layers = layers_of(&m).unwrap();
-        let raw = backward_bounds(&layers, 1, &identity(1), &c.pre[..1], &c.alphas[..1], &input);
+        let lines = Lines { pre: &c.pre[..1], alphas: &c.alphas[..1], slopes: &c.upper_slopes[..1] };
+        let raw = backward_bounds(&layers, None, 1, &identity(1), lines, &input);
         // Reference: the same relaxation run in Python fractions on the same f32 bits.
         assert_eq!(
             raw[0].to_strings(),
-            [String::from("-2634605818586071/2251799813685248"), String::from("151417963954423152785753/71779971890698495459328")]
+            [
+                String::from("-2634605818586071/2251799813685248"),
+                String::from("151417963954423152785753/71779971890698495459328")
+            ]
         );
         // On this tiny net CROWN-Ada is looser than IBP at both ends, so the reported output bound is
         // the IBP one (both are sound; their intersection is too).

@@ -5,11 +5,19 @@
 //! [`round_down`]`(q, bits) ≤ q ≤ `[`round_up`]`(q, bits)`, each the nearest such dyadic in its
 //! direction (IEEE 754-2019 §4.3.2 roundTowardNegative / roundTowardPositive with a `bits`-bit
 //! significand and an unbounded exponent), and both equal `q` exactly when `q` is representable.
+//!
+//! [`Dyadic`] also carries exact ring arithmetic (`+`, `−`, `·`, comparison): a sum aligns the
+//! exponents and adds the mantissas, a product multiplies the mantissas and adds the exponents, so no
+//! gcd is ever taken. Binary32 values convert exactly ([`Dyadic::from_f32`]).
+use std::cmp::Ordering;
+use std::ops::{Add, Mul, Neg, Sub};
+
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, Zero};
 
 use super::Q;
+use super::binary32::F32;
 
 /// `mantissa · 2^exponent`, normalised: the mantissa is odd, or 0 with exponent 0. So two equal
 /// values have equal fields, and `mantissa.bits()` is the number of significant bits.
@@ -40,6 +48,114 @@ impl Dyadic {
     /// The number of significant bits (0 for zero).
     pub fn significant_bits(&self) -> u64 {
         self.mantissa.magnitude().bits()
+    }
+    /// 0.
+    pub fn zero() -> Dyadic {
+        Dyadic { mantissa: BigInt::zero(), exponent: 0 }
+    }
+    pub fn is_zero(&self) -> bool {
+        self.mantissa.is_zero()
+    }
+    /// `x · 2^e`, exactly.
+    pub fn mul_pow2(&self, e: i64) -> Dyadic {
+        if self.is_zero() {
+            Dyadic::zero()
+        } else {
+            Dyadic { mantissa: self.mantissa.clone(), exponent: self.exponent + e }
+        }
+    }
+    /// The exact value of a finite binary32 (IEEE 754-2019 §3.4, as [`F32::to_rational`]); `None` for
+    /// ±∞ and NaN. Both zeros give 0.
+    pub fn from_f32(x: F32) -> Option<Dyadic> {
+        if !x.is_finite() {
+            return None;
+        }
+        let bits = x.to_bits();
+        let exp = ((bits >> 23) & 0xff) as i64;
+        let frac = i64::from(bits & 0x7f_ffff);
+        let (m, e) = if exp == 0 { (frac, -149) } else { (frac | 0x80_0000, exp - 150) };
+        Some(Dyadic::new(BigInt::from(if bits >> 31 == 1 { -m } else { m }), e))
+    }
+    /// The dyadic equal to `q`, if `q`'s denominator is a power of two.
+    pub fn from_rational(q: &Q) -> Option<Dyadic> {
+        let d = q.denom();
+        let tz = d.trailing_zeros().unwrap_or(0);
+        if d.magnitude().bits() != tz + 1 {
+            return None;
+        }
+        Some(Dyadic::new(q.numer().clone(), -(tz as i64)))
+    }
+    /// The sign: −1, 0 or 1.
+    pub fn signum(&self) -> i32 {
+        if self.mantissa.is_negative() { -1 } else { i32::from(self.mantissa.is_positive()) }
+    }
+}
+
+impl From<i128> for Dyadic {
+    fn from(m: i128) -> Dyadic {
+        Dyadic::new(BigInt::from(m), 0)
+    }
+}
+
+/// Both mantissas scaled to the smaller exponent (exact), and that exponent.
+fn aligned(a: &Dyadic, b: &Dyadic) -> (BigInt, BigInt, i64) {
+    let e = a.exponent.min(b.exponent);
+    (&a.mantissa << (a.exponent - e) as usize, &b.mantissa << (b.exponent - e) as usize, e)
+}
+
+impl Add for &Dyadic {
+    type Output = Dyadic;
+    fn add(self, o: &Dyadic) -> Dyadic {
+        if self.is_zero() {
+            return o.clone();
+        }
+        if o.is_zero() {
+            return self.clone();
+        }
+        let (a, b, e) = aligned(self, o);
+        Dyadic::new(a + b, e)
+    }
+}
+
+impl Sub for &Dyadic {
+    type Output = Dyadic;
+    fn sub(self, o: &Dyadic) -> Dyadic {
+        self + &-o.clone()
+    }
+}
+
+impl Neg for Dyadic {
+    type Output = Dyadic;
+    fn neg(self) -> Dyadic {
+        Dyadic { mantissa: -self.mantissa, exponent: self.exponent }
+    }
+}
+
+impl Mul for &Dyadic {
+    type Output = Dyadic;
+    fn mul(self, o: &Dyadic) -> Dyadic {
+        // Odd × odd is odd, so the product is already normalised unless it is 0.
+        if self.is_zero() || o.is_zero() {
+            return Dyadic::zero();
+        }
+        Dyadic { mantissa: &self.mantissa * &o.mantissa, exponent: self.exponent + o.exponent }
+    }
+}
+
+impl Ord for Dyadic {
+    fn cmp(&self, o: &Dyadic) -> Ordering {
+        let (a, b) = (self.signum(), o.signum());
+        if a != b || a == 0 {
+            return a.cmp(&b);
+        }
+        let (a, b, _) = aligned(self, o);
+        a.cmp(&b)
+    }
+}
+
+impl PartialOrd for Dyadic {
+    fn partial_cmp(&self, o: &Dyadic) -> Option<Ordering> {
+        Some(self.cmp(o))
     }
 }
 
@@ -102,6 +218,52 @@ mod tests {
         Q::new(n.into(), d.into())
     }
 
+    fn d(m: i64, e: i64) -> Dyadic {
+        Dyadic::new(m.into(), e)
+    }
+
+    #[test]
+    fn ring_operations_are_exact() {
+        // (a, b, a + b, a − b, a · b) as rationals: 3/4 and −5/8, then 6 and 1/1024.
+        let cases = [
+            (d(3, -2), d(-5, -3), q(1, 8), q(11, 8), q(-15, 32)),
+            (d(3, 1), d(1, -10), q(6145, 1024), q(6143, 1024), q(6, 1024)),
+            (d(0, 0), d(7, 5), q(224, 1), q(-224, 1), q(0, 1)),
+            (d(1, -1), d(1, -1), q(1, 1), q(0, 1), q(1, 4)),
+        ];
+        for (a, b, sum, diff, prod) in cases {
+            assert_eq!((&a + &b).to_rational(), sum, "{a:?} + {b:?}");
+            assert_eq!((&a - &b).to_rational(), diff, "{a:?} - {b:?}");
+            assert_eq!((&a * &b).to_rational(), prod, "{a:?} * {b:?}");
+            assert_eq!((-a.clone()).to_rational(), -a.to_rational());
+            assert_eq!(a.cmp(&b), a.to_rational().cmp(&b.to_rational()));
+        }
+        // Results are normalised, so equal values compare equal field by field.
+        assert_eq!(&d(1, -1) + &d(1, -1), d(1, 0));
+        assert_eq!(&d(3, 0) - &d(3, 0), Dyadic::zero());
+    }
+
+    #[test]
+    fn binary32_bits_convert_exactly() {
+        // (bits, value): 1, −0.75, 0.1 (= 13421773·2^−27), the smallest subnormal, the largest finite.
+        let cases = [
+            (0x3f80_0000, q(1, 1)),
+            (0xbf40_0000, q(-3, 4)),
+            (0x3dcc_cccd, q(13421773, 134217728)),
+            (0x8000_0000, q(0, 1)),
+        ];
+        for (bits, v) in cases {
+            assert_eq!(Dyadic::from_f32(F32(bits)).unwrap().to_rational(), v, "{bits:#010x}");
+        }
+        assert_eq!(Dyadic::from_f32(F32::MIN_SUBNORMAL).unwrap(), d(1, -149));
+        assert_eq!(Dyadic::from_f32(F32::MAX).unwrap(), d((1 << 24) - 1, 104));
+        assert_eq!(Dyadic::from_f32(F32::INFINITY), None);
+        assert_eq!(Dyadic::from_f32(F32::NAN), None);
+        assert_eq!(Dyadic::from_rational(&q(-5, 8)), Some(d(-5, -3)));
+        assert_eq!(Dyadic::from_rational(&q(1, 3)), None);
+        assert_eq!(Dyadic::from_rational(&q(0, 1)), Some(Dyadic::zero()));
+    }
+
     #[test]
     fn table_of_small_cases() {
         // (q, bits, down, up) as rationals.
@@ -150,6 +312,22 @@ mod tests {
                 prop_assert!(&h - &l <= ulp);
                 prop_assert_eq!(l == h, x == l);
             }
+        }
+
+        #[test]
+        fn arithmetic_agrees_with_rationals(a in any::<i64>(), ea in -90i64..90, b in any::<i64>(), eb in -90i64..90) {
+            let (x, y) = (d(a, ea), d(b, eb));
+            let (qx, qy) = (x.to_rational(), y.to_rational());
+            prop_assert_eq!((&x + &y).to_rational(), &qx + &qy);
+            prop_assert_eq!((&x - &y).to_rational(), &qx - &qy);
+            prop_assert_eq!((&x * &y).to_rational(), &qx * &qy);
+            prop_assert_eq!(x.cmp(&y), qx.cmp(&qy));
+            prop_assert_eq!(Dyadic::from_rational(&qx), Some(x));
+        }
+
+        #[test]
+        fn f32_conversion_agrees_with_the_rational_decoding(bits in any::<u32>()) {
+            prop_assert_eq!(Dyadic::from_f32(F32(bits)).map(|x| x.to_rational()), F32(bits).to_rational());
         }
 
         #[test]

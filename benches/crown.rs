@@ -1,0 +1,41 @@
+//! CROWN on ACAS Xu network 1_1 over the prop_3 input box (5-50×6-5): the dyadic engine
+//! (`crown_mlp(…, Some(64))`) next to exact IBP and 64-bit rounded IBP, measured in the same run.
+//!
+//! `cargo bench --bench crown` (add `-- --quick` for a short run).
+use std::hint::black_box;
+
+use criterion::Criterion;
+use torchlean::bounds::crown::{crown_mlp, crown_objectives};
+use torchlean::bounds::ibp::{ibp_mlp, ibp_mlp_rounded};
+use torchlean::bounds::interval::parse_box;
+use torchlean::model::nnet::parse_nnet;
+use torchlean::num::Q;
+
+const NET: &str = "/work/shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet";
+const PROP3: &str = "-0.303531156:-0.298552812,-0.009549297:0.009549297,0.493380324:0.5,0.3:0.5,0.3:0.5";
+
+fn main() {
+    let text = std::fs::read_to_string(NET).expect("ACAS Xu benchmark network");
+    let mlp = parse_nnet(&text, NET).expect("valid .nnet").mlp;
+    let input = parse_box(PROP3).expect("valid box");
+    // prop_3's objective rows y0 − yi.
+    let rows: Vec<Vec<Q>> = (1..5)
+        .map(|i| (0..5).map(|j| Q::from_integer((i64::from(j == 0) - i64::from(j == i)).into())).collect())
+        .collect();
+    let crown = crown_mlp(&mlp, &input, Some(64)).expect("crown");
+
+    let mut c = Criterion::default().configure_from_args();
+    let mut g = c.benchmark_group("acas_1_1_prop3");
+    g.bench_function("crown_dyadic_64", |b| {
+        b.iter(|| crown_mlp(black_box(&mlp), black_box(&input), Some(64)).unwrap())
+    });
+    g.bench_function("crown_objectives_prop3", |b| {
+        b.iter(|| crown_objectives(black_box(&mlp), black_box(&input), &crown, &rows).unwrap())
+    });
+    g.bench_function("ibp_exact", |b| b.iter(|| ibp_mlp(black_box(&mlp), black_box(&input)).unwrap()));
+    g.bench_function("ibp_rounded_64", |b| {
+        b.iter(|| ibp_mlp_rounded(black_box(&mlp), black_box(&input), Some(64)).unwrap())
+    });
+    g.finish();
+    c.final_summary();
+}
