@@ -5,6 +5,8 @@ public import TorchLean.IR.Dense
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
 public import TorchLean.Bounds.Relax
+public import TorchLean.Bounds.Linear
+public import TorchLean.Bounds.Crown
 public import TorchLean.Cert.DenseIBP
 
 /-! # TorchLean
