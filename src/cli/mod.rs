@@ -1,6 +1,7 @@
 //! The command line: parse (clap), validate, run a library function, print a short table or
 //! `--json`, and map errors to the documented exit codes.
 pub mod audit;
+pub mod bounds;
 pub mod codegen;
 pub mod eval;
 pub mod export;
@@ -54,6 +55,9 @@ pub enum Command {
     CodegenPytorch(codegen::CodegenArgs),
     /// Evaluate a payload's network at one input, exactly and in declared-order binary32.
     Eval(eval::EvalArgs),
+    /// Sound output bounds (IBP or CROWN, exact rationals) of a `.nnet` or mlp payload over an input
+    /// box or a VNN-LIB property's box, with each property row's bounds and the wall time.
+    Bounds(bounds::BoundsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -137,6 +141,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Import(args) => import::run(&args),
         Command::CodegenPytorch(args) => codegen::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Bounds(args) => bounds::run(&args),
     }
 }
 

@@ -1,0 +1,290 @@
+//! `torchlean bounds --model M (--input-box B | --property P) [--method ibp|crown]`: sound output
+//! bounds of a dense ReLU network over an input box, in exact rationals, with the wall time of the
+//! bound computation. With a VNN-LIB property the box is the property's, and every linear row
+//! `c·y` of the property's violation disjuncts is bounded too, so a user sees how far each one is
+//! from being refuted (a row `c·y ≤ rhs` is refuted when its lower bound exceeds `rhs`).
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+use num_traits::ToPrimitive;
+use serde_json::json;
+
+use crate::bounds::crown::{crown_mlp, crown_objectives};
+use crate::bounds::ibp::{ibp_act, ibp_mlp_rounded};
+use crate::bounds::interval::{Box, Interval, parse_box};
+use crate::cert::schema::read_payload;
+use crate::error::{Error, Result};
+use crate::model::nnet::parse_nnet;
+use crate::model::{Act, Activation, DenseLayer, Family, Mlp, Model};
+use crate::num::Q;
+use crate::num::rational::to_canonical;
+use crate::property::vnnlib::{LinearConstraint, parse_vnnlib};
+
+/// Which bound propagation to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// Interval bound propagation (fast, loose).
+    Ibp,
+    /// CROWN backward linear relaxation, intersected with IBP layer by layer.
+    Crown,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Ibp => "ibp",
+            Method::Crown => "crown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BoundsArgs {
+    /// The network: a `.nnet` file (weights rounded once to binary32) or a payload JSON of family
+    /// `mlp` with relu/identity activations.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The input box as `lo:hi,lo:hi,…` with exact numbers (`-1/2:1,0:0.25`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub input_box: Option<String>,
+    /// A VNN-LIB property: its input box is used, and each linear row of its disjuncts is bounded.
+    #[arg(long)]
+    pub property: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Method::Crown)]
+    pub method: Method,
+    /// Intermediate boxes are widened outward to dyadics of this many significant bits (sound, keeps
+    /// numbers short); 0 computes without rounding (exact but slow on deep networks).
+    #[arg(long, default_value_t = 64)]
+    pub round_bits: u32,
+    /// Machine-readable output on stdout (canonical rational strings).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One bounded row `c·y` of a property disjunct.
+struct Objective {
+    disjunct: usize,
+    row: usize,
+    constraint: LinearConstraint,
+    bounds: Interval,
+}
+
+impl Objective {
+    /// Whether the bounds show no output in the box satisfies `c·y ≤ rhs` (`<` when strict).
+    fn refuted(&self) -> bool {
+        if self.constraint.strict {
+            self.bounds.lo >= self.constraint.rhs
+        } else {
+            self.bounds.lo > self.constraint.rhs
+        }
+    }
+}
+
+/// The network of a `mlp` payload whose activations are all relu or identity.
+fn mlp_of_model(model: &Model) -> Result<Mlp> {
+    let Family::Mlp(spec) = model.family() else {
+        return Err(Error::bad_input(format!(
+            "expected family mlp with relu/identity activations, found family {}",
+            model.family().tag()
+        )));
+    };
+    let mut layers = Vec::with_capacity(spec.activations.len());
+    for (i, (pair, act)) in model.tensors().chunks(2).zip(&spec.activations).enumerate() {
+        let act = match act {
+            Act::Relu => Activation::Relu,
+            Act::Identity => Activation::Identity,
+            other => {
+                return Err(Error::bad_input(format!(
+                    "expected family mlp with relu/identity activations, found activation {} in layer {i}",
+                    other.name()
+                )));
+            }
+        };
+        let [(_, w), (_, b)] = pair else {
+            return Err(Error::internal("mlp payload: tensors are not weight/bias pairs"));
+        };
+        let cols = spec.widths[i];
+        layers.push(DenseLayer {
+            weight: w.data().chunks(cols).map(<[_]>::to_vec).collect(),
+            bias: b.data().to_vec(),
+            act,
+        });
+    }
+    Ok(Mlp { layers })
+}
+
+/// Reads a `.nnet` file or an mlp payload; errors name the file.
+fn read_model(path: &Path) -> Result<Mlp> {
+    let name = path.display().to_string();
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("nnet")) {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        return Ok(parse_nnet(&text, &name)?.mlp);
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(name.clone()))?;
+    read_payload(&value).and_then(|m| mlp_of_model(&m)).map_err(|e| e.context(name))
+}
+
+/// A short decimal approximation for the table (the exact value is printed beside it).
+fn approx(q: &Q) -> String {
+    match q.to_f64() {
+        Some(x) if x == 0.0 || (1e-4..1e6).contains(&x.abs()) => format!("{x:.9}"),
+        Some(x) => format!("{x:.6e}"),
+        None => String::from("-"),
+    }
+}
+
+/// `Σ cⱼ·[lⱼ, uⱼ]`: the interval enclosure of `c·y` over an output box.
+fn interval_dot(c: &[Q], out: &Box) -> Interval {
+    let zero = Interval::point(Q::from_integer(0.into()));
+    c.iter().zip(out).fold(zero, |acc, (w, i)| acc.add(&i.scale(w)))
+}
+
+/// `2·Y_0 - Y_3 <= 0` for the table.
+fn constraint_text(c: &LinearConstraint) -> String {
+    let terms: Vec<String> = c
+        .coeffs
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k != Q::from_integer(0.into()))
+        .map(|(j, k)| {
+            if *k == Q::from_integer(1.into()) {
+                format!("Y_{j}")
+            } else if *k == Q::from_integer((-1).into()) {
+                format!("-Y_{j}")
+            } else {
+                format!("{}*Y_{j}", to_canonical(k))
+            }
+        })
+        .collect();
+    let lhs = if terms.is_empty() { String::from("0") } else { terms.join(" + ").replace("+ -", "- ") };
+    format!("{lhs} {} {}", if c.strict { "<" } else { "<=" }, to_canonical(&c.rhs))
+}
+
+pub fn run(args: &BoundsArgs) -> Result<i32> {
+    let property = match (&args.input_box, &args.property) {
+        (None, None) => return Err(Error::bad_input("expected --input-box or --property, found neither")),
+        (Some(_), Some(_)) => return Err(Error::bad_input("expected --input-box or --property, found both")),
+        (None, Some(p)) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::io("cannot read", p, e))?;
+            Some(parse_vnnlib(&text, &p.display().to_string())?)
+        }
+        (Some(_), None) => None,
+    };
+    let input = match (&args.input_box, &property) {
+        (Some(b), _) => parse_box(b).map_err(|e| e.context("--input-box"))?,
+        (None, Some(p)) => p.input_box.clone(),
+        (None, None) => unreachable!("checked above"),
+    };
+    let mlp = read_model(&args.model)?;
+    let widths = mlp.widths()?;
+    let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
+    if input.len() != n_in {
+        return Err(Error::bad_input(format!(
+            "input box: expected {n_in} coordinates (the network's inputs), found {}",
+            input.len()
+        )));
+    }
+    if let Some(p) = &property
+        && p.num_outputs != n_out
+    {
+        return Err(Error::bad_input(format!(
+            "property: expected {n_out} outputs Y_j (the network's), found {}",
+            p.num_outputs
+        )));
+    }
+    let bits = (args.round_bits > 0).then_some(args.round_bits);
+    let rows: Vec<(usize, usize, &LinearConstraint)> = property
+        .iter()
+        .flat_map(|p| p.violation.iter().enumerate())
+        .flat_map(|(d, conj)| conj.iter().enumerate().map(move |(r, c)| (d, r, c)))
+        .collect();
+
+    let start = Instant::now();
+    let (output, row_bounds): (Box, Vec<Interval>) = match args.method {
+        Method::Ibp => {
+            let boxes = ibp_mlp_rounded(&mlp, &input, bits)?;
+            let out = boxes.last().expect("ibp returns the input box first").clone();
+            let rb = rows.iter().map(|(_, _, c)| interval_dot(&c.coeffs, &out)).collect();
+            (out, rb)
+        }
+        Method::Crown => {
+            let crown = crown_mlp(&mlp, &input, bits)?;
+            let last = mlp.layers.last().expect("widths checked").act;
+            let out: Box = crown.pre.last().expect("one box per layer").iter().map(|i| ibp_act(last, i)).collect();
+            let rb = if rows.is_empty() {
+                Vec::new()
+            } else {
+                let cs: Vec<Vec<Q>> = rows.iter().map(|(_, _, c)| c.coeffs.clone()).collect();
+                crown_objectives(&mlp, &input, &crown, &cs)?
+            };
+            (out, rb)
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let objectives: Vec<Objective> = rows
+        .iter()
+        .zip(row_bounds)
+        .map(|(&(disjunct, row, c), bounds)| Objective { disjunct, row, constraint: c.clone(), bounds })
+        .collect();
+
+    if args.json {
+        let outputs: Vec<[String; 2]> = output.iter().map(Interval::to_strings).collect();
+        let objs: Vec<serde_json::Value> = objectives
+            .iter()
+            .map(|o| {
+                json!({
+                    "disjunct": o.disjunct,
+                    "row": o.row,
+                    "coeffs": o.constraint.coeffs.iter().map(to_canonical).collect::<Vec<_>>(),
+                    "rhs": to_canonical(&o.constraint.rhs),
+                    "strict": o.constraint.strict,
+                    "bounds": o.bounds.to_strings(),
+                    "refuted": o.refuted(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({"method": args.method.name(), "seconds": seconds, "outputs": outputs, "objectives": objs})
+        );
+        return Ok(0);
+    }
+    println!(
+        "method       {} ({})",
+        args.method.name(),
+        bits.map_or(String::from("exact, no rounding"), |b| format!("boxes rounded outward to {b} bits"))
+    );
+    println!("network      {}", widths.iter().map(usize::to_string).collect::<Vec<_>>().join("-"));
+    println!("\n{:<6} {:>16} {:>16}  exact", "output", "lo ≈", "hi ≈");
+    for (j, i) in output.iter().enumerate() {
+        let [lo, hi] = i.to_strings();
+        println!("Y_{j:<4} {:>16} {:>16}  [{lo}, {hi}]", approx(&i.lo), approx(&i.hi));
+    }
+    if !objectives.is_empty() {
+        println!(
+            "\n{:<8} {:<28} {:>16} {:>16}  {:<8} exact",
+            "row", "constraint (violation)", "lo ≈", "hi ≈", "status"
+        );
+        for o in &objectives {
+            let [lo, hi] = o.bounds.to_strings();
+            let status = if o.refuted() { "refuted" } else { "open" };
+            let row = format!("{}.{}", o.disjunct, o.row);
+            println!(
+                "{row:<8} {:<28} {:>16} {:>16}  {status:<8} [{lo}, {hi}]",
+                constraint_text(&o.constraint),
+                approx(&o.bounds.lo),
+                approx(&o.bounds.hi)
+            );
+        }
+        let disjuncts = property.as_ref().map_or(0, |p| p.violation.len());
+        let refuted = (0..disjuncts).filter(|d| objectives.iter().any(|o| o.disjunct == *d && o.refuted())).count();
+        println!(
+            "disjuncts refuted by these bounds: {refuted} of {disjuncts} (a disjunct is refuted when one of its rows is)"
+        );
+    }
+    println!("time         {seconds:.3} s");
+    Ok(0)
+}

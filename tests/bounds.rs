@@ -1,0 +1,140 @@
+//! `torchlean bounds`: exact IBP on the demo payload, CROWN on ACAS Xu 1_1 with property 3 (JSON,
+//! objective rows, CROWN inside IBP), and the bad-input errors with their exit code.
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use torchlean::model::family::{Act, CnnSpec, Family, MlpSpec, Model};
+use torchlean::num::Q;
+use torchlean::num::binary32::F32;
+use torchlean::num::rational::parse_canonical;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/certificates/demo-mlp/payload.json");
+const ACAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet");
+const PROP3: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/prop_3.vnnlib");
+
+fn bounds(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_torchlean")).arg("bounds").args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// Asserts exit code 2 and exactly `error: {message}` on stderr.
+fn assert_bad_input(o: &Output, message: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.trim_end(), format!("error: {message}"));
+}
+
+/// The `[lo, hi]` pairs of a JSON array of canonical rational strings.
+fn intervals(v: &Value) -> Vec<(Q, Q)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (parse_canonical(p[0].as_str().unwrap()).unwrap(), parse_canonical(p[1].as_str().unwrap()).unwrap()))
+        .collect()
+}
+
+fn json_of(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout(&bounds(args))).unwrap()
+}
+
+#[test]
+fn ibp_on_the_demo_payload_prints_the_exact_output_box() {
+    let out = stdout(&bounds(&["--model", DEMO, "--input-box", "-1/2:1,0:1", "--method", "ibp"]));
+    assert!(out.contains("[-143552238625751/140737488355328, 3918131722117449/2251799813685248]"), "{out}");
+    assert!(out.contains("-1.020000004"), "decimal column missing:\n{out}");
+    let v = json_of(&["--model", DEMO, "--input-box", "-1/2:1,0:1", "--method", "ibp", "--json"]);
+    assert_eq!(v["method"], "ibp");
+    assert_eq!(
+        v["outputs"],
+        serde_json::json!([["-143552238625751/140737488355328", "3918131722117449/2251799813685248"]])
+    );
+    assert_eq!(v["objectives"], serde_json::json!([]));
+    assert!(v["seconds"].as_f64().is_some_and(|s| s >= 0.0));
+}
+
+#[test]
+fn crown_on_acas_prop3_stays_inside_ibp_and_bounds_every_row() {
+    let crown = json_of(&["--model", ACAS, "--property", PROP3, "--method", "crown", "--json"]);
+    let ibp = json_of(&["--model", ACAS, "--property", PROP3, "--method", "ibp", "--json"]);
+    assert_eq!(crown["method"], "crown");
+    let (c, i) = (intervals(&crown["outputs"]), intervals(&ibp["outputs"]));
+    assert_eq!((c.len(), i.len()), (5, 5));
+    for (j, ((cl, ch), (il, ih))) in c.iter().zip(&i).enumerate() {
+        assert!(cl <= ch && il <= cl && ch <= ih, "Y_{j}: crown [{cl}, {ch}] not inside ibp [{il}, {ih}]");
+    }
+    let rows = crown["objectives"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for (r, o) in rows.iter().enumerate() {
+        assert_eq!((o["disjunct"].as_u64(), o["row"].as_u64()), (Some(0), Some(r as u64)));
+        // Row r is Y_0 - Y_{r+1} <= 0.
+        let coeffs: Vec<&str> = o["coeffs"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let mut want = vec!["1", "0", "0", "0", "0"];
+        want[r + 1] = "-1";
+        assert_eq!(coeffs, want);
+        let (lo, hi) = &intervals(&serde_json::json!([o["bounds"]]))[0];
+        // The row's CROWN bounds are at least as tight as subtracting the output intervals.
+        assert!(lo <= hi && *lo >= &c[0].0 - &c[r + 1].1 && *hi <= &c[0].1 - &c[r + 1].0, "row {r}: [{lo}, {hi}]");
+        assert_eq!(o["refuted"].as_bool(), Some(*lo > Q::from_integer(0.into())));
+    }
+    let table = stdout(&bounds(&["--model", ACAS, "--property", PROP3]));
+    assert!(table.contains("Y_0 - Y_1 <= 0") && table.contains("disjuncts refuted by these bounds"), "{table}");
+}
+
+#[test]
+fn missing_or_doubled_input_is_bad_input() {
+    assert_bad_input(&bounds(&["--model", DEMO]), "expected --input-box or --property, found neither");
+    assert_bad_input(
+        &bounds(&["--model", ACAS, "--input-box", "0:1,0:1,0:1,0:1,0:1", "--property", PROP3]),
+        "expected --input-box or --property, found both",
+    );
+    assert_bad_input(
+        &bounds(&["--model", DEMO, "--input-box", "0:1"]),
+        "input box: expected 2 coordinates (the network's inputs), found 1",
+    );
+}
+
+fn write_payload(dir: &Path, name: &str, family: Family) -> String {
+    let model = Model::filled(family, |_| F32(0x3f000000)).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(&model.payload()).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn other_families_and_activations_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let cnn = write_payload(dir.path(), "cnn.json", Family::Cnn(CnnSpec::default_spec()));
+    assert_bad_input(
+        &bounds(&["--model", &cnn, "--input-box", "0:1"]),
+        &format!("{cnn}: expected family mlp with relu/identity activations, found family cnn"),
+    );
+    let spec = MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Gelu]).unwrap();
+    let gelu = write_payload(dir.path(), "gelu.json", Family::Mlp(spec));
+    assert_bad_input(
+        &bounds(&["--model", &gelu, "--input-box", "0:1,0:1"]),
+        &format!("{gelu}: expected family mlp with relu/identity activations, found activation gelu in layer 1"),
+    );
+}
+
+#[test]
+fn relu_identity_payloads_match_the_family_conversion() {
+    // A payload written from the family types goes through the same conversion: 2-2 identity with
+    // every weight and bias 1/2, so y_j = (x_0 + x_1 + 1)/2 over [0, 1]² is [1/2, 3/2].
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_payload(dir.path(), "id.json", Family::Mlp(MlpSpec::new(vec![2, 2], vec![Act::Identity]).unwrap()));
+    for method in ["ibp", "crown"] {
+        let v = json_of(&["--model", &p, "--input-box", "0:1,0:1", "--method", method, "--json"]);
+        assert_eq!(v["outputs"], serde_json::json!([["1/2", "3/2"], ["1/2", "3/2"]]), "{method}");
+    }
+}
