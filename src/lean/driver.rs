@@ -105,7 +105,7 @@ pub fn diagnostics(output: &str, rel_path: &str, shown_path: &str) -> String {
     keep.join("\n")
 }
 
-fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> (Outcome, f64) {
+fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
     let start = Instant::now();
     let src_root = run.join("src");
     let out_root = run.join("out");
@@ -126,19 +126,19 @@ fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> (Outcome, f64) {
     let secs = start.elapsed().as_secs_f64();
     let shown = format!("lean/{rel}");
     match res {
-        Err(e) => (Outcome::Failed(format!("cannot run {}: {e}", tc.node.display())), secs),
+        Err(e) => Outcome::Failed(format!("cannot run {}: {e}", tc.node.display())),
         Ok(out) => {
             let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
             let diag = diagnostics(&text, &rel, &shown);
             let has_error = diag.lines().any(|l| l.starts_with(&shown) && l.contains(": error"));
             if out.status.success() && !has_error && olean.is_file() {
-                (Outcome::Built(secs), secs)
+                Outcome::Built(secs)
             } else if diag.is_empty() {
                 let tail: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG")).collect();
                 let tail = tail[tail.len().saturating_sub(20)..].join("\n");
-                (Outcome::Failed(format!("lean exited with {} and no diagnostics; last output:\n{tail}", out.status)), secs)
+                Outcome::Failed(format!("lean exited with {} and no diagnostics; last output:\n{tail}", out.status))
             } else {
-                (Outcome::Failed(diag), secs)
+                Outcome::Failed(diag)
             }
         }
     }
@@ -227,7 +227,7 @@ pub fn build_wasm(
                         let tx = tx.clone();
                         let run_path = run.path().to_path_buf();
                         scope.spawn(move || {
-                            let (o, _) = compile_one(tc, &run_path, m);
+                            let o = compile_one(tc, &run_path, m);
                             let _ = tx.send((i, o));
                         });
                         progressed = true;
