@@ -113,6 +113,25 @@ fn a_payload_imports_with_the_exact_hashes_and_audits_clean() {
     assert!(import::import(&import::read(&p).unwrap(), &out).unwrap_err().to_string().contains("non-empty"));
 }
 
+#[test]
+fn a_transformer_payload_imports_with_its_graph_and_audits_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/transformer-default.payload.json");
+    let out = dir.path().join("imp");
+    let w = import::import(&import::read(Path::new(p)).unwrap(), &out).unwrap();
+    let hashes: Vec<(&str, &str)> = w.iter().map(|w| (w.kind.as_str(), w.sha256.as_str())).collect();
+    assert_eq!(
+        hashes,
+        [
+            ("payload", "sha256:5f4d656bd0b6feb770a28d2c4d26ba735748ca359a219b25fcc9226e19af0ff1"),
+            ("graph", "sha256:bd44fec519e8f5a3afc3983aacca76bf54451816c6e7a777d6d4d5733496f9b1"),
+            ("manifest", "sha256:8a0d42b2107b032d7f26c225a72f227275856cae2057f1699c0e0cc23d774a23")
+        ]
+    );
+    let report = torchlean::cert::audit::audit(&out, None).unwrap();
+    assert!(report.ok(), "{:?}", report.failures());
+}
+
 /// The Python half is part of the contract, so a missing `python3` fails the test (CI has one).
 fn python() -> bool {
     let ok = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());

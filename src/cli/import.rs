@@ -1,5 +1,5 @@
 //! `torchlean import PAYLOAD --out DIR`: read a payload strictly (`schema::read_payload`), then
-//! write its canonical bytes, its IR graph (mlp, cnn) and a manifest into a new directory.
+//! write its canonical bytes, its IR graph and a manifest into a new directory.
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -7,7 +7,7 @@ use crate::cert::schema::read_payload;
 use crate::cert::store::{Written, write_artifact, write_manifest};
 use crate::error::{Error, Result};
 use crate::ir::{lower, to_artifact};
-use crate::model::{Family, Model};
+use crate::model::Model;
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
@@ -26,7 +26,7 @@ pub fn read(path: &Path) -> Result<Model> {
     read_payload(&value).map_err(|e| e.context(path.display().to_string()))
 }
 
-/// Writes `payload.json`, `graph.json` (unless the family is not lowered yet) and `manifest.json`
+/// Writes `payload.json`, `graph.json` (the lowered graph, [`lower`]) and `manifest.json`
 /// into `out` atomically; returns what was written (manifest last).
 pub fn import(model: &Model, out: &Path) -> Result<Vec<Written>> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -37,16 +37,11 @@ pub fn import(model: &Model, out: &Path) -> Result<Vec<Written>> {
     if !ok {
         return Err(Error::bad_input(format!("--out {}: expected a directory name of [A-Za-z0-9._-]", out.display())));
     }
-    let lowered = match model.family() {
-        Family::Transformer(_) => None,
-        _ => Some(lower(model)?),
-    };
+    let (graph, _) = lower(model)?;
     let written = super::export::write_dir_atomic(out, |dir| {
         let payload = write_artifact(&dir.join("payload.json"), "payload", &model.payload())?;
         let mut files = vec![payload.clone()];
-        if let Some((graph, _)) = &lowered {
-            files.push(write_artifact(&dir.join("graph.json"), "graph", &to_artifact(graph, &payload.sha256))?);
-        }
+        files.push(write_artifact(&dir.join("graph.json"), "graph", &to_artifact(&graph, &payload.sha256))?);
         let manifest = write_manifest(dir, name, &files)?;
         files.push(manifest);
         Ok(files)
@@ -60,9 +55,6 @@ pub fn run(args: &ImportArgs) -> Result<i32> {
     println!("family       {}", model.family().tag());
     for w in &written {
         println!("{:<12} {}  {}", w.kind, w.sha256, w.path.display());
-    }
-    if matches!(model.family(), Family::Transformer(_)) {
-        println!("graph        not written: family transformer is not yet lowered to the IR");
     }
     Ok(0)
 }

@@ -35,6 +35,10 @@ trait Semantics {
     fn softmax(&mut self, xs: &[Self::V]) -> Result<Vec<Self::V>>;
     /// Layer normalisation of one row (the last axis).
     fn layernorm(&mut self, xs: &[Self::V], w: &[Self::V], b: &[Self::V], eps: &Q) -> Result<Vec<Self::V>>;
+    /// The factor `1/√n` of `scale_rsqrt`.
+    fn rsqrt(&mut self, n: usize) -> Result<Self::V>;
+    /// The value `causal_mask` adds at a masked position (−∞).
+    fn masked(&mut self) -> Result<Self::V>;
 }
 
 /// Exact rational arithmetic; ops that leave ℚ are refused.
@@ -79,6 +83,19 @@ impl Semantics for Exact {
     }
     fn layernorm(&mut self, _: &[Q], _: &[Q], _: &[Q], _: &Q) -> Result<Vec<Q>> {
         Err(no_exact(OpTag::LayerNorm))
+    }
+    fn rsqrt(&mut self, n: usize) -> Result<Q> {
+        let k = num_integer::Roots::sqrt(&n);
+        if k * k != n {
+            return Err(Error::bad_input(format!(
+                "op {} has no exact rational semantics for n = {n} (1/√{n} is irrational)",
+                OpTag::ScaleRsqrt
+            )));
+        }
+        Ok(Q::new(1.into(), k.into()))
+    }
+    fn masked(&mut self) -> Result<Q> {
+        Err(Error::bad_input(format!("op {} has no exact rational semantics (it adds −∞)", OpTag::CausalMask)))
     }
 }
 
@@ -144,9 +161,8 @@ impl Semantics for Binary32 {
         match tag {
             OpTag::Tanh => Ok(self.host(*a, f64::tanh)),
             OpTag::Sigmoid => Ok(self.host(*a, |x| 1.0 / (1.0 + (-x).exp()))),
-            _ => Err(Error::bad_input(format!(
-                "op {tag} has no binary32 semantics in torchlean (it needs erf, which the host math it uses lacks)"
-            ))),
+            OpTag::Gelu => Ok(self.host(*a, gelu_f64)),
+            _ => Err(Error::internal(format!("op {tag} is not a unary host-math op"))),
         }
     }
     fn softmax(&mut self, xs: &[F32]) -> Result<Vec<F32>> {
@@ -181,6 +197,56 @@ impl Semantics for Binary32 {
             })
             .collect())
     }
+    fn rsqrt(&mut self, n: usize) -> Result<F32> {
+        let r = rsqrt_r(n, self.mode);
+        Ok(self.take(r))
+    }
+    fn masked(&mut self) -> Result<F32> {
+        Ok(F32::NEG_INFINITY)
+    }
+}
+
+/// `1/√n` correctly rounded to binary32 in `mode` (one rounding, decided exactly over ℚ): from
+/// the host estimate, step to the `lo` with `lo² ≤ 1/n < next_up(lo)²`, then pick `lo` or its
+/// successor by the mode (for nearest, by comparing `1/n` with the squared midpoint; a tie is
+/// impossible, a midpoint having one more significant bit than a binary32).
+fn rsqrt_r(n: usize, mode: Round) -> StatusAnd<F32> {
+    let n = n.max(1);
+    let target = Q::new(1.into(), n.into());
+    let sq = |c: F32| {
+        let q = c.to_rational().expect("finite");
+        &q * &q
+    };
+    let mut lo = F32::from_f64(1.0 / (n as f64).sqrt()).value;
+    while sq(lo) > target {
+        lo = lo.next_down().value;
+    }
+    while sq(lo.next_up().value) <= target {
+        lo = lo.next_up().value;
+    }
+    if sq(lo) == target {
+        return Status::OK.and(lo);
+    }
+    let hi = lo.next_up().value;
+    let pick = match mode {
+        Round::TowardZero | Round::TowardNegative => lo,
+        Round::TowardPositive => hi,
+        Round::NearestTiesToEven => {
+            let mid =
+                (lo.to_rational().expect("finite") + hi.to_rational().expect("finite")) / Q::from_integer(2.into());
+            if target < &mid * &mid { lo } else { hi }
+        }
+    };
+    Status::INEXACT.and(pick)
+}
+
+/// GELU in host `f64`, in this order: `t = x · FRAC_1_SQRT_2` (rounded), `e = libm::erf(t)`,
+/// `u = 1 + e`, `h = 0.5 · x`, result `h · u`. `libm` is the pure-Rust port of musl's math
+/// library, so the result is the same on every platform, but it is not correctly rounded.
+fn gelu_f64(x: f64) -> f64 {
+    let t = x * std::f64::consts::FRAC_1_SQRT_2;
+    let u = 1.0 + libm::erf(t);
+    (0.5 * x) * u
 }
 
 /// `((v0 + v1) + v2) + …`, starting from the first value; zero when empty.
@@ -286,14 +352,18 @@ fn apply<S: Semantics>(s: &mut S, node: &Node, parents: &[&Tensor<S::V>], store:
         Op::Constant => params[0].clone(),
         Op::Linear => {
             let (w, b) = (&params[0], &params[1]);
-            let cols = parents[0].shape()[0];
-            let rows = node.shape[0];
-            (0..rows)
-                .map(|r| {
-                    let acc = dot(s, w[r * cols..(r + 1) * cols].iter().zip(x(0)));
-                    s.add(&acc, &b[r])
-                })
-                .collect()
+            let cols = *parents[0].shape().last().expect("shape checked");
+            let rows = *node.shape.last().expect("shape checked");
+            let lead: usize = node.shape[..node.shape.len() - 1].iter().product();
+            let mut out = Vec::with_capacity(lead * rows);
+            for k in 0..lead {
+                let xk = &x(0)[k * cols..(k + 1) * cols];
+                for r in 0..rows {
+                    let acc = dot(s, w[r * cols..(r + 1) * cols].iter().zip(xk));
+                    out.push(s.add(&acc, &b[r]));
+                }
+            }
+            out
         }
         Op::Conv2d(c) => conv2d(s, c, parents[0], &params[0], &params[1], &node.shape),
         Op::Relu => x(0).iter().map(|a| s.relu(a)).collect(),
@@ -337,6 +407,26 @@ fn apply<S: Semantics>(s: &mut S, node: &Node, parents: &[&Tensor<S::V>], store:
                 out.extend(s.layernorm(row, &params[0], &params[1], eps)?);
             }
             out
+        }
+        Op::Slice { axis, start, end } => {
+            let extent = parents[0].shape()[*axis];
+            let outer: usize = node.shape[..*axis].iter().product();
+            let inner: usize = node.shape[axis + 1..].iter().product();
+            let mut out = Vec::with_capacity(node.shape.iter().product());
+            for o in 0..outer {
+                let base = o * extent * inner;
+                out.extend_from_slice(&x(0)[base + start * inner..base + end * inner]);
+            }
+            out
+        }
+        Op::ScaleRsqrt { n } => {
+            let c = s.rsqrt(*n)?;
+            x(0).iter().map(|a| s.mul(a, &c)).collect()
+        }
+        Op::CausalMask => {
+            let n = node.shape[1];
+            let (zero, neg_inf) = (s.zero(), s.masked()?);
+            x(0).iter().enumerate().map(|(k, a)| s.add(a, if k % n > k / n { &neg_inf } else { &zero })).collect()
         }
         Op::Concat { axis } => {
             let outer: usize = node.shape[..*axis].iter().product();
@@ -444,5 +534,25 @@ impl Graph {
         let mut s = Binary32 { mode, status: Status::OK };
         let out = run(self, store, &mut s, inputs)?;
         Ok(s.status.and(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsqrt_is_correctly_rounded_and_agrees_with_the_rounded_double() {
+        // PyTorch's scale is the binary32 of the double 1/sqrt(n); for these n it is the correctly
+        // rounded value (checked over ℚ in Python for n < 65536).
+        for n in 1..=4096usize {
+            let r = rsqrt_r(n, Round::NearestTiesToEven);
+            assert_eq!(r.value, F32::from_f32((1.0 / (n as f64).sqrt()) as f32), "n = {n}");
+            assert_eq!(r.status.is_ok(), n.is_power_of_two() && n.trailing_zeros() % 2 == 0, "n = {n}");
+        }
+        assert_eq!(rsqrt_r(2, Round::NearestTiesToEven).value, F32(0x3f3504f3));
+        assert_eq!(rsqrt_r(6, Round::TowardZero).value, F32(0x3ed105eb));
+        assert_eq!(rsqrt_r(6, Round::TowardPositive).value, F32(0x3ed105ec));
+        assert_eq!(rsqrt_r(4, Round::TowardPositive).value, F32(0x3f000000));
     }
 }

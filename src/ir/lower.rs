@@ -1,7 +1,7 @@
-//! Lowering a family [`Model`] to the IR: `mlp` and `cnn` now; `transformer` is refused (the IR has
-//! no batched linear with a broadcast bias yet, so attention is not lowered).
-use crate::error::{Error, Result};
+//! Lowering a family [`Model`] to the IR: `mlp`, `cnn` and `transformer` (`docs/ir.md`).
+use crate::error::Result;
 use crate::model::cnn::CnnLayer;
+use crate::model::transformer::{AttentionMask, TransformerSpec};
 use crate::model::{Act, Family, Model};
 
 use super::graph::{Graph, GraphBuilder};
@@ -20,7 +20,8 @@ pub fn model_store(model: &Model) -> Result<TensorStore> {
 /// The graph of a model over its store. `mlp`: input `x`, then per layer `layers.{i}.linear` and
 /// `layers.{i}.<act>` (as [`Graph::from_mlp`]); `cnn`: input `x : [C, H, W]`, then node
 /// `layers.{i}.<op>` per layer, the op being the layer's (`conv2d`, `relu`, `maxpool2d`,
-/// `avgpool2d`, `flatten`, `linear`). The output is the last node.
+/// `avgpool2d`, `flatten`, `linear`); `transformer`: input `x : [seq_len, d_model]`, then per
+/// encoder layer the nodes of [`encoder_layer`]. The output is the last node.
 pub fn lower(model: &Model) -> Result<(Graph, TensorStore)> {
     let store = model_store(model)?;
     let mut b = GraphBuilder::new(&store);
@@ -66,12 +67,64 @@ pub fn lower(model: &Model) -> Result<(Graph, TensorStore)> {
                 prev = id;
             }
         }
-        Family::Transformer(_) => {
-            return Err(Error::bad_input("family transformer: not yet lowered to the IR (no attention lowering)"));
+        Family::Transformer(s) => {
+            for i in 0..s.layers {
+                prev = encoder_layer(&mut b, s, i, &prev)?;
+            }
         }
     }
     let graph = b.finish(&[&prev])?;
     Ok((graph, store))
+}
+
+/// Adds encoder layer `i` (post-norm, `nn.TransformerEncoderLayer` with `norm_first=False`) on
+/// `x : [s, d]` and returns the id of its output. With `p = layers.{i}.` and `a = p self_attn.`:
+/// - `a in_proj = linear(x; a in_proj_weight, a in_proj_bias)` : `[s, 3d]`;
+/// - per head `h` (`dh = d / heads`): `a q.{h}`, `a k.{h}`, `a v.{h}` = `slice` of axis 1 at
+///   `h·dh`, `d + h·dh`, `2d + h·dh` (width `dh`); `a kt.{h} = transpose(k)`;
+///   `a scores.{h} = matmul(q, kt)`; `a scaled.{h} = scale_rsqrt(n = dh)`; with a causal mask
+///   `a masked.{h} = causal_mask`; `a attn.{h} = softmax`; `a head.{h} = matmul(attn, v)`;
+/// - `a concat = concat(axis 1; head.0, …)`, `a out_proj = linear(concat; a out_proj.weight, …)`;
+/// - `p add1 = add(x, a out_proj)`, `p norm1 = layernorm`, `p linear1`, `p relu|gelu`,
+///   `p linear2`, `p add2 = add(p norm1, p linear2)`, `p norm2 = layernorm` (the output).
+fn encoder_layer(b: &mut GraphBuilder<'_>, s: &TransformerSpec, i: usize, x: &str) -> Result<String> {
+    let (d, dh) = (s.d_model, s.d_model / s.heads);
+    let p = |n: &str| format!("layers.{i}.{n}");
+    let a = |n: &str| format!("layers.{i}.self_attn.{n}");
+    let in_proj = a("in_proj");
+    b.node(&in_proj, Op::Linear, &[x], &[&a("in_proj_weight"), &a("in_proj_bias")])?;
+    let mut heads = Vec::with_capacity(s.heads);
+    for h in 0..s.heads {
+        let id = |n: &str| a(&format!("{n}.{h}"));
+        for (part, off) in [("q", 0), ("k", d), ("v", 2 * d)] {
+            let start = off + h * dh;
+            b.node(&id(part), Op::Slice { axis: 1, start, end: start + dh }, &[&in_proj], &[])?;
+        }
+        b.node(&id("kt"), Op::Transpose, &[&id("k")], &[])?;
+        b.node(&id("scores"), Op::Matmul, &[&id("q"), &id("kt")], &[])?;
+        b.node(&id("scaled"), Op::ScaleRsqrt { n: dh }, &[&id("scores")], &[])?;
+        let mut logits = id("scaled");
+        if s.mask == AttentionMask::Causal {
+            b.node(&id("masked"), Op::CausalMask, &[&logits], &[])?;
+            logits = id("masked");
+        }
+        b.node(&id("attn"), Op::Softmax, &[&logits], &[])?;
+        b.node(&id("head"), Op::Matmul, &[&id("attn"), &id("v")], &[])?;
+        heads.push(id("head"));
+    }
+    let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+    b.node(&a("concat"), Op::Concat { axis: 1 }, &heads, &[])?;
+    b.node(&a("out_proj"), Op::Linear, &[&a("concat")], &[&a("out_proj.weight"), &a("out_proj.bias")])?;
+    b.node(&p("add1"), Op::Add, &[x, &a("out_proj")], &[])?;
+    let eps = s.eps.clone();
+    b.node(&p("norm1"), Op::LayerNorm { eps: eps.clone() }, &[&p("add1")], &[&p("norm1.weight"), &p("norm1.bias")])?;
+    b.node(&p("linear1"), Op::Linear, &[&p("norm1")], &[&p("linear1.weight"), &p("linear1.bias")])?;
+    let act = p(s.activation.name());
+    b.node(&act, act_op(s.activation), &[&p("linear1")], &[])?;
+    b.node(&p("linear2"), Op::Linear, &[&act], &[&p("linear2.weight"), &p("linear2.bias")])?;
+    b.node(&p("add2"), Op::Add, &[&p("norm1"), &p("linear2")], &[])?;
+    b.node(&p("norm2"), Op::LayerNorm { eps }, &[&p("add2")], &[&p("norm2.weight"), &p("norm2.bias")])?;
+    Ok(p("norm2"))
 }
 
 /// The IR op of an activation.

@@ -11,9 +11,10 @@
 //!
 //! [`Graph::eval_exact`] computes over ℚ with parameters decoded exactly from their bits. It is
 //! defined for `input`, `constant`, `linear`, `conv2d`, `relu`, `identity`, `add`, `sub`, `mul`,
-//! `matmul`, `reshape`, `flatten`, `transpose`, `maxpool2d`, `avgpool2d` and `concat`; `gelu`,
-//! `tanh`, `sigmoid`, `softmax` and `layernorm` (a square root) fail with
-//! "op X has no exact rational semantics".
+//! `matmul`, `reshape`, `flatten`, `transpose`, `maxpool2d`, `avgpool2d`, `concat`, `slice` and
+//! `scale_rsqrt` of a perfect square; `gelu`, `tanh`, `sigmoid`, `softmax`, `layernorm` (a square
+//! root), `causal_mask` (−∞) and `scale_rsqrt` of another `n` fail with
+//! "op X has no exact rational semantics…".
 //!
 //! # Declared binary32 order
 //!
@@ -33,6 +34,7 @@
 //!   replaced by a later element that is greater or NaN (PyTorch's rule).
 //! - **relu**: `x` if `x > 0` or `x` is NaN, else +0. `add`, `sub`, `mul`: one operation per
 //!   element. `identity`, `reshape`, `flatten`, `transpose`, `concat`, `constant`: no arithmetic.
+//!   `linear` on `[.., in]` is one such row product per row of the last axis.
 //! - **layernorm** (per row of the last axis, n entries): `μ = (x₀ + x₁ + …) / n`,
 //!   `dᵢ = xᵢ − μ`, `σ² = dot(d, d) / n`, `r = 1 / sqrt(σ² + eps)` with `eps` rounded once to
 //!   binary32, `yᵢ = ((dᵢ · r) · wᵢ) + bᵢ`: all softfloat operations, so bit-exact.
@@ -40,7 +42,12 @@
 //!   softmax as `exp(xᵢ − max) / Σ exp(xⱼ − max)`, the sum in f64 left to right) from the exact
 //!   f64 values of the inputs, and each result is rounded once to binary32. They are documented,
 //!   not correctly rounded, and may differ between platforms' libm in the last bits.
-//! - **gelu** has no binary32 semantics here (it needs erf, which host `f64` lacks): refused.
+//! - **gelu** is host `f64` math too: `(0.5·x)·(1 + libm::erf(x·FRAC_1_SQRT_2))`, each step an
+//!   `f64` operation, rounded once (the pure-Rust `libm`, so platform-independent; not correctly
+//!   rounded).
+//! - **slice**, **concat**: no arithmetic. **scale_rsqrt**: `x · c` with `c` the binary32 `1/√n`
+//!   correctly rounded (decided exactly over ℚ). **causal_mask**: `x + (−∞)` above the diagonal,
+//!   `x + (+0)` elsewhere. Attention is the composition of these nodes (`docs/ir.md`).
 mod artifact;
 mod eval;
 mod graph;

@@ -152,11 +152,18 @@ tags! {
     LayerNorm = "layernorm", Exactly(1), 2, ["eps": Rational];
     /// Concatenation of the parents along `axis`.
     Concat = "concat", AtLeast(1), 0, ["axis": Size];
+    /// Entries `start .. end` (end excluded) of `axis`, every other axis whole.
+    Slice = "slice", Exactly(1), 0, ["axis": Size, "end": Size, "start": Size];
+    /// `x · (1/√n)` elementwise (attention's `1/√d_head`); `n ≥ 1`.
+    ScaleRsqrt = "scale_rsqrt", Exactly(1), 0, ["n": Size];
+    /// `x[i, j] + m[i, j]` on an `[m, n]` input, `m[i, j] = −∞` when `j > i`, else `+0` (the
+    /// float mask of `nn.Transformer.generate_square_subsequent_mask`).
+    CausalMask = "causal_mask", Exactly(1), 0, [];
 }
 
 impl OpTag {
     /// Checks attribute `key` of this op: the value is of the kind [`OpTag::attrs`] lists, kernels
-    /// and strides are at least 1, `eps > 0`. The message does not repeat the key.
+    /// and strides are at least 1, `n ≥ 1`, `eps > 0`. The message does not repeat the key.
     pub fn check_attr(self, key: &str, v: &AttrValue) -> Result<()> {
         let kind = self.attrs().iter().find(|a| a.0 == key).map(|a| a.1);
         let fits = matches!(
@@ -175,6 +182,7 @@ impl OpTag {
             ("kernel" | "stride", AttrValue::Pair(p)) if p.contains(&0) => {
                 Err(Error::bad_input(format!("expected entries of at least 1, found {p:?}")))
             }
+            ("n", AttrValue::Size(0)) => Err(Error::bad_input("expected n ≥ 1, found 0")),
             ("eps", AttrValue::Rational(q)) if *q <= Q::from_integer(0.into()) => {
                 Err(Error::bad_input(format!("expected eps > 0, found {}", to_canonical(q))))
             }
@@ -218,7 +226,9 @@ pub struct Pool2d {
 /// An op with its attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Input { shape: Vec<usize> },
+    Input {
+        shape: Vec<usize>,
+    },
     Constant,
     Linear,
     Conv2d(Conv2d),
@@ -231,14 +241,31 @@ pub enum Op {
     Sub,
     Mul,
     Matmul,
-    Reshape { shape: Vec<usize> },
+    Reshape {
+        shape: Vec<usize>,
+    },
     Flatten,
     Transpose,
     MaxPool2d(Pool2d),
     AvgPool2d(Pool2d),
     Softmax,
-    LayerNorm { eps: Q },
-    Concat { axis: usize },
+    LayerNorm {
+        eps: Q,
+    },
+    Concat {
+        axis: usize,
+    },
+    /// Entries `start .. end` of `axis`.
+    Slice {
+        axis: usize,
+        start: usize,
+        end: usize,
+    },
+    /// Multiplication by `1/√n`.
+    ScaleRsqrt {
+        n: usize,
+    },
+    CausalMask,
 }
 
 impl Op {
@@ -266,6 +293,9 @@ impl Op {
             Op::Softmax => OpTag::Softmax,
             Op::LayerNorm { .. } => OpTag::LayerNorm,
             Op::Concat { .. } => OpTag::Concat,
+            Op::Slice { .. } => OpTag::Slice,
+            Op::ScaleRsqrt { .. } => OpTag::ScaleRsqrt,
+            Op::CausalMask => OpTag::CausalMask,
         }
     }
 
@@ -285,6 +315,8 @@ impl Op {
             Op::MaxPool2d(p) | Op::AvgPool2d(p) => vec![Pair(p.kernel), Pair(p.stride)],
             Op::LayerNorm { eps } => vec![Rational(eps.clone())],
             Op::Concat { axis } => vec![Size(*axis)],
+            Op::Slice { axis, start, end } => vec![Size(*axis), Size(*end), Size(*start)],
+            Op::ScaleRsqrt { n } => vec![Size(*n)],
             _ => Vec::new(),
         }
     }
@@ -314,6 +346,9 @@ impl Op {
             (OpTag::AvgPool2d, [Pair(k), Pair(s)]) => Op::AvgPool2d(Pool2d { kernel: *k, stride: *s }),
             (OpTag::LayerNorm, [Rational(eps)]) => Op::LayerNorm { eps: eps.clone() },
             (OpTag::Concat, [Size(axis)]) => Op::Concat { axis: *axis },
+            (OpTag::Slice, [Size(axis), Size(end), Size(start)]) => Op::Slice { axis: *axis, start: *start, end: *end },
+            (OpTag::ScaleRsqrt, [Size(n)]) => Op::ScaleRsqrt { n: *n },
+            (OpTag::CausalMask, []) => Op::CausalMask,
             (OpTag::Constant, []) => Op::Constant,
             (OpTag::Linear, []) => Op::Linear,
             (OpTag::Relu, []) => Op::Relu,
@@ -363,6 +398,10 @@ mod tests {
         assert_eq!(Op::from_attrs(OpTag::Conv2d, conv.attr_values()).unwrap(), conv);
         let ln = Op::LayerNorm { eps: Q::new(1.into(), 100000.into()) };
         assert_eq!(ln.attrs_json(), serde_json::json!({"eps": "1/100000"}));
+        let sl = Op::Slice { axis: 1, start: 2, end: 4 };
+        assert_eq!(sl.attrs_json(), serde_json::json!({"axis": 1, "end": 4, "start": 2}));
+        assert_eq!(Op::from_attrs(OpTag::Slice, sl.attr_values()).unwrap(), sl);
+        assert_eq!(Op::from_attrs(OpTag::ScaleRsqrt, vec![AttrValue::Size(4)]).unwrap(), Op::ScaleRsqrt { n: 4 });
     }
 
     #[test]
@@ -371,5 +410,7 @@ mod tests {
         assert_eq!(e.to_string(), "attrs.kernel: expected entries of at least 1, found [0, 2]");
         let e = Op::from_attrs(OpTag::LayerNorm, vec![AttrValue::Rational(Q::from_integer(0.into()))]).unwrap_err();
         assert_eq!(e.to_string(), "attrs.eps: expected eps > 0, found 0");
+        let e = Op::from_attrs(OpTag::ScaleRsqrt, vec![AttrValue::Size(0)]).unwrap_err();
+        assert_eq!(e.to_string(), "attrs.n: expected n ≥ 1, found 0");
     }
 }

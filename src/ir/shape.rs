@@ -54,8 +54,11 @@ pub(crate) fn infer(op: &Op, parents: &[&[usize]], params: &[(&str, &[usize])]) 
                 return Err(bad(format!("param \"{wn}\": expected a weight of rank 2 ([out, in]), found {w:?}")));
             }
             expect_param(params[1].0, params[1].1, &[w[0]])?;
-            same(parents[0], &[w[1]])?;
-            Ok(vec![w[0]])
+            // Row-wise over the last axis: `[.., in] → [.., out]` (rank 1 is the plain `[in] → [out]`).
+            let x = parents[0];
+            let lead = &x[..x.len().saturating_sub(1)];
+            same(x, &[lead, &[w[1]]].concat())?;
+            Ok([lead, &[w[0]]].concat())
         }
         Op::Conv2d(Conv2d { in_channels, out_channels, kernel, stride, padding }) => {
             let x = parents[0];
@@ -122,6 +125,26 @@ pub(crate) fn infer(op: &Op, parents: &[&[usize]], params: &[(&str, &[usize])]) 
             expect_param(params[0].0, params[0].1, &[n])?;
             expect_param(params[1].0, params[1].1, &[n])?;
             Ok(x.to_vec())
+        }
+        Op::Slice { axis, start, end } => {
+            let x = parents[0];
+            if *axis >= x.len() {
+                return Err(bad(format!("expected axis < rank {}, found axis {axis}", x.len())));
+            }
+            if !(start < end && *end <= x[*axis]) {
+                return Err(bad(format!(
+                    "expected start < end ≤ {} (the extent of axis {axis}), found start {start}, end {end}",
+                    x[*axis]
+                )));
+            }
+            let mut out = x.to_vec();
+            out[*axis] = end - start;
+            Ok(out)
+        }
+        Op::ScaleRsqrt { .. } => Ok(parents[0].to_vec()),
+        Op::CausalMask => {
+            expect_rank("an input", parents[0], 2, "[m, n]")?;
+            Ok(parents[0].to_vec())
         }
         Op::Concat { axis } => {
             let first = parents[0];
