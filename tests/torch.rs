@@ -1,7 +1,8 @@
 //! Real PyTorch on the other side of the round trip (CI installs torch; see `.ci/run`): each family
-//! is exported, trained a few steps by the generated `train.py`, imported strictly, and evaluated by
-//! both PyTorch (float32) and torchlean (declared-order binary32) on fixed inputs; every
-//! `codegen-pytorch` module runs and matches torchlean's evaluation of the same IR graph.
+//! (mlp, cnn, transformer with and without a causal mask) is exported, trained a few steps by the
+//! generated `train.py`, imported strictly, and evaluated by both PyTorch (float32) and torchlean
+//! (declared-order binary32) on fixed inputs; every `codegen-pytorch` arch runs and matches
+//! torchlean's evaluation of the same IR graph.
 //!
 //! PyTorch sums in its own order (and may fuse), so agreement is measured in ulps against an
 //! explicit budget (docs/families.md), with an absolute floor for outputs near zero, where a
@@ -104,6 +105,17 @@ fn cnn_round_trips_through_pytorch() {
     family_round_trip("cnn", &[], &[1, 8, 8]);
 }
 
+#[test]
+fn transformer_round_trips_through_pytorch() {
+    // The default encoder: d_model 8, 2 heads, ffn 16, one layer, sequence length 4.
+    family_round_trip("transformer", &[], &[4, 8]);
+}
+
+#[test]
+fn causal_gelu_transformer_round_trips_through_pytorch() {
+    family_round_trip("transformer", &["--act", "gelu", "--mask", "causal"], &[4, 8]);
+}
+
 /// Returns how many runs were exact (no inexact flag) and so also checked against ℚ.
 fn codegen_matches(arch: &str) -> usize {
     let d = tempfile::tempdir().unwrap();
@@ -137,7 +149,7 @@ fn codegen_matches(arch: &str) -> usize {
 
 #[test]
 fn codegen_modules_run_and_match_our_evaluation() {
-    let exact: usize = ["linear", "mlp", "sum", "autoencoder", "cnn", "conv-mlp"].iter().map(|a| codegen_matches(a)).sum();
+    let exact: usize = torchlean::cli::codegen::ARCHS.iter().map(|a| codegen_matches(a)).sum();
     // The codegen weights are short dyadics and the inputs multiples of 1/16: most runs are exact.
     assert!(exact >= 9, "only {exact} exact runs");
 }

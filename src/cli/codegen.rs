@@ -1,13 +1,12 @@
-//! `torchlean codegen-pytorch --arch A`: a runnable PyTorch module. `linear`, `mlp`, `sum`,
-//! `autoencoder`, `cnn` and `conv-mlp` are emitted from their IR graph (one statement per node, in
-//! graph order, weights embedded as binary32 bits, no batch axis, as the IR); `mha`, `mha-mask` and
-//! `transformer` need attention, which the IR lacks, and are emitted from the transformer family
-//! spec (PyTorch's own `nn.MultiheadAttention` / `nn.TransformerEncoder`).
+//! `torchlean codegen-pytorch --arch A`: a runnable PyTorch module emitted from the arch's IR graph:
+//! one statement per node, in graph order, weights embedded as binary32 bits, no batch axis (as the
+//! IR). The attention archs (`mha`, `mha-mask`, `transformer`) use the IR's self-attention lowering,
+//! so every arch can be checked against torchlean's own evaluation of the same graph.
 use crate::error::{Error, Result};
-use crate::ir::{Graph, GraphBuilder, Op, Tensor, TensorStore, lower};
+use crate::ir::{Graph, GraphBuilder, Op, Tensor, TensorStore, lower, self_attention};
 use crate::model::cnn::{CnnLayer, CnnSpec};
 use crate::model::transformer::{AttentionMask, TransformerSpec};
-use crate::model::{Act, Family, MlpSpec, Model, pytorch};
+use crate::model::{Act, Family, MlpSpec, Model};
 use crate::num::binary32::F32;
 
 pub const ARCHS: [&str; 9] =
@@ -69,7 +68,30 @@ pub fn arch_graph(arch: &str) -> Result<(Graph, TensorStore)> {
             let g = b.finish(&["s"])?;
             Ok((g, store))
         }
-        a => Err(Error::bad_input(format!("--arch {a}: not built from the IR"))),
+        "transformer" => lower(&model(Family::Transformer(TransformerSpec::default_spec()))?),
+        "mha" | "mha-mask" => {
+            let spec = TransformerSpec::default_spec();
+            let mask = if arch == "mha-mask" { AttentionMask::Causal } else { AttentionMask::None };
+            let d = spec.d_model;
+            let mut store = TensorStore::new();
+            let mut k = 0;
+            for (name, shape) in [
+                ("attn.in_proj_weight", vec![3 * d, d]),
+                ("attn.in_proj_bias", vec![3 * d]),
+                ("attn.out_proj.weight", vec![d, d]),
+                ("attn.out_proj.bias", vec![d]),
+            ] {
+                let n: usize = shape.iter().product();
+                store.insert(name, Tensor::new(shape, (k..k + n).map(weight).collect())?)?;
+                k += n;
+            }
+            let mut b = GraphBuilder::new(&store);
+            b.input("x", vec![spec.seq_len, d])?;
+            let out = self_attention(&mut b, d, spec.heads, mask, "x", &|n: &str| format!("attn.{n}"))?;
+            let g = b.finish(&[out.as_str()])?;
+            Ok((g, store))
+        }
+        a => Err(Error::bad_input(format!("--arch {a}: unknown architecture"))),
     }
 }
 
@@ -121,6 +143,30 @@ pub fn graph_py(arch: &str, g: &Graph, store: &TensorStore) -> Result<String> {
                 ));
                 format!("{m}({})", p[0])
             }
+            Op::LayerNorm { eps } => {
+                let (w, b) = (&store.get(&n.params[0]).expect("built"), &store.get(&n.params[1]).expect("built"));
+                let eps = crate::num::rational::to_canonical(eps);
+                init.push_str(&format!(
+                    "        {m} = nn.LayerNorm({}, eps=float(Fraction(\"{eps}\")))  # {}\n",
+                    w.shape()[0],
+                    n.id
+                ));
+                load.push_str(&format!(
+                    "            {m}.weight.copy_({})\n            {m}.bias.copy_({})\n",
+                    words(w),
+                    words(b)
+                ));
+                format!("{m}({})", p[0])
+            }
+            Op::Slice { axis, start, end } => format!("{}.narrow({axis}, {start}, {})", p[0], end - start),
+            Op::Transpose => format!("{}.t()", p[0]),
+            // 1/sqrt(n) in double, rounded once to float32: the correctly rounded factor the IR uses.
+            Op::ScaleRsqrt { n: k } => format!("{} * torch.tensor(1.0 / math.sqrt({k}), dtype=torch.float32)", p[0]),
+            Op::CausalMask => format!("{0} + torch.triu(torch.full_like({0}, float(\"-inf\")), diagonal=1)", p[0]),
+            Op::Softmax => format!("torch.softmax({}, dim=-1)", p[0]),
+            Op::Concat { axis } => {
+                format!("torch.cat([{}], dim={axis})", p.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            }
             Op::Relu => format!("torch.relu({})", p[0]),
             Op::Identity => p[0].clone(),
             Op::Gelu => format!("nn.functional.gelu({})", p[0]),
@@ -154,7 +200,7 @@ pub fn graph_py(arch: &str, g: &Graph, store: &TensorStore) -> Result<String> {
     Ok(format!(
         "\"\"\"`{arch}` from torchlean's IR (`torchlean codegen-pytorch --arch {arch}`): one statement per IR node,\n\
 in graph order, on unbatched inputs as the IR; weights are the IR's binary32 bits.\"\"\"\n\
-import struct\n\nimport torch\nfrom torch import nn\n\n\n\
+import math\nimport struct\nfrom fractions import Fraction\n\nimport torch\nfrom torch import nn\n\n\n\
 def _bits(shape, words):\n    values = struct.unpack(\"<%df\" % len(words), struct.pack(\"<%dI\" % len(words), *words))\n    \
 return torch.tensor(values, dtype=torch.float32).reshape(shape)\n\n\n\
 class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n{init}        with torch.no_grad():\n{load}\n    \
@@ -166,47 +212,10 @@ if __name__ == \"__main__\":\n    torch.manual_seed(0)\n    print(Model()({input
     ))
 }
 
-/// The Python module of an attention arch, from the transformer family spec.
-fn attention_py(arch: &str) -> String {
-    let spec = TransformerSpec {
-        mask: if arch == "mha-mask" { AttentionMask::Causal } else { AttentionMask::None },
-        ..TransformerSpec::default_spec()
-    };
-    if arch == "transformer" {
-        let f = Family::Transformer(spec);
-        return format!(
-            "{}\n\nif __name__ == \"__main__\":\n    torch.manual_seed(0)\n    print(Model()(torch.randn(1, *INPUT_SHAPE)))\n",
-            pytorch::model_py(&f)
-        );
-    }
-    let mask = match spec.mask {
-        AttentionMask::None => "None".to_string(),
-        AttentionMask::Causal => "nn.Transformer.generate_square_subsequent_mask(x.shape[-2])".to_string(),
-    };
-    format!(
-        "\"\"\"`{arch}` (`torchlean codegen-pytorch --arch {arch}`): self-attention, emitted from the transformer\n\
-family spec (the IR has no attention op); parameters `attn.in_proj_weight`, `attn.in_proj_bias`,\n\
-`attn.out_proj.weight`, `attn.out_proj.bias`.\"\"\"\nimport torch\nfrom torch import nn\n\n\
-INPUT_SHAPE = [{s}, {d}]\n\n\n\
-class Model(nn.Module):\n    def __init__(self):\n        super().__init__()\n        \
-self.attn = nn.MultiheadAttention({d}, {h}, batch_first=True)\n\n    \
-def forward(self, x):\n        mask = {mask}\n        return self.attn(x, x, x, attn_mask=mask, need_weights=False)[0]\n\n\n\
-if __name__ == \"__main__\":\n    torch.manual_seed(0)\n    print(Model()(torch.randn(1, *INPUT_SHAPE)))\n",
-        s = spec.seq_len,
-        d = spec.d_model,
-        h = spec.heads,
-    )
-}
-
 /// The module text of `arch`.
 pub fn generate(arch: &str) -> Result<String> {
-    match arch {
-        "mha" | "mha-mask" | "transformer" => Ok(attention_py(arch)),
-        _ => {
-            let (g, store) = arch_graph(arch)?;
-            graph_py(arch, &g, &store)
-        }
-    }
+    let (g, store) = arch_graph(arch)?;
+    graph_py(arch, &g, &store)
 }
 
 pub fn run(args: &CodegenArgs) -> Result<i32> {

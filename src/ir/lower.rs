@@ -77,6 +77,47 @@ pub fn lower(model: &Model) -> Result<(Graph, TensorStore)> {
     Ok((graph, store))
 }
 
+/// Multi-head self-attention on `x: [seq, d]` as PyTorch's `nn.MultiheadAttention` computes it
+/// (no batch axis): node ids and parameter names are `name("in_proj")`, `name("in_proj_weight")`,
+/// …, `name("out_proj.weight")`; the steps are those listed for [`lower`]'s encoder layer. Returns
+/// the id of the output node (`name("out_proj")`).
+pub fn self_attention(
+    b: &mut GraphBuilder<'_>,
+    d: usize,
+    heads: usize,
+    mask: AttentionMask,
+    x: &str,
+    name: &dyn Fn(&str) -> String,
+) -> Result<String> {
+    let dh = d / heads;
+    let a = name;
+    let in_proj = a("in_proj");
+    b.node(&in_proj, Op::Linear, &[x], &[&a("in_proj_weight"), &a("in_proj_bias")])?;
+    let mut outs = Vec::with_capacity(heads);
+    for h in 0..heads {
+        let id = |n: &str| a(&format!("{n}.{h}"));
+        for (part, off) in [("q", 0), ("k", d), ("v", 2 * d)] {
+            let start = off + h * dh;
+            b.node(&id(part), Op::Slice { axis: 1, start, end: start + dh }, &[&in_proj], &[])?;
+        }
+        b.node(&id("kt"), Op::Transpose, &[&id("k")], &[])?;
+        b.node(&id("scores"), Op::Matmul, &[&id("q"), &id("kt")], &[])?;
+        b.node(&id("scaled"), Op::ScaleRsqrt { n: dh }, &[&id("scores")], &[])?;
+        let mut logits = id("scaled");
+        if mask == AttentionMask::Causal {
+            b.node(&id("masked"), Op::CausalMask, &[&logits], &[])?;
+            logits = id("masked");
+        }
+        b.node(&id("attn"), Op::Softmax, &[&logits], &[])?;
+        b.node(&id("head"), Op::Matmul, &[&id("attn"), &id("v")], &[])?;
+        outs.push(id("head"));
+    }
+    let outs: Vec<&str> = outs.iter().map(String::as_str).collect();
+    b.node(&a("concat"), Op::Concat { axis: 1 }, &outs, &[])?;
+    b.node(&a("out_proj"), Op::Linear, &[&a("concat")], &[&a("out_proj.weight"), &a("out_proj.bias")])?;
+    Ok(a("out_proj"))
+}
+
 /// Adds encoder layer `i` (post-norm, `nn.TransformerEncoderLayer` with `norm_first=False`) on
 /// `x : [s, d]` and returns the id of its output. With `p = layers.{i}.` and `a = p self_attn.`:
 /// - `a in_proj = linear(x; a in_proj_weight, a in_proj_bias)` : `[s, 3d]`;
@@ -88,34 +129,10 @@ pub fn lower(model: &Model) -> Result<(Graph, TensorStore)> {
 /// - `p add1 = add(x, a out_proj)`, `p norm1 = layernorm`, `p linear1`, `p relu|gelu`,
 ///   `p linear2`, `p add2 = add(p norm1, p linear2)`, `p norm2 = layernorm` (the output).
 fn encoder_layer(b: &mut GraphBuilder<'_>, s: &TransformerSpec, i: usize, x: &str) -> Result<String> {
-    let (d, dh) = (s.d_model, s.d_model / s.heads);
     let p = |n: &str| format!("layers.{i}.{n}");
     let a = |n: &str| format!("layers.{i}.self_attn.{n}");
-    let in_proj = a("in_proj");
-    b.node(&in_proj, Op::Linear, &[x], &[&a("in_proj_weight"), &a("in_proj_bias")])?;
-    let mut heads = Vec::with_capacity(s.heads);
-    for h in 0..s.heads {
-        let id = |n: &str| a(&format!("{n}.{h}"));
-        for (part, off) in [("q", 0), ("k", d), ("v", 2 * d)] {
-            let start = off + h * dh;
-            b.node(&id(part), Op::Slice { axis: 1, start, end: start + dh }, &[&in_proj], &[])?;
-        }
-        b.node(&id("kt"), Op::Transpose, &[&id("k")], &[])?;
-        b.node(&id("scores"), Op::Matmul, &[&id("q"), &id("kt")], &[])?;
-        b.node(&id("scaled"), Op::ScaleRsqrt { n: dh }, &[&id("scores")], &[])?;
-        let mut logits = id("scaled");
-        if s.mask == AttentionMask::Causal {
-            b.node(&id("masked"), Op::CausalMask, &[&logits], &[])?;
-            logits = id("masked");
-        }
-        b.node(&id("attn"), Op::Softmax, &[&logits], &[])?;
-        b.node(&id("head"), Op::Matmul, &[&id("attn"), &id("v")], &[])?;
-        heads.push(id("head"));
-    }
-    let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
-    b.node(&a("concat"), Op::Concat { axis: 1 }, &heads, &[])?;
-    b.node(&a("out_proj"), Op::Linear, &[&a("concat")], &[&a("out_proj.weight"), &a("out_proj.bias")])?;
-    b.node(&p("add1"), Op::Add, &[x, &a("out_proj")], &[])?;
+    let out = self_attention(b, s.d_model, s.heads, s.mask, x, &a)?;
+    b.node(&p("add1"), Op::Add, &[x, &out], &[])?;
     let eps = s.eps.clone();
     b.node(&p("norm1"), Op::LayerNorm { eps: eps.clone() }, &[&p("add1")], &[&p("norm1.weight"), &p("norm1.bias")])?;
     b.node(&p("linear1"), Op::Linear, &[&p("norm1")], &[&p("linear1.weight"), &p("linear1.bias")])?;

@@ -58,6 +58,6 @@ mod tensor;
 
 pub use artifact::{from_artifact, to_artifact};
 pub use graph::{Graph, GraphBuilder, Node};
-pub use lower::{act_op, lower, model_store};
+pub use lower::{act_op, lower, model_store, self_attention};
 pub use op::{Arity, AttrKind, AttrValue, Conv2d, Op, OpTag, Pool2d};
 pub use tensor::{Tensor, TensorStore, numel};

@@ -216,7 +216,7 @@ in `torchlean_io.PARAMS`), `torchlean_io.py` writes the canonical `torchlean.pay
 ```sh\n{export_cmd}\npython3 DIR/train.py DIR/payload.json\ntorchlean import DIR/payload.json --out DIR-imported\n```\n\n\
 (`DIR` is this directory; `train.py` needs PyTorch.) `torchlean import` checks the family tag, the\n\
 parameter names, their order, each shape, each value count and each binary32 value, then writes\n\
-the canonical payload, its IR graph (mlp, cnn) and a manifest.\n",
+the canonical payload, its IR graph and a manifest.\n",
         tag = f.tag()
     )
 }
