@@ -98,7 +98,7 @@ fn a_payload_imports_with_the_exact_hashes_and_audits_clean() {
     let p = dir.path().join("p.json");
     fs::write(&p, serde_json::to_string_pretty(&demo()).unwrap()).unwrap();
     let out = dir.path().join("imp");
-    let w = import::import(&import::read(&p).unwrap(), &out).unwrap();
+    let w = import::import(&import::read(&p).unwrap(), None, &out).unwrap();
     let hashes: Vec<(&str, &str)> = w.iter().map(|w| (w.kind.as_str(), w.sha256.as_str())).collect();
     assert_eq!(
         hashes,
@@ -110,7 +110,7 @@ fn a_payload_imports_with_the_exact_hashes_and_audits_clean() {
     );
     let report = torchlean::cert::audit::audit(&out, None).unwrap();
     assert!(report.ok(), "{:?}", report.failures());
-    assert!(import::import(&import::read(&p).unwrap(), &out).unwrap_err().to_string().contains("non-empty"));
+    assert!(import::import(&import::read(&p).unwrap(), None, &out).unwrap_err().to_string().contains("non-empty"));
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn a_transformer_payload_imports_with_its_graph_and_audits_clean() {
     let dir = tempfile::tempdir().unwrap();
     let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/transformer-default.payload.json");
     let out = dir.path().join("imp");
-    let w = import::import(&import::read(Path::new(p)).unwrap(), &out).unwrap();
+    let w = import::import(&import::read(Path::new(p)).unwrap(), None, &out).unwrap();
     let hashes: Vec<(&str, &str)> = w.iter().map(|w| (w.kind.as_str(), w.sha256.as_str())).collect();
     assert_eq!(
         hashes,
@@ -274,4 +274,58 @@ fn eval_rejects_inputs_that_are_not_binary32_values() {
     );
     let o = eval_demo("1,2,3");
     assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), "error: --input: expected 2 values (shape [2]), found 3");
+}
+
+#[test]
+fn acas_nnet_and_vnnlib_import_with_a_violation_property_and_audit_clean() {
+    let acas = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/");
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("acas-1-1-prop-3");
+    let o = Command::new(env!("CARGO_BIN_EXE_torchlean"))
+        .arg("import")
+        .arg(format!("{acas}ACASXU_run2a_1_1_batch_2000.nnet"))
+        .arg("--property")
+        .arg(format!("{acas}prop_3.vnnlib"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = torchlean::cert::audit::audit(&out, None).unwrap();
+    assert!(report.ok(), "{:?}", report.failures());
+    let property: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("property.json")).unwrap()).unwrap();
+    assert_eq!(property["kind"], "violation_dnf");
+    // X_0 in [-0.303531156, -0.298552812], read exactly and reduced.
+    assert_eq!(property["input_box"][0], serde_json::json!(["-75882789/250000000", "-74638203/250000000"]));
+    assert_eq!(property["violation"][0][1]["coeffs"], serde_json::json!(["1", "0", "-1", "0", "0"]));
+    let p = torchlean::cert::schema::read_violation_property(&property).unwrap();
+    assert_eq!((p.violation.len(), p.violation[0].len(), p.num_outputs), (1, 4, 5));
+    // The payload is the .nnet's decimals rounded once to binary32 (first weight 5.40062e-02).
+    let payload: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("payload.json")).unwrap()).unwrap();
+    assert_eq!(payload["tensors"][0]["name"], "layers.0.weight");
+    assert_eq!(payload["tensors"][0]["f32"][0], "0x3d5d359b");
+}
+
+#[test]
+fn a_property_of_the_wrong_size_is_rejected() {
+    let acas = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/");
+    let d = tempfile::tempdir().unwrap();
+    let vnnlib = d.path().join("p.vnnlib");
+    std::fs::write(&vnnlib, "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1))\n(assert (>= X_0 0))\n(assert (<= Y_0 0))\n").unwrap();
+    let out = d.path().join("x");
+    let o = Command::new(env!("CARGO_BIN_EXE_torchlean"))
+        .arg("import")
+        .arg(format!("{acas}ACASXU_run2a_1_1_batch_2000.nnet"))
+        .arg("--property")
+        .arg(&vnnlib)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "error: --property: expected 5 inputs and 5 outputs (the model's), found 1 and 1"
+    );
+    assert!(!out.exists(), "nothing is written on error");
 }

@@ -21,6 +21,8 @@ use crate::model::{Act, Activation, DenseLayer, Family, MlpSpec, Mlp, Model};
 use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::rational;
+use crate::num::rational::to_canonical;
+use crate::property::{LinearConstraint, Vnnlib};
 
 /// The artifact kinds of format v1. The `format` field of kind `k` is `torchlean.<k>.v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -168,6 +170,8 @@ pub enum Artifact {
     Model(Model),
     Graph(Graph),
     Property(Property),
+    /// A property of kind `violation_dnf` (VNN-LIB): read by [`read_violation_property`].
+    ViolationProperty(Vnnlib),
     Certificate(Certificate),
     Counterexample(Counterexample),
     Manifest(Manifest),
@@ -189,6 +193,9 @@ impl Artifact {
             Kind::Payload if is_dense_mlp(value) => Artifact::Payload(read_mlp(value)?),
             Kind::Payload => Artifact::Model(read_payload(value)?),
             Kind::Graph => Artifact::Graph(read_graph(value)?),
+            Kind::Property if value.get("kind").and_then(Value::as_str) == Some("violation_dnf") => {
+                Artifact::ViolationProperty(read_violation_property(value)?)
+            }
             Kind::Property => Artifact::Property(read_property(value)?),
             Kind::Certificate => Artifact::Certificate(read_certificate(value)?),
             Kind::Counterexample => Artifact::Counterexample(read_counterexample(value)?),
@@ -201,7 +208,7 @@ impl Artifact {
         match self {
             Artifact::Payload(_) | Artifact::Model(_) => Kind::Payload,
             Artifact::Graph(_) => Kind::Graph,
-            Artifact::Property(_) => Kind::Property,
+            Artifact::Property(_) | Artifact::ViolationProperty(_) => Kind::Property,
             Artifact::Certificate(_) => Kind::Certificate,
             Artifact::Counterexample(_) => Kind::Counterexample,
             Artifact::Manifest(_) => Kind::Manifest,
@@ -220,7 +227,11 @@ impl Artifact {
             Artifact::Counterexample(c) => {
                 vec![r("payload", Kind::Payload, &c.payload), r("property", Kind::Property, &c.property)]
             }
-            Artifact::Payload(_) | Artifact::Model(_) | Artifact::Property(_) | Artifact::Manifest(_) => Vec::new(),
+            Artifact::Payload(_)
+            | Artifact::Model(_)
+            | Artifact::Property(_)
+            | Artifact::ViolationProperty(_)
+            | Artifact::Manifest(_) => Vec::new(),
         }
     }
 }
@@ -512,6 +523,74 @@ pub fn read_property(value: &Value) -> Result<Property> {
     at("kind", literal(kind, &["output_box"]))?;
     at("semantics", literal(semantics, &["exact-rational"]))?;
     Ok(Property { input_box: read_box(input_box, "input_box")?, output_box: read_box(output_box, "output_box")? })
+}
+
+/// Reads a `torchlean.property.v1` of kind `violation_dnf`: an input box and a disjunction of
+/// conjunctions of linear output constraints `Σ coeffs[j]·y_j ≤ rhs` (`<` when `strict`) that
+/// describe a violation (VNN-LIB semantics: the property holds iff no input of the box satisfies
+/// every constraint of some disjunct).
+pub fn read_violation_property(value: &Value) -> Result<Vnnlib> {
+    let [format, input_box, kind, outputs, semantics, violation] =
+        fields(value, "", ["format", "input_box", "kind", "outputs", "semantics", "violation"])?;
+    expect_format(format, Kind::Property)?;
+    at("kind", literal(kind, &["violation_dnf"]))?;
+    at("semantics", literal(semantics, &["exact-rational"]))?;
+    let num_outputs = at("outputs", size(outputs))?;
+    let disjuncts = at("violation", non_empty(violation))?;
+    let mut dnf = Vec::with_capacity(disjuncts.len());
+    for (i, d) in disjuncts.iter().enumerate() {
+        let path = format!("violation[{i}]");
+        let cs = at(&path, non_empty(d))?;
+        let mut conj = Vec::with_capacity(cs.len());
+        for (j, c) in cs.iter().enumerate() {
+            let path = format!("{path}[{j}]");
+            let [coeffs, rhs, strict] = at(&path, fields(c, "", ["coeffs", "rhs", "strict"]))?;
+            let coeffs = at(&format!("{path}.coeffs"), non_empty(coeffs))?;
+            if coeffs.len() != num_outputs {
+                return Err(Error::bad_input(format!(
+                    "{path}.coeffs: expected {num_outputs} coefficients (outputs), found {}",
+                    coeffs.len()
+                )));
+            }
+            let coeffs = coeffs.iter().enumerate().map(|(k, x)| at(&format!("{path}.coeffs[{k}]"), rat(x))).collect::<Result<_>>()?;
+            let strict = strict
+                .as_bool()
+                .ok_or_else(|| Error::bad_input(format!("{path}.strict: expected true or false, found {strict}")))?;
+            conj.push(LinearConstraint { coeffs, rhs: at(&format!("{path}.rhs"), rat(rhs))?, strict });
+        }
+        dnf.push(conj);
+    }
+    Ok(Vnnlib { input_box: read_box(input_box, "input_box")?, violation: dnf, num_outputs })
+}
+
+/// The `torchlean.property.v1` artifact of a VNN-LIB property (kind `violation_dnf`).
+pub fn violation_property_json(p: &Vnnlib) -> Value {
+    let b: Vec<Value> = p.input_box.iter().map(|i| serde_json::json!(i.to_strings())).collect();
+    let dnf: Vec<Value> = p
+        .violation
+        .iter()
+        .map(|conj| {
+            Value::Array(
+                conj.iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "coeffs": c.coeffs.iter().map(to_canonical).collect::<Vec<_>>(),
+                            "rhs": to_canonical(&c.rhs),
+                            "strict": c.strict,
+                        })
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "format": "torchlean.property.v1",
+        "kind": "violation_dnf",
+        "semantics": "exact-rational",
+        "input_box": b,
+        "outputs": p.num_outputs,
+        "violation": dnf,
+    })
 }
 
 /// Reads a `torchlean.counterexample.v1` (semantics `exact-rational`).

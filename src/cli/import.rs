@@ -1,34 +1,71 @@
-//! `torchlean import PAYLOAD --out DIR`: read a payload strictly (`schema::read_payload`), then
-//! write its canonical bytes, its IR graph and a manifest into a new directory.
+//! `torchlean import MODEL [--property P.vnnlib] --out DIR`: read a payload strictly
+//! (`schema::read_payload`) or an ACAS Xu `.nnet` file (decimals rounded once to binary32), and
+//! optionally a VNN-LIB property, then write the canonical payload, its IR graph, the property and a
+//! manifest into a new directory.
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::cert::schema::read_payload;
+use crate::cert::schema::{read_payload, violation_property_json};
 use crate::cert::store::{Written, write_artifact, write_manifest};
 use crate::error::{Error, Result};
-use crate::ir::{lower, to_artifact};
-use crate::model::Model;
+use crate::ir::{Tensor, lower, to_artifact};
+use crate::model::nnet::parse_nnet;
+use crate::model::{Act, Activation, Family, Mlp, MlpSpec, Model};
+use crate::num::binary32::F32;
+use crate::property::{Vnnlib, parse_vnnlib};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// The payload JSON (e.g. written by the exported torchlean_io.py); need not be canonical.
+    /// The payload JSON (e.g. written by the exported torchlean_io.py; need not be canonical), or a
+    /// `.nnet` file (ACAS Xu format).
     pub payload: PathBuf,
+    /// A VNN-LIB property (input box + disjunction of conjunctions of linear output constraints),
+    /// written as a `torchlean.property.v1` of kind `violation_dnf`.
+    #[arg(long)]
+    pub property: Option<PathBuf>,
     /// The directory to create (must not exist or be empty); its name is the manifest's name.
     #[arg(long)]
     pub out: PathBuf,
 }
 
-/// Reads and checks the payload file; errors are prefixed with the file's path.
+/// Reads and checks the model file (payload JSON, or `.nnet`); errors are prefixed with its path.
 pub fn read(path: &Path) -> Result<Model> {
+    if path.extension().is_some_and(|e| e == "nnet") {
+        let name = path.display().to_string();
+        let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
+        let nnet = parse_nnet(&text, &name)?;
+        return model_of_mlp(&nnet.mlp).map_err(|e| e.context(name));
+    }
     let bytes = fs::read(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(path.display().to_string()))?;
     read_payload(&value).map_err(|e| e.context(path.display().to_string()))
 }
 
-/// Writes `payload.json`, `graph.json` (the lowered graph, [`lower`]) and `manifest.json`
-/// into `out` atomically; returns what was written (manifest last).
-pub fn import(model: &Model, out: &Path) -> Result<Vec<Written>> {
+/// The family-typed model of a dense ReLU network (hidden relu, linear output), named as PyTorch's
+/// `layers.{i}.weight` / `layers.{i}.bias`.
+pub fn model_of_mlp(mlp: &Mlp) -> Result<Model> {
+    let widths = mlp.widths()?;
+    let acts = mlp.layers.iter().map(|l| if l.act == Activation::Relu { Act::Relu } else { Act::Identity }).collect();
+    let mut tensors = Vec::new();
+    for (i, l) in mlp.layers.iter().enumerate() {
+        let w: Vec<F32> = l.weight.iter().flatten().copied().collect();
+        tensors.push((format!("layers.{i}.weight"), Tensor::new(vec![widths[i + 1], widths[i]], w)?));
+        tensors.push((format!("layers.{i}.bias"), Tensor::new(vec![widths[i + 1]], l.bias.clone())?));
+    }
+    Model::new(Family::Mlp(MlpSpec::new(widths, acts)?), tensors)
+}
+
+/// Reads a VNN-LIB property; errors are prefixed with its path.
+pub fn read_property(path: &Path) -> Result<Vnnlib> {
+    let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
+    parse_vnnlib(&text, &path.display().to_string())
+}
+
+/// Writes `payload.json`, `graph.json` (the lowered graph, [`lower`]), `property.json` (when a
+/// property is given) and `manifest.json` into `out` atomically; returns what was written
+/// (manifest last).
+pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path) -> Result<Vec<Written>> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ok = !name.is_empty()
         && name != "."
@@ -38,10 +75,25 @@ pub fn import(model: &Model, out: &Path) -> Result<Vec<Written>> {
         return Err(Error::bad_input(format!("--out {}: expected a directory name of [A-Za-z0-9._-]", out.display())));
     }
     let (graph, _) = lower(model)?;
+    if let Some(p) = property {
+        let numel = |id: &str| graph.node(id).map_or(0, |n| n.shape.iter().product::<usize>());
+        let inputs = graph.inputs().next().map_or(0, |n| n.shape.iter().product::<usize>());
+        let outputs: usize = graph.outputs().iter().map(|o| numel(o)).sum();
+        if p.input_box.len() != inputs || p.num_outputs != outputs {
+            return Err(Error::bad_input(format!(
+                "--property: expected {inputs} inputs and {outputs} outputs (the model's), found {} and {}",
+                p.input_box.len(),
+                p.num_outputs
+            )));
+        }
+    }
     let written = super::export::write_dir_atomic(out, |dir| {
         let payload = write_artifact(&dir.join("payload.json"), "payload", &model.payload())?;
         let mut files = vec![payload.clone()];
         files.push(write_artifact(&dir.join("graph.json"), "graph", &to_artifact(&graph, &payload.sha256))?);
+        if let Some(p) = property {
+            files.push(write_artifact(&dir.join("property.json"), "property", &violation_property_json(p))?);
+        }
         let manifest = write_manifest(dir, name, &files)?;
         files.push(manifest);
         Ok(files)
@@ -51,7 +103,8 @@ pub fn import(model: &Model, out: &Path) -> Result<Vec<Written>> {
 
 pub fn run(args: &ImportArgs) -> Result<i32> {
     let model = read(&args.payload)?;
-    let written = import(&model, &args.out)?;
+    let property = args.property.as_deref().map(read_property).transpose()?;
+    let written = import(&model, property.as_ref(), &args.out)?;
     println!("family       {}", model.family().tag());
     for w in &written {
         println!("{:<12} {}  {}", w.kind, w.sha256, w.path.display());
