@@ -16,7 +16,7 @@ use crate::bounds::interval::{Box, Interval, parse_box};
 use crate::cert::schema::read_payload;
 use crate::error::{Error, Result};
 use crate::model::nnet::parse_nnet;
-use crate::model::{Act, Activation, DenseLayer, Family, Mlp, Model};
+use crate::model::Mlp;
 use crate::num::Q;
 use crate::num::rational::to_canonical;
 use crate::property::vnnlib::{LinearConstraint, parse_vnnlib};
@@ -81,38 +81,6 @@ impl Objective {
     }
 }
 
-/// The network of a `mlp` payload whose activations are all relu or identity.
-fn mlp_of_model(model: &Model) -> Result<Mlp> {
-    let Family::Mlp(spec) = model.family() else {
-        return Err(Error::bad_input(format!(
-            "expected family mlp with relu/identity activations, found family {}",
-            model.family().tag()
-        )));
-    };
-    let mut layers = Vec::with_capacity(spec.activations.len());
-    for (i, (pair, act)) in model.tensors().chunks(2).zip(&spec.activations).enumerate() {
-        let act = match act {
-            Act::Relu => Activation::Relu,
-            Act::Identity => Activation::Identity,
-            other => {
-                return Err(Error::bad_input(format!(
-                    "expected family mlp with relu/identity activations, found activation {} in layer {i}",
-                    other.name()
-                )));
-            }
-        };
-        let [(_, w), (_, b)] = pair else {
-            return Err(Error::internal("mlp payload: tensors are not weight/bias pairs"));
-        };
-        let cols = spec.widths[i];
-        layers.push(DenseLayer {
-            weight: w.data().chunks(cols).map(<[_]>::to_vec).collect(),
-            bias: b.data().to_vec(),
-            act,
-        });
-    }
-    Ok(Mlp { layers })
-}
 
 /// Reads a `.nnet` file or an mlp payload; errors name the file.
 fn read_model(path: &Path) -> Result<Mlp> {
@@ -124,7 +92,7 @@ fn read_model(path: &Path) -> Result<Mlp> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(name.clone()))?;
-    read_payload(&value).and_then(|m| mlp_of_model(&m)).map_err(|e| e.context(name))
+    read_payload(&value).and_then(|m| m.to_mlp()).map_err(|e| e.context(name))
 }
 
 /// A short decimal approximation for the table (the exact value is printed beside it).

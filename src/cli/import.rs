@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::cert::schema::{read_payload, violation_property_json};
 use crate::cert::store::{Written, write_artifact, write_manifest};
 use crate::error::{Error, Result};
-use crate::ir::{Tensor, lower, to_artifact};
+use crate::ir::{lower, to_artifact};
 use crate::model::nnet::parse_nnet;
-use crate::model::{Act, Activation, Family, Mlp, MlpSpec, Model};
-use crate::num::binary32::F32;
+use crate::model::Model;
 use crate::property::{Vnnlib, parse_vnnlib};
 
 #[derive(clap::Args, Debug)]
@@ -34,7 +33,7 @@ pub fn read(path: &Path) -> Result<Model> {
         let name = path.display().to_string();
         let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
         let nnet = parse_nnet(&text, &name)?;
-        return model_of_mlp(&nnet.mlp).map_err(|e| e.context(name));
+        return Model::from_mlp(&nnet.mlp).map_err(|e| e.context(name));
     }
     let bytes = fs::read(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
@@ -42,19 +41,6 @@ pub fn read(path: &Path) -> Result<Model> {
     read_payload(&value).map_err(|e| e.context(path.display().to_string()))
 }
 
-/// The family-typed model of a dense ReLU network (hidden relu, linear output), named as PyTorch's
-/// `layers.{i}.weight` / `layers.{i}.bias`.
-pub fn model_of_mlp(mlp: &Mlp) -> Result<Model> {
-    let widths = mlp.widths()?;
-    let acts = mlp.layers.iter().map(|l| if l.act == Activation::Relu { Act::Relu } else { Act::Identity }).collect();
-    let mut tensors = Vec::new();
-    for (i, l) in mlp.layers.iter().enumerate() {
-        let w: Vec<F32> = l.weight.iter().flatten().copied().collect();
-        tensors.push((format!("layers.{i}.weight"), Tensor::new(vec![widths[i + 1], widths[i]], w)?));
-        tensors.push((format!("layers.{i}.bias"), Tensor::new(vec![widths[i + 1]], l.bias.clone())?));
-    }
-    Model::new(Family::Mlp(MlpSpec::new(widths, acts)?), tensors)
-}
 
 /// Reads a VNN-LIB property; errors are prefixed with its path.
 pub fn read_property(path: &Path) -> Result<Vnnlib> {

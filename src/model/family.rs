@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::ir::Tensor;
+use crate::model::mlp::{Activation, DenseLayer, Mlp};
 use crate::num::binary32::F32;
 
 pub use super::cnn::{CnnLayer, CnnSpec};
@@ -149,6 +150,49 @@ pub struct Model {
 }
 
 impl Model {
+    /// The family-typed model of a dense network (relu/identity layers), named as PyTorch's
+    /// `layers.{i}.weight` / `layers.{i}.bias`.
+    pub fn from_mlp(mlp: &Mlp) -> Result<Model> {
+        let widths = mlp.widths()?;
+        let acts = mlp.layers.iter().map(|l| if l.act == Activation::Relu { Act::Relu } else { Act::Identity }).collect();
+        let mut tensors = Vec::new();
+        for (i, l) in mlp.layers.iter().enumerate() {
+            let w: Vec<F32> = l.weight.iter().flatten().copied().collect();
+            tensors.push((format!("layers.{i}.weight"), Tensor::new(vec![widths[i + 1], widths[i]], w)?));
+            tensors.push((format!("layers.{i}.bias"), Tensor::new(vec![widths[i + 1]], l.bias.clone())?));
+        }
+        Model::new(Family::Mlp(MlpSpec::new(widths, acts)?), tensors)
+    }
+
+    /// The dense network of an `mlp` model whose activations are all relu or identity (what the
+    /// bound propagators and certificates handle).
+    pub fn to_mlp(&self) -> Result<Mlp> {
+        let Family::Mlp(spec) = self.family() else {
+            return Err(Error::bad_input(format!(
+                "expected family mlp with relu/identity activations, found family {}",
+                self.family().tag()
+            )));
+        };
+        let mut layers = Vec::with_capacity(spec.activations.len());
+        for (i, (pair, act)) in self.tensors().chunks(2).zip(&spec.activations).enumerate() {
+            let act = match act {
+                Act::Relu => Activation::Relu,
+                Act::Identity => Activation::Identity,
+                other => {
+                    return Err(Error::bad_input(format!(
+                        "expected family mlp with relu/identity activations, found activation {} in layer {i}",
+                        other.name()
+                    )));
+                }
+            };
+            let [(_, w), (_, b)] = pair else {
+                return Err(Error::internal("mlp payload: tensors are not weight/bias pairs"));
+            };
+            let cols = spec.widths[i];
+            layers.push(DenseLayer { weight: w.data().chunks(cols).map(<[_]>::to_vec).collect(), bias: b.data().to_vec(), act });
+        }
+        Ok(Mlp { layers })
+    }
     /// A model from tensors given in the family's order; each name and shape must be the
     /// family's (`layers.0.weight: expected shape [32, 10], found [10, 32]`) and every value finite.
     pub fn new(family: Family, tensors: Vec<(String, Tensor<F32>)>) -> Result<Model> {
@@ -224,6 +268,16 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_mlp_round_trips_through_the_family_model_with_the_demo_payload_bytes() {
+        let m = Model::from_mlp(&Mlp::demo()).unwrap();
+        assert_eq!(m.to_mlp().unwrap(), Mlp::demo());
+        // Same canonical payload as the certificate path writes (sha256:c49c75e3…).
+        assert_eq!(m.payload(), Mlp::demo().payload().unwrap());
+        let cnn = Model::filled(Family::Cnn(crate::model::cnn::CnnSpec::default_spec()), |_| F32(0)).unwrap();
+        assert_eq!(cnn.to_mlp().unwrap_err().to_string(), "expected family mlp with relu/identity activations, found family cnn");
+    }
 
     #[test]
     fn mlp_params_are_pytorch_names_and_layouts() {
