@@ -9,6 +9,7 @@ public import TorchLean.Bounds.Linear
 public import TorchLean.Bounds.Crown
 public import TorchLean.Cert.DenseIBP
 public import TorchLean.Cert.DenseCrown
+public import TorchLean.Cert.Bab
 
 /-! # TorchLean
 

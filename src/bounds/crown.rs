@@ -219,6 +219,33 @@ fn upper_slopes(act: Activation, bounds: &Box, bits: Option<u32>) -> Vec<Q> {
 /// of that many significant bits (sound, and it keeps later slopes short) and the upper slopes are
 /// rounded down to dyadics, so the whole pass runs in dyadic integer arithmetic.
 pub fn crown_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>) -> Result<Crown> {
+    relaxed_mlp(mlp, input, round_bits, Intermediate::Crown)
+}
+
+/// How the pre-activation box of each hidden layer is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intermediate {
+    /// IBP from the previous layer's box: what Lean's `CrownChain` re-checks with one `checkStep`
+    /// per layer, so a certificate built on these boxes is checkable by the kernel at the cost of
+    /// one interval matrix-vector product per layer.
+    Ibp,
+    /// A CROWN backward pass per neuron, intersected with IBP: much tighter on deep networks, but
+    /// re-checking it costs one backward pass per neuron.
+    Crown,
+}
+
+impl Intermediate {
+    pub fn name(self) -> &'static str {
+        match self {
+            Intermediate::Ibp => "ibp",
+            Intermediate::Crown => "crown",
+        }
+    }
+}
+
+/// As [`crown_mlp`], with the intermediate boxes of the given kind: the boxes, α and upper slopes a
+/// final objective is bounded with (see [`crown_objectives`]).
+pub fn relaxed_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>, intermediate: Intermediate) -> Result<Crown> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
@@ -235,10 +262,23 @@ pub fn crown_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>) -> Result<Crow
         }
         let layers = exact.as_deref().unwrap_or(&[]);
         let lines = Lines { pre: &pre, alphas: &alphas, slopes: &slopes };
-        let crown = backward_bounds(layers, engine.as_ref(), k, &identity(widths[k + 1]), lines, input);
         let bounds: Box = if k == 0 {
-            crown
+            // The first pre-activation is affine in the input: IBP is exact per coordinate there.
+            match exact.as_deref() {
+                Some(l) => super::ibp::ibp_layer(&l[0].w, &l[0].b, Activation::Identity, input),
+                None => {
+                    let w = mlp.layers[0].weight_q("layers.0.weight")?;
+                    let b = mlp.layers[0].bias_q("layers.0.bias")?;
+                    super::ibp::ibp_layer(&w, &b, Activation::Identity, input)
+                }
+            }
         } else {
+            let crown = match intermediate {
+                Intermediate::Crown => {
+                    Some(backward_bounds(layers, engine.as_ref(), k, &identity(widths[k + 1]), lines, input))
+                }
+                Intermediate::Ibp => None,
+            };
             let ibp = match engine.as_ref() {
                 Some(e) => e.ibp(k),
                 None => {
@@ -246,7 +286,10 @@ pub fn crown_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>) -> Result<Crow
                     super::ibp::ibp_layer(&layers[k].w, &layers[k].b, Activation::Identity, &h)
                 }
             };
-            crown.iter().zip(&ibp).map(|(c, i)| intersect(c, i)).collect()
+            match crown {
+                Some(crown) => crown.iter().zip(&ibp).map(|(c, i)| intersect(c, i)).collect(),
+                None => ibp,
+            }
         };
         let bounds = match round_bits {
             Some(bits) => round_box_outward(&bounds, bits),

@@ -206,14 +206,23 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
         Some(Artifact::Property(p)) => Some(p),
         _ => None,
     };
+    let violation = |sha: &str| match resolve(sha) {
+        Some(Artifact::ViolationProperty(p)) => Some(p),
+        _ => None,
+    };
     for f in &files {
         let found = match &f.artifact {
             Some(Artifact::Certificate(c)) => match (payload(&c.payload), property(&c.property)) {
                 (Some(m), Some(p)) => check_certificate(m, p, c),
                 _ => Vec::new(),
             },
-            Some(Artifact::Counterexample(c)) => match (payload(&c.payload), property(&c.property)) {
-                (Some(m), Some(p)) => check_counterexample(m, p, c),
+            Some(Artifact::Counterexample(c)) => match (payload(&c.payload), property(&c.property), violation(&c.property)) {
+                (Some(m), Some(p), _) => check_counterexample(m, p, c),
+                (Some(m), None, Some(p)) => check_violation_counterexample(m, p, c),
+                _ => Vec::new(),
+            },
+            Some(Artifact::TreeCertificate(c)) => match (payload(&c.payload), violation(&c.property)) {
+                (Some(m), Some(p)) => check_tree_shape(m, p, c),
                 _ => Vec::new(),
             },
             Some(Artifact::Graph(g)) => payload(&g.payload).map(|m| check_graph(m, g)).unwrap_or_default(),
@@ -385,6 +394,69 @@ fn check_counterexample(mlp: &Mlp, p: &Property, c: &Counterexample) -> Vec<Stri
     Vec::new()
 }
 
+/// A counterexample of a `violation_dnf` property: a point of the box whose exact output is the
+/// stated one and satisfies the stated disjunct, with the stated binary32 outputs.
+fn check_violation_counterexample(mlp: &Mlp, p: &crate::property::Vnnlib, c: &Counterexample) -> Vec<String> {
+    let bits: Option<Vec<crate::num::binary32::F32>> = c
+        .input
+        .iter()
+        .map(|q| {
+            let b = crate::num::binary32::F32::from_rational(q);
+            b.status.is_ok().then_some(b.value)
+        })
+        .collect();
+    let Some(bits) = bits else { return vec!["input: expected binary32 values, found a value binary32 cannot hold".into()] };
+    match crate::bounds::attack::replay(mlp, p, &bits) {
+        Err(e) => vec![format!("input: cannot evaluate the payload: {e}")],
+        Ok(None) => vec!["input: expected a point of the box whose exact output satisfies a violation disjunct, found none".into()],
+        Ok(Some(r)) => {
+            let mut out = Vec::new();
+            if r.exact_output != c.output {
+                out.push("output: expected the payload's exact output at input, found a different one".into());
+            }
+            if let Some((d, f)) = &c.violation {
+                if !crate::bounds::attack::satisfies(p.violation.get(*d).map_or(&[][..], |v| v), &c.output) {
+                    out.push(format!("disjunct: expected a disjunct the output satisfies, found {d}"));
+                }
+                if *f != r.f32_output {
+                    out.push("f32_output: expected the declared-order binary32 outputs at input, found different bits".into());
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The tree's leaves have one α bit per hidden neuron and one refutation per disjunct whose row
+/// exists and whose bound refutes it (re-bounding the leaves is `torchlean check-cert`'s job).
+fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::schema::TreeCertificate) -> Vec<String> {
+    let Ok(widths) = mlp.widths() else { return Vec::new() };
+    let hidden = &widths[1..widths.len() - 1];
+    let mut out = Vec::new();
+    for (n, (_, refute, alphas)) in c.tree.leaf_boxes(&p.input_box).iter().enumerate() {
+        if alphas.len() != hidden.len() || alphas.iter().zip(hidden).any(|(a, w)| a.len() != *w) {
+            out.push(format!("leaf {n}: alpha: expected one bit per hidden neuron (widths {hidden:?})"));
+        }
+        if refute.len() != p.violation.len() {
+            out.push(format!("leaf {n}: refute: expected {} refutations (one per disjunct), found {}", p.violation.len(), refute.len()));
+            continue;
+        }
+        for (d, r) in refute.iter().enumerate() {
+            match p.violation[d].get(r.row) {
+                None => out.push(format!("leaf {n} disjunct {d}: row {} does not exist", r.row)),
+                Some(row) if !crate::bounds::bab::refutes(row, &r.bound) => {
+                    out.push(format!("leaf {n} disjunct {d}: bound {} does not refute row {}", to_canonical(&r.bound), r.row))
+                }
+                Some(_) => {}
+            }
+        }
+        if out.len() > 20 {
+            break;
+        }
+    }
+    out
+}
+
 /// Every param of the graph names a tensor of its payload.
 fn check_graph(mlp: &Mlp, g: &Graph) -> Vec<String> {
     let names: Vec<String> =
@@ -426,6 +498,24 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                         Ok(emit::dense_ibp_module(&m.name, mlp, &c.boxes, &binding))
                     }
                     None => Err(format!("{}'s payload reference does not resolve to a valid payload", f.name)),
+                }
+            }
+            (Some(Artifact::TreeCertificate(c)), Some(sha)) => {
+                let mlp = files.iter().find(|g| g.sha256.as_deref() == Some(&c.payload)).and_then(|g| match &g.artifact {
+                    Some(Artifact::Payload(m)) => Some(m),
+                    _ => None,
+                });
+                let prop = files.iter().find(|g| g.sha256.as_deref() == Some(&c.property)).and_then(|g| match &g.artifact {
+                    Some(Artifact::ViolationProperty(p)) => Some(p),
+                    _ => None,
+                });
+                match (mlp, prop) {
+                    (Some(mlp), Some(prop)) => {
+                        let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property };
+                        crate::cli::verify::bab_lean_module(&m.name, mlp, prop, &c.tree, c.intermediate, c.leaf_bound, &binding)
+                            .map_err(|e| e.to_string())
+                    }
+                    _ => Err(format!("{}'s payload or property reference does not resolve to a valid artifact", f.name)),
                 }
             }
             _ => Err(format!("{} is not a valid certificate", f.name)),

@@ -1,6 +1,7 @@
 //! Artifacts and certificates: canonical JSON (RFC 8785), SHA-256 references, atomic writes,
 //! manifests, and the certificate kinds torchlean emits.
 pub mod audit;
+pub mod bab;
 pub mod canonical;
 pub mod crown;
 pub mod ibp;

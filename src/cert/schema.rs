@@ -11,6 +11,8 @@
 //! `tensors[0].f32[3]`), then what was expected and what was found. The caller adds the file name.
 use serde_json::{Map, Value};
 
+use crate::bounds::bab::{LeafBound, Refutation, Tree};
+use crate::bounds::crown::Intermediate;
 use crate::bounds::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::ir::{AttrKind, AttrValue, Op, OpTag};
@@ -107,6 +109,17 @@ pub struct Certificate {
     pub boxes: Vec<Box>,
 }
 
+/// A `torchlean.certificate.v1` with method `bab`: a tree of input splits whose every leaf refutes
+/// each disjunct of a `violation_dnf` property (see `crate::bounds::bab`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeCertificate {
+    pub payload: String,
+    pub property: String,
+    pub intermediate: Intermediate,
+    pub leaf_bound: LeafBound,
+    pub tree: Tree,
+}
+
 /// A `torchlean.counterexample.v1`: an input point of the property's input box and the exact output
 /// of the payload's network there, which lies outside the property's output box.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +128,9 @@ pub struct Counterexample {
     pub property: String,
     pub input: Vec<Q>,
     pub output: Vec<Q>,
+    /// For a `violation_dnf` property: the disjunct the exact output satisfies, and the outputs of
+    /// the declared-order binary32 execution at the same (binary32) input.
+    pub violation: Option<(usize, Vec<F32>)>,
 }
 
 /// The tag of a `torchlean.graph.v1` node's op: the IR's [`OpTag`] (`docs/ir.md`).
@@ -173,6 +189,8 @@ pub enum Artifact {
     /// A property of kind `violation_dnf` (VNN-LIB): read by [`read_violation_property`].
     ViolationProperty(Vnnlib),
     Certificate(Certificate),
+    /// A certificate of method `bab`: read by [`read_tree_certificate`].
+    TreeCertificate(TreeCertificate),
     Counterexample(Counterexample),
     Manifest(Manifest),
 }
@@ -197,6 +215,9 @@ impl Artifact {
                 Artifact::ViolationProperty(read_violation_property(value)?)
             }
             Kind::Property => Artifact::Property(read_property(value)?),
+            Kind::Certificate if value.get("method").and_then(Value::as_str) == Some("bab") => {
+                Artifact::TreeCertificate(read_tree_certificate(value)?)
+            }
             Kind::Certificate => Artifact::Certificate(read_certificate(value)?),
             Kind::Counterexample => Artifact::Counterexample(read_counterexample(value)?),
             Kind::Manifest => Artifact::Manifest(read_manifest(value)?),
@@ -209,7 +230,7 @@ impl Artifact {
             Artifact::Payload(_) | Artifact::Model(_) => Kind::Payload,
             Artifact::Graph(_) => Kind::Graph,
             Artifact::Property(_) | Artifact::ViolationProperty(_) => Kind::Property,
-            Artifact::Certificate(_) => Kind::Certificate,
+            Artifact::Certificate(_) | Artifact::TreeCertificate(_) => Kind::Certificate,
             Artifact::Counterexample(_) => Kind::Counterexample,
             Artifact::Manifest(_) => Kind::Manifest,
         }
@@ -225,6 +246,9 @@ impl Artifact {
                 vec![r("payload", Kind::Payload, &c.payload), r("property", Kind::Property, &c.property)]
             }
             Artifact::Counterexample(c) => {
+                vec![r("payload", Kind::Payload, &c.payload), r("property", Kind::Property, &c.property)]
+            }
+            Artifact::TreeCertificate(c) => {
                 vec![r("payload", Kind::Payload, &c.payload), r("property", Kind::Property, &c.property)]
             }
             Artifact::Payload(_)
@@ -593,22 +617,147 @@ pub fn violation_property_json(p: &Vnnlib) -> Value {
     })
 }
 
-/// Reads a `torchlean.counterexample.v1` (semantics `exact-rational`).
+/// Reads a `torchlean.counterexample.v1` (semantics `exact-rational`). A counterexample of a
+/// `violation_dnf` property also has `disjunct` and `f32_output` (binary32 bits).
 pub fn read_counterexample(value: &Value) -> Result<Counterexample> {
-    let [format, input, output, payload, property, semantics] =
-        fields(value, "", ["format", "input", "output", "payload", "property", "semantics"])?;
-    expect_format(format, Kind::Counterexample)?;
-    at("semantics", literal(semantics, &["exact-rational"]))?;
     let point = |v: &Value, path: &str| -> Result<Vec<Q>> {
         let xs = at(path, non_empty(v))?;
         xs.iter().enumerate().map(|(i, x)| at(&format!("{path}[{i}]"), rat(x))).collect()
     };
+    if value.get("disjunct").is_some() {
+        let [disjunct, f32_output, format, input, output, payload, property, semantics] = fields(
+            value,
+            "",
+            ["disjunct", "f32_output", "format", "input", "output", "payload", "property", "semantics"],
+        )?;
+        expect_format(format, Kind::Counterexample)?;
+        at("semantics", literal(semantics, &["exact-rational"]))?;
+        let f = at("f32_output", non_empty(f32_output))?;
+        let f = f.iter().enumerate().map(|(i, b)| at(&format!("f32_output[{i}]"), bits(b))).collect::<Result<_>>()?;
+        return Ok(Counterexample {
+            payload: at("payload", sha256(payload))?,
+            property: at("property", sha256(property))?,
+            input: point(input, "input")?,
+            output: point(output, "output")?,
+            violation: Some((at("disjunct", size(disjunct))?, f)),
+        });
+    }
+    let [format, input, output, payload, property, semantics] =
+        fields(value, "", ["format", "input", "output", "payload", "property", "semantics"])?;
+    expect_format(format, Kind::Counterexample)?;
+    at("semantics", literal(semantics, &["exact-rational"]))?;
     Ok(Counterexample {
         payload: at("payload", sha256(payload))?,
         property: at("property", sha256(property))?,
         input: point(input, "input")?,
         output: point(output, "output")?,
+        violation: None,
     })
+}
+
+/// Reads a `torchlean.certificate.v1` of method `bab`: the tree as its nodes in preorder, each
+/// `{"split": {"input": i, "at": q}}` (followed by its below and above subtrees) or
+/// `{"leaf": {"alpha": [bits per hidden layer], "refute": [{"row": r, "bound": q} per disjunct]}}`.
+pub fn read_tree_certificate(value: &Value) -> Result<TreeCertificate> {
+    let [format, intermediate, leaf_bound, method, nodes, payload, property] =
+        fields(value, "", ["format", "intermediate", "leaf_bound", "method", "nodes", "payload", "property"])?;
+    expect_format(format, Kind::Certificate)?;
+    at("method", literal(method, &["bab"]))?;
+    let intermediate = match at("intermediate", literal(intermediate, &["ibp", "crown"]))? {
+        "ibp" => Intermediate::Ibp,
+        _ => Intermediate::Crown,
+    };
+    let leaf_bound = match at("leaf_bound", literal(leaf_bound, &["ibp", "crown"]))? {
+        "ibp" => LeafBound::Ibp,
+        _ => LeafBound::Crown,
+    };
+    let nodes = at("nodes", non_empty(nodes))?;
+    let mut next = 0usize;
+    let tree = read_tree_node(nodes, &mut next)?;
+    if next != nodes.len() {
+        return Err(Error::bad_input(format!(
+            "nodes: expected the tree to end at node {}, found {} nodes",
+            next - 1,
+            nodes.len()
+        )));
+    }
+    Ok(TreeCertificate {
+        payload: at("payload", sha256(payload))?,
+        property: at("property", sha256(property))?,
+        intermediate,
+        leaf_bound,
+        tree,
+    })
+}
+
+/// One subtree in preorder, iteratively (trees may be deeper than a recursive reader should go).
+fn read_tree_node(nodes: &[Value], next: &mut usize) -> Result<Tree> {
+    enum Frame {
+        Split(usize, Q),
+        Below(usize, Q, Tree),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    loop {
+        let i = *next;
+        let path = format!("nodes[{i}]");
+        let v = nodes.get(i).ok_or_else(|| {
+            Error::bad_input(format!("nodes: the tree is incomplete: expected node {i}, found only {}", nodes.len()))
+        })?;
+        *next += 1;
+        let mut done = if v.get("split").is_some() {
+            let [split] = fields(v, &path, ["split"])?;
+            let sp = format!("{path}.split");
+            let [at_v, input] = fields(split, &sp, ["at", "input"])?;
+            let dim = at(&format!("{sp}.input"), size(input))?;
+            let q = at(&format!("{sp}.at"), rat(at_v))?;
+            stack.push(Frame::Split(dim, q));
+            continue;
+        } else {
+            let [leaf] = fields(v, &path, ["leaf"])?;
+            let lp = format!("{path}.leaf");
+            let [alpha, refute] = fields(leaf, &lp, ["alpha", "refute"])?;
+            let alphas = at(&format!("{lp}.alpha"), array(alpha))?
+                .iter()
+                .enumerate()
+                .map(|(k, a)| {
+                    let s = at(&format!("{lp}.alpha[{k}]"), string(a))?;
+                    s.bytes()
+                        .map(|b| match b {
+                            b'0' => Ok(false),
+                            b'1' => Ok(true),
+                            _ => Err(Error::bad_input(format!(
+                                "{lp}.alpha[{k}]: expected a string of 0/1 (the lower slope α ∈ {{0, 1}} of each neuron), found \"{}\"",
+                                clip(s)
+                            ))),
+                        })
+                        .collect::<Result<Vec<bool>>>()
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let refute = at(&format!("{lp}.refute"), non_empty(refute))?
+                .iter()
+                .enumerate()
+                .map(|(d, r)| {
+                    let rp = format!("{lp}.refute[{d}]");
+                    let [bound, row] = fields(r, &rp, ["bound", "row"])?;
+                    Ok(Refutation { row: at(&format!("{rp}.row"), size(row))?, bound: at(&format!("{rp}.bound"), rat(bound))? })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Tree::Leaf { refute, alphas }
+        };
+        // Attach the finished subtree to the splits waiting for it.
+        loop {
+            match stack.pop() {
+                None => return Ok(done),
+                Some(Frame::Split(dim, q)) => {
+                    stack.push(Frame::Below(dim, q, done));
+                    break;
+                }
+                Some(Frame::Below(dim, q, below)) => {
+                    done = Tree::Split { dim, at: q, below: std::boxed::Box::new(below), above: std::boxed::Box::new(done) };
+                }
+            }
+        }
+    }
 }
 
 /// Reads a `torchlean.graph.v1`, checking arities, unique names and topological order.

@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod f32;
 mod progress;
+pub mod verify;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -58,6 +59,12 @@ pub enum Command {
     /// Sound output bounds (IBP or CROWN, exact rationals) of a `.nnet` or mlp payload over an input
     /// box or a VNN-LIB property's box, with each property row's bounds and the wall time.
     Bounds(bounds::BoundsArgs),
+    /// Decide a VNN-LIB property of a dense ReLU network (IBP, CROWN or branch and bound): exit 0
+    /// verified (certificate + Lean module), 10 violated (replayed counterexample), 20 unknown.
+    Verify(verify::VerifyArgs),
+    /// Re-check a `verify` result in Rust without searching: re-bound every leaf of the
+    /// certificate tree, or replay the counterexample exactly and in binary32.
+    CheckCert(verify::CheckCertArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -142,6 +149,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::CodegenPytorch(args) => codegen::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Bounds(args) => bounds::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::CheckCert(args) => verify::check_cert(&args),
     }
 }
 

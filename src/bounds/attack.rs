@@ -1,0 +1,191 @@
+//! Counterexample search and exact replay.
+//!
+//! The search is a heuristic in `f64` (random starts and signed-gradient descent on the violation
+//! margin `max_r (c_r·y − rhs_r)` of each disjunct); nothing it computes is trusted. A candidate is
+//! rounded to a binary32 point inside the box and *replayed*: the network is evaluated exactly over
+//! ℚ (the property's semantics) and in binary32 in the declared operation order, and it is a
+//! counterexample only when the exact outputs satisfy every row of a violation disjunct.
+use num_traits::ToPrimitive;
+
+use super::bab::F64Net;
+use super::interval::Box;
+use crate::error::Result;
+use crate::ir::{Tensor, lower};
+use crate::model::{Activation, Mlp, Model};
+use crate::num::Q;
+use crate::num::binary32::{F32, Round};
+use crate::property::{LinearConstraint, Vnnlib};
+
+/// A replayed counterexample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counterexample {
+    /// The input point: binary32 values inside the property's box.
+    pub input: Vec<F32>,
+    /// The violation disjunct whose rows the exact outputs satisfy.
+    pub disjunct: usize,
+    /// The exact outputs over ℚ.
+    pub exact_output: Vec<Q>,
+    /// The outputs of the declared-order binary32 execution.
+    pub f32_output: Vec<F32>,
+    /// Whether the binary32 outputs (read exactly) satisfy the same disjunct.
+    pub f32_violates: bool,
+}
+
+/// Whether `y` satisfies every row of `conj`.
+pub fn satisfies(conj: &[LinearConstraint], y: &[Q]) -> bool {
+    conj.iter().all(|c| {
+        let lhs: Q = c.coeffs.iter().zip(y).map(|(a, b)| a * b).sum();
+        if c.strict { lhs < c.rhs } else { lhs <= c.rhs }
+    })
+}
+
+/// Evaluates `mlp` at a binary32 point in both semantics and returns the counterexample if the exact
+/// outputs satisfy a disjunct of `prop`'s violation. Points outside the box are not replayed.
+pub fn replay(mlp: &Mlp, prop: &Vnnlib, x: &[F32]) -> Result<Option<Counterexample>> {
+    let q: Vec<Q> = x.iter().map(|b| b.to_rational()).collect::<Option<_>>().unwrap_or_default();
+    if q.len() != prop.input_box.len() || !q.iter().zip(&prop.input_box).all(|(v, iv)| iv.contains(v)) {
+        return Ok(None);
+    }
+    let exact = mlp.eval_exact(&q)?;
+    let Some(disjunct) = prop.violation.iter().position(|conj| satisfies(conj, &exact)) else {
+        return Ok(None);
+    };
+    let f32_output = eval_f32(mlp, x)?;
+    let fq: Option<Vec<Q>> = f32_output.iter().map(|b| b.to_rational()).collect();
+    let f32_violates = fq.is_some_and(|y| satisfies(&prop.violation[disjunct], &y));
+    Ok(Some(Counterexample { input: x.to_vec(), disjunct, exact_output: exact, f32_output, f32_violates }))
+}
+
+/// The declared-order binary32 execution of `mlp` (the IR's `eval_f32`, as `torchlean eval`).
+pub fn eval_f32(mlp: &Mlp, x: &[F32]) -> Result<Vec<F32>> {
+    let model = Model::from_mlp(mlp)?;
+    let (graph, store) = lower(&model)?;
+    let out = graph.eval_f32(&store, &[Tensor::new(vec![x.len()], x.to_vec())?])?;
+    Ok(out.value.into_iter().flat_map(|t| t.data().to_vec()).collect())
+}
+
+/// A binary32 point inside `b` near `x`: nearest, then nudged inward by directed rounding.
+fn to_box_point(x: &[f64], b: &Box) -> Option<Vec<F32>> {
+    x.iter()
+        .zip(b)
+        .map(|(&v, iv)| {
+            let mut p = F32::from_f64(v).value;
+            let q = p.to_rational()?;
+            if q < iv.lo {
+                p = F32::from_rational_r(&iv.lo, Round::TowardPositive).value;
+            } else if q > iv.hi {
+                p = F32::from_rational_r(&iv.hi, Round::TowardNegative).value;
+            }
+            iv.contains(&p.to_rational()?).then_some(p)
+        })
+        .collect()
+}
+
+/// `y` and the rows' gradient machinery: the forward pass with its ReLU masks.
+fn forward(net: &F64Net, x: &[f64]) -> (Vec<f64>, Vec<Vec<bool>>) {
+    let mut h = x.to_vec();
+    let mut masks = Vec::with_capacity(net.layers.len());
+    for (w, b, act) in &net.layers {
+        let z: Vec<f64> = w.iter().zip(b).map(|(row, bi)| row.iter().zip(&h).map(|(a, c)| a * c).sum::<f64>() + bi).collect();
+        let mask: Vec<bool> = z.iter().map(|v| *act == Activation::Identity || *v > 0.0).collect();
+        h = z.iter().zip(&mask).map(|(v, m)| if *m { *v } else { 0.0 }).collect();
+        masks.push(mask);
+    }
+    (h, masks)
+}
+
+/// `∂(c·y)/∂x` at the point whose masks are given.
+fn gradient(net: &F64Net, masks: &[Vec<bool>], c: &[f64]) -> Vec<f64> {
+    let mut g = c.to_vec();
+    for ((w, _, _), mask) in net.layers.iter().zip(masks).rev() {
+        for (gi, m) in g.iter_mut().zip(mask) {
+            if !m {
+                *gi = 0.0;
+            }
+        }
+        let cols = w.first().map_or(0, Vec::len);
+        let mut next = vec![0.0; cols];
+        for (gi, row) in g.iter().zip(w) {
+            for (n, wv) in next.iter_mut().zip(row) {
+                *n += gi * wv;
+            }
+        }
+        g = next;
+    }
+    g
+}
+
+/// A small deterministic generator (splitmix64): the search must not depend on a global RNG.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Searches `b` for a counterexample from the given starts plus `random` random ones, `steps`
+/// descent steps each; returns the first candidate whose exact replay violates the property.
+pub fn search(
+    mlp: &Mlp,
+    net: &F64Net,
+    prop: &Vnnlib,
+    b: &Box,
+    starts: &[Vec<f64>],
+    random: usize,
+    steps: usize,
+    seed: u64,
+) -> Result<Option<Counterexample>> {
+    let lo: Vec<f64> = b.iter().map(|iv| iv.lo.to_f64().unwrap_or(0.0)).collect();
+    let hi: Vec<f64> = b.iter().map(|iv| iv.hi.to_f64().unwrap_or(0.0)).collect();
+    let mut rng = Rng(seed);
+    let mut points: Vec<Vec<f64>> = starts.to_vec();
+    points.push(lo.iter().zip(&hi).map(|(l, h)| (l + h) / 2.0).collect());
+    for _ in 0..random {
+        points.push(lo.iter().zip(&hi).map(|(l, h)| l + (h - l) * rng.next()).collect());
+    }
+    let rows: Vec<Vec<(Vec<f64>, f64)>> = prop
+        .violation
+        .iter()
+        .map(|conj| {
+            conj.iter()
+                .map(|c| (c.coeffs.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect(), c.rhs.to_f64().unwrap_or(0.0)))
+                .collect()
+        })
+        .collect();
+    for start in points {
+        for conj in &rows {
+            let mut x = start.clone();
+            for step in 0..=steps {
+                let (y, masks) = forward(net, &x);
+                let margins: Vec<f64> = conj.iter().map(|(c, r)| c.iter().zip(&y).map(|(a, v)| a * v).sum::<f64>() - r).collect();
+                let (worst, m) = margins.iter().enumerate().fold((0, f64::NEG_INFINITY), |acc, (i, &m)| if m > acc.1 { (i, m) } else { acc });
+                // Near the boundary the f64 margin cannot decide; let the exact replay do it.
+                if m <= 1e-9 * (1.0 + y.iter().map(|v| v.abs()).fold(0.0, f64::max)) {
+                    if let Some(p) = to_box_point(&x, b)
+                        && let Some(cex) = replay(mlp, prop, &p)?
+                    {
+                        return Ok(Some(cex));
+                    }
+                    if m <= 0.0 {
+                        break;
+                    }
+                }
+                if step == steps {
+                    break;
+                }
+                let g = gradient(net, &masks, &conj[worst].0);
+                let rate = 0.1 * (1.0 - step as f64 / (steps as f64 + 1.0));
+                for i in 0..x.len() {
+                    let s = (hi[i] - lo[i]) * rate * g[i].signum();
+                    x[i] = (x[i] - s).clamp(lo[i], hi[i]);
+                }
+            }
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,474 @@
+//! Complete verification of a violation property (`property::Vnnlib`) on a dense ReLU network:
+//! branch and bound over input splits, with a counterexample search at the root and at every
+//! undecided box.
+//!
+//! A box is *refuted* when, for every disjunct of the violation, one of its rows `c·y ≤ rhs`
+//! (`<` when strict) has a sound lower bound of `c·y` above `rhs` (at or above when strict): no
+//! output of the box can satisfy that disjunct. A refuted box becomes a leaf recording, per
+//! disjunct, the row and the bound; an undecided box is split at the midpoint of the input
+//! coordinate with the largest `|a_i|·width_i`, where `a` is the input coefficient vector of the
+//! CROWN bound of its most promising row (the coordinate that bound is most sensitive to).
+//!
+//! Determinism: boxes are processed in waves; each wave is bounded in parallel (rayon's indexed
+//! collect keeps order) and its outcomes are applied in order, so the tree, the leaves and any
+//! counterexample are the same for every thread count. Only a timeout depends on the clock.
+use std::time::Instant;
+
+use num_traits::{ToPrimitive, Zero};
+use rayon::prelude::*;
+
+use super::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
+use super::interval::{Box, Interval};
+use super::attack::{self, Counterexample};
+use crate::error::{Error, Result};
+use crate::model::{Activation, Mlp};
+use crate::num::Q;
+use crate::property::{LinearConstraint, Vnnlib};
+
+/// How a leaf's rows are bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafBound {
+    /// Interval arithmetic on the IBP output box.
+    Ibp,
+    /// A CROWN backward pass for the row itself, over the intermediate boxes.
+    Crown,
+}
+
+impl LeafBound {
+    pub fn name(self) -> &'static str {
+        match self {
+            LeafBound::Ibp => "ibp",
+            LeafBound::Crown => "crown",
+        }
+    }
+}
+
+/// Bits every intermediate box is widened to (outward; keeps certificate numbers short).
+pub const ROUND_BITS: u32 = 64;
+
+/// The evidence that one disjunct is impossible on a leaf: row `row` of it has `c·y ≥ bound`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refutation {
+    pub row: usize,
+    pub bound: Q,
+}
+
+/// A node of a certificate tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tree {
+    /// A refuted box: one refutation per disjunct, and the lower slopes α used (per hidden layer,
+    /// per neuron; each 0 or 1).
+    Leaf { refute: Vec<Refutation>, alphas: Vec<Vec<bool>> },
+    /// The box split on input `dim` at `at`: `below` gets `x_dim ≤ at`, `above` gets `x_dim ≥ at`.
+    Split { dim: usize, at: Q, below: std::boxed::Box<Tree>, above: std::boxed::Box<Tree> },
+}
+
+impl Tree {
+    /// Number of leaves.
+    pub fn leaves(&self) -> usize {
+        match self {
+            Tree::Leaf { .. } => 1,
+            Tree::Split { below, above, .. } => below.leaves() + above.leaves(),
+        }
+    }
+
+    /// Longest root-to-leaf path.
+    pub fn depth(&self) -> usize {
+        match self {
+            Tree::Leaf { .. } => 0,
+            Tree::Split { below, above, .. } => 1 + below.depth().max(above.depth()),
+        }
+    }
+
+    /// The leaves' boxes and data, left to right (below before above).
+    pub fn leaf_boxes<'a>(&'a self, root: &Box) -> Vec<(Box, &'a [Refutation], &'a [Vec<bool>])> {
+        let mut out = Vec::new();
+        let mut stack = vec![(self, root.clone())];
+        while let Some((t, b)) = stack.pop() {
+            match t {
+                Tree::Leaf { refute, alphas } => out.push((b, refute.as_slice(), alphas.as_slice())),
+                Tree::Split { dim, at, below, above } => {
+                    let (lo, hi) = split_box(&b, *dim, at);
+                    stack.push((above, hi));
+                    stack.push((below, lo));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The two halves of `b` at `x_dim = at` (each keeps the split value: the halves overlap on it).
+pub fn split_box(b: &Box, dim: usize, at: &Q) -> (Box, Box) {
+    let mut lo = b.clone();
+    let mut hi = b.clone();
+    lo[dim] = Interval::new(b[dim].lo.clone(), at.clone());
+    hi[dim] = Interval::new(at.clone(), b[dim].hi.clone());
+    (lo, hi)
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub intermediate: Intermediate,
+    pub leaf: LeafBound,
+    /// Split undecided boxes (branch and bound); without it only the root box is bounded.
+    pub split: bool,
+    /// Give up (unknown) after this instant.
+    pub deadline: Option<Instant>,
+    /// Give up after bounding this many boxes.
+    pub max_boxes: usize,
+    /// Seed of the counterexample search.
+    pub seed: u64,
+}
+
+/// Progress after each wave.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub boxes: usize,
+    pub leaves: usize,
+    pub open: usize,
+    /// Fraction of the root box's volume (over coordinates of positive width) already refuted.
+    pub refuted_volume: f64,
+}
+
+/// The result of a verification run.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Verified { tree: Tree, stats: Stats },
+    Violated { cex: Counterexample, stats: Stats },
+    Unknown { reason: String, stats: Stats },
+}
+
+/// The bounds of one box: per disjunct, per row, a lower bound of `c·y`.
+pub struct RowBounds {
+    pub lower: Vec<Vec<Q>>,
+    pub crown: Crown,
+}
+
+/// Sound lower bounds of every row of `prop` over `input`, with the given intermediate boxes and
+/// leaf rule (`alphas` overrides the default lower slopes when given).
+pub fn bound_rows(
+    mlp: &Mlp,
+    prop: &Vnnlib,
+    input: &Box,
+    intermediate: Intermediate,
+    leaf: LeafBound,
+    alphas: Option<&[Vec<bool>]>,
+) -> Result<RowBounds> {
+    let mut crown = relaxed_mlp(mlp, input, Some(ROUND_BITS), intermediate)?;
+    if let Some(a) = alphas {
+        set_alphas(mlp, &mut crown, a)?;
+    }
+    let rows: Vec<Vec<Q>> = prop.violation.iter().flatten().map(|c| c.coeffs.clone()).collect();
+    let flat: Vec<Q> = match leaf {
+        LeafBound::Crown => crown_objectives(mlp, input, &crown, &rows)?.into_iter().map(|iv| iv.lo).collect(),
+        LeafBound::Ibp => {
+            // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
+            let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
+            let out = boxes.last().expect("ibp returns the input box first");
+            rows.iter().map(|c| interval_dot(c, out).lo).collect()
+        }
+    };
+    let mut it = flat.into_iter();
+    let lower = prop.violation.iter().map(|conj| conj.iter().map(|_| it.next().expect("one per row")).collect()).collect();
+    Ok(RowBounds { lower, crown })
+}
+
+/// Replaces the hidden layers' lower slopes by `alphas` (0/1 per neuron), checking the shape.
+fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<bool>]) -> Result<()> {
+    let hidden = mlp.layers.len() - 1;
+    if alphas.len() != hidden {
+        return Err(Error::bad_input(format!("alphas: expected {hidden} hidden layers, found {}", alphas.len())));
+    }
+    for (k, a) in alphas.iter().enumerate() {
+        if a.len() != crown.alphas[k].len() {
+            return Err(Error::bad_input(format!(
+                "alphas[{k}]: expected {} neurons, found {}",
+                crown.alphas[k].len(),
+                a.len()
+            )));
+        }
+        crown.alphas[k] = a.iter().map(|&b| Q::from_integer(i64::from(b).into())).collect();
+    }
+    Ok(())
+}
+
+/// `Σ cⱼ·[lⱼ, uⱼ]`.
+pub fn interval_dot(c: &[Q], out: &Box) -> Interval {
+    let zero = Interval::point(Q::zero());
+    c.iter().zip(out).fold(zero, |acc, (w, i)| acc.add(&i.scale(w)))
+}
+
+/// Whether a lower bound `d` of `c·y` shows `c·y ≤ rhs` (`<` when strict) is impossible.
+pub fn refutes(c: &LinearConstraint, d: &Q) -> bool {
+    if c.strict { *d >= c.rhs } else { *d > c.rhs }
+}
+
+/// The refutation of every disjunct, if each has a refuted row (the row with the largest margin).
+fn refutations(prop: &Vnnlib, lower: &[Vec<Q>]) -> Option<Vec<Refutation>> {
+    prop.violation
+        .iter()
+        .zip(lower)
+        .map(|(conj, ls)| {
+            conj.iter()
+                .zip(ls)
+                .enumerate()
+                .filter(|(_, (c, d))| refutes(c, d))
+                .max_by(|(_, (c1, d1)), (_, (c2, d2))| (*d1 - &c1.rhs).cmp(&(*d2 - &c2.rhs)))
+                .map(|(row, (_, d))| Refutation { row, bound: d.clone() })
+        })
+        .collect()
+}
+
+/// The α of a CROWN result as bits (hidden layers only).
+fn alpha_bits(crown: &Crown) -> Vec<Vec<bool>> {
+    let n = crown.alphas.len().saturating_sub(1);
+    crown.alphas[..n].iter().map(|l| l.iter().map(|a| !a.is_zero()).collect()).collect()
+}
+
+enum Decision {
+    Leaf(Vec<Refutation>, Vec<Vec<bool>>),
+    Split(usize, Q),
+    Found(Counterexample),
+    Stuck(String),
+}
+
+/// Network weights as `f64` (exact: binary32 values), for the heuristics.
+pub struct F64Net {
+    pub layers: Vec<(Vec<Vec<f64>>, Vec<f64>, Activation)>,
+}
+
+impl F64Net {
+    pub fn new(mlp: &Mlp) -> F64Net {
+        let f = |b: &crate::num::binary32::F32| b.to_f64().value;
+        F64Net {
+            layers: mlp
+                .layers
+                .iter()
+                .map(|l| (l.weight.iter().map(|r| r.iter().map(f).collect()).collect(), l.bias.iter().map(f).collect(), l.act))
+                .collect(),
+        }
+    }
+}
+
+/// The input coefficients (in `f64`) of the CROWN lower bound of `c·y` with the given lines: only a
+/// branching heuristic, never part of a bound.
+fn input_coefficients(net: &F64Net, crown: &Crown, c: &[Q]) -> Vec<f64> {
+    let mut a: Vec<f64> = c.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect();
+    for k in (0..net.layers.len()).rev() {
+        let (w, _, _) = &net.layers[k];
+        let cols = w.first().map_or(0, Vec::len);
+        let mut next = vec![0.0; cols];
+        for (ai, row) in a.iter().zip(w) {
+            for (n, wv) in next.iter_mut().zip(row) {
+                *n += ai * wv;
+            }
+        }
+        a = next;
+        if k > 0 && net.layers[k - 1].2 == Activation::Relu {
+            for (i, ai) in a.iter_mut().enumerate() {
+                let s = if *ai >= 0.0 { &crown.alphas[k - 1][i] } else { &crown.upper_slopes[k - 1][i] };
+                *ai *= s.to_f64().unwrap_or(0.0);
+            }
+        }
+    }
+    a
+}
+
+fn width(iv: &Interval) -> f64 {
+    (&iv.hi - &iv.lo).to_f64().unwrap_or(0.0)
+}
+
+fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, seed: u64) -> Result<Decision> {
+    let rb = bound_rows(mlp, prop, b, opts.intermediate, opts.leaf, None)?;
+    if let Some(r) = refutations(prop, &rb.lower) {
+        return Ok(Decision::Leaf(r, alpha_bits(&rb.crown)));
+    }
+    // The first disjunct no row refutes, and its row closest to being refuted.
+    let (d, row) = prop
+        .violation
+        .iter()
+        .zip(&rb.lower)
+        .enumerate()
+        .find(|(_, (conj, ls))| !conj.iter().zip(ls.iter()).any(|(c, l)| refutes(c, l)))
+        .map(|(d, (conj, ls))| {
+            let r = (0..conj.len()).max_by(|&i, &j| (&ls[i] - &conj[i].rhs).cmp(&(&ls[j] - &conj[j].rhs))).expect("non-empty");
+            (d, r)
+        })
+        .expect("not refuted, so some disjunct is open");
+    let a = input_coefficients(net, &rb.crown, &prop.violation[d][row].coeffs);
+    // Points the bound points at: the minimiser of its linear part, and the centre.
+    let corner: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(ai, iv)| if *ai >= 0.0 { iv.lo.to_f64().unwrap_or(0.0) } else { iv.hi.to_f64().unwrap_or(0.0) })
+        .collect();
+    if let Some(cex) = attack::search(mlp, net, prop, b, &[corner], 4, 20, seed)? {
+        return Ok(Decision::Found(cex));
+    }
+    if !opts.split {
+        return Ok(Decision::Stuck(String::from("the bounds do not refute the property on the whole box")));
+    }
+    let dim = (0..b.len())
+        .filter(|&i| b[i].hi > b[i].lo)
+        .max_by(|&i, &j| {
+            let (si, sj) = (a[i].abs() * width(&b[i]), a[j].abs() * width(&b[j]));
+            si.partial_cmp(&sj).unwrap_or(std::cmp::Ordering::Equal)
+        });
+    let Some(dim) = dim else {
+        return Ok(Decision::Stuck(String::from("a point box is neither refuted nor a counterexample")));
+    };
+    // A box of zero sensitivity splits on its widest coordinate instead.
+    let dim = if a[dim] == 0.0 {
+        (0..b.len()).max_by(|&i, &j| width(&b[i]).partial_cmp(&width(&b[j])).unwrap_or(std::cmp::Ordering::Equal)).unwrap_or(dim)
+    } else {
+        dim
+    };
+    let at = (&b[dim].lo + &b[dim].hi) / Q::from_integer(2.into());
+    if width(&b[dim]) < 1e-12 {
+        return Ok(Decision::Stuck(format!("boxes narrower than 1e-12 on input {dim} are still undecided")));
+    }
+    Ok(Decision::Split(dim, at))
+}
+
+enum Slot {
+    Open(Box),
+    Leaf(Vec<Refutation>, Vec<Vec<bool>>),
+    Split(usize, Q, usize, usize),
+}
+
+fn volume(b: &Box, root: &Box) -> f64 {
+    b.iter().zip(root).filter(|(_, r)| r.hi > r.lo).map(|(i, r)| width(i) / width(r)).product()
+}
+
+/// Decides `prop` on `mlp`: a certificate tree, a replayed counterexample, or unknown.
+pub fn verify(mlp: &Mlp, prop: &Vnnlib, opts: &Options, mut progress: impl FnMut(&Stats)) -> Result<Outcome> {
+    let widths = mlp.widths()?;
+    if prop.input_box.len() != widths[0] {
+        return Err(Error::bad_input(format!(
+            "property: expected {} input coordinates (the network's), found {}",
+            widths[0],
+            prop.input_box.len()
+        )));
+    }
+    if prop.num_outputs != widths[widths.len() - 1] {
+        return Err(Error::bad_input(format!(
+            "property: expected {} outputs Y_j (the network's), found {}",
+            widths[widths.len() - 1],
+            prop.num_outputs
+        )));
+    }
+    let net = F64Net::new(mlp);
+    let root = prop.input_box.clone();
+    let mut stats = Stats::default();
+    if let Some(cex) = attack::search(mlp, &net, prop, &root, &[], 64, 100, opts.seed)? {
+        return Ok(Outcome::Violated { cex, stats });
+    }
+    let mut slots = vec![Slot::Open(root.clone())];
+    let mut frontier = vec![0usize];
+    // Waves of at most this many boxes keep a timeout responsive.
+    const WAVE: usize = 256;
+    while !frontier.is_empty() {
+        if opts.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(Outcome::Unknown { reason: String::from("timeout"), stats });
+        }
+        if stats.boxes >= opts.max_boxes {
+            return Ok(Outcome::Unknown { reason: format!("gave up after {} boxes", stats.boxes), stats });
+        }
+        let take = frontier.len().min(WAVE);
+        let wave: Vec<usize> = frontier.drain(..take).collect();
+        let decisions: Vec<Result<Decision>> = wave
+            .par_iter()
+            .map(|&i| match &slots[i] {
+                Slot::Open(b) => bound_box(mlp, &net, prop, b, opts, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+                _ => unreachable!("only open boxes are in the frontier"),
+            })
+            .collect();
+        let mut next = Vec::new();
+        for (&i, d) in wave.iter().zip(decisions) {
+            stats.boxes += 1;
+            let b = match &slots[i] {
+                Slot::Open(b) => b.clone(),
+                _ => unreachable!(),
+            };
+            match d? {
+                Decision::Leaf(r, a) => {
+                    stats.leaves += 1;
+                    stats.refuted_volume += volume(&b, &root);
+                    slots[i] = Slot::Leaf(r, a);
+                }
+                Decision::Split(dim, at) => {
+                    let (lo, hi) = split_box(&b, dim, &at);
+                    let (l, h) = (slots.len(), slots.len() + 1);
+                    slots.push(Slot::Open(lo));
+                    slots.push(Slot::Open(hi));
+                    slots[i] = Slot::Split(dim, at, l, h);
+                    next.push(l);
+                    next.push(h);
+                }
+                Decision::Found(cex) => return Ok(Outcome::Violated { cex, stats }),
+                Decision::Stuck(reason) => return Ok(Outcome::Unknown { reason, stats }),
+            }
+        }
+        // Children go after the rest of this level: breadth first, so the deadline cuts evenly.
+        frontier.extend(next);
+        stats.open = frontier.len();
+        progress(&stats);
+    }
+    Ok(Outcome::Verified { tree: build(&mut slots, 0), stats })
+}
+
+fn build(slots: &mut Vec<Slot>, i: usize) -> Tree {
+    match std::mem::replace(&mut slots[i], Slot::Open(Vec::new())) {
+        Slot::Leaf(refute, alphas) => Tree::Leaf { refute, alphas },
+        Slot::Split(dim, at, l, h) => {
+            let below = std::boxed::Box::new(build(slots, l));
+            let above = std::boxed::Box::new(build(slots, h));
+            Tree::Split { dim, at, below, above }
+        }
+        Slot::Open(_) => unreachable!("a finished search has no open box"),
+    }
+}
+
+/// Checks a certificate tree without searching: every leaf's rows are re-bounded with its recorded
+/// α and must reach the recorded bound, which must refute its row. Errors name the leaf.
+pub fn check_tree(mlp: &Mlp, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound) -> Result<usize> {
+    let leaves = tree.leaf_boxes(&prop.input_box);
+    let checked: Vec<Result<()>> = leaves
+        .par_iter()
+        .enumerate()
+        .map(|(n, (b, refute, alphas))| {
+            let rb = bound_rows(mlp, prop, b, intermediate, leaf, Some(alphas)).map_err(|e| e.context(format!("leaf {n}")))?;
+            if refute.len() != prop.violation.len() {
+                return Err(Error::check_failed(format!(
+                    "leaf {n}: expected one refutation per disjunct ({}), found {}",
+                    prop.violation.len(),
+                    refute.len()
+                )));
+            }
+            for (d, r) in refute.iter().enumerate() {
+                let conj = &prop.violation[d];
+                let c = conj.get(r.row).ok_or_else(|| {
+                    Error::check_failed(format!("leaf {n} disjunct {d}: row {} does not exist (it has {})", r.row, conj.len()))
+                })?;
+                if !refutes(c, &r.bound) {
+                    return Err(Error::check_failed(format!(
+                        "leaf {n} disjunct {d} row {}: the claimed bound {} does not refute `≤ {}`",
+                        r.row, r.bound, c.rhs
+                    )));
+                }
+                let got = &rb.lower[d][r.row];
+                if *got < r.bound {
+                    return Err(Error::check_failed(format!(
+                        "leaf {n} disjunct {d} row {}: claimed lower bound {}, recomputed {got}",
+                        r.row, r.bound
+                    )));
+                }
+            }
+            Ok(())
+        })
+        .collect();
+    checked.into_iter().collect::<Result<Vec<()>>>()?;
+    Ok(leaves.len())
+}

@@ -1,0 +1,135 @@
+//! Verification results as artifacts: the `bab` certificate (a tree of input splits with one
+//! refutation per disjunct on every leaf), the counterexample of a `violation_dnf` property, and
+//! the data the Lean module of a certificate restates per leaf.
+use serde_json::{Value, json};
+
+use crate::bounds::bab::{LeafBound, ROUND_BITS, Refutation, Tree};
+use crate::bounds::attack::Counterexample;
+use crate::bounds::crown::{Crown, Intermediate, relaxed_mlp};
+use crate::bounds::ibp::ibp_mlp_rounded;
+use crate::bounds::Box;
+use crate::cert::crown::Relax;
+use crate::error::{Error, Result};
+use crate::model::{Activation, Mlp};
+use crate::num::Q;
+use crate::num::rational::to_canonical;
+
+/// The tree's nodes in preorder (the artifact's `nodes`).
+pub fn nodes_json(tree: &Tree) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree];
+    while let Some(t) = stack.pop() {
+        match t {
+            Tree::Leaf { refute, alphas } => {
+                let alpha: Vec<String> =
+                    alphas.iter().map(|l| l.iter().map(|&a| if a { '1' } else { '0' }).collect()).collect();
+                let refute: Vec<Value> =
+                    refute.iter().map(|r| json!({"row": r.row, "bound": to_canonical(&r.bound)})).collect();
+                out.push(json!({"leaf": {"alpha": alpha, "refute": refute}}));
+            }
+            Tree::Split { dim, at, below, above } => {
+                out.push(json!({"split": {"input": dim, "at": to_canonical(at)}}));
+                stack.push(above);
+                stack.push(below);
+            }
+        }
+    }
+    out
+}
+
+/// The `torchlean.certificate.v1` (method `bab`) of a verified property.
+pub fn certificate_json(payload: &str, property: &str, intermediate: Intermediate, leaf: LeafBound, tree: &Tree) -> Value {
+    json!({
+        "format": "torchlean.certificate.v1",
+        "method": "bab",
+        "payload": payload,
+        "property": property,
+        "intermediate": intermediate.name(),
+        "leaf_bound": leaf.name(),
+        "nodes": nodes_json(tree),
+    })
+}
+
+/// The `torchlean.counterexample.v1` of a violated `violation_dnf` property.
+pub fn counterexample_json(payload: &str, property: &str, cex: &Counterexample) -> Value {
+    let input: Vec<String> = cex.input.iter().map(|b| to_canonical(&b.to_rational().expect("finite input"))).collect();
+    json!({
+        "format": "torchlean.counterexample.v1",
+        "semantics": "exact-rational",
+        "payload": payload,
+        "property": property,
+        "input": input,
+        "output": cex.exact_output.iter().map(to_canonical).collect::<Vec<_>>(),
+        "disjunct": cex.disjunct,
+        "f32_output": cex.f32_output.iter().map(|b| b.to_hex()).collect::<Vec<_>>(),
+    })
+}
+
+/// What the Lean module states about one leaf.
+pub enum LeanLeaf {
+    /// IBP: the boxes after each layer (the leaf box first), and per disjunct the refuting row and
+    /// its bound against the last box.
+    Ibp { boxes: Vec<Box>, refute: Vec<Refutation> },
+    /// CROWN over IBP pre-activation boxes: per layer the box and the relaxation of every neuron.
+    Crown { pre: Vec<Box>, relax: Vec<Vec<Relax>>, refute: Vec<Refutation> },
+}
+
+/// Lean's `Relax` of every neuron of every layer, as the dyadic engine used them: exact lines for
+/// identities and stable ReLUs; α and the rounded-down chord `h ≤ s'·(z − u) + u` otherwise.
+fn relaxations(mlp: &Mlp, crown: &Crown) -> Vec<Vec<Relax>> {
+    let zero = Q::from_integer(0.into());
+    let one = Q::from_integer(1.into());
+    mlp.layers
+        .iter()
+        .enumerate()
+        .map(|(k, l)| {
+            crown.pre[k]
+                .iter()
+                .enumerate()
+                .map(|(i, iv)| match l.act {
+                    Activation::Identity => Relax { alpha: one.clone(), slope: one.clone(), icpt: zero.clone() },
+                    Activation::Relu if iv.hi <= zero => Relax { alpha: zero.clone(), slope: zero.clone(), icpt: zero.clone() },
+                    Activation::Relu if iv.lo >= zero => Relax { alpha: one.clone(), slope: one.clone(), icpt: zero.clone() },
+                    Activation::Relu => {
+                        let s = crown.upper_slopes[k][i].clone();
+                        let icpt = &iv.hi * (&one - &s);
+                        Relax { alpha: crown.alphas[k][i].clone(), slope: s, icpt }
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The Lean data of a leaf over `b`, re-derived from the network, the box, the recorded α and
+/// refutations (so the module is a function of the artifacts). Only IBP intermediate boxes have a
+/// Lean checker (`CrownChain` re-checks each layer's box by IBP).
+pub fn lean_leaf(
+    mlp: &Mlp,
+    b: &Box,
+    alphas: &[Vec<bool>],
+    refute: &[Refutation],
+    intermediate: Intermediate,
+    leaf: LeafBound,
+) -> Result<LeanLeaf> {
+    if intermediate != Intermediate::Ibp {
+        return Err(Error::bad_input(
+            "a Lean module needs IBP intermediate boxes (--intermediate ibp); CROWN-justified intermediate boxes are checked by `torchlean check-cert` only",
+        ));
+    }
+    Ok(match leaf {
+        LeafBound::Ibp => {
+            LeanLeaf::Ibp { boxes: ibp_mlp_rounded(mlp, b, Some(ROUND_BITS))?, refute: refute.to_vec() }
+        }
+        LeafBound::Crown => {
+            let mut crown = relaxed_mlp(mlp, b, Some(ROUND_BITS), intermediate)?;
+            for (k, a) in alphas.iter().enumerate() {
+                if let Some(layer) = crown.alphas.get_mut(k) {
+                    *layer = a.iter().map(|&x| Q::from_integer(i64::from(x).into())).collect();
+                }
+            }
+            LeanLeaf::Crown { relax: relaxations(mlp, &crown), pre: crown.pre, refute: refute.to_vec() }
+        }
+    })
+}
+

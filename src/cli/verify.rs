@@ -1,0 +1,335 @@
+//! `torchlean verify --model M --property Q [--method ibp|crown|bab] [--timeout S] --out DIR`:
+//! decides a VNN-LIB property of a dense ReLU network. Exit 0 verified (certificate written), 10
+//! violated (counterexample written and replayed), 20 unknown. `torchlean check-cert DIR`
+//! re-checks a written certificate or counterexample in Rust, without searching.
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::progress::Progress;
+use crate::bounds::attack::replay;
+use crate::bounds::bab::{self, LeafBound, Options, Outcome, Stats, Tree};
+use crate::bounds::crown::Intermediate;
+use crate::cert::bab::{certificate_json, counterexample_json, lean_leaf};
+use crate::cert::schema::{Artifact, read_violation_property, violation_property_json};
+use crate::cert::store::{write_artifact, write_atomic, write_manifest};
+use crate::error::{Error, Result};
+use crate::lean::emit::{self, Binding};
+use crate::model::Mlp;
+use crate::num::rational::to_canonical;
+use crate::property::{Vnnlib, parse_vnnlib};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// IBP on the whole box (one leaf).
+    Ibp,
+    /// CROWN on the whole box (one leaf).
+    Crown,
+    /// Branch and bound over input splits, CROWN on every box.
+    Bab,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntermediateArg {
+    /// IBP pre-activation boxes: Lean re-checks them (a Lean module is written).
+    Ibp,
+    /// CROWN pre-activation boxes: far fewer splits on deep networks; checked by `check-cert`.
+    Crown,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The network: a `.nnet` file, a payload JSON (family mlp, relu/identity), or a directory
+    /// written by `torchlean import` (its payload.json).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The property: a `.vnnlib` file or a `property` artifact of kind violation_dnf.
+    #[arg(long)]
+    pub property: PathBuf,
+    #[arg(long, value_enum, default_value_t = Method::Bab)]
+    pub method: Method,
+    /// How hidden layers' pre-activation boxes are bounded (ibp: Lean-checkable; crown: tighter).
+    #[arg(long, value_enum, default_value_t = IntermediateArg::Crown)]
+    pub intermediate: IntermediateArg,
+    /// Give up (exit 20) after this many seconds.
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+    /// Give up (exit 20) after bounding this many boxes.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_boxes: usize,
+    /// The certificate directory to write (its name names the Lean module).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The Lean project: the module goes to `<lean-dir>/Certificates/` (IBP intermediate boxes only).
+    #[arg(long, default_value = "lean")]
+    pub lean_dir: PathBuf,
+    /// Machine-readable summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckCertArgs {
+    /// A directory written by `torchlean verify`.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(path.display().to_string()))
+}
+
+/// The dense network of `--model`.
+pub fn read_model(path: &Path) -> Result<Mlp> {
+    let file = if path.is_dir() { path.join("payload.json") } else { path.to_path_buf() };
+    let model = crate::cli::import::read(&file)?;
+    model.to_mlp().map_err(|e| {
+        Error::bad_input(format!(
+            "verify handles dense relu/identity networks; {} has no bound rule here ({})",
+            file.display(),
+            e.message()
+        ))
+    })
+}
+
+/// The property of `--property`: VNN-LIB text or a `violation_dnf` property artifact.
+pub fn read_property(path: &Path) -> Result<Vnnlib> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let v = read_json(path)?;
+        return read_violation_property(&v).map_err(|e| e.context(path.display().to_string()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    parse_vnnlib(&text, &path.display().to_string())
+}
+
+fn status_word(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Verified { .. } => "verified",
+        Outcome::Violated { .. } => "violated",
+        Outcome::Unknown { .. } => "unknown",
+    }
+}
+
+pub fn run(args: &VerifyArgs) -> Result<i32> {
+    let mlp = read_model(&args.model)?;
+    let prop = read_property(&args.property)?;
+    let name = args.out.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(Error::bad_input(format!("--out: expected a directory path with a name, found {}", args.out.display())));
+    }
+    let (intermediate, leaf, split) = match args.method {
+        Method::Ibp => (Intermediate::Ibp, LeafBound::Ibp, false),
+        Method::Crown => (intermediate_of(args.intermediate), LeafBound::Crown, false),
+        Method::Bab => (intermediate_of(args.intermediate), LeafBound::Crown, true),
+    };
+    let start = Instant::now();
+    let opts = Options {
+        intermediate,
+        leaf,
+        split,
+        deadline: Some(start + Duration::from_secs_f64(args.timeout.max(0.0))),
+        max_boxes: args.max_boxes,
+        seed: 0x746f_7263_686c_6561,
+    };
+    let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let mut last = Instant::now();
+    let outcome = bab::verify(&mlp, &prop, &opts, |s: &Stats| {
+        if last.elapsed() >= Duration::from_millis(500) {
+            last = Instant::now();
+            progress.message(&format!(
+                "boxes {}  leaves {}  open {}  refuted {:.2}% of the box",
+                s.boxes,
+                s.leaves,
+                s.open,
+                100.0 * s.refuted_volume
+            ));
+        }
+    })?;
+    progress.finish();
+    let search = start.elapsed().as_secs_f64();
+
+    std::fs::create_dir_all(&args.out).map_err(|e| Error::io("cannot create", &args.out, e))?;
+    let payload = write_artifact(&args.out.join("payload.json"), "payload", &mlp.payload()?)?;
+    let property = write_artifact(&args.out.join("property.json"), "property", &violation_property_json(&prop))?;
+    let mut written = vec![payload.clone(), property.clone()];
+    let mut lean_note = String::from("-");
+    let stats = match &outcome {
+        Outcome::Verified { tree, stats } => {
+            let cert = certificate_json(&payload.sha256, &property.sha256, intermediate, leaf, tree);
+            let c = write_artifact(&args.out.join("certificate.json"), "certificate", &cert)?;
+            if intermediate == Intermediate::Ibp {
+                let text = bab_lean_module(&name, &mlp, &prop, tree, intermediate, leaf, &Binding {
+                    certificate: &c.sha256,
+                    payload: &payload.sha256,
+                    property: &property.sha256,
+                })?;
+                let path = args.lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&name)));
+                write_atomic(&path, text.as_bytes())?;
+                lean_note = format!("{} (run `torchlean check`)", path.display());
+            } else {
+                lean_note = String::from("not written: CROWN intermediate boxes are checked by `torchlean check-cert` (use --intermediate ibp for a Lean module)");
+            }
+            written.push(c);
+            *stats
+        }
+        Outcome::Violated { cex, stats } => {
+            let c = counterexample_json(&payload.sha256, &property.sha256, cex);
+            written.push(write_artifact(&args.out.join("counterexample.json"), "counterexample", &c)?);
+            *stats
+        }
+        Outcome::Unknown { stats, .. } => *stats,
+    };
+    let manifest = write_manifest(&args.out, &name, &written)?;
+    written.push(manifest);
+
+    let code = match &outcome {
+        Outcome::Verified { .. } => 0,
+        Outcome::Violated { .. } => 10,
+        Outcome::Unknown { .. } => 20,
+    };
+    let detail = match &outcome {
+        Outcome::Verified { tree, .. } => format!("{} leaves, depth {}", tree.leaves(), tree.depth()),
+        Outcome::Violated { cex, .. } => format!(
+            "input [{}] satisfies disjunct {} exactly; binary32 execution {}",
+            cex.input.iter().map(|b| to_canonical(&b.to_rational().expect("finite"))).collect::<Vec<_>>().join(", "),
+            cex.disjunct,
+            if cex.f32_violates { "violates it too" } else { "does not (rounding differs)" }
+        ),
+        Outcome::Unknown { reason, .. } => reason.clone(),
+    };
+    if args.json {
+        let files: Vec<Value> = written.iter().map(|w| json!({"path": w.path.display().to_string(), "kind": w.kind, "sha256": w.sha256})).collect();
+        println!(
+            "{}",
+            json!({"status": status_word(&outcome), "exit": code, "detail": detail, "boxes": stats.boxes,
+                   "leaves": stats.leaves, "seconds": search, "files": files})
+        );
+    } else {
+        println!("{:<10} {}", "status", status_word(&outcome));
+        println!("{:<10} {detail}", "detail");
+        println!("{:<10} {} boxes bounded in {search:.3} s", "search", stats.boxes);
+        for w in &written {
+            println!("{:<10} {} {}", w.kind, w.sha256, w.path.display());
+        }
+        println!("{:<10} {lean_note}", "lean");
+    }
+    Ok(code)
+}
+
+fn intermediate_of(a: IntermediateArg) -> Intermediate {
+    match a {
+        IntermediateArg::Ibp => Intermediate::Ibp,
+        IntermediateArg::Crown => Intermediate::Crown,
+    }
+}
+
+/// The Lean module of a tree certificate: every leaf's data re-derived from the artifacts.
+pub fn bab_lean_module(
+    name: &str,
+    mlp: &Mlp,
+    prop: &Vnnlib,
+    tree: &Tree,
+    intermediate: Intermediate,
+    leaf: LeafBound,
+    binding: &Binding,
+) -> Result<String> {
+    let leaves = tree
+        .leaf_boxes(&prop.input_box)
+        .into_iter()
+        .map(|(b, refute, alphas)| Ok((b.clone(), lean_leaf(mlp, &b, alphas, refute, intermediate, leaf)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(emit::bab_module(name, mlp, prop, tree, &leaves, binding))
+}
+
+/// `torchlean check-cert DIR`.
+pub fn check_cert(args: &CheckCertArgs) -> Result<i32> {
+    let start = Instant::now();
+    let read = |f: &str| -> Result<Option<Artifact>> {
+        let p = args.dir.join(f);
+        if !p.exists() {
+            return Ok(None);
+        }
+        Artifact::read(&read_json(&p)?).map(Some).map_err(|e| e.context(p.display().to_string()))
+    };
+    let mlp = match read("payload.json")? {
+        Some(Artifact::Payload(m)) => m,
+        _ => return Err(Error::bad_input(format!("{}: expected a dense mlp payload", args.dir.join("payload.json").display()))),
+    };
+    let prop = match read("property.json")? {
+        Some(Artifact::ViolationProperty(p)) => p,
+        _ => {
+            return Err(Error::bad_input(format!(
+                "{}: expected a property of kind violation_dnf",
+                args.dir.join("property.json").display()
+            )));
+        }
+    };
+    let sha = |f: &str| -> Result<String> {
+        let p = args.dir.join(f);
+        Ok(crate::cert::sha256_ref(&std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?))
+    };
+    let (what, detail) = match (read("certificate.json")?, read("counterexample.json")?) {
+        (Some(Artifact::TreeCertificate(c)), None) => {
+            expect_ref("certificate.json", "payload", &c.payload, &sha("payload.json")?)?;
+            expect_ref("certificate.json", "property", &c.property, &sha("property.json")?)?;
+            let n = bab::check_tree(&mlp, &prop, &c.tree, c.intermediate, c.leaf_bound)
+                .map_err(|e| e.context(args.dir.join("certificate.json").display().to_string()))?;
+            ("certificate", format!("{n} leaves re-bounded, every disjunct refuted on each; the splits cover the box by construction"))
+        }
+        (None, Some(Artifact::Counterexample(c))) => {
+            expect_ref("counterexample.json", "payload", &c.payload, &sha("payload.json")?)?;
+            expect_ref("counterexample.json", "property", &c.property, &sha("property.json")?)?;
+            let bits: Option<Vec<_>> = c
+                .input
+                .iter()
+                .map(|q| {
+                    let b = crate::num::binary32::F32::from_rational(q);
+                    b.status.is_ok().then_some(b.value)
+                })
+                .collect();
+            let path = args.dir.join("counterexample.json").display().to_string();
+            let bits = bits.ok_or_else(|| Error::check_failed(format!("{path}: input: expected binary32 values")))?;
+            let r = replay(&mlp, &prop, &bits)?
+                .ok_or_else(|| Error::check_failed(format!("{path}: the exact output at input does not satisfy any violation disjunct")))?;
+            if r.exact_output != c.output {
+                return Err(Error::check_failed(format!("{path}: output: expected the exact output, found a different one")));
+            }
+            if let Some((d, f)) = &c.violation
+                && (*d != r.disjunct || *f != r.f32_output)
+            {
+                return Err(Error::check_failed(format!(
+                    "{path}: disjunct/f32_output: expected {} and the declared-order binary32 outputs, found {d}",
+                    r.disjunct
+                )));
+            }
+            ("counterexample", format!("replayed: exact output satisfies disjunct {}; binary32 {}", r.disjunct, if r.f32_violates { "too" } else { "not" }))
+        }
+        _ => {
+            return Err(Error::bad_input(format!(
+                "{}: expected exactly one of certificate.json (method bab) or counterexample.json",
+                args.dir.display()
+            )));
+        }
+    };
+    let secs = start.elapsed().as_secs_f64();
+    if args.json {
+        println!("{}", json!({"checked": what, "detail": detail, "seconds": secs}));
+    } else {
+        println!("{:<10} {what} ok", "check");
+        println!("{:<10} {detail}", "detail");
+        println!("{:<10} {secs:.3} s", "time");
+    }
+    Ok(0)
+}
+
+fn expect_ref(file: &str, key: &str, found: &str, want: &str) -> Result<()> {
+    if found != want {
+        return Err(Error::check_failed(format!("{file}: {key}: expected {want} (the file's hash), found {found}")));
+    }
+    Ok(())
+}

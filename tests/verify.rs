@@ -1,0 +1,184 @@
+//! `torchlean verify` / `check-cert`: exit codes, certificate trees, counterexamples replayed
+//! exactly, determinism across thread counts, and the ACAS Xu ground truth.
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use torchlean::bounds::bab::{LeafBound, Options, Outcome, verify};
+use torchlean::bounds::crown::Intermediate;
+use torchlean::cert::bab::certificate_json;
+use torchlean::cert::canonical_bytes;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn acas(file: &str) -> String {
+    repo().join("../shared/benchmarks/acasxu").join(file).display().to_string()
+}
+
+fn data(file: &str) -> String {
+    repo().join("tests/data").join(file).display().to_string()
+}
+
+fn torchlean(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_torchlean")).args(args).output().unwrap()
+}
+
+fn show(o: &Output) -> String {
+    format!("status {}\n--- stdout\n{}\n--- stderr\n{}", o.status, String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn verify_cli(model: &str, property: &str, extra: &[&str], out: &Path, lean: &Path) -> Output {
+    let mut args = vec!["verify", "--model", model, "--property", property, "--out", out.to_str().unwrap()];
+    args.extend(["--lean-dir", lean.to_str().unwrap()]);
+    args.extend(extra);
+    torchlean(&args)
+}
+
+#[test]
+fn small_network_needs_splits_and_its_tree_is_pinned() {
+    let d = tempfile::tempdir().unwrap();
+    let (model, prop) = (data("bab-small.nnet"), data("bab-small.vnnlib"));
+    // Neither bound alone refutes `Y_0 <= -6/5` on the whole box (CROWN's bound is about -2.63,
+    // the true minimum about -1.04): unknown, exit 20, and no certificate written.
+    for m in ["ibp", "crown"] {
+        let out = d.path().join(format!("small-{m}"));
+        let o = verify_cli(&model, &prop, &["--method", m, "--intermediate", "ibp"], &out, &d.path().join("lean"));
+        assert_eq!(o.status.code(), Some(20), "{}", show(&o));
+        assert!(!out.join("certificate.json").exists());
+    }
+    let out = d.path().join("small-bab");
+    let o = verify_cli(&model, &prop, &["--intermediate", "ibp"], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("12 leaves, depth 8"), "{}", show(&o));
+    // The whole certificate (splits, α, claimed bounds) is reproducible byte for byte.
+    assert!(
+        stdout.contains("certificate sha256:27af0bab303b5f5e3a0812446410afb93fdecdbaf204bb99bfa308e364076258"),
+        "{}",
+        show(&o)
+    );
+    assert!(d.path().join("lean/Certificates/SmallBab.lean").exists());
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("12 leaves re-bounded"), "{}", show(&o));
+    let o = torchlean(&["audit", out.to_str().unwrap(), "--lean-dir", d.path().join("lean").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+}
+
+/// Rewrites `certificate.json` through `edit`, keeping it canonical (`check-cert` re-checks meaning;
+/// the manifest's now stale hash is `audit`'s to report).
+fn edit_certificate(dir: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let path = dir.join("certificate.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    edit(&mut v);
+    fs::write(&path, canonical_bytes(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn check_cert_rejects_a_raised_bound_and_a_bad_alpha() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("small-bab");
+    let o = verify_cli(&data("bab-small.nnet"), &data("bab-small.vnnlib"), &["--intermediate", "ibp"], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let original = fs::read(out.join("certificate.json")).unwrap();
+    // Leaf 0 claims -135/128; the recomputed bound is no higher, so -1/2 is a false claim (and
+    // still refutes `<= -6/5`, so only the re-bounding can catch it).
+    edit_certificate(&out, |v| v["nodes"][8]["leaf"]["refute"][0]["bound"] = "-1/2".into());
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("leaf 0 disjunct 0 row 0: claimed lower bound -1/2, recomputed -135/128"), "{}", show(&o));
+    fs::write(out.join("certificate.json"), &original).unwrap();
+    edit_certificate(&out, |v| v["nodes"][8]["leaf"]["alpha"][0] = "002000".into());
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nodes[8].leaf.alpha[0]: expected a string of 0/1"), "{}", show(&o));
+}
+
+#[test]
+fn acas_violations_yield_counterexamples_that_replay_exactly() {
+    for (net, prop, want) in [
+        ("ACASXU_run2a_2_1_batch_2000.nnet", "prop_2.vnnlib", "[5091691/8388608, -3150481/268435456, 10664329/33554432, 1/2, -1/2]"),
+        ("ACASXU_run2a_1_7_batch_2000.nnet", "prop_3.vnnlib", "satisfies disjunct 0 exactly"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("cex");
+        let o = verify_cli(&acas(net), &acas(prop), &[], &out, &d.path().join("lean"));
+        assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains(want), "{}", show(&o));
+        let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("replayed: exact output satisfies disjunct 0"), "{}", show(&o));
+        let o = torchlean(&["audit", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    }
+}
+
+#[test]
+fn a_forged_counterexample_is_caught_by_audit_and_check_cert() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cex");
+    let o = verify_cli(&acas("ACASXU_run2a_2_1_batch_2000.nnet"), &acas("prop_2.vnnlib"), &[], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    let path = out.join("counterexample.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    v["f32_output"][0] = "0x3cc05c9d".into();
+    fs::write(&path, canonical_bytes(&v).unwrap()).unwrap();
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let o = torchlean(&["audit", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("f32_output: expected the declared-order binary32 outputs"), "{}", show(&o));
+}
+
+fn acas_tree(prop: &str) -> (torchlean::model::Mlp, torchlean::property::Vnnlib, Outcome) {
+    let text = fs::read_to_string(acas("ACASXU_run2a_1_1_batch_2000.nnet")).unwrap();
+    let mlp = torchlean::model::nnet::parse_nnet(&text, "1_1").unwrap().mlp;
+    let p = torchlean::property::parse_vnnlib(&fs::read_to_string(acas(prop)).unwrap(), prop).unwrap();
+    let opts = Options {
+        intermediate: Intermediate::Crown,
+        leaf: LeafBound::Crown,
+        split: true,
+        deadline: None,
+        max_boxes: 100_000,
+        seed: 1,
+    };
+    let o = verify(&mlp, &p, &opts, |_| {}).unwrap();
+    (mlp, p, o)
+}
+
+#[test]
+fn acas_1_1_properties_1_and_4_are_verified_and_their_trees_recheck() {
+    for (prop, leaves) in [("prop_1.vnnlib", 41), ("prop_4.vnnlib", 709)] {
+        let (mlp, p, o) = acas_tree(prop);
+        let Outcome::Verified { tree, .. } = o else { panic!("{prop}: expected verified, found {o:?}") };
+        assert_eq!(tree.leaves(), leaves, "{prop}");
+        let n = torchlean::bounds::bab::check_tree(&mlp, &p, &tree, Intermediate::Crown, LeafBound::Crown).unwrap();
+        assert_eq!(n, leaves);
+    }
+}
+
+#[test]
+fn the_certificate_tree_is_the_same_on_one_and_two_threads() {
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let (_, _, o) = acas_tree("prop_1.vnnlib");
+            let Outcome::Verified { tree, .. } = o else { panic!("expected verified") };
+            canonical_bytes(&certificate_json("sha256:p", "sha256:q", Intermediate::Crown, LeafBound::Crown, &tree)).unwrap()
+        })
+    };
+    assert_eq!(run(1), run(2));
+}
+
+#[test]
+fn mismatched_property_is_bad_input_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("x");
+    let o = verify_cli(&data("bab-small.nnet"), &acas("prop_1.vnnlib"), &[], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("property: expected 2 input coordinates (the network's), found 5"), "{}", show(&o));
+    assert!(!out.exists());
+}
