@@ -261,3 +261,60 @@ fn lean_checks_a_crown_certificate_and_rejects_a_tightened_claim() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("Certificates.DemoCrown: rejected by Lean") && err.contains("crownLower"), "{}", show(&o));
 }
+
+/// The demo project plus a branch-and-bound certificate (12 leaves, CROWN over IBP boxes) of the
+/// small test network, written by `torchlean verify` into the project's Lean directory.
+fn bab_project() -> tempfile::TempDir {
+    let d = demo_project();
+    let data = repo().join("tests/data");
+    let o = torchlean(&[
+        "verify",
+        "--model",
+        data.join("bab-small.nnet").to_str().unwrap(),
+        "--property",
+        data.join("bab-small.vnnlib").to_str().unwrap(),
+        "--intermediate",
+        "ibp",
+        "--out",
+        d.path().join("certificates/small-bab").to_str().unwrap(),
+        "--lean-dir",
+        d.path().join("lean").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    d
+}
+
+fn tamper_file(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "tamper target {from} must occur exactly once");
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn lean_checks_a_bab_tree_and_rejects_a_false_bound_a_bad_alpha_and_a_removed_leaf() {
+    let d = bab_project();
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.lines().any(|l| l == "lean: 2 certificates checked"), "{}", show(&o));
+    assert!(out.contains("Certificates.SmallBab"), "{}", show(&o));
+    // Three independent tampers in one module; Lean reports each failing declaration.
+    let path = d.path().join("lean/Certificates/SmallBab.lean");
+    // Leaf 0's claimed CROWN bound raised to 0: the output there is about -1, so it is false.
+    tamper_file(&path, "leaf0Steps [(0, -135/128)]", "leaf0Steps [(0, 0)]");
+    // An unstable neuron of leaf 1 given the lower slope α = 2 (outside [0, 1]).
+    tamper_file(
+        &path,
+        "⟨0, 1085102592571150095/18446744073709551616,",
+        "⟨2, 1085102592571150095/18446744073709551616,",
+    );
+    // Leaves 10 and 11 (the split of x_1 at 0) replaced by leaf 10 alone: x_1 ≥ 0 is uncovered.
+    tamper_file(&path, "(.split 1 (0) (.leaf leaf10Box) (.leaf leaf11Box))", "(.leaf leaf10Box)");
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.SmallBab: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("crownLeafOk violation leaf0Box leaf0Steps"), "the false bound: {}", show(&o));
+    assert!(err.contains("crownLeafOk violation leaf1Box leaf1Steps"), "α = 2: {}", show(&o));
+    assert!(err.contains("covers box0 tree"), "the removed leaf: {}", show(&o));
+}
