@@ -167,7 +167,8 @@ fn lake_path_reports_axioms_per_certificate() {
     let o = check_with_fake_lake(d.path(), &bin);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("Certificates.DemoMlp                 pass     propext, Quot.sound"), "{}", show(&o));
+    let row = out.lines().find(|l| l.starts_with("Certificates.DemoMlp ")).unwrap_or_default();
+    assert!(row.contains(" pass ") && row.contains("re-derived: equal") && row.ends_with(" propext, Quot.sound"), "{}", show(&o));
     assert!(out.contains("toolchain: lake (native)"), "{}", show(&o));
     assert!(out.lines().any(|l| l == "lean: 1 certificate checked"), "{}", show(&o));
 }
@@ -317,4 +318,22 @@ fn lean_checks_a_bab_tree_and_rejects_a_false_bound_a_bad_alpha_and_a_removed_le
     assert!(err.contains("crownLeafOk violation leaf0Box leaf0Steps"), "the false bound: {}", show(&o));
     assert!(err.contains("crownLeafOk violation leaf1Box leaf1Steps"), "α = 2: {}", show(&o));
     assert!(err.contains("covers box0 tree"), "the removed leaf: {}", show(&o));
+}
+
+#[test]
+fn check_fails_when_a_module_states_a_wrong_certificate_hash() {
+    let d = demo_project();
+    // The module still compiles (the hash is a string), but it no longer is the module re-derived
+    // from the artifact with that hash: the weak binding fails the check.
+    let module = d.path().join("lean/Certificates/DemoMlp.lean");
+    let text = fs::read_to_string(&module).unwrap();
+    let from = "def certificateSha256 : String := \"sha256:6c035dc3";
+    assert_eq!(text.matches(from).count(), 1);
+    fs::write(&module, text.replacen(from, "def certificateSha256 : String := \"sha256:7c035dc3", 1)).unwrap();
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.DemoMlp: rejected by its artifacts"), "{}", show(&o));
+    assert!(err.contains("weak binding broken"), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("BROKEN"), "{}", show(&o));
 }

@@ -158,7 +158,44 @@ fn run_check(lean_dir: &std::path::Path, opts: &LeanOpts) -> Result<CheckReport>
     let p = progress::Progress::new(std::io::stderr().is_terminal() && !opts.json);
     let r = check(lean_dir, opts.toolchain, jobs(opts), &|m| p.message(m));
     p.finish();
-    r
+    let mut r = r?;
+    check_bindings(lean_dir, &mut r);
+    Ok(r)
+}
+
+/// The weak binding, as part of `check`: a module that states its certificate's hash must be the
+/// module re-derived from the artifact directory `<lean-dir>/../certificates/<name>/` whose files
+/// have those hashes (`audit --lean-dir`). A broken binding fails the module like a Lean rejection.
+fn check_bindings(lean_dir: &std::path::Path, r: &mut CheckReport) {
+    let certs = lean_dir.parent().unwrap_or(std::path::Path::new(".")).join("certificates");
+    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(&certs)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("manifest.json").is_file()).collect())
+        .unwrap_or_default();
+    for c in r.certificates.iter_mut().filter(|c| c.binding.starts_with("weak")) {
+        let short = c.module.trim_start_matches("Certificates.");
+        let dir = dirs.iter().find(|d| {
+            d.file_name().and_then(|n| n.to_str()).is_some_and(|n| crate::lean::emit::module_name(n) == short)
+        });
+        let Some(dir) = dir else {
+            c.binding = format!("unchecked (no {}/<name>/ for it)", certs.display());
+            continue;
+        };
+        let problems: Vec<String> = match crate::cert::audit::audit(dir, Some(lean_dir)) {
+            Ok(a) => a.rows.iter().flat_map(|row| row.problems.iter().map(move |p| format!("{}: {}", row.file.display(), p.message))).collect(),
+            Err(e) => vec![e.to_string()],
+        };
+        if problems.is_empty() {
+            c.binding = c.binding.replace("audit re-derives", "re-derived: equal");
+        } else {
+            c.binding = String::from("BROKEN (see below)");
+            if c.passed {
+                c.passed = false;
+                c.detail = format!("artifact binding broken ({}):\n{}", dir.display(), problems.join("\n"));
+            } else {
+                c.detail = format!("{}\nartifact binding broken ({}):\n{}", c.detail, dir.display(), problems.join("\n"));
+            }
+        }
+    }
 }
 
 fn demo(args: &DemoArgs) -> Result<i32> {
@@ -216,6 +253,7 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
         "modules": r.modules.iter().map(|(n, o)| json!({"module": n, "status": outcome_word(o)})).collect::<Vec<_>>(),
         "certificates": r.certificates.iter().map(|c| json!({
             "module": c.module, "passed": c.passed, "detail": c.detail, "axioms": c.axioms, "seconds": c.seconds,
+            "binding": c.binding,
         })).collect::<Vec<_>>(),
         "axiom_note": r.axiom_note,
     })
@@ -229,7 +267,7 @@ fn print_check(r: &CheckReport, as_json: bool) {
     if !r.library_ok {
         eprintln!("TorchLean library failed to build:\n{}", r.library_detail);
     }
-    println!("\n{:<36} {:<8} axioms", "certificate module", "lean");
+    println!("\n{:<36} {:<8} {:<46} axioms", "certificate module", "lean", "binding");
     for c in &r.certificates {
         let axioms = match &c.axioms {
             Some(a) if a.is_empty() => "none".to_string(),
@@ -237,9 +275,10 @@ fn print_check(r: &CheckReport, as_json: bool) {
             None if c.passed => "not reported (see note)".to_string(),
             None => "-".to_string(),
         };
-        println!("{:<36} {:<8} {}", c.module, if c.passed { "pass" } else { "FAIL" }, axioms);
+        println!("{:<36} {:<8} {:<46} {}", c.module, if c.passed { "pass" } else { "FAIL" }, c.binding, axioms);
         if !c.passed {
-            eprintln!("{}: rejected by Lean:\n{}", c.module, c.detail);
+            let by = if c.detail.starts_with("artifact binding broken") { "its artifacts" } else { "Lean" };
+            eprintln!("{}: rejected by {by}:\n{}", c.module, c.detail);
         }
     }
     println!("axioms: {}", r.axiom_note);

@@ -27,6 +27,8 @@ pub struct CertResult {
     /// Axioms used by `certified`, when the toolchain can report them.
     pub axioms: Option<Vec<String>>,
     pub seconds: Option<f64>,
+    /// How the module is bound to its artifacts (see [`binding_form`]).
+    pub binding: String,
 }
 
 /// Everything `check` found.
@@ -122,6 +124,37 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
         return Err(Error::check_failed(format!("forbidden identifiers in the Lean sources:\n{}", hits.join("\n"))));
     }
     let tc = toolchain::resolve(pref, progress)?;
+    let mut report = run_toolchain(tc, project, &modules, jobs, progress)?;
+    for c in &mut report.certificates {
+        let path = project.join(format!("{}.lean", c.module.replace('.', "/")));
+        c.binding = binding_form(&std::fs::read_to_string(path).unwrap_or_default());
+    }
+    Ok(report)
+}
+
+/// The artifact binding a module reached. Strong (Lean recomputing the SHA-256 of the artifact
+/// text) is not implemented; a module that states its certificate's hash is bound in the weak form:
+/// `torchlean audit --lean-dir` re-derives it from the artifact with that hash and demands byte
+/// equality.
+pub fn binding_form(source: &str) -> String {
+    let key = "def certificateSha256 : String := \"";
+    match source.find(key) {
+        Some(i) => {
+            let rest = &source[i + key.len()..];
+            let sha = rest.split('"').next().unwrap_or("");
+            format!("weak ({}…; audit re-derives)", &sha[..sha.len().min(19)])
+        }
+        None => String::from("none (no artifact hash stated)"),
+    }
+}
+
+fn run_toolchain(
+    tc: Toolchain,
+    project: &Path,
+    modules: &[Module],
+    jobs: usize,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<CheckReport> {
     match tc {
         Toolchain::Wasm(w) => {
             let done = |name: &str, o: &Outcome| {
@@ -168,6 +201,7 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
             },
             axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
             seconds: if let Outcome::Built(s) = o { Some(*s) } else { None },
+            binding: String::new(),
         })
         .collect();
     CheckReport {
