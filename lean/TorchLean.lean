@@ -1,6 +1,8 @@
 module
 
 public import TorchLean.Num.Binary32
+public import TorchLean.Num.Round
+public import TorchLean.Num.Vectors
 public import TorchLean.IR.Dense
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
