@@ -5,6 +5,7 @@ pub mod bab;
 pub mod crown;
 mod crown_dyadic;
 pub mod ibp;
+pub mod ibp_f32;
 pub mod interval;
 
 pub use interval::{Box, Interval};

@@ -1,4 +1,4 @@
-//! `torchlean bounds --model M (--input-box B | --property P) [--method ibp|crown]`: sound output
+//! `torchlean bounds --model M (--input-box B | --property P) [--method ibp|crown|ibp-f32]`: sound output
 //! bounds of a dense ReLU network over an input box, in exact rationals, with the wall time of the
 //! bound computation. With a VNN-LIB property the box is the property's, and every linear row
 //! `c·y` of the property's violation disjuncts is bounded too, so a user sees how far each one is
@@ -28,6 +28,9 @@ pub enum Method {
     Ibp,
     /// CROWN backward linear relaxation, intersected with IBP layer by layer.
     Crown,
+    /// IBP enclosing the declared-order binary32 execution (binary32 inputs in the box, every
+    /// operation rounded down / up): bounds what the network computes in float32, not over ℚ.
+    IbpF32,
 }
 
 impl Method {
@@ -35,6 +38,7 @@ impl Method {
         match self {
             Method::Ibp => "ibp",
             Method::Crown => "crown",
+            Method::IbpF32 => "ibp-f32",
         }
     }
 }
@@ -174,6 +178,12 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
     let (output, row_bounds): (Box, Vec<Interval>) = match args.method {
         Method::Ibp => {
             let boxes = ibp_mlp_rounded(&mlp, &input, bits)?;
+            let out = boxes.last().expect("ibp returns the input box first").clone();
+            let rb = rows.iter().map(|(_, _, c)| interval_dot(&c.coeffs, &out)).collect();
+            (out, rb)
+        }
+        Method::IbpF32 => {
+            let boxes = crate::bounds::ibp_f32::ibp_f32_mlp(&mlp, &input)?;
             let out = boxes.last().expect("ibp returns the input box first").clone();
             let rb = rows.iter().map(|(_, _, c)| interval_dot(&c.coeffs, &out)).collect();
             (out, rb)
