@@ -182,3 +182,25 @@ fn mismatched_property_is_bad_input_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("property: expected 2 input coordinates (the network's), found 5"), "{}", show(&o));
     assert!(!out.exists());
 }
+
+#[test]
+fn model_directory_and_property_artifact_are_accepted_and_a_timeout_is_unknown() {
+    let d = tempfile::tempdir().unwrap();
+    // `import` writes payload.json and a violation_dnf property.json; verify takes both forms.
+    let imported = d.path().join("imported");
+    let o = torchlean(&["import", &data("bab-small.nnet"), "--property", &data("bab-small.vnnlib"), "--out", imported.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = d.path().join("from-dir");
+    let prop = imported.join("property.json");
+    let o = verify_cli(imported.to_str().unwrap(), prop.to_str().unwrap(), &["--intermediate", "ibp"], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    // The same network and property give the same certificate as from the .nnet and .vnnlib files.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sha256:27af0bab303b5f5e3a0812446410afb93fdecdbaf204bb99bfa308e364076258"), "{}", show(&o));
+    // A zero time budget: unknown (exit 20), a manifest but no certificate, and the reason.
+    let out = d.path().join("no-time");
+    let o = verify_cli(&data("bab-small.nnet"), &data("bab-small.vnnlib"), &["--timeout", "0", "--json"], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(20), "{}", show(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["status"].as_str(), v["detail"].as_str()), (Some("unknown"), Some("timeout")), "{}", show(&o));
+    assert!(out.join("manifest.json").exists() && !out.join("certificate.json").exists());
+}
