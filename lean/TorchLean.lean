@@ -4,6 +4,8 @@ public import TorchLean.Num.Binary32
 public import TorchLean.Num.Round
 public import TorchLean.Num.Vectors
 public import TorchLean.IR.Dense
+public import TorchLean.IR.Graph
+public import TorchLean.IR.GraphExamples
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
 public import TorchLean.Bounds.Relax

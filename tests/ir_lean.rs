@@ -1,0 +1,49 @@
+//! `lean/TorchLean/IR/GraphExamples.lean` is generated from the Rust IR and its exact evaluator:
+//! the kernel checks that Lean's `denote` gives the Rust outputs. This test regenerates the module
+//! and demands byte equality with the committed one (`TORCHLEAN_BLESS=1` rewrites it).
+use torchlean::cli::codegen::arch_graph;
+use torchlean::ir::{GraphBuilder, Op, Tensor, TensorStore};
+use torchlean::num::Q;
+use torchlean::num::binary32::F32;
+
+fn q(n: i64, d: i64) -> Q {
+    Q::new(n.into(), d.into())
+}
+
+fn bits(v: f32) -> F32 {
+    F32(v.to_bits())
+}
+
+#[test]
+fn graph_examples_module_is_the_generated_one() {
+    let (linear, linear_store) = arch_graph("linear").unwrap();
+    let (mlp, mlp_store) = arch_graph("mlp").unwrap();
+    let (sum, sum_store) = arch_graph("sum").unwrap();
+    // Every other op with an exact Lean denotation, in one graph.
+    let mut store = TensorStore::new();
+    store.insert("m", Tensor::new(vec![3, 2], [0.5, -1.0, 0.25, 2.0, -0.75, 1.5].map(bits).to_vec()).unwrap()).unwrap();
+    let mut b = GraphBuilder::new(&store);
+    b.input("x", vec![2, 3]).unwrap();
+    b.node("c", Op::Constant, &[], &["m"]).unwrap();
+    b.node("p", Op::Matmul, &["x", "c"], &[]).unwrap();
+    b.node("t", Op::Transpose, &["p"], &[]).unwrap();
+    b.node("d", Op::Sub, &["p", "t"], &[]).unwrap();
+    b.node("e", Op::Mul, &["d", "p"], &[]).unwrap();
+    b.node("r", Op::Reshape { shape: vec![4] }, &["e"], &[]).unwrap();
+    b.node("f", Op::Flatten, &["r"], &[]).unwrap();
+    b.node("h", Op::Relu, &["f"], &[]).unwrap();
+    let ops = b.finish(&["h", "t"]).unwrap();
+    let text = torchlean::lean::emit::graph_examples_module(&[
+        ("linear", &linear, &linear_store, vec![q(1, 2), q(-1, 1), q(1, 4), q(3, 4)]),
+        ("mlp", &mlp, &mlp_store, vec![q(1, 2), q(-1, 1), q(1, 4), q(3, 4)]),
+        ("sum", &sum, &sum_store, vec![q(1, 1), q(-1, 2), q(3, 8), q(2, 1)]),
+        ("ops", &ops, &store, vec![q(1, 2), q(-1, 1), q(3, 4), q(2, 1), q(-1, 4), q(1, 1)]),
+    ])
+    .unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/lean/TorchLean/IR/GraphExamples.lean");
+    if std::env::var_os("TORCHLEAN_BLESS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(committed == text, "{path} is stale: regenerate with TORCHLEAN_BLESS=1 cargo test --test ir_lean");
+}
