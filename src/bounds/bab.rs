@@ -46,11 +46,64 @@ impl LeafBound {
 /// Bits every intermediate box is widened to (outward; keeps certificate numbers short).
 pub const ROUND_BITS: u32 = 64;
 
-/// The evidence that one disjunct is impossible on a leaf: row `row` of it has `c·y ≥ bound`.
+/// The evidence that one disjunct is impossible on a leaf: for weights `λ_r ≥ 0` (not all zero) on
+/// rows of the disjunct, `Σ λ_r (c_r·y) ≥ bound` on the whole leaf, and `bound` exceeds
+/// `Σ λ_r rhs_r` (or reaches it when a weighted row is strict). If every row held at some `y`,
+/// the weighted sum would be at most `Σ λ_r rhs_r`: so no output of the leaf satisfies the
+/// disjunct. One row with weight 1 is the plain case; a pair of rows refutes a disjunct on boxes
+/// where neither row alone is false everywhere (e.g. where the largest of two outputs switches).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refutation {
-    pub row: usize,
+    pub terms: Vec<(usize, Q)>,
     pub bound: Q,
+}
+
+impl Refutation {
+    /// The weighted row `Σ λ_r c_r · y ≤ Σ λ_r rhs_r` (strict when a weighted row is), or why the
+    /// terms are not a valid combination of `conj`'s rows.
+    pub fn combined(&self, conj: &[LinearConstraint]) -> std::result::Result<LinearConstraint, String> {
+        let zero = Q::zero();
+        if self.terms.is_empty() || self.terms.iter().all(|(_, l)| *l == zero) {
+            return Err(String::from("expected at least one positive weight, found none"));
+        }
+        let width = conj.first().map_or(0, |c| c.coeffs.len());
+        let mut out = LinearConstraint { coeffs: vec![zero.clone(); width], rhs: zero.clone(), strict: false };
+        for (r, l) in &self.terms {
+            let c = conj.get(*r).ok_or_else(|| format!("row {r} does not exist (the disjunct has {})", conj.len()))?;
+            if *l < zero {
+                return Err(format!("row {r}: expected a weight ≥ 0, found {l}"));
+            }
+            for (o, a) in out.coeffs.iter_mut().zip(&c.coeffs) {
+                *o += l * a;
+            }
+            out.rhs += l * &c.rhs;
+            out.strict |= c.strict && *l > zero;
+        }
+        Ok(out)
+    }
+}
+
+/// The candidate refutations of a disjunct: each row alone, then (when `pairs`) every pair of rows
+/// with weights `(1/4, 3/4)`, `(1/2, 1/2)`, `(3/4, 1/4)`.
+fn candidates(conj: &[LinearConstraint], pairs: bool) -> Vec<(Vec<(usize, Q)>, LinearConstraint)> {
+    let one = Q::from_integer(1.into());
+    let mut out: Vec<Vec<(usize, Q)>> = (0..conj.len()).map(|r| vec![(r, one.clone())]).collect();
+    if pairs {
+        for i in 0..conj.len() {
+            for j in i + 1..conj.len() {
+                for k in 1..=3 {
+                    let l = Q::new(k.into(), 4.into());
+                    out.push(vec![(i, l.clone()), (j, &one - &l)]);
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|terms| {
+            let c = Refutation { terms: terms.clone(), bound: Q::zero() }.combined(conj).expect("valid by construction");
+            (terms, c)
+        })
+        .collect()
 }
 
 /// A node of a certificate tree.
@@ -120,6 +173,9 @@ pub struct Options {
     pub max_boxes: usize,
     /// Seed of the counterexample search.
     pub seed: u64,
+    /// Also try pairs of rows of a disjunct (`Refutation`); certificates with such refutations
+    /// have no Lean checker yet, so Lean-bound runs leave this off.
+    pub pairs: bool,
 }
 
 /// Progress after each wave.
@@ -140,14 +196,40 @@ pub enum Outcome {
     Unknown { reason: String, stats: Stats },
 }
 
-/// The bounds of one box: per disjunct, per row, a lower bound of `c·y`.
+/// The bounds of one box: per disjunct, per candidate (rows first, then pairs), the candidate and
+/// a lower bound of its left-hand side.
 pub struct RowBounds {
-    pub lower: Vec<Vec<Q>>,
+    pub lower: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint, Q)>>,
     pub crown: Crown,
 }
 
-/// Sound lower bounds of every row of `prop` over `input`, with the given intermediate boxes and
-/// leaf rule (`alphas` overrides the default lower slopes when given).
+/// Sound lower bounds of `c·y` over `input` for every objective `c`, with the given intermediate
+/// boxes and leaf rule (`alphas` overrides the default lower slopes when given).
+pub fn bound_objectives(
+    mlp: &Mlp,
+    input: &Box,
+    intermediate: Intermediate,
+    leaf: LeafBound,
+    alphas: Option<&[Vec<bool>]>,
+    objectives: &[Vec<Q>],
+) -> Result<(Vec<Q>, Crown)> {
+    let mut crown = relaxed_mlp(mlp, input, Some(ROUND_BITS), intermediate)?;
+    if let Some(a) = alphas {
+        set_alphas(mlp, &mut crown, a)?;
+    }
+    let lower = match leaf {
+        LeafBound::Crown => crown_objectives(mlp, input, &crown, objectives)?.into_iter().map(|iv| iv.lo).collect(),
+        LeafBound::Ibp => {
+            // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
+            let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
+            let out = boxes.last().expect("ibp returns the input box first");
+            objectives.iter().map(|c| interval_dot(c, out).lo).collect()
+        }
+    };
+    Ok((lower, crown))
+}
+
+/// Sound lower bounds of every candidate refutation of every disjunct of `prop` over `input`.
 pub fn bound_rows(
     mlp: &Mlp,
     prop: &Vnnlib,
@@ -155,23 +237,16 @@ pub fn bound_rows(
     intermediate: Intermediate,
     leaf: LeafBound,
     alphas: Option<&[Vec<bool>]>,
+    pairs: bool,
 ) -> Result<RowBounds> {
-    let mut crown = relaxed_mlp(mlp, input, Some(ROUND_BITS), intermediate)?;
-    if let Some(a) = alphas {
-        set_alphas(mlp, &mut crown, a)?;
-    }
-    let rows: Vec<Vec<Q>> = prop.violation.iter().flatten().map(|c| c.coeffs.clone()).collect();
-    let flat: Vec<Q> = match leaf {
-        LeafBound::Crown => crown_objectives(mlp, input, &crown, &rows)?.into_iter().map(|iv| iv.lo).collect(),
-        LeafBound::Ibp => {
-            // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
-            let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
-            let out = boxes.last().expect("ibp returns the input box first");
-            rows.iter().map(|c| interval_dot(c, out).lo).collect()
-        }
-    };
+    let cands: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint)>> = prop.violation.iter().map(|c| candidates(c, pairs)).collect();
+    let objectives: Vec<Vec<Q>> = cands.iter().flatten().map(|(_, c)| c.coeffs.clone()).collect();
+    let (flat, crown) = bound_objectives(mlp, input, intermediate, leaf, alphas, &objectives)?;
     let mut it = flat.into_iter();
-    let lower = prop.violation.iter().map(|conj| conj.iter().map(|_| it.next().expect("one per row")).collect()).collect();
+    let lower = cands
+        .into_iter()
+        .map(|cs| cs.into_iter().map(|(t, c)| (t, c, it.next().expect("one per objective"))).collect())
+        .collect();
     Ok(RowBounds { lower, crown })
 }
 
@@ -205,18 +280,17 @@ pub fn refutes(c: &LinearConstraint, d: &Q) -> bool {
     if c.strict { *d >= c.rhs } else { *d > c.rhs }
 }
 
-/// The refutation of every disjunct, if each has a refuted row (the row with the largest margin).
-fn refutations(prop: &Vnnlib, lower: &[Vec<Q>]) -> Option<Vec<Refutation>> {
-    prop.violation
+/// The refutation of every disjunct, if each has a refuting candidate (the one with the largest
+/// margin over its right-hand side).
+fn refutations(lower: &[Vec<(Vec<(usize, Q)>, LinearConstraint, Q)>]) -> Option<Vec<Refutation>> {
+    lower
         .iter()
-        .zip(lower)
-        .map(|(conj, ls)| {
-            conj.iter()
-                .zip(ls)
-                .enumerate()
-                .filter(|(_, (c, d))| refutes(c, d))
-                .max_by(|(_, (c1, d1)), (_, (c2, d2))| (*d1 - &c1.rhs).cmp(&(*d2 - &c2.rhs)))
-                .map(|(row, (_, d))| Refutation { row, bound: d.clone() })
+        .map(|cands| {
+            cands
+                .iter()
+                .filter(|(_, c, d)| refutes(c, d))
+                .max_by(|(_, c1, d1), (_, c2, d2)| (d1 - &c1.rhs).cmp(&(d2 - &c2.rhs)))
+                .map(|(t, _, d)| Refutation { terms: t.clone(), bound: d.clone() })
         })
         .collect()
 }
@@ -281,19 +355,19 @@ fn width(iv: &Interval) -> f64 {
 }
 
 fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, seed: u64) -> Result<Decision> {
-    let rb = bound_rows(mlp, prop, b, opts.intermediate, opts.leaf, None)?;
-    if let Some(r) = refutations(prop, &rb.lower) {
+    let rb = bound_rows(mlp, prop, b, opts.intermediate, opts.leaf, None, opts.pairs)?;
+    if let Some(r) = refutations(&rb.lower) {
         return Ok(Decision::Leaf(r, alpha_bits(&rb.crown)));
     }
-    // The first disjunct no row refutes, and its row closest to being refuted.
-    let (d, row) = prop
-        .violation
+    // The first disjunct nothing refutes, and its single row closest to being refuted.
+    let (d, row) = rb
+        .lower
         .iter()
-        .zip(&rb.lower)
         .enumerate()
-        .find(|(_, (conj, ls))| !conj.iter().zip(ls.iter()).any(|(c, l)| refutes(c, l)))
-        .map(|(d, (conj, ls))| {
-            let r = (0..conj.len()).max_by(|&i, &j| (&ls[i] - &conj[i].rhs).cmp(&(&ls[j] - &conj[j].rhs))).expect("non-empty");
+        .find(|(_, cs)| !cs.iter().any(|(_, c, l)| refutes(c, l)))
+        .map(|(d, cs)| {
+            let n = prop.violation[d].len();
+            let r = (0..n).max_by(|&i, &j| (&cs[i].2 - &cs[i].1.rhs).cmp(&(&cs[j].2 - &cs[j].1.rhs))).expect("non-empty");
             (d, r)
         })
         .expect("not refuted, so some disjunct is open");
@@ -431,15 +505,15 @@ fn build(slots: &mut Vec<Slot>, i: usize) -> Tree {
     }
 }
 
-/// Checks a certificate tree without searching: every leaf's rows are re-bounded with its recorded
-/// α and must reach the recorded bound, which must refute its row. Errors name the leaf.
+/// Checks a certificate tree without searching: every leaf's refutations are re-bounded with its
+/// recorded α and must reach the recorded bound, which must refute the weighted row. Errors name
+/// the leaf and disjunct.
 pub fn check_tree(mlp: &Mlp, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound) -> Result<usize> {
     let leaves = tree.leaf_boxes(&prop.input_box);
     let checked: Vec<Result<()>> = leaves
         .par_iter()
         .enumerate()
         .map(|(n, (b, refute, alphas))| {
-            let rb = bound_rows(mlp, prop, b, intermediate, leaf, Some(alphas)).map_err(|e| e.context(format!("leaf {n}")))?;
             if refute.len() != prop.violation.len() {
                 return Err(Error::check_failed(format!(
                     "leaf {n}: expected one refutation per disjunct ({}), found {}",
@@ -447,22 +521,26 @@ pub fn check_tree(mlp: &Mlp, prop: &Vnnlib, tree: &Tree, intermediate: Intermedi
                     refute.len()
                 )));
             }
-            for (d, r) in refute.iter().enumerate() {
-                let conj = &prop.violation[d];
-                let c = conj.get(r.row).ok_or_else(|| {
-                    Error::check_failed(format!("leaf {n} disjunct {d}: row {} does not exist (it has {})", r.row, conj.len()))
-                })?;
+            let combined: Vec<LinearConstraint> = refute
+                .iter()
+                .zip(&prop.violation)
+                .enumerate()
+                .map(|(d, (r, conj))| r.combined(conj).map_err(|why| Error::check_failed(format!("leaf {n} disjunct {d}: {why}"))))
+                .collect::<Result<_>>()?;
+            let objectives: Vec<Vec<Q>> = combined.iter().map(|c| c.coeffs.clone()).collect();
+            let (lower, _) = bound_objectives(mlp, b, intermediate, leaf, Some(alphas), &objectives)
+                .map_err(|e| e.context(format!("leaf {n}")))?;
+            for (d, ((r, c), got)) in refute.iter().zip(&combined).zip(&lower).enumerate() {
                 if !refutes(c, &r.bound) {
                     return Err(Error::check_failed(format!(
-                        "leaf {n} disjunct {d} row {}: the claimed bound {} does not refute `≤ {}`",
-                        r.row, r.bound, c.rhs
+                        "leaf {n} disjunct {d}: the claimed bound {} does not refute `≤ {}`",
+                        r.bound, c.rhs
                     )));
                 }
-                let got = &rb.lower[d][r.row];
                 if *got < r.bound {
                     return Err(Error::check_failed(format!(
-                        "leaf {n} disjunct {d} row {}: claimed lower bound {}, recomputed {got}",
-                        r.row, r.bound
+                        "leaf {n} disjunct {d}: claimed lower bound {}, recomputed {got}",
+                        r.bound
                     )));
                 }
             }
@@ -471,4 +549,44 @@ pub fn check_tree(mlp: &Mlp, prop: &Vnnlib, tree: &Tree, intermediate: Intermedi
         .collect();
     checked.into_iter().collect::<Result<Vec<()>>>()?;
     Ok(leaves.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n.into(), d.into())
+    }
+
+    fn row(c: [i64; 2], rhs: i64, strict: bool) -> LinearConstraint {
+        LinearConstraint { coeffs: c.iter().map(|&v| q(v, 1)).collect(), rhs: q(rhs, 1), strict }
+    }
+
+    /// `y0 - y1 ≤ 0 ∧ y1 - y0 ≤ 1`: weights (1/2, 1/2) give `0·y ≤ 1/2`; a bound above 1/2 refutes.
+    #[test]
+    fn weighted_rows_combine_coefficients_right_hand_sides_and_strictness() {
+        let conj = [row([1, -1], 0, false), row([-1, 1], 1, true)];
+        let r = Refutation { terms: vec![(0, q(1, 2)), (1, q(1, 2))], bound: q(1, 2) };
+        let c = r.combined(&conj).unwrap();
+        assert_eq!((c.coeffs, c.rhs.clone(), c.strict), (vec![q(0, 1), q(0, 1)], q(1, 2), true));
+        // Strict (a weighted row is strict): reaching the right-hand side is enough.
+        assert!(refutes(&r.combined(&conj).unwrap(), &q(1, 2)));
+        // With the strict row at weight 0 it is not strict any more: the bound must exceed it.
+        let r0 = Refutation { terms: vec![(0, q(1, 1)), (1, q(0, 1))], bound: q(0, 1) };
+        assert!(!refutes(&r0.combined(&conj).unwrap(), &q(0, 1)));
+        let bad = |terms: Vec<(usize, Q)>| Refutation { terms, bound: q(0, 1) }.combined(&conj).unwrap_err();
+        assert_eq!(bad(vec![(2, q(1, 1))]), "row 2 does not exist (the disjunct has 2)");
+        assert_eq!(bad(vec![(0, q(-1, 2)), (1, q(1, 1))]), "row 0: expected a weight ≥ 0, found -1/2");
+        assert_eq!(bad(vec![(0, q(0, 1))]), "expected at least one positive weight, found none");
+    }
+
+    #[test]
+    fn pairs_follow_the_single_rows() {
+        let conj = [row([1, 0], 0, false), row([0, 1], 0, false), row([1, 1], 0, false)];
+        let c = candidates(&conj, true);
+        assert_eq!(c.len(), 3 + 3 * 3);
+        assert_eq!(c[3].0, vec![(0, q(1, 4)), (1, q(3, 4))]);
+        assert_eq!(candidates(&conj, false).len(), 3);
+    }
 }

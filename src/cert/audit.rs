@@ -442,12 +442,14 @@ fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::sch
             continue;
         }
         for (d, r) in refute.iter().enumerate() {
-            match p.violation[d].get(r.row) {
-                None => out.push(format!("leaf {n} disjunct {d}: row {} does not exist", r.row)),
-                Some(row) if !crate::bounds::bab::refutes(row, &r.bound) => {
-                    out.push(format!("leaf {n} disjunct {d}: bound {} does not refute row {}", to_canonical(&r.bound), r.row))
-                }
-                Some(_) => {}
+            match r.combined(&p.violation[d]) {
+                Err(why) => out.push(format!("leaf {n} disjunct {d}: {why}")),
+                Ok(row) if !crate::bounds::bab::refutes(&row, &r.bound) => out.push(format!(
+                    "leaf {n} disjunct {d}: bound {} does not refute its weighted row (≤ {})",
+                    to_canonical(&r.bound),
+                    to_canonical(&row.rhs)
+                )),
+                Ok(_) => {}
             }
         }
         if out.len() > 20 {

@@ -24,7 +24,7 @@ pub fn nodes_json(tree: &Tree) -> Vec<Value> {
                 let alpha: Vec<String> =
                     alphas.iter().map(|l| l.iter().map(|&a| if a { '1' } else { '0' }).collect()).collect();
                 let refute: Vec<Value> =
-                    refute.iter().map(|r| json!({"row": r.row, "bound": to_canonical(&r.bound)})).collect();
+                    refute.iter().map(|r| json!({"rows": r.terms.iter().map(|(i, l)| json!([i, to_canonical(l)])).collect::<Vec<_>>(), "bound": to_canonical(&r.bound)})).collect();
                 out.push(json!({"leaf": {"alpha": alpha, "refute": refute}}));
             }
             Tree::Split { dim, at, below, above } => {
@@ -112,6 +112,13 @@ pub fn lean_leaf(
     intermediate: Intermediate,
     leaf: LeafBound,
 ) -> Result<LeanLeaf> {
+    let one = Q::from_integer(1.into());
+    if let Some(r) = refute.iter().find(|r| r.terms.len() != 1 || r.terms[0].1 != one) {
+        return Err(Error::bad_input(format!(
+            "a Lean module needs single-row refutations; this leaf refutes with the weighted rows {:?} (Lean's `refutesAll` takes one row per disjunct)",
+            r.terms.iter().map(|(i, l)| format!("{i}:{}", to_canonical(l))).collect::<Vec<_>>()
+        )));
+    }
     if intermediate != Intermediate::Ibp {
         return Err(Error::bad_input(
             "a Lean module needs IBP intermediate boxes (--intermediate ibp); CROWN-justified intermediate boxes are checked by `torchlean check-cert` only",

@@ -738,8 +738,19 @@ fn read_tree_node(nodes: &[Value], next: &mut usize) -> Result<Tree> {
                 .enumerate()
                 .map(|(d, r)| {
                     let rp = format!("{lp}.refute[{d}]");
-                    let [bound, row] = fields(r, &rp, ["bound", "row"])?;
-                    Ok(Refutation { row: at(&format!("{rp}.row"), size(row))?, bound: at(&format!("{rp}.bound"), rat(bound))? })
+                    let [bound, rows] = fields(r, &rp, ["bound", "rows"])?;
+                    let terms = at(&format!("{rp}.rows"), non_empty(rows))?
+                        .iter()
+                        .enumerate()
+                        .map(|(k, t)| {
+                            let tp = format!("{rp}.rows[{k}]");
+                            match t.as_array().map(Vec::as_slice) {
+                                Some([i, l]) => Ok((at(&format!("{tp}[0]"), size(i))?, at(&format!("{tp}[1]"), rat(l))?)),
+                                _ => Err(Error::bad_input(format!("{tp}: expected [row, weight], found {}", found(t)))),
+                            }
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(Refutation { terms, bound: at(&format!("{rp}.bound"), rat(bound))? })
                 })
                 .collect::<Result<Vec<_>>>()?;
             Tree::Leaf { refute, alphas }

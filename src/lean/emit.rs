@@ -238,7 +238,8 @@ fn tree_literal(tree: &crate::bounds::bab::Tree, next: &mut usize) -> String {
 }
 
 fn refs_literal(r: &[crate::bounds::bab::Refutation]) -> String {
-    let parts: Vec<String> = r.iter().map(|r| format!("({}, {})", r.row, rat(&r.bound))).collect();
+    // `cert::bab::lean_leaf` admits only single-row refutations (weight 1) into a module.
+    let parts: Vec<String> = r.iter().map(|r| format!("({}, {})", r.terms[0].0, rat(&r.bound))).collect();
     format!("[{}]", parts.join(", "))
 }
 
