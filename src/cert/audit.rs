@@ -218,7 +218,7 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
             },
             Some(Artifact::Counterexample(c)) => match (payload(&c.payload), property(&c.property), violation(&c.property)) {
                 (Some(m), Some(p), _) => check_counterexample(m, p, c),
-                (Some(m), None, Some(p)) => check_violation_counterexample(m, p, c),
+                (Some(m), None, Some(p)) => crate::cert::bab::counterexample_problems(m, p, c),
                 _ => Vec::new(),
             },
             Some(Artifact::TreeCertificate(c)) => match (payload(&c.payload), violation(&c.property)) {
@@ -392,39 +392,6 @@ fn check_counterexample(mlp: &Mlp, p: &Property, c: &Counterexample) -> Vec<Stri
         return vec!["output: expected a point outside the property's output_box, found one inside it".into()];
     }
     Vec::new()
-}
-
-/// A counterexample of a `violation_dnf` property: a point of the box whose exact output is the
-/// stated one and satisfies the stated disjunct, with the stated binary32 outputs.
-fn check_violation_counterexample(mlp: &Mlp, p: &crate::property::Vnnlib, c: &Counterexample) -> Vec<String> {
-    let bits: Option<Vec<crate::num::binary32::F32>> = c
-        .input
-        .iter()
-        .map(|q| {
-            let b = crate::num::binary32::F32::from_rational(q);
-            b.status.is_ok().then_some(b.value)
-        })
-        .collect();
-    let Some(bits) = bits else { return vec!["input: expected binary32 values, found a value binary32 cannot hold".into()] };
-    match crate::bounds::attack::replay(mlp, p, &bits) {
-        Err(e) => vec![format!("input: cannot evaluate the payload: {e}")],
-        Ok(None) => vec!["input: expected a point of the box whose exact output satisfies a violation disjunct, found none".into()],
-        Ok(Some(r)) => {
-            let mut out = Vec::new();
-            if r.exact_output != c.output {
-                out.push("output: expected the payload's exact output at input, found a different one".into());
-            }
-            if let Some((d, f)) = &c.violation {
-                if !crate::bounds::attack::satisfies(p.violation.get(*d).map_or(&[][..], |v| v), &c.output) {
-                    out.push(format!("disjunct: expected a disjunct the output satisfies, found {d}"));
-                }
-                if *f != r.f32_output {
-                    out.push("f32_output: expected the declared-order binary32 outputs at input, found different bits".into());
-                }
-            }
-            out
-        }
-    }
 }
 
 /// The tree's leaves have one α bit per hidden neuron and one refutation per disjunct whose row

@@ -140,3 +140,36 @@ pub fn lean_leaf(
     })
 }
 
+/// A counterexample of a `violation_dnf` property: a point of the box whose exact output is the
+/// stated one and satisfies the stated disjunct, with the stated binary32 outputs (empty when it
+/// is; otherwise one message per problem). `audit` and `check-cert` both use it.
+pub fn counterexample_problems(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::schema::Counterexample) -> Vec<String> {
+    let bits: Option<Vec<crate::num::binary32::F32>> = c
+        .input
+        .iter()
+        .map(|q| {
+            let b = crate::num::binary32::F32::from_rational(q);
+            b.status.is_ok().then_some(b.value)
+        })
+        .collect();
+    let Some(bits) = bits else { return vec!["input: expected binary32 values, found a value binary32 cannot hold".into()] };
+    match crate::bounds::attack::replay(mlp, p, &bits) {
+        Err(e) => vec![format!("input: cannot evaluate the payload: {e}")],
+        Ok(None) => vec!["input: expected a point of the box whose exact output satisfies a violation disjunct, found none".into()],
+        Ok(Some(r)) => {
+            let mut out = Vec::new();
+            if r.exact_output != c.output {
+                out.push("output: expected the payload's exact output at input, found a different one".into());
+            }
+            if let Some((d, f)) = &c.violation {
+                if !crate::bounds::attack::satisfies(p.violation.get(*d).map_or(&[][..], |v| v), &c.output) {
+                    out.push(format!("disjunct: expected a disjunct the output satisfies, found {d}"));
+                }
+                if *f != r.f32_output {
+                    out.push("f32_output: expected the declared-order binary32 outputs at input, found different bits".into());
+                }
+            }
+            out
+        }
+    }
+}

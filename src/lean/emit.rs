@@ -243,6 +243,24 @@ fn refs_literal(r: &[crate::bounds::bab::Refutation]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+/// Leaf `k`'s two theorems: `leafK_ok` (the checker `check`, one `decide`) and `leafK_safe` (from
+/// the checker's soundness theorem `<check>_safe`, its implicit arguments named so the elaborator does
+/// not unfold the network to unify them).
+fn leaf_theorems(s: &mut String, k: usize, check: &str, what: &str, refute: &[crate::bounds::bab::Refutation]) {
+    let _ = writeln!(*s, "/-- Leaf {k}: {what}. -/");
+    let _ = writeln!(
+        *s,
+        "theorem leaf{k}_ok : {check} violation leaf{k}Box leaf{k}Steps {} = true := by decide +kernel\n",
+        refs_literal(refute)
+    );
+    let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
+    let _ = writeln!(
+        *s,
+        "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) :=\n  \
+         {check}_safe (dnf := violation) (B := leaf{k}Box) (steps := leaf{k}Steps) leaf{k}_ok\n"
+    );
+}
+
 /// The text of a module checking a branch-and-bound certificate of a `violation_dnf` property:
 /// the tree and its coverage, then per leaf one `decide +kernel` lemma per layer fact and one for
 /// its refutations, each leaf's `safe` theorem, and `certified` from `TorchLean.Cert.bab_sound`.
@@ -309,17 +327,8 @@ pub fn bab_module(
                 let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, {})", name(i + 1))).collect();
                 let _ = writeln!(s, "/-- Leaf {k}'s IBP chain. -/");
                 let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box) := [{}]\n", steps.join(", "));
-                let _ = writeln!(s, "/-- Leaf {k}: every layer step (exact IBP) and one refuted row per disjunct, in one kernel check. -/");
-                let _ = writeln!(
-                    s,
-                    "theorem leaf{k}_ok : ibpLeafOk violation leaf{k}Box leaf{k}Steps {} = true := by decide +kernel\n",
-                    refs_literal(refute)
-                );
-                let _ = writeln!(s, "/-- No input of leaf {k}'s box violates the property. -/");
-                let _ = writeln!(
-                    s,
-                    "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → {safe} :=\n  ibpLeafOk_safe (dnf := violation) (B := leaf{k}Box) (steps := leaf{k}Steps) leaf{k}_ok\n"
-                );
+                let what = "every layer step (exact IBP) and one refuted row per disjunct, in one kernel check";
+                leaf_theorems(&mut s, k, "ibpLeafOk", what, refute);
             }
             LeanLeaf::Crown { pre, relax, refute } => {
                 for i in 0..n {
@@ -335,21 +344,9 @@ pub fn bab_module(
                     "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box × List Relax) := [{}]\n",
                     steps.join(", ")
                 );
-                let _ = writeln!(
-                    s,
-                    "/-- Leaf {k}: every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
-                     upper line above) and one row per disjunct refuted by CROWN, in one kernel check. -/"
-                );
-                let _ = writeln!(
-                    s,
-                    "theorem leaf{k}_ok : crownLeafOk violation leaf{k}Box leaf{k}Steps {} = true := by decide +kernel\n",
-                    refs_literal(refute)
-                );
-                let _ = writeln!(s, "/-- No input of leaf {k}'s box violates the property. -/");
-                let _ = writeln!(
-                    s,
-                    "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → {safe} :=\n  crownLeafOk_safe (dnf := violation) (B := leaf{k}Box) (steps := leaf{k}Steps) leaf{k}_ok\n"
-                );
+                let what = "every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
+                            upper line above) and one row per disjunct refuted by CROWN, in one kernel check";
+                leaf_theorems(&mut s, k, "crownLeafOk", what, refute);
             }
         }
     }
