@@ -66,6 +66,20 @@ fn layer_defs(s: &mut String, mlp: &Mlp) {
     }
 }
 
+/// The start of a certificate module's body: namespace, the certificate's hash, the layers (packed
+/// binary32 rows) and `net`.
+fn network_section(s: &mut String, m: &str, mlp: &Mlp, binding: &Binding) {
+    let n = mlp.layers.len();
+    let _ = writeln!(*s, "public section\n\nnamespace Certificates.{m}\n");
+    let _ = writeln!(*s, "open TorchLean.IR TorchLean.Bounds TorchLean.Cert TorchLean.Num.Binary32\n");
+    let _ = writeln!(*s, "/-- SHA-256 of the canonical certificate artifact this module restates. -/");
+    let _ = writeln!(*s, "def certificateSha256 : String := \"{}\"\n", binding.certificate);
+    layer_defs(s, mlp);
+    let layers: Vec<String> = (0..n).map(|i| format!("layer{i}")).collect();
+    let _ = writeln!(*s, "/-- The network: its layers in order. -/");
+    let _ = writeln!(*s, "@[expose] noncomputable def net : List Dense := [{}]\n", layers.join(", "));
+}
+
 /// The hashes that bind a generated module to its artifacts.
 pub struct Binding<'a> {
     pub certificate: &'a str,
@@ -89,14 +103,7 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
          - certificate {}\n- payload {}\n- property {}\n-/\n",
         binding.certificate, binding.payload, binding.property
     );
-    let _ = writeln!(s, "public section\n\nnamespace Certificates.{m}\n");
-    let _ = writeln!(s, "open TorchLean.IR TorchLean.Bounds TorchLean.Cert TorchLean.Num.Binary32\n");
-    let _ = writeln!(s, "/-- SHA-256 of the canonical certificate artifact this module restates. -/");
-    let _ = writeln!(s, "def certificateSha256 : String := \"{}\"\n", binding.certificate);
-    layer_defs(&mut s, mlp);
-    let layers: Vec<String> = (0..n).map(|i| format!("layer{i}")).collect();
-    let _ = writeln!(s, "/-- The network: its layers in order. -/");
-    let _ = writeln!(s, "@[expose] noncomputable def net : List Dense := [{}]\n", layers.join(", "));
+    network_section(&mut s, &m, mlp, binding);
     for (k, b) in boxes.iter().enumerate() {
         let what = if k == 0 { "the input region".to_string() } else { format!("the claimed enclosure after layer {}", k - 1) };
         let _ = writeln!(s, "/-- Box {k}: {what}. -/");
@@ -291,14 +298,7 @@ pub fn bab_module(
         binding.payload,
         binding.property
     );
-    let _ = writeln!(s, "public section\n\nnamespace Certificates.{m}\n");
-    let _ = writeln!(s, "open TorchLean.IR TorchLean.Bounds TorchLean.Cert TorchLean.Num.Binary32\n");
-    let _ = writeln!(s, "/-- SHA-256 of the canonical certificate artifact this module restates. -/");
-    let _ = writeln!(s, "def certificateSha256 : String := \"{}\"\n", binding.certificate);
-    layer_defs(&mut s, mlp);
-    let layers: Vec<String> = (0..n).map(|i| format!("layer{i}")).collect();
-    let _ = writeln!(s, "/-- The network: its layers in order. -/");
-    let _ = writeln!(s, "@[expose] noncomputable def net : List Dense := [{}]\n", layers.join(", "));
+    network_section(&mut s, &m, mlp, binding);
     let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
     let _ = writeln!(s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
     let _ = writeln!(s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
