@@ -60,7 +60,8 @@ pub enum Command {
     /// box or a VNN-LIB property's box, with each property row's bounds and the wall time.
     Bounds(bounds::BoundsArgs),
     /// Decide a VNN-LIB property of a dense ReLU network (IBP, CROWN or branch and bound): exit 0
-    /// verified (certificate + Lean module), 10 violated (replayed counterexample), 20 unknown.
+    /// verified (certificate; a Lean module with --intermediate ibp), 10 violated (replayed
+    /// counterexample), 20 unknown.
     Verify(verify::VerifyArgs),
     /// Re-check a `verify` result in Rust without searching: re-bound every leaf of the
     /// certificate tree, or replay the counterexample exactly and in binary32.
