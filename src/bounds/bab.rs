@@ -62,25 +62,30 @@ impl Refutation {
     /// The weighted row `Σ λ_r c_r · y ≤ Σ λ_r rhs_r` (strict when a weighted row is), or why the
     /// terms are not a valid combination of `conj`'s rows.
     pub fn combined(&self, conj: &[LinearConstraint]) -> std::result::Result<LinearConstraint, String> {
-        let zero = Q::zero();
-        if self.terms.is_empty() || self.terms.iter().all(|(_, l)| *l == zero) {
-            return Err(String::from("expected at least one positive weight, found none"));
-        }
-        let width = conj.first().map_or(0, |c| c.coeffs.len());
-        let mut out = LinearConstraint { coeffs: vec![zero.clone(); width], rhs: zero.clone(), strict: false };
-        for (r, l) in &self.terms {
-            let c = conj.get(*r).ok_or_else(|| format!("row {r} does not exist (the disjunct has {})", conj.len()))?;
-            if *l < zero {
-                return Err(format!("row {r}: expected a weight ≥ 0, found {l}"));
-            }
-            for (o, a) in out.coeffs.iter_mut().zip(&c.coeffs) {
-                *o += l * a;
-            }
-            out.rhs += l * &c.rhs;
-            out.strict |= c.strict && *l > zero;
-        }
-        Ok(out)
+        combine(&self.terms, conj)
     }
+}
+
+/// `Σ λ_r c_r · y ≤ Σ λ_r rhs_r` for the weighted rows `terms` of `conj` (see [`Refutation`]).
+fn combine(terms: &[(usize, Q)], conj: &[LinearConstraint]) -> std::result::Result<LinearConstraint, String> {
+    let zero = Q::zero();
+    if terms.is_empty() || terms.iter().all(|(_, l)| *l == zero) {
+        return Err(String::from("expected at least one positive weight, found none"));
+    }
+    let width = conj.first().map_or(0, |c| c.coeffs.len());
+    let mut out = LinearConstraint { coeffs: vec![zero.clone(); width], rhs: zero.clone(), strict: false };
+    for (r, l) in terms {
+        let c = conj.get(*r).ok_or_else(|| format!("row {r} does not exist (the disjunct has {})", conj.len()))?;
+        if *l < zero {
+            return Err(format!("row {r}: expected a weight ≥ 0, found {l}"));
+        }
+        for (o, a) in out.coeffs.iter_mut().zip(&c.coeffs) {
+            *o += l * a;
+        }
+        out.rhs += l * &c.rhs;
+        out.strict |= c.strict && *l > zero;
+    }
+    Ok(out)
 }
 
 /// The candidate refutations of a disjunct: each row alone, then (when `pairs`) every pair of rows
@@ -100,7 +105,7 @@ fn candidates(conj: &[LinearConstraint], pairs: bool) -> Vec<(Vec<(usize, Q)>, L
     }
     out.into_iter()
         .map(|terms| {
-            let c = Refutation { terms: terms.clone(), bound: Q::zero() }.combined(conj).expect("valid by construction");
+            let c = combine(&terms, conj).expect("valid by construction");
             (terms, c)
         })
         .collect()
@@ -223,7 +228,7 @@ pub fn bound_objectives(
             // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
             let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
             let out = boxes.last().expect("ibp returns the input box first");
-            objectives.iter().map(|c| interval_dot(c, out).lo).collect()
+            objectives.iter().map(|c| super::interval::dot(c, out).lo).collect()
         }
     };
     Ok((lower, crown))
@@ -267,12 +272,6 @@ fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<bool>]) -> Result<()> 
         crown.alphas[k] = a.iter().map(|&b| Q::from_integer(i64::from(b).into())).collect();
     }
     Ok(())
-}
-
-/// `Σ cⱼ·[lⱼ, uⱼ]`.
-pub fn interval_dot(c: &[Q], out: &Box) -> Interval {
-    let zero = Interval::point(Q::zero());
-    c.iter().zip(out).fold(zero, |acc, (w, i)| acc.add(&i.scale(w)))
 }
 
 /// Whether a lower bound `d` of `c·y` shows `c·y ≤ rhs` (`<` when strict) is impossible.
@@ -399,11 +398,10 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
     } else {
         dim
     };
-    let at = (&b[dim].lo + &b[dim].hi) / Q::from_integer(2.into());
     if width(&b[dim]) < 1e-12 {
         return Ok(Decision::Stuck(format!("boxes narrower than 1e-12 on input {dim} are still undecided")));
     }
-    Ok(Decision::Split(dim, at))
+    Ok(Decision::Split(dim, (&b[dim].lo + &b[dim].hi) / Q::from_integer(2.into())))
 }
 
 enum Slot {

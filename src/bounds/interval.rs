@@ -66,6 +66,12 @@ pub fn parse_box(s: &str) -> Result<Box> {
         .collect()
 }
 
+/// `Σ cⱼ·[lⱼ, uⱼ]`: the enclosure of `c·y` over `y ∈ b` (Lean's `ibpDot`).
+pub fn dot(c: &[Q], b: &Box) -> Interval {
+    let zero = Interval::point(Q::from_integer(0.into()));
+    c.iter().zip(b).fold(zero, |acc, (w, i)| acc.add(&i.scale(w)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,12 +108,6 @@ fn approx(q: &Q) -> String {
     }
 }
 
-/// `Σ cⱼ·[lⱼ, uⱼ]`: the interval enclosure of `c·y` over an output box.
-fn interval_dot(c: &[Q], out: &Box) -> Interval {
-    let zero = Interval::point(Q::from_integer(0.into()));
-    c.iter().zip(out).fold(zero, |acc, (w, i)| acc.add(&i.scale(w)))
-}
-
 /// `2·Y_0 - Y_3 <= 0` for the table.
 fn constraint_text(c: &LinearConstraint) -> String {
     let terms: Vec<String> = c
@@ -179,13 +173,13 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
         Method::Ibp => {
             let boxes = ibp_mlp_rounded(&mlp, &input, bits)?;
             let out = boxes.last().expect("ibp returns the input box first").clone();
-            let rb = rows.iter().map(|(_, _, c)| interval_dot(&c.coeffs, &out)).collect();
+            let rb = rows.iter().map(|(_, _, c)| crate::bounds::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
         Method::IbpF32 => {
             let boxes = crate::bounds::ibp_f32::ibp_f32_mlp(&mlp, &input)?;
             let out = boxes.last().expect("ibp returns the input box first").clone();
-            let rb = rows.iter().map(|(_, _, c)| interval_dot(&c.coeffs, &out)).collect();
+            let rb = rows.iter().map(|(_, _, c)| crate::bounds::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
         Method::Crown => {

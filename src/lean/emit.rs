@@ -253,7 +253,7 @@ fn refs_literal(r: &[crate::bounds::bab::Refutation]) -> String {
 /// Leaf `k`'s two theorems: `leafK_ok` (the checker `check`, one `decide`) and `leafK_safe` (from
 /// the checker's soundness theorem `<check>_safe`, its implicit arguments named so the elaborator does
 /// not unfold the network to unify them).
-fn leaf_theorems(s: &mut String, k: usize, check: &str, what: &str, refute: &[crate::bounds::bab::Refutation]) {
+fn leaf_theorems(s: &mut String, k: usize, check: &str, what: &str, refute: &[crate::bounds::bab::Refutation], safe: &str) {
     let _ = writeln!(*s, "/-- Leaf {k}: {what}. -/");
     let _ = writeln!(
         *s,
@@ -263,7 +263,7 @@ fn leaf_theorems(s: &mut String, k: usize, check: &str, what: &str, refute: &[cr
     let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
     let _ = writeln!(
         *s,
-        "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) :=\n  \
+        "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → {safe} :=\n  \
          {check}_safe (dnf := violation) (B := leaf{k}Box) (steps := leaf{k}Steps) leaf{k}_ok\n"
     );
 }
@@ -328,7 +328,7 @@ pub fn bab_module(
                 let _ = writeln!(s, "/-- Leaf {k}'s IBP chain. -/");
                 let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box) := [{}]\n", steps.join(", "));
                 let what = "every layer step (exact IBP) and one refuted row per disjunct, in one kernel check";
-                leaf_theorems(&mut s, k, "ibpLeafOk", what, refute);
+                leaf_theorems(&mut s, k, "ibpLeafOk", what, refute, safe);
             }
             LeanLeaf::Crown { pre, relax, refute } => {
                 for i in 0..n {
@@ -346,7 +346,7 @@ pub fn bab_module(
                 );
                 let what = "every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
                             upper line above) and one row per disjunct refuted by CROWN, in one kernel check";
-                leaf_theorems(&mut s, k, "crownLeafOk", what, refute);
+                leaf_theorems(&mut s, k, "crownLeafOk", what, refute, safe);
             }
         }
     }
