@@ -13,6 +13,7 @@ public import TorchLean.Bounds.Linear
 public import TorchLean.Bounds.Crown
 public import TorchLean.Cert.DenseIBP
 public import TorchLean.Cert.DenseCrown
+public import TorchLean.Cert.CrownBoxes
 public import TorchLean.Cert.Bab
 
 /-! # TorchLean

@@ -263,25 +263,22 @@ fn lean_checks_a_crown_certificate_and_rejects_a_tightened_claim() {
     assert!(err.contains("Certificates.DemoCrown: rejected by Lean") && err.contains("crownLower"), "{}", show(&o));
 }
 
-/// The demo project plus a branch-and-bound certificate (12 leaves, CROWN over IBP boxes) of the
-/// small test network, written by `torchlean verify` into the project's Lean directory.
+/// The demo project plus two branch-and-bound certificates of the small network: `small-bab` with
+/// IBP intermediate boxes (`crownLeafOk`), `small-crown` with CROWN-justified ones (the default,
+/// `crownBoxLeafOk`).
 fn bab_project() -> tempfile::TempDir {
     let d = demo_project();
     let data = repo().join("tests/data");
-    let o = torchlean(&[
-        "verify",
-        "--model",
-        data.join("bab-small.nnet").to_str().unwrap(),
-        "--property",
-        data.join("bab-small.vnnlib").to_str().unwrap(),
-        "--intermediate",
-        "ibp",
-        "--out",
-        d.path().join("certificates/small-bab").to_str().unwrap(),
-        "--lean-dir",
-        d.path().join("lean").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    for (name, extra) in [("small-bab", vec!["--intermediate", "ibp"]), ("small-crown", vec![])] {
+        let out = d.path().join("certificates").join(name);
+        let lean = d.path().join("lean");
+        let (model, prop) = (data.join("bab-small.nnet"), data.join("bab-small.vnnlib"));
+        let mut args = vec!["verify", "--model", model.to_str().unwrap(), "--property", prop.to_str().unwrap()];
+        args.extend(["--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]);
+        args.extend(extra);
+        let o = torchlean(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    }
     d
 }
 
@@ -292,17 +289,18 @@ fn tamper_file(path: &Path, from: &str, to: &str) {
 }
 
 #[test]
-fn lean_checks_a_bab_tree_and_rejects_a_false_bound_a_bad_alpha_and_a_removed_leaf() {
+fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_and_a_false_box() {
     let d = bab_project();
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.lines().any(|l| l == "lean: 2 certificates checked"), "{}", show(&o));
-    assert!(out.contains("Certificates.SmallBab"), "{}", show(&o));
-    // Three independent tampers in one module; Lean reports each failing declaration.
+    assert!(out.lines().any(|l| l == "lean: 3 certificates checked"), "{}", show(&o));
+    assert!(out.contains("Certificates.SmallBab") && out.contains("Certificates.SmallCrown"), "{}", show(&o));
+    // Independent tampers, three in one module and one in the other; Lean reports each failing
+    // declaration.
     let path = d.path().join("lean/Certificates/SmallBab.lean");
     // Leaf 0's claimed CROWN bound raised to 0: the output there is about -1, so it is false.
-    tamper_file(&path, "leaf0Steps [(0, -135/128)]", "leaf0Steps [(0, 0)]");
+    tamper_file(&path, "leaf0Steps [([(0, 1)], -135/128)]", "leaf0Steps [([(0, 1)], 0)]");
     // An unstable neuron of leaf 1 given the lower slope α = 2 (outside [0, 1]).
     tamper_file(
         &path,
@@ -311,6 +309,10 @@ fn lean_checks_a_bab_tree_and_rejects_a_false_bound_a_bad_alpha_and_a_removed_le
     );
     // Leaves 10 and 11 (the split of x_1 at 0) replaced by leaf 10 alone: x_1 ≥ 0 is uncovered.
     tamper_file(&path, "(.split 1 (0) (.leaf leaf10Box) (.leaf leaf11Box))", "(.leaf leaf10Box)");
+    // A hidden neuron's CROWN-justified interval in leaf 2 shrunk to its upper end (a point, false
+    // on a box of positive width): neither IBP nor the neuron's CROWN pass justifies it.
+    let crown = d.path().join("lean/Certificates/SmallCrown.lean");
+    tamper_file(&crown, "leaf2Pre1 : Box := [⟨1379/1024, 165/64⟩", "leaf2Pre1 : Box := [⟨165/64, 165/64⟩");
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -318,6 +320,8 @@ fn lean_checks_a_bab_tree_and_rejects_a_false_bound_a_bad_alpha_and_a_removed_le
     assert!(err.contains("crownLeafOk violation leaf0Box leaf0Steps"), "the false bound: {}", show(&o));
     assert!(err.contains("crownLeafOk violation leaf1Box leaf1Steps"), "α = 2: {}", show(&o));
     assert!(err.contains("covers box0 tree"), "the removed leaf: {}", show(&o));
+    assert!(err.contains("Certificates.SmallCrown: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("crownBoxLeafOk violation leaf2Box leaf2Steps"), "the false box: {}", show(&o));
 }
 
 #[test]

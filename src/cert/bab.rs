@@ -9,7 +9,7 @@ use crate::bounds::crown::{Crown, Intermediate, relaxed_mlp};
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::bounds::Box;
 use crate::cert::crown::Relax;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
 use crate::num::rational::to_canonical;
@@ -70,8 +70,9 @@ pub enum LeanLeaf {
     /// IBP: the boxes after each layer (the leaf box first), and per disjunct the refuting row and
     /// its bound against the last box.
     Ibp { boxes: Vec<Box>, refute: Vec<Refutation> },
-    /// CROWN over IBP pre-activation boxes: per layer the box and the relaxation of every neuron.
-    Crown { pre: Vec<Box>, relax: Vec<Vec<Relax>>, refute: Vec<Refutation> },
+    /// CROWN: per layer the pre-activation box and the relaxation of every neuron; the boxes are
+    /// justified as `intermediate` says (IBP of the previous box, or a CROWN pass per neuron).
+    Crown { pre: Vec<Box>, relax: Vec<Vec<Relax>>, refute: Vec<Refutation>, intermediate: Intermediate },
 }
 
 /// Lean's `Relax` of every neuron of every layer, as the dyadic engine used them: exact lines for
@@ -102,8 +103,7 @@ fn relaxations(mlp: &Mlp, crown: &Crown) -> Vec<Vec<Relax>> {
 }
 
 /// The Lean data of a leaf over `b`, re-derived from the network, the box, the recorded α and
-/// refutations (so the module is a function of the artifacts). Only IBP intermediate boxes have a
-/// Lean checker (`CrownChain` re-checks each layer's box by IBP).
+/// refutations (so the module is a function of the artifacts).
 pub fn lean_leaf(
     mlp: &Mlp,
     b: &Box,
@@ -112,18 +112,6 @@ pub fn lean_leaf(
     intermediate: Intermediate,
     leaf: LeafBound,
 ) -> Result<LeanLeaf> {
-    let one = Q::from_integer(1.into());
-    if let Some(r) = refute.iter().find(|r| r.terms.len() != 1 || r.terms[0].1 != one) {
-        return Err(Error::bad_input(format!(
-            "a Lean module needs single-row refutations; this leaf refutes with the weighted rows {:?} (Lean's `refutesAll` takes one row per disjunct)",
-            r.terms.iter().map(|(i, l)| format!("{i}:{}", to_canonical(l))).collect::<Vec<_>>()
-        )));
-    }
-    if intermediate != Intermediate::Ibp {
-        return Err(Error::bad_input(
-            "a Lean module needs IBP intermediate boxes (--intermediate ibp); CROWN-justified intermediate boxes are checked by `torchlean check-cert` only",
-        ));
-    }
     Ok(match leaf {
         LeafBound::Ibp => {
             LeanLeaf::Ibp { boxes: ibp_mlp_rounded(mlp, b, Some(ROUND_BITS))?, refute: refute.to_vec() }
@@ -135,7 +123,7 @@ pub fn lean_leaf(
                     *layer = a.iter().map(|&x| Q::from_integer(i64::from(x).into())).collect();
                 }
             }
-            LeanLeaf::Crown { relax: relaxations(mlp, &crown), pre: crown.pre, refute: refute.to_vec() }
+            LeanLeaf::Crown { relax: relaxations(mlp, &crown), pre: crown.pre, refute: refute.to_vec(), intermediate }
         }
     })
 }

@@ -13,7 +13,7 @@ use crate::bounds::attack::replay;
 use crate::bounds::bab::{self, LeafBound, Options, Outcome, Stats, Tree};
 use crate::bounds::crown::Intermediate;
 use crate::cert::bab::{certificate_json, counterexample_json, lean_leaf};
-use crate::cert::schema::{Artifact, read_violation_property, violation_property_json};
+use crate::cert::schema::{Artifact, output_box_property_json, violation_property_json};
 use crate::cert::store::{write_artifact, write_atomic, write_manifest};
 use crate::error::{Error, Result};
 use crate::lean::emit::{self, Binding};
@@ -33,9 +33,10 @@ pub enum Method {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum IntermediateArg {
-    /// IBP pre-activation boxes: Lean re-checks them (a Lean module is written).
+    /// IBP pre-activation boxes: cheap for Lean to re-check, loose on deep networks.
     Ibp,
-    /// CROWN pre-activation boxes: far fewer splits on deep networks; checked by `check-cert`.
+    /// A CROWN pass per hidden neuron: far fewer splits on deep networks, but Lean re-checks one
+    /// backward pass per neuron per leaf.
     Crown,
 }
 
@@ -50,7 +51,7 @@ pub struct VerifyArgs {
     pub property: PathBuf,
     #[arg(long, value_enum, default_value_t = Method::Bab)]
     pub method: Method,
-    /// How hidden layers' pre-activation boxes are bounded (ibp: Lean-checkable; crown: tighter).
+    /// How hidden layers' pre-activation boxes are bounded (ibp: cheaper Lean check; crown: tighter).
     #[arg(long, value_enum, default_value_t = IntermediateArg::Crown)]
     pub intermediate: IntermediateArg,
     /// Give up (exit 20) after this many seconds.
@@ -62,7 +63,7 @@ pub struct VerifyArgs {
     /// The certificate directory to write (its name names the Lean module).
     #[arg(long)]
     pub out: PathBuf,
-    /// The Lean project: the module goes to `<lean-dir>/Certificates/` (IBP intermediate boxes only).
+    /// The Lean project: the certificate's module goes to `<lean-dir>/Certificates/`.
     #[arg(long, default_value = "lean")]
     pub lean_dir: PathBuf,
     /// Machine-readable summary on stdout.
@@ -97,14 +98,32 @@ pub fn read_model(path: &Path) -> Result<Mlp> {
     })
 }
 
-/// The property of `--property`: VNN-LIB text or a `violation_dnf` property artifact.
-pub fn read_property(path: &Path) -> Result<Vnnlib> {
+/// The property of `--property` as the violation DNF the search decides, and the canonical
+/// property artifact the certificate will reference: VNN-LIB text (written as `violation_dnf`), or a
+/// property artifact of kind `violation_dnf`, `linf_robust` or `output_box` (written as read).
+pub fn read_property(path: &Path) -> Result<(Vnnlib, Value)> {
     if path.extension().is_some_and(|e| e == "json") {
         let v = read_json(path)?;
-        return read_violation_property(&v).map_err(|e| e.context(path.display().to_string()));
+        let ctx = |e: Error| e.context(path.display().to_string());
+        let canonical = match Artifact::read(&v).map_err(ctx)? {
+            Artifact::ViolationProperty(p) => violation_property_json(&p),
+            Artifact::RobustProperty(p) => p.to_json(),
+            Artifact::Property(p) => output_box_property_json(&p),
+            a => {
+                return Err(Error::bad_input(format!(
+                    "{}: format: expected \"torchlean.property.v1\", found a {} artifact",
+                    path.display(),
+                    a.kind().name()
+                )));
+            }
+        };
+        let prop = Artifact::read(&canonical).ok().and_then(|a| a.violation()).ok_or_else(|| Error::internal("a read property no longer reads"))?;
+        return Ok((prop, canonical));
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-    parse_vnnlib(&text, &path.display().to_string())
+    let prop = parse_vnnlib(&text, &path.display().to_string())?;
+    let canonical = violation_property_json(&prop);
+    Ok((prop, canonical))
 }
 
 fn status_word(o: &Outcome) -> &'static str {
@@ -117,7 +136,7 @@ fn status_word(o: &Outcome) -> &'static str {
 
 pub fn run(args: &VerifyArgs) -> Result<i32> {
     let mlp = read_model(&args.model)?;
-    let prop = read_property(&args.property)?;
+    let (prop, prop_json) = read_property(&args.property)?;
     let name = args.out.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
     if name.is_empty() || name == "." || name == ".." {
         return Err(Error::bad_input(format!("--out: expected a directory path with a name, found {}", args.out.display())));
@@ -135,8 +154,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         deadline: Some(start + Duration::from_secs_f64(args.timeout.max(0.0))),
         max_boxes: args.max_boxes,
         seed: 0x746f_7263_686c_6561,
-        // Pairs of rows have no Lean checker yet: only runs whose certificate stays in Rust use them.
-        pairs: intermediate == Intermediate::Crown,
+        pairs: true,
     };
     let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut last = Instant::now();
@@ -156,26 +174,30 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     let search = start.elapsed().as_secs_f64();
 
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io("cannot create", &args.out, e))?;
+    // A previous run's result must not survive next to this one's (check-cert and audit read
+    // whichever is present).
+    for stale in ["certificate.json", "counterexample.json"] {
+        let p = args.out.join(stale);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| Error::io("cannot remove", &p, e))?;
+        }
+    }
     let payload = write_artifact(&args.out.join("payload.json"), "payload", &mlp.payload()?)?;
-    let property = write_artifact(&args.out.join("property.json"), "property", &violation_property_json(&prop))?;
+    let property = write_artifact(&args.out.join("property.json"), "property", &prop_json)?;
     let mut written = vec![payload.clone(), property.clone()];
     let mut lean_note = String::from("-");
     let stats = match &outcome {
         Outcome::Verified { tree, stats } => {
             let cert = certificate_json(&payload.sha256, &property.sha256, intermediate, leaf, tree);
             let c = write_artifact(&args.out.join("certificate.json"), "certificate", &cert)?;
-            if intermediate == Intermediate::Ibp {
-                let text = bab_lean_module(&name, &mlp, &prop, tree, intermediate, leaf, &Binding {
-                    certificate: &c.sha256,
-                    payload: &payload.sha256,
-                    property: &property.sha256,
-                })?;
-                let path = args.lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&name)));
-                write_atomic(&path, text.as_bytes())?;
-                lean_note = format!("{} (run `torchlean check`)", path.display());
-            } else {
-                lean_note = String::from("not written: CROWN intermediate boxes are checked by `torchlean check-cert` (use --intermediate ibp for a Lean module)");
-            }
+            let text = bab_lean_module(&name, &mlp, &prop, tree, intermediate, leaf, &Binding {
+                certificate: &c.sha256,
+                payload: &payload.sha256,
+                property: &property.sha256,
+            })?;
+            let path = args.lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&name)));
+            write_atomic(&path, text.as_bytes())?;
+            lean_note = format!("{} (run `torchlean check`)", path.display());
             written.push(c);
             *stats
         }
@@ -262,11 +284,11 @@ pub fn check_cert(args: &CheckCertArgs) -> Result<i32> {
         Some(Artifact::Payload(m)) => m,
         _ => return Err(Error::bad_input(format!("{}: expected a dense mlp payload", args.dir.join("payload.json").display()))),
     };
-    let prop = match read("property.json")? {
-        Some(Artifact::ViolationProperty(p)) => p,
-        _ => {
+    let prop = match read("property.json")?.and_then(|a| a.violation()) {
+        Some(p) => p,
+        None => {
             return Err(Error::bad_input(format!(
-                "{}: expected a property of kind violation_dnf",
+                "{}: expected a property artifact (kind violation_dnf, linf_robust or output_box)",
                 args.dir.join("property.json").display()
             )));
         }

@@ -244,9 +244,15 @@ fn tree_literal(tree: &crate::bounds::bab::Tree, next: &mut usize) -> String {
     }
 }
 
+/// Per disjunct, the weighted rows `[(row, weight), …]` and the bound (Lean's `refutesAll`).
 fn refs_literal(r: &[crate::bounds::bab::Refutation]) -> String {
-    // `cert::bab::lean_leaf` admits only single-row refutations (weight 1) into a module.
-    let parts: Vec<String> = r.iter().map(|r| format!("({}, {})", r.terms[0].0, rat(&r.bound))).collect();
+    let parts: Vec<String> = r
+        .iter()
+        .map(|r| {
+            let terms: Vec<String> = r.terms.iter().map(|(i, w)| format!("({i}, {})", rat(w))).collect();
+            format!("([{}], {})", terms.join(", "), rat(&r.bound))
+        })
+        .collect();
     format!("[{}]", parts.join(", "))
 }
 
@@ -330,7 +336,7 @@ pub fn bab_module(
                 let what = "every layer step (exact IBP) and one refuted row per disjunct, in one kernel check";
                 leaf_theorems(&mut s, k, "ibpLeafOk", what, refute, safe);
             }
-            LeanLeaf::Crown { pre, relax, refute } => {
+            LeanLeaf::Crown { pre, relax, refute, intermediate } => {
                 for i in 0..n {
                     let _ = writeln!(s, "/-- Leaf {k}: pre-activation box of layer {i}. -/");
                     let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Pre{i} : Box := {}\n", box_literal(&pre[i]));
@@ -344,9 +350,19 @@ pub fn bab_module(
                     "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box × List Relax) := [{}]\n",
                     steps.join(", ")
                 );
-                let what = "every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
-                            upper line above) and one row per disjunct refuted by CROWN, in one kernel check";
-                leaf_theorems(&mut s, k, "crownLeafOk", what, refute, safe);
+                let (check, what) = match intermediate {
+                    crate::bounds::crown::Intermediate::Ibp => (
+                        "crownLeafOk",
+                        "every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
+                         upper line above) and one combination of rows per disjunct refuted by CROWN, in one kernel check",
+                    ),
+                    crate::bounds::crown::Intermediate::Crown => (
+                        "crownBoxLeafOk",
+                        "every pre-activation bound (IBP of the previous box or a CROWN pass of its own),\n\
+                         every relaxation and one combination of rows per disjunct refuted by CROWN, in one kernel check",
+                    ),
+                };
+                leaf_theorems(&mut s, k, check, what, refute, safe);
             }
         }
     }

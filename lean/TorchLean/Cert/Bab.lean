@@ -1,6 +1,6 @@
 module
 
-public import TorchLean.Cert.DenseCrown
+public import TorchLean.Cert.CrownBoxes
 
 /-! # Branch-and-bound certificates: a violation property refuted on every leaf of a split tree
 
@@ -9,8 +9,9 @@ constraints (`Row`). It holds on an input box when no input of the box makes eve
 disjunct true (`Safe`). A certificate is a `Tree` of input splits; `covers` decides that its leaf
 boxes cover the root box (each split halves a coordinate at a point, and each leaf's stated box
 contains the region the splits give it), and each leaf carries a local proof that no disjunct
-can hold there — by IBP (`ibpLeaf_safe`) or by CROWN (`crownLeaf_safe`), each refuting one row per
-disjunct with a bound the kernel recomputes (`refutesAll`). `bab_sound` combines them.
+can hold there — by IBP (`ibpLeafOk_safe`), by CROWN over IBP boxes (`crownLeafOk_safe`) or by CROWN
+over CROWN-justified boxes (`crownBoxLeafOk_safe`), each refuting a nonnegative combination of rows
+per disjunct (`combine`) with a bound the kernel recomputes (`refutesAll`). `bab_sound` combines them.
 -/
 
 public section
@@ -60,21 +61,75 @@ theorem mem_of_rowAt : ∀ {rs : List Row} {i : Nat} {r : Row}, rowAt rs i = som
   | q :: qs, 0, r, h => by simp only [rowAt, Option.some.injEq] at h; simp [h]
   | q :: qs, n + 1, r, h => List.mem_cons_of_mem q (mem_of_rowAt (rs := qs) (i := n) h)
 
-/-- Each disjunct is refuted by its chosen row `i` with bound `d`, where `d` is at most `lower` of
-that row's coefficients (`lower c` is a certified lower bound of `c · y`). -/
-@[expose] def refutesAll (lower : List Rat → Rat) : List (List Row) → List (Nat × Rat) → Bool
+/-- The nonnegative combination `Σ wᵢ · rowᵢ` of a conjunction's rows `(i, wᵢ)`: it is strict
+when some strict row has a positive weight; `none` for a missing row or a negative weight. -/
+@[expose] def combine (conj : List Row) : List (Nat × Rat) → Option Row
+  | [] => some ⟨[], 0, false⟩
+  | (i, w) :: ts =>
+    match rowAt conj i, combine conj ts with
+    | some r, some c =>
+      if 0 ≤ w then
+        some ⟨vadd (smul w r.coeffs) c.coeffs, w * r.rhs + c.rhs, (r.strict && decide (0 < w)) || c.strict⟩
+      else none
+    | _, _ => none
+
+/-- A row holds iff its non-strict form holds and, when strict, the strict one too. -/
+theorem Row.holds_iff (r : Row) (y : List Rat) :
+    r.Holds y ↔ dot r.coeffs y ≤ r.rhs ∧ (r.strict = true → dot r.coeffs y < r.rhs) := by
+  unfold Row.Holds
+  cases r.strict <;> simp <;> grind
+
+/-- **Combining rows is sound**: where every row of the conjunction holds, so does any
+nonnegative combination of them. -/
+theorem combine_holds {conj : List Row} {y : List Rat} (hall : ∀ r ∈ conj, r.Holds y) :
+    ∀ (ts : List (Nat × Rat)) (c : Row), combine conj ts = some c → c.Holds y
+  | [], c, h => by
+    simp only [combine, Option.some.injEq] at h
+    subst h
+    rw [Row.holds_iff]
+    simp only [dot]
+    exact ⟨Rat.le_refl, by simp⟩
+  | (i, w) :: ts, c, h => by
+    simp only [combine] at h
+    split at h
+    · next r c' hr hc =>
+      split at h
+      · next hw =>
+        simp only [Option.some.injEq] at h
+        subst h
+        have hr' := (Row.holds_iff r y).1 (hall r (mem_of_rowAt hr))
+        have hc' := (Row.holds_iff c' y).1 (combine_holds hall ts c' hc)
+        rw [Row.holds_iff]
+        simp only [dot_vadd, dot_smul, Bool.or_eq_true, Bool.and_eq_true, decide_eq_true_eq]
+        have hle := Rat.mul_le_mul_of_nonneg_left hr'.1 hw
+        refine ⟨by grind, ?_⟩
+        intro hs
+        rcases hs with ⟨hs, hpos⟩ | hs
+        · have hlt := Rat.mul_lt_mul_of_pos_left (hr'.2 hs) hpos
+          grind
+        · have := hc'.2 hs
+          grind
+      · exact absurd h (by simp)
+    · exact absurd h (by simp)
+
+/-- Each disjunct is refuted by a nonnegative combination of its rows `(i, wᵢ)` with bound `d`,
+where `d` is at most `lower` of the combination's coefficients (`lower c` is a certified lower
+bound of `c · y`): the combination cannot hold, so neither can all the rows. -/
+@[expose] def refutesAll (lower : List Rat → Rat) :
+    List (List Row) → List (List (Nat × Rat) × Rat) → Bool
   | [], [] => true
-  | conj :: rest, (i, d) :: refs =>
-    (match rowAt conj i with
+  | conj :: rest, (ts, d) :: refs =>
+    (match combine conj ts with
       | some r => r.refutedBy d && decide (d ≤ lower r.coeffs)
       | none => false) && refutesAll lower rest refs
   | _, _ => false
 
 /-- Refuting every disjunct with sound lower bounds makes the output safe. -/
 theorem safe_of_refutesAll {lower : List Rat → Rat} {y : List Rat} (hl : ∀ c, lower c ≤ dot c y) :
-    ∀ (dnf : List (List Row)) (refs : List (Nat × Rat)), refutesAll lower dnf refs = true → Safe dnf y
+    ∀ (dnf : List (List Row)) (refs : List (List (Nat × Rat) × Rat)), refutesAll lower dnf refs = true →
+      Safe dnf y
   | [], [], _ => by intro conj h; simp at h
-  | conj :: rest, (i, d) :: refs, h => by
+  | conj :: rest, (ts, d) :: refs, h => by
     simp only [refutesAll, Bool.and_eq_true] at h
     have ih := safe_of_refutesAll hl rest refs h.2
     intro c hc hall
@@ -85,7 +140,7 @@ theorem safe_of_refutesAll {lower : List Rat → Rat} {y : List Rat} (hl : ∀ c
       · next r hr =>
         simp only [Bool.and_eq_true, decide_eq_true_eq] at h1
         have hd : d ≤ dot r.coeffs y := Rat.le_trans h1.2 (hl r.coeffs)
-        exact Row.not_holds h1.1 hd (hall r (mem_of_rowAt hr))
+        exact Row.not_holds h1.1 hd (combine_holds hall ts r hr)
       · exact absurd h1 (by simp)
     · exact ih c hc hall
   | [], _ :: _, h => by simp [refutesAll] at h
@@ -93,14 +148,14 @@ theorem safe_of_refutesAll {lower : List Rat → Rat} {y : List Rat} (hl : ∀ c
 
 /-- **IBP leaf**: a checked IBP chain from `B` and refutations against its output box. -/
 theorem ibpLeaf_safe {B : Box} {steps : List (Dense × Box)} {dnf : List (List Row)}
-    {refs : List (Nat × Rat)} (hchain : Chain B steps)
+    {refs : List (List (Nat × Rat) × Rat)} (hchain : Chain B steps)
     (h : refutesAll (fun c => (ibpDot c (chainOut B steps)).lo) dnf refs = true) :
     ∀ x, Box.Mem B x → Safe dnf (evalNet (chainNet steps) x) := fun _ hx =>
   safe_of_refutesAll (fun c => (ibpDot_sound c _ _ (chain_sound hchain hx)).1) dnf refs h
 
 /-- **CROWN leaf**: a checked CROWN chain from `B` and refutations by `crownLower`. -/
 theorem crownLeaf_safe {B : Box} {steps : List (Dense × Box × List Relax)} {dnf : List (List Row)}
-    {refs : List (Nat × Rat)} (hchain : CrownChain B steps)
+    {refs : List (List (Nat × Rat) × Rat)} (hchain : CrownChain B steps)
     (h : refutesAll (fun c => crownLower (crownSteps steps) c B) dnf refs = true) :
     ∀ x, Box.Mem B x → Safe dnf (evalNet (steps.map Prod.fst) x) := fun x hx => by
   refine safe_of_refutesAll (fun c => ?_) dnf refs h
@@ -136,24 +191,37 @@ theorem chain_of_ok : ∀ (B : Box) (steps : List (Dense × Box)), chainOk B ste
 
 /-- The whole local check of a CROWN leaf: its chain, then one refuted row per disjunct. -/
 @[expose] noncomputable def crownLeafOk (dnf : List (List Row)) (B : Box) (steps : List (Dense × Box × List Relax))
-    (refs : List (Nat × Rat)) : Bool :=
+    (refs : List (List (Nat × Rat) × Rat)) : Bool :=
   crownChainOk B steps && refutesAll (fun c => crownLower (crownSteps steps) c B) dnf refs
 
 /-- **A checked CROWN leaf is safe**: no input of its box violates the property. -/
 theorem crownLeafOk_safe {dnf : List (List Row)} {B : Box} {steps : List (Dense × Box × List Relax)}
-    {refs : List (Nat × Rat)} (h : crownLeafOk dnf B steps refs = true) :
+    {refs : List (List (Nat × Rat) × Rat)} (h : crownLeafOk dnf B steps refs = true) :
     ∀ x, Box.Mem B x → Safe dnf (evalNet (steps.map Prod.fst) x) := by
   simp only [crownLeafOk, Bool.and_eq_true] at h
   exact crownLeaf_safe (crownChain_of_ok B steps h.1) h.2
 
+/-- The whole local check of a CROWN leaf whose pre-activation boxes are themselves justified
+by CROWN (`boxesOk`), then one refuted combination of rows per disjunct. -/
+@[expose] noncomputable def crownBoxLeafOk (dnf : List (List Row)) (B : Box)
+    (steps : List (Dense × Box × List Relax)) (refs : List (List (Nat × Rat) × Rat)) : Bool :=
+  boxesOk B [] B steps && refutesAll (fun c => crownLower (crownSteps steps) c B) dnf refs
+
+/-- **A checked CROWN-box leaf is safe**: no input of its box violates the property. -/
+theorem crownBoxLeafOk_safe {dnf : List (List Row)} {B : Box} {steps : List (Dense × Box × List Relax)}
+    {refs : List (List (Nat × Rat) × Rat)} (h : crownBoxLeafOk dnf B steps refs = true) :
+    ∀ x, Box.Mem B x → Safe dnf (evalNet (steps.map Prod.fst) x) := by
+  simp only [crownBoxLeafOk, Bool.and_eq_true] at h
+  exact fun x hx => safe_of_refutesAll (fun c => boxesOk_crownLower_le h.1 c hx) dnf refs h.2
+
 /-- The whole local check of an IBP leaf: its chain, then one refuted row per disjunct. -/
 @[expose] def ibpLeafOk (dnf : List (List Row)) (B : Box) (steps : List (Dense × Box))
-    (refs : List (Nat × Rat)) : Bool :=
+    (refs : List (List (Nat × Rat) × Rat)) : Bool :=
   chainOk B steps && refutesAll (fun c => (ibpDot c (chainOut B steps)).lo) dnf refs
 
 /-- **A checked IBP leaf is safe**: no input of its box violates the property. -/
 theorem ibpLeafOk_safe {dnf : List (List Row)} {B : Box} {steps : List (Dense × Box)}
-    {refs : List (Nat × Rat)} (h : ibpLeafOk dnf B steps refs = true) :
+    {refs : List (List (Nat × Rat) × Rat)} (h : ibpLeafOk dnf B steps refs = true) :
     ∀ x, Box.Mem B x → Safe dnf (evalNet (chainNet steps) x) := by
   simp only [ibpLeafOk, Bool.and_eq_true] at h
   exact ibpLeaf_safe (chain_of_ok B steps h.1) h.2
