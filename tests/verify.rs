@@ -213,10 +213,71 @@ fn acas_1_1_prop_1_certificate_round_trips_through_check_cert_and_audit() {
     let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &d.path().join("lean"));
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("41 leaves, depth 7"), "{}", show(&o));
-    // CROWN intermediate boxes: no Lean module, said so.
-    assert!(String::from_utf8_lossy(&o.stdout).contains("lean       not written"), "{}", show(&o));
+    // CROWN intermediate boxes: the module re-checks every hidden neuron's bounds by its own CROWN
+    // pass (`crownBoxLeafOk`), one kernel check per leaf.
+    let module = std::fs::read_to_string(d.path().join("lean/Certificates/Acas11Prop1.lean")).unwrap();
+    assert_eq!(module.matches(":= by decide +kernel").count(), 41 + 2, "41 leaves, coverage, finite weights");
+    assert_eq!(module.matches("crownBoxLeafOk_safe (dnf := violation)").count(), 41);
     for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
         let o = torchlean(&args);
         assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     }
+}
+
+#[test]
+fn robustness_and_output_box_properties_are_decided_and_rechecked() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let imported = d.path().join("acas-1-1");
+    let o = torchlean(&["import", &acas("ACASXU_run2a_1_1_batch_2000.nnet"), "--out", imported.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let linf = |label: &str, eps: &str, file: &str| {
+        let p = d.path().join(file);
+        let o = torchlean(&["property", "linf", "--center", "0.5,0.25,-0.25,0.25,0.25", "--epsilon", eps, "--label", label, "--outputs", "5", "--out", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        p
+    };
+    // Output 1 is the largest at the center (by 7e-5 over output 4): it stays so on the 1/256 ball,
+    // with CROWN on the whole ball (one leaf, four rivals refuted).
+    let p = linf("1", "1/256", "robust.json");
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        r#"{"center":["1/2","1/4","-1/4","1/4","1/4"],"epsilon":"1/256","format":"torchlean.property.v1","kind":"linf_robust","label":1,"outputs":5,"semantics":"exact-rational"}"#
+    );
+    let out = d.path().join("robust");
+    let o = verify_cli(imported.to_str().unwrap(), p.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("1 leaves, depth 0"), "{}", show(&o));
+    assert!(stdout.contains("certificate sha256:54a210434cfceffc7f03b1022f11f5635269d660aa55db082c210cff7aba1808"), "{}", show(&o));
+    // The certificate references the robustness claim itself, not a derived DNF.
+    assert_eq!(fs::read(out.join("property.json")).unwrap(), fs::read(&p).unwrap());
+    let module = fs::read_to_string(lean.join("Certificates/Robust.lean")).unwrap();
+    assert!(module.contains("@[expose] def violation : List (List Row) := [[⟨[-1, 1, 0, 0, 0], 0, false⟩], [⟨[0, 1, -1, 0, 0], 0, false⟩]"), "{module}");
+    for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
+        let o = torchlean(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    }
+    // Output 0 is the smallest there: the center itself is a counterexample, replayed; a re-run
+    // into the same directory leaves no stale certificate behind.
+    let p = linf("0", "1/64", "not-robust.json");
+    let o = verify_cli(imported.to_str().unwrap(), p.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    assert!(out.join("counterexample.json").exists() && !out.join("certificate.json").exists());
+    assert_eq!(torchlean(&["check-cert", out.to_str().unwrap()]).status.code(), Some(0));
+    // An output box: the small network stays in [-6/5, 10] on [-1, 1]² (the VNN-LIB test's claim).
+    let p = d.path().join("box.json");
+    let o = torchlean(&["property", "output-box", "--input-box=-1:1,-1:1", "--output-box=-6/5:10", "--out", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = d.path().join("small-box");
+    let o = verify_cli(&data("bab-small.nnet"), p.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("13 leaves, depth 8"), "{}", show(&o));
+    assert_eq!(torchlean(&["check-cert", out.to_str().unwrap()]).status.code(), Some(0));
+    // A malformed claim: exit 2, the key named, nothing written.
+    let bad = d.path().join("bad.json");
+    let o = torchlean(&["property", "linf", "--center", "0", "--epsilon", "1", "--label", "5", "--outputs", "5", "--out", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), "error: --label: expected an output index below 5, found 5");
+    assert!(!bad.exists());
 }

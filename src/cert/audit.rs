@@ -206,10 +206,7 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
         Some(Artifact::Property(p)) => Some(p),
         _ => None,
     };
-    let violation = |sha: &str| match resolve(sha) {
-        Some(Artifact::ViolationProperty(p)) => Some(p),
-        _ => None,
-    };
+    let violation = |sha: &str| resolve(sha).and_then(Artifact::violation);
     for f in &files {
         let found = match &f.artifact {
             Some(Artifact::Certificate(c)) => match (payload(&c.payload), property(&c.property)) {
@@ -217,12 +214,12 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
                 _ => Vec::new(),
             },
             Some(Artifact::Counterexample(c)) => match (payload(&c.payload), property(&c.property), violation(&c.property)) {
-                (Some(m), Some(p), _) => check_counterexample(m, p, c),
-                (Some(m), None, Some(p)) => crate::cert::bab::counterexample_problems(m, p, c),
+                (Some(m), Some(p), _) if c.violation.is_none() => check_counterexample(m, p, c),
+                (Some(m), _, Some(p)) => crate::cert::bab::counterexample_problems(m, &p, c),
                 _ => Vec::new(),
             },
             Some(Artifact::TreeCertificate(c)) => match (payload(&c.payload), violation(&c.property)) {
-                (Some(m), Some(p)) => check_tree_shape(m, p, c),
+                (Some(m), Some(p)) => check_tree_shape(m, &p, c),
                 _ => Vec::new(),
             },
             Some(Artifact::Graph(g)) => payload(&g.payload).map(|m| check_graph(m, g)).unwrap_or_default(),
@@ -474,14 +471,15 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                     Some(Artifact::Payload(m)) => Some(m),
                     _ => None,
                 });
-                let prop = files.iter().find(|g| g.sha256.as_deref() == Some(&c.property)).and_then(|g| match &g.artifact {
-                    Some(Artifact::ViolationProperty(p)) => Some(p),
-                    _ => None,
-                });
+                let prop = files
+                    .iter()
+                    .find(|g| g.sha256.as_deref() == Some(&c.property))
+                    .and_then(|g| g.artifact.as_ref())
+                    .and_then(Artifact::violation);
                 match (mlp, prop) {
                     (Some(mlp), Some(prop)) => {
                         let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property };
-                        crate::cli::verify::bab_lean_module(&m.name, mlp, prop, &c.tree, c.intermediate, c.leaf_bound, &binding)
+                        crate::cli::verify::bab_lean_module(&m.name, mlp, &prop, &c.tree, c.intermediate, c.leaf_bound, &binding)
                             .map_err(|e| e.to_string())
                     }
                     _ => Err(format!("{}'s payload or property reference does not resolve to a valid artifact", f.name)),

@@ -24,6 +24,7 @@ use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::rational;
 use crate::num::rational::to_canonical;
+use crate::property::robust::{LinfRobust, output_box_violation};
 use crate::property::{LinearConstraint, Vnnlib};
 
 /// The artifact kinds of format v1. The `format` field of kind `k` is `torchlean.<k>.v1`.
@@ -188,6 +189,8 @@ pub enum Artifact {
     Property(Property),
     /// A property of kind `violation_dnf` (VNN-LIB): read by [`read_violation_property`].
     ViolationProperty(Vnnlib),
+    /// A property of kind `linf_robust`: read by [`read_robust_property`].
+    RobustProperty(LinfRobust),
     Certificate(Certificate),
     /// A certificate of method `bab`: read by [`read_tree_certificate`].
     TreeCertificate(TreeCertificate),
@@ -214,6 +217,9 @@ impl Artifact {
             Kind::Property if value.get("kind").and_then(Value::as_str) == Some("violation_dnf") => {
                 Artifact::ViolationProperty(read_violation_property(value)?)
             }
+            Kind::Property if value.get("kind").and_then(Value::as_str) == Some("linf_robust") => {
+                Artifact::RobustProperty(read_robust_property(value)?)
+            }
             Kind::Property => Artifact::Property(read_property(value)?),
             Kind::Certificate if value.get("method").and_then(Value::as_str) == Some("bab") => {
                 Artifact::TreeCertificate(read_tree_certificate(value)?)
@@ -229,7 +235,7 @@ impl Artifact {
         match self {
             Artifact::Payload(_) | Artifact::Model(_) => Kind::Payload,
             Artifact::Graph(_) => Kind::Graph,
-            Artifact::Property(_) | Artifact::ViolationProperty(_) => Kind::Property,
+            Artifact::Property(_) | Artifact::ViolationProperty(_) | Artifact::RobustProperty(_) => Kind::Property,
             Artifact::Certificate(_) | Artifact::TreeCertificate(_) => Kind::Certificate,
             Artifact::Counterexample(_) => Kind::Counterexample,
             Artifact::Manifest(_) => Kind::Manifest,
@@ -255,7 +261,18 @@ impl Artifact {
             | Artifact::Model(_)
             | Artifact::Property(_)
             | Artifact::ViolationProperty(_)
+            | Artifact::RobustProperty(_)
             | Artifact::Manifest(_) => Vec::new(),
+        }
+    }
+
+    /// A property of any kind as the violation DNF `verify` decides (`None` for other artifacts).
+    pub fn violation(&self) -> Option<Vnnlib> {
+        match self {
+            Artifact::ViolationProperty(p) => Some(p.clone()),
+            Artifact::RobustProperty(p) => Some(p.violation()),
+            Artifact::Property(p) => Some(output_box_violation(&p.input_box, &p.output_box)),
+            _ => None,
         }
     }
 }
@@ -585,6 +602,34 @@ pub fn read_violation_property(value: &Value) -> Result<Vnnlib> {
         dnf.push(conj);
     }
     Ok(Vnnlib { input_box: read_box(input_box, "input_box")?, violation: dnf, num_outputs })
+}
+
+/// Reads a `torchlean.property.v1` of kind `linf_robust`: every input within L∞ distance
+/// `epsilon` of `center` gives output `label` a value strictly above each other output's.
+pub fn read_robust_property(value: &Value) -> Result<LinfRobust> {
+    let [center, epsilon, format, kind, label, outputs, semantics] =
+        fields(value, "", ["center", "epsilon", "format", "kind", "label", "outputs", "semantics"])?;
+    expect_format(format, Kind::Property)?;
+    at("kind", literal(kind, &["linf_robust"]))?;
+    at("semantics", literal(semantics, &["exact-rational"]))?;
+    let center = at("center", non_empty(center))?
+        .iter()
+        .enumerate()
+        .map(|(i, x)| at(&format!("center[{i}]"), rat(x)))
+        .collect::<Result<Vec<_>>>()?;
+    LinfRobust::new(center, at("epsilon", rat(epsilon))?, at("label", size(label))?, at("outputs", size(outputs))?)
+}
+
+/// The canonical `torchlean.property.v1` artifact of an output-box property.
+pub fn output_box_property_json(p: &Property) -> Value {
+    let b = |x: &Box| Value::Array(x.iter().map(|i| serde_json::json!(i.to_strings())).collect());
+    serde_json::json!({
+        "format": "torchlean.property.v1",
+        "kind": "output_box",
+        "semantics": "exact-rational",
+        "input_box": b(&p.input_box),
+        "output_box": b(&p.output_box),
+    })
 }
 
 /// The `torchlean.property.v1` artifact of a VNN-LIB property (kind `violation_dnf`).

@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod f32;
 mod progress;
+pub mod property;
 pub mod verify;
 
 use std::io::IsTerminal;
@@ -59,9 +60,10 @@ pub enum Command {
     /// Sound output bounds (IBP or CROWN, exact rationals) of a `.nnet` or mlp payload over an input
     /// box or a VNN-LIB property's box, with each property row's bounds and the wall time.
     Bounds(bounds::BoundsArgs),
-    /// Decide a VNN-LIB property of a dense ReLU network (IBP, CROWN or branch and bound): exit 0
-    /// verified (certificate; a Lean module with --intermediate ibp), 10 violated (replayed
-    /// counterexample), 20 unknown.
+    /// Write a property artifact (L∞ robustness or an output box) for `verify --property`.
+    Property(property::PropertyArgs),
+    /// Decide a property of a dense ReLU network (IBP, CROWN or branch and bound): exit 0 verified
+    /// (certificate and its Lean module), 10 violated (replayed counterexample), 20 unknown.
     Verify(verify::VerifyArgs),
     /// Re-check a `verify` result in Rust without searching: re-bound every leaf of the
     /// certificate tree, or replay the counterexample exactly and in binary32.
@@ -150,6 +152,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::CodegenPytorch(args) => codegen::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Bounds(args) => bounds::run(&args),
+        Command::Property(args) => property::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::CheckCert(args) => verify::check_cert(&args),
     }
