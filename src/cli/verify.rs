@@ -105,10 +105,11 @@ pub fn read_property(path: &Path) -> Result<(Vnnlib, Value)> {
     if path.extension().is_some_and(|e| e == "json") {
         let v = read_json(path)?;
         let ctx = |e: Error| e.context(path.display().to_string());
-        let canonical = match Artifact::read(&v).map_err(ctx)? {
-            Artifact::ViolationProperty(p) => violation_property_json(&p),
+        let artifact = Artifact::read(&v).map_err(ctx)?;
+        let canonical = match &artifact {
+            Artifact::ViolationProperty(p) => violation_property_json(p),
             Artifact::RobustProperty(p) => p.to_json(),
-            Artifact::Property(p) => output_box_property_json(&p),
+            Artifact::Property(p) => output_box_property_json(p),
             a => {
                 return Err(Error::bad_input(format!(
                     "{}: format: expected \"torchlean.property.v1\", found a {} artifact",
@@ -117,7 +118,7 @@ pub fn read_property(path: &Path) -> Result<(Vnnlib, Value)> {
                 )));
             }
         };
-        let prop = Artifact::read(&canonical).ok().and_then(|a| a.violation()).ok_or_else(|| Error::internal("a read property no longer reads"))?;
+        let prop = artifact.violation().expect("every property kind has violation disjuncts");
         return Ok((prop, canonical));
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
