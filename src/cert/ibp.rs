@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use super::schema::{Property, output_box_property_json};
 use super::store::{Written, write_artifact, write_atomic, write_manifest};
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::bounds::{Box, Interval};
@@ -45,14 +46,8 @@ pub fn certify_dense_ibp(
     let output = boxes.last().expect("ibp returns at least the input box").clone();
     let dir = cert_root.join(name);
     let payload = write_artifact(&dir.join("payload.json"), "payload", &mlp.payload()?)?;
-    let property = json!({
-        "format": "torchlean.property.v1",
-        "kind": "output_box",
-        "semantics": "exact-rational",
-        "input_box": box_json(input),
-        "output_box": box_json(&output),
-    });
-    let property = write_artifact(&dir.join("property.json"), "property", &property)?;
+    let claim = Property { input_box: input.clone(), output_box: output };
+    let property = write_artifact(&dir.join("property.json"), "property", &output_box_property_json(&claim))?;
     let certificate = json!({
         "format": "torchlean.certificate.v1",
         "method": "ibp",
@@ -75,7 +70,7 @@ pub fn certify_dense_ibp(
         manifest,
         lean_module: format!("Certificates.{module}"),
         lean_path,
-        output_box: output,
+        output_box: claim.output_box,
     })
 }
 
