@@ -6,6 +6,7 @@ public import TorchLean.Num.Vectors
 public import TorchLean.IR.Dense
 public import TorchLean.IR.Graph
 public import TorchLean.IR.GraphExamples
+public import TorchLean.IR.Mlp
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
 public import TorchLean.Bounds.Relax
@@ -15,6 +16,7 @@ public import TorchLean.Cert.DenseIBP
 public import TorchLean.Cert.DenseCrown
 public import TorchLean.Cert.CrownBoxes
 public import TorchLean.Cert.Bab
+public import TorchLean.Cert.Lowered
 
 /-! # TorchLean
 

@@ -114,6 +114,19 @@ fn lean_rejects_a_tampered_weight() {
 }
 
 #[test]
+fn lean_rejects_a_graph_that_is_not_the_lowering_of_the_network() {
+    let d = demo_project();
+    // The stated IR graph with its ReLU turned into an identity: the certificate's theorem about
+    // `evalNet net` no longer carries over to this graph's denotation, so `lowered` must fail.
+    tamper(d.path(), "⟨.relu, [1], [], [3]⟩", "⟨.identity, [1], [], [3]⟩");
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("graph = mlpGraph 2 net ∧ mlpShaped 2 net = true ∧ List.length box0 = 2"), "{}", show(&o));
+}
+
+#[test]
 fn lean_rejects_a_tightened_output_bound() {
     let d = demo_project();
     // The claimed output upper bound lowered by 2^-51: the kernel's exact recomputation of step 1

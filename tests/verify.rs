@@ -216,7 +216,8 @@ fn acas_1_1_prop_1_certificate_round_trips_through_check_cert_and_audit() {
     // CROWN intermediate boxes: the module re-checks every hidden neuron's bounds by its own CROWN
     // pass (`crownBoxLeafOk`), one kernel check per leaf.
     let module = std::fs::read_to_string(d.path().join("lean/Certificates/Acas11Prop1.lean")).unwrap();
-    assert_eq!(module.matches(":= by decide +kernel").count(), 41 + 2, "41 leaves, coverage, finite weights");
+    assert_eq!(module.matches(":= by decide +kernel").count(), 41 + 3, "41 leaves, coverage, finite weights, lowering");
+    assert!(module.contains("theorem lowered : graph = mlpGraph 5 net ∧ mlpShaped 5 net = true ∧ box0.length = 5 := by decide +kernel"));
     assert_eq!(module.matches("crownBoxLeafOk_safe (dnf := violation)").count(), 41);
     for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
         let o = torchlean(&args);

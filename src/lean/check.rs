@@ -24,7 +24,8 @@ pub struct CertResult {
     pub passed: bool,
     /// What Lean said, when it rejected the module.
     pub detail: String,
-    /// Axioms used by `certified`, when the toolchain can report them.
+    /// Axioms used by `certified_graph` (the certified fact about the IR graph), when the toolchain
+    /// can report them.
     pub axioms: Option<Vec<String>>,
     pub seconds: Option<f64>,
     /// How the module is bound to its artifacts (see [`binding_form`]).
@@ -175,7 +176,7 @@ fn run_toolchain(
     }
 }
 
-/// Looks up the axioms of a certificate module's `certified` theorem, where the toolchain can.
+/// Looks up the axioms of a certificate module's `certified_graph` theorem, where the toolchain can.
 type AxiomLookup<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
 
 fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<AxiomLookup>, note: &str) -> CheckReport {
@@ -248,11 +249,11 @@ fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress:
     Ok(summarise("lake (native)", outcomes, start.elapsed().as_secs_f64(), Some(&axioms), "reported by `#print axioms` via `lake env lean`"))
 }
 
-/// Runs `#print axioms <Module>.certified` through `lake env lean` and parses the list.
+/// Runs `#print axioms <Module>.certified_graph` through `lake env lean` and parses the list.
 fn lake_axioms(project: &Path, lake: &PathBuf, module: &str) -> Option<Vec<String>> {
     let dir = tempfile::tempdir().ok()?;
     let file = dir.path().join("Axioms.lean");
-    fs::write(&file, format!("import {module}\n#print axioms {module}.certified\n")).ok()?;
+    fs::write(&file, format!("import {module}\n#print axioms {module}.certified_graph\n")).ok()?;
     let out = Command::new(lake).arg("env").arg("lean").arg(&file).current_dir(project).output().ok()?;
     parse_axioms(&String::from_utf8_lossy(&out.stdout))
 }

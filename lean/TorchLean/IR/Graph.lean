@@ -53,6 +53,7 @@ inductive Op where
   | input | constant | linear | conv2d | relu | identity | gelu | tanh | sigmoid | add | sub | mul
   | matmul | reshape | flatten | transpose | max_pool2d | avg_pool2d | softmax | layernorm | concat
   | slice | scale_rsqrt | causal_mask
+  deriving DecidableEq
 
 /-- A value of the graph: its shape and its elements (row-major). -/
 structure Value where
@@ -81,6 +82,19 @@ structure Graph where
   nodes : List Node
   /-- Indices of the outputs. -/
   outputs : List Nat
+
+/-- Nodes are compared field by field (written out because the wasm toolchain cannot compile a
+derived instance over lists; the kernel evaluates this one). -/
+@[expose] noncomputable instance : DecidableEq Node := fun a b =>
+  if h : a.op = b.op ∧ a.parents = b.parents ∧ a.params = b.params ∧ a.shape = b.shape then
+    isTrue (by cases a; cases b; simp_all)
+  else isFalse (by intro e; subst e; exact h ⟨rfl, rfl, rfl, rfl⟩)
+
+/-- Graphs are compared field by field. -/
+@[expose] noncomputable instance : DecidableEq Graph := fun a b =>
+  if h : a.inputs = b.inputs ∧ a.nodes = b.nodes ∧ a.outputs = b.outputs then
+    isTrue (by cases a; cases b; simp_all)
+  else isFalse (by intro e; subst e; exact h ⟨rfl, rfl, rfl⟩)
 
 /-- The `i`-th element, if any. -/
 @[expose] def nth {α : Type} : List α → Nat → Option α
