@@ -2,6 +2,7 @@ module
 
 public import TorchLean.Num.Binary32
 public import TorchLean.Num.Round
+public import TorchLean.Num.RoundBounds
 public import TorchLean.Num.Vectors
 public import TorchLean.IR.Dense
 public import TorchLean.IR.Graph
