@@ -88,6 +88,17 @@ fn check(project: &Path) -> Output {
     torchlean(&["check", "--lean-dir", project.join("lean").to_str().unwrap()])
 }
 
+/// The demo project with one edit (`tamper`) checked: Lean must reject the demo module. Returns the
+/// check's output for the caller's assertions about what Lean named.
+fn demo_rejected_after(from: &str, to: &str) -> Output {
+    let d = demo_project();
+    tamper(d.path(), from, to);
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
+    o
+}
+
 #[test]
 fn lean_accepts_the_demo_certificate() {
     let d = demo_project();
@@ -100,14 +111,10 @@ fn lean_accepts_the_demo_certificate() {
 
 #[test]
 fn lean_rejects_a_tampered_weight() {
-    let d = demo_project();
     // layers.0.weight[0][0]: 0.7 (0x3f333333) → 0.75 (0x3f400000). Neuron 0's upper bound rises from
     // 0.8 to 0.85, outside the claimed box 1, so the kernel's recomputation of step 0 fails.
-    tamper(d.path(), "[0xbfa666663f333333,", "[0xbfa666663f400000,");
-    let o = check(d.path());
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let o = demo_rejected_after("[0xbfa666663f333333,", "[0xbfa666663f400000,");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("lean/Certificates/DemoMlp.lean:") && err.contains("error"), "{}", show(&o));
     assert!(err.contains("checkStep layer0 box0 box1"), "Lean should name the failing step: {}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("lean: 1 certificate rejected, 0 checked"), "{}", show(&o));
@@ -115,25 +122,18 @@ fn lean_rejects_a_tampered_weight() {
 
 #[test]
 fn lean_rejects_a_graph_that_is_not_the_lowering_of_the_network() {
-    let d = demo_project();
     // The stated IR graph with its ReLU turned into an identity: the certificate's theorem about
     // `evalNet net` no longer carries over to this graph's denotation, so `lowered` must fail.
-    tamper(d.path(), "⟨.relu, [1], [], [3]⟩", "⟨.identity, [1], [], [3]⟩");
-    let o = check(d.path());
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let o = demo_rejected_after("⟨.relu, [1], [], [3]⟩", "⟨.identity, [1], [], [3]⟩");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("graph = mlpGraph 2 net ∧ mlpShaped 2 net = true ∧ List.length box0 = 2"), "{}", show(&o));
 }
 
 #[test]
 fn lean_rejects_a_tightened_output_bound() {
-    let d = demo_project();
     // The claimed output upper bound lowered by 2^-51: the kernel's exact recomputation of step 1
     // no longer fits inside it.
-    tamper(d.path(), "3918131722117449/2251799813685248", "3918131722117448/2251799813685248");
-    let o = check(d.path());
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let o = demo_rejected_after("3918131722117449/2251799813685248", "3918131722117448/2251799813685248");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("rejected by Lean") && err.contains("checkStep layer1 box1 box2"), "{}", show(&o));
 }

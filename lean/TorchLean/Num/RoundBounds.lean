@@ -102,20 +102,21 @@ theorem two_zpow_eq_frac (k : Int) (c : Nat) (hk : 0 ≤ k + c) :
   rw [e1, e2, Rat.zpow_add h2]
   grind
 
+/-- `A · 2^k / B` as a quotient of naturals, scaled by `2^c` to make the exponent natural. -/
+theorem scaled_eq_frac {A B c : Nat} {k : Int} (hk : 0 ≤ k + c) :
+    (A : Rat) * 2 ^ k / B = ((A * 2 ^ (k + c).toNat : Nat) : Rat) / ((B * 2 ^ c : Nat) : Rat) := by
+  have hc : (0 : Rat) < ((2 ^ c : Nat) : Rat) := Rat.natCast_lt_natCast.2 (Nat.two_pow_pos c)
+  rw [two_zpow_eq_frac k c hk, Rat.natCast_mul, Rat.natCast_mul]
+  grind
+
 theorem scaled_le_iff {A B N D c : Nat} {k : Int} (hk : 0 ≤ k + c) (hB : 0 < B) (hD : 0 < D) :
     (A : Rat) * 2 ^ k / B ≤ N / D ↔ A * 2 ^ (k + c).toNat * D ≤ N * (B * 2 ^ c) := by
-  have hc : (0 : Rat) < ((2 ^ c : Nat) : Rat) := Rat.natCast_lt_natCast.2 (Nat.two_pow_pos c)
-  have e : (A : Rat) * 2 ^ k / B = ((A * 2 ^ (k + c).toNat : Nat) : Rat) / ((B * 2 ^ c : Nat) : Rat) := by
-    rw [two_zpow_eq_frac k c hk, Rat.natCast_mul, Rat.natCast_mul]
-    grind
+  have e := scaled_eq_frac (A := A) (B := B) hk
   rw [e, frac_le_frac (Nat.mul_pos hB (Nat.two_pow_pos c)) hD]
 
 theorem le_scaled_iff {A B N D c : Nat} {k : Int} (hk : 0 ≤ k + c) (hB : 0 < B) (hD : 0 < D) :
     (N : Rat) / D ≤ A * 2 ^ k / B ↔ N * (B * 2 ^ c) ≤ A * 2 ^ (k + c).toNat * D := by
-  have hc : (0 : Rat) < ((2 ^ c : Nat) : Rat) := Rat.natCast_lt_natCast.2 (Nat.two_pow_pos c)
-  have e : (A : Rat) * 2 ^ k / B = ((A * 2 ^ (k + c).toNat : Nat) : Rat) / ((B * 2 ^ c : Nat) : Rat) := by
-    rw [two_zpow_eq_frac k c hk, Rat.natCast_mul, Rat.natCast_mul]
-    grind
+  have e := scaled_eq_frac (A := A) (B := B) hk
   rw [e, frac_le_frac hD (Nat.mul_pos hB (Nat.two_pow_pos c))]
 
 theorem two_zpow_le_iff {n d : Nat} (k : Int) (c : Nat) (hk : 0 ≤ k + c) (hd : 0 < d) :
