@@ -18,6 +18,10 @@ public import TorchLean.Cert.DenseCrown
 public import TorchLean.Cert.CrownBoxes
 public import TorchLean.Cert.Bab
 public import TorchLean.Cert.Lowered
+public import TorchLean.Cert.Sha256
+public import TorchLean.Cert.Json
+public import TorchLean.Cert.Artifact
+public import TorchLean.Cert.Robust
 
 /-! # TorchLean
 
