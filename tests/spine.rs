@@ -84,7 +84,17 @@ fn tamper(project: &Path, from: &str, to: &str) {
     fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Lean builds share the machine's memory: the CROWN-box tree module takes several GB, and ~10 GB
+/// while Lean explains a failed kernel check, so the branch-and-bound test holds this lock
+/// exclusively for its two checks and the other Lean tests (shared) may overlap each other.
+static LEAN_MEMORY: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 fn check(project: &Path) -> Output {
+    let _shared = LEAN_MEMORY.read().unwrap_or_else(|e| e.into_inner());
+    check_unlocked(project)
+}
+
+fn check_unlocked(project: &Path) -> Output {
     torchlean(&["check", "--lean-dir", project.join("lean").to_str().unwrap()])
 }
 
@@ -106,6 +116,7 @@ fn lean_accepts_the_demo_certificate() {
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("Certificates.DemoMlp                 pass"), "{}", show(&o));
+    assert!(out.contains("strong (sha256:6c035dc316d4…; Lean hashes; re-derived: equal)"), "{}", show(&o));
     assert!(out.lines().any(|l| l == "lean: 1 certificate checked"), "{}", show(&o));
 }
 
@@ -282,10 +293,19 @@ fn lean_checks_a_crown_certificate_and_rejects_a_tightened_claim() {
 fn bab_project() -> tempfile::TempDir {
     let d = demo_project();
     let data = repo().join("tests/data");
-    for (name, extra) in [("small-bab", vec!["--intermediate", "ibp"]), ("small-crown", vec![])] {
+    // An L∞ claim about a 2-3-2 network: its module derives the ball and the violation in Lean.
+    let linf = d.path().join("linf.json");
+    let args = ["--center", "1/2,1/4", "--epsilon", "1/10", "--label", "0", "--outputs", "2"];
+    let o = torchlean(&[&["property", "linf"][..], &args, &["--out", linf.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let small = (data.join("bab-small.nnet"), data.join("bab-small.vnnlib"));
+    for (name, extra, (model, prop)) in [
+        ("small-bab", vec!["--intermediate", "ibp"], small.clone()),
+        ("small-crown", vec![], small),
+        ("small-linf", vec!["--intermediate", "ibp"], (data.join("linf-small.nnet"), linf.clone())),
+    ] {
         let out = d.path().join("certificates").join(name);
         let lean = d.path().join("lean");
-        let (model, prop) = (data.join("bab-small.nnet"), data.join("bab-small.vnnlib"));
         let mut args = vec!["verify", "--model", model.to_str().unwrap(), "--property", prop.to_str().unwrap()];
         args.extend(["--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]);
         args.extend(extra);
@@ -303,12 +323,15 @@ fn tamper_file(path: &Path, from: &str, to: &str) {
 
 #[test]
 fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_and_a_false_box() {
+    let _alone = LEAN_MEMORY.write().unwrap_or_else(|e| e.into_inner());
     let d = bab_project();
-    let o = check(d.path());
+    let o = check_unlocked(d.path());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.lines().any(|l| l == "lean: 3 certificates checked"), "{}", show(&o));
+    assert!(out.lines().any(|l| l == "lean: 4 certificates checked"), "{}", show(&o));
     assert!(out.contains("Certificates.SmallBab") && out.contains("Certificates.SmallCrown"), "{}", show(&o));
+    // Every module's artifacts (at most about 4 KB) are within the strong binding's bound.
+    assert_eq!(out.matches("Lean hashes; re-derived: equal").count(), 4, "{}", show(&o));
     // Independent tampers, three in one module and one in the other; Lean reports each failing
     // declaration.
     let path = d.path().join("lean/Certificates/SmallBab.lean");
@@ -326,7 +349,12 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     // on a box of positive width): neither IBP nor the neuron's CROWN pass justifies it.
     let crown = d.path().join("lean/Certificates/SmallCrown.lean");
     tamper_file(&crown, "leaf2Pre1 : Box := [⟨1379/1024, 165/64⟩", "leaf2Pre1 : Box := [⟨165/64, 165/64⟩");
-    let o = check(d.path());
+    // The L∞ module's violation weakened to `y0 − y1 ≤ −1` (easier to refute than the claim's
+    // `y0 − y1 ≤ 0`): the tree may still refute it, but it is not what Lean derives from the claim.
+    let linf = d.path().join("lean/Certificates/SmallLinf.lean");
+    let violation = "def violation : List (List Row) := [[⟨[1, -1], ";
+    tamper_file(&linf, &format!("{violation}0, false⟩]]"), &format!("{violation}-1, false⟩]]"));
+    let o = check_unlocked(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("Certificates.SmallBab: rejected by Lean"), "{}", show(&o));
@@ -335,13 +363,15 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     assert!(err.contains("covers box0 tree"), "the removed leaf: {}", show(&o));
     assert!(err.contains("Certificates.SmallCrown: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("crownBoxLeafOk violation leaf2Box leaf2Steps"), "the false box: {}", show(&o));
+    assert!(err.contains("Certificates.SmallLinf: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("[in `theorem claim_lowered`]"), "the weakened violation: {}", show(&o));
 }
 
 #[test]
-fn check_fails_when_a_module_states_a_wrong_certificate_hash() {
+fn a_wrong_certificate_hash_fails_both_lean_and_the_weak_binding() {
     let d = demo_project();
-    // The module still compiles (the hash is a string), but it no longer is the module re-derived
-    // from the artifact with that hash: the weak binding fails the check.
+    // The stated hash no longer is the SHA-256 Lean computes from the certificate's bytes (strong
+    // binding), nor the hash of the artifact the module was derived from (weak binding).
     let module = d.path().join("lean/Certificates/DemoMlp.lean");
     let text = fs::read_to_string(&module).unwrap();
     let from = "def certificateSha256 : String := \"sha256:6c035dc3";
@@ -350,7 +380,25 @@ fn check_fails_when_a_module_states_a_wrong_certificate_hash() {
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Certificates.DemoMlp: rejected by its artifacts"), "{}", show(&o));
+    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("[in `theorem certificate_sha256`]"), "{}", show(&o));
     assert!(err.contains("weak binding broken"), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("BROKEN"), "{}", show(&o));
+}
+
+#[test]
+fn the_demo_module_reaches_the_strong_binding_and_lean_rejects_altered_payload_bytes() {
+    let d = demo_project();
+    let text = fs::read_to_string(d.path().join("lean/Certificates/DemoMlp.lean")).unwrap();
+    assert!(text.contains("theorem certified_artifacts :"), "the demo's artifacts are small enough for the strong form");
+    assert!(text.contains("def payloadBytes : List Nat := Sha256.unpackText 477 ["));
+    // `0x3f333333` → `0x3f400000` inside the payload's restated JSON text (layers.0.weight[0][0]):
+    // its SHA-256 is no longer the one the certificate names, and it no longer reads as `net`.
+    tamper(d.path(), "0x30783366333333333333", "0x30783366343030303030");
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("[in `theorem certificate_refs`]"), "the hash: {}", show(&o));
+    assert!(err.contains("[in `theorem payload_layers`]"), "the parse: {}", show(&o));
 }

@@ -20,7 +20,7 @@ use super::canonical::{parse_canonical, sha256_ref};
 use super::schema::{Artifact, Certificate, Counterexample, Graph, Kind, Manifest, Property};
 use crate::bounds::{Box, Interval};
 use crate::error::{Error, ErrorKind, Result};
-use crate::lean::emit::{self, Binding};
+use crate::lean::emit::{self, Binding, Texts};
 use crate::model::Mlp;
 use crate::num::rational::to_canonical;
 
@@ -128,6 +128,7 @@ struct File {
     declared: Option<Kind>,
     json: bool,
     artifact: Option<Artifact>,
+    bytes: Vec<u8>,
 }
 
 fn problem(rows: &mut [AuditRow], row: usize, kind: ErrorKind, message: String) {
@@ -252,14 +253,16 @@ fn read_files(dir: &Path, rows: &mut Vec<AuditRow>) -> Result<Vec<File>> {
         let path = dir.join(&name);
         let row = rows.len();
         rows.push(AuditRow { file: path.clone(), kind: None, sha256: None, problems: Vec::new() });
-        let mut file = File { name, row, sha256: None, declared: None, json: false, artifact: None };
+        let mut file = File { name, row, sha256: None, declared: None, json: false, artifact: None, bytes: Vec::new() };
         match fs::read(&path) {
             Err(e) => problem(rows, row, ErrorKind::BadInput, format!("cannot read: {e}")),
             Ok(bytes) => {
                 let sha = sha256_ref(&bytes);
                 rows[row].sha256 = Some(sha.clone());
                 file.sha256 = Some(sha);
-                match parse_canonical(&bytes) {
+                let parsed = parse_canonical(&bytes);
+                file.bytes = bytes.clone();
+                match parsed {
                     Err(e) => {
                         problem(rows, row, ErrorKind::BadInput, e.to_string());
                         // Still name the kind it declares, if it is JSON at all.
@@ -438,6 +441,13 @@ fn check_graph(mlp: &Mlp, g: &Graph) -> Vec<String> {
     out
 }
 
+/// The bytes of the certificate and of the payload and property it references, for re-deriving a
+/// module in the strong binding form.
+fn texts_of<'a>(files: &'a [File], certificate: &'a [u8], payload: &str, property: &str) -> Option<Texts<'a>> {
+    let bytes = |sha: &str| files.iter().find(|g| g.sha256.as_deref() == Some(sha)).map(|g| g.bytes.as_slice());
+    Some(Texts { certificate, payload: bytes(payload)?, property: bytes(property)? })
+}
+
 /// The weak binding: `<lean_dir>/Certificates/<Module>.lean` equals the module re-derived from
 /// the manifest's name, the certificate, its payload and its hashes.
 fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<AuditRow>) {
@@ -460,7 +470,8 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                     });
                 match mlp {
                     Some(mlp) => {
-                        let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property };
+                        let texts = texts_of(files, &f.bytes, &c.payload, &c.property);
+                        let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property, texts };
                         Ok(emit::dense_ibp_module(&m.name, mlp, &c.boxes, &binding))
                     }
                     None => Err(format!("{}'s payload reference does not resolve to a valid payload", f.name)),
@@ -478,7 +489,8 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                     .and_then(Artifact::violation);
                 match (mlp, prop) {
                     (Some(mlp), Some(prop)) => {
-                        let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property };
+                        let texts = texts_of(files, &f.bytes, &c.payload, &c.property);
+                        let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property, texts };
                         crate::cli::verify::bab_lean_module(&m.name, mlp, &prop, &c.tree, c.intermediate, c.leaf_bound, &binding)
                             .map_err(|e| e.to_string())
                     }

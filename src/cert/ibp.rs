@@ -10,7 +10,7 @@ use super::store::{Written, write_artifact, write_atomic, write_manifest};
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::bounds::{Box, Interval};
 use crate::error::Result;
-use crate::lean::emit::{self, Binding};
+use crate::lean::emit::{self, Binding, Texts};
 use crate::model::Mlp;
 use crate::num::rational::to_canonical;
 
@@ -58,7 +58,8 @@ pub fn certify_dense_ibp(
     let certificate = write_artifact(&dir.join("certificate.json"), "certificate", &certificate)?;
     let manifest = write_manifest(&dir, name, &[payload.clone(), property.clone(), certificate.clone()])?;
     let module = emit::module_name(name);
-    let binding = Binding { certificate: &certificate.sha256, payload: &payload.sha256, property: &property.sha256 };
+    let texts = Some(Texts { certificate: &certificate.bytes, payload: &payload.bytes, property: &property.bytes });
+    let binding = Binding { certificate: &certificate.sha256, payload: &payload.sha256, property: &property.sha256, texts };
     let text = emit::dense_ibp_module(name, mlp, &boxes, &binding);
     let lean_path = lean_dir.join("Certificates").join(format!("{module}.lean"));
     write_atomic(&lean_path, text.as_bytes())?;

@@ -33,13 +33,15 @@ pub struct Written {
     pub path: PathBuf,
     pub kind: String,
     pub sha256: String,
+    /// The canonical bytes written (the strong binding restates them in the Lean module).
+    pub bytes: Vec<u8>,
 }
 
 /// Canonicalises `value` and writes it atomically; returns its `sha256:` reference.
 pub fn write_artifact(path: &Path, kind: &str, value: &Value) -> Result<Written> {
     let bytes = canonical_bytes(value)?;
     write_atomic(path, &bytes)?;
-    Ok(Written { path: path.to_path_buf(), kind: kind.to_string(), sha256: sha256_ref(&bytes) })
+    Ok(Written { path: path.to_path_buf(), kind: kind.to_string(), sha256: sha256_ref(&bytes), bytes })
 }
 
 /// Writes `<dir>/manifest.json` listing `files` (paths relative to `dir`, sorted) with kind and hash.

@@ -167,7 +167,7 @@ fn run_check(lean_dir: &std::path::Path, opts: &LeanOpts) -> Result<CheckReport>
     Ok(r)
 }
 
-/// The weak binding, as part of `check`: a module that states its certificate's hash must be the
+/// The weak binding, as part of `check` (strong modules too): a module that states its certificate's hash must be the
 /// module re-derived from the artifact directory `<lean-dir>/../certificates/<name>/` whose files
 /// have those hashes (`audit --lean-dir`). A broken binding fails the module like a Lean rejection.
 fn check_bindings(lean_dir: &std::path::Path, r: &mut CheckReport) {
@@ -175,7 +175,7 @@ fn check_bindings(lean_dir: &std::path::Path, r: &mut CheckReport) {
     let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(&certs)
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("manifest.json").is_file()).collect())
         .unwrap_or_default();
-    for c in r.certificates.iter_mut().filter(|c| c.binding.starts_with("weak")) {
+    for c in r.certificates.iter_mut().filter(|c| c.binding.starts_with("weak") || c.binding.starts_with("strong")) {
         let short = c.module.trim_start_matches("Certificates.");
         let dir = dirs.iter().find(|d| {
             d.file_name().and_then(|n| n.to_str()).is_some_and(|n| crate::lean::emit::module_name(n) == short)
@@ -271,7 +271,7 @@ fn print_check(r: &CheckReport, as_json: bool) {
     if !r.library_ok {
         eprintln!("TorchLean library failed to build:\n{}", r.library_detail);
     }
-    println!("\n{:<36} {:<8} {:<46} axioms", "certificate module", "lean", "binding");
+    println!("\n{:<36} {:<8} {:<62} axioms", "certificate module", "lean", "binding");
     for c in &r.certificates {
         let axioms = match &c.axioms {
             Some(a) if a.is_empty() => "none".to_string(),
@@ -279,7 +279,7 @@ fn print_check(r: &CheckReport, as_json: bool) {
             None if c.passed => "not reported (see note)".to_string(),
             None => "-".to_string(),
         };
-        println!("{:<36} {:<8} {:<46} {}", c.module, if c.passed { "pass" } else { "FAIL" }, c.binding, axioms);
+        println!("{:<36} {:<8} {:<62} {}", c.module, if c.passed { "pass" } else { "FAIL" }, c.binding, axioms);
         if !c.passed {
             let by = if c.detail.starts_with("artifact binding broken") { "its artifacts" } else { "Lean" };
             eprintln!("{}: rejected by {by}:\n{}", c.module, c.detail);

@@ -16,7 +16,7 @@ use crate::cert::bab::{certificate_json, counterexample_json, lean_leaf};
 use crate::cert::schema::{Artifact, output_box_property_json, violation_property_json};
 use crate::cert::store::{write_artifact, write_atomic, write_manifest};
 use crate::error::{Error, Result};
-use crate::lean::emit::{self, Binding};
+use crate::lean::emit::{self, Binding, Texts};
 use crate::model::Mlp;
 use crate::num::rational::to_canonical;
 use crate::property::{Vnnlib, parse_vnnlib};
@@ -195,6 +195,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
                 certificate: &c.sha256,
                 payload: &payload.sha256,
                 property: &property.sha256,
+                texts: Some(Texts { certificate: &c.bytes, payload: &payload.bytes, property: &property.bytes }),
             })?;
             let path = args.lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&name)));
             write_atomic(&path, text.as_bytes())?;

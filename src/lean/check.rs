@@ -24,7 +24,7 @@ pub struct CertResult {
     pub passed: bool,
     /// What Lean said, when it rejected the module.
     pub detail: String,
-    /// Axioms used by `certified_graph` (the certified fact about the IR graph), when the toolchain
+    /// Axioms used by the final theorem (`certified_artifacts` or `certified_graph`), when the toolchain
     /// can report them.
     pub axioms: Option<Vec<String>>,
     pub seconds: Option<f64>,
@@ -128,22 +128,63 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
     let mut report = run_toolchain(tc, project, &modules, jobs, progress)?;
     for c in &mut report.certificates {
         let path = project.join(format!("{}.lean", c.module.replace('.', "/")));
-        c.binding = binding_form(&std::fs::read_to_string(path).unwrap_or_default());
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        c.binding = binding_form(&source);
+        c.detail = name_declarations(&c.detail, &c.module, &source);
     }
     Ok(report)
 }
 
-/// The artifact binding a module reached. Strong (Lean recomputing the SHA-256 of the artifact
-/// text) is not implemented; a module that states its certificate's hash is bound in the weak form:
-/// `torchlean audit --lean-dir` re-derives it from the artifact with that hash and demands byte
-/// equality.
+/// Appends to each of Lean's `…/<Module>.lean:LINE:COL: error` lines the declaration that line
+/// belongs to (the nearest `theorem`/`def` at or above it). When a kernel check fails, Lean's own
+/// message cannot always print the proposition (it may exceed the pretty printer's depth), and the
+/// declaration's name is what says which check it was.
+pub fn name_declarations(detail: &str, module: &str, source: &str) -> String {
+    let file = format!("{}.lean:", module.rsplit('.').next().unwrap_or(module));
+    let lines: Vec<&str> = source.lines().collect();
+    let declaration = |line: usize| -> Option<String> {
+        lines[..line.min(lines.len())].iter().rev().find_map(|l| {
+            let rest = l.trim_start_matches("@[expose] ").trim_start_matches("noncomputable ");
+            ["theorem ", "def "].iter().find_map(|k| rest.strip_prefix(k)).map(|r| {
+                let name = r.split(|c: char| c.is_whitespace() || c == ':').next().unwrap_or("");
+                format!("{}{name}", if rest.starts_with("theorem") { "theorem " } else { "def " })
+            })
+        })
+    };
+    detail
+        .lines()
+        .map(|l| {
+            let at = l.find(&file).map(|i| &l[i + file.len()..]);
+            let line = at.and_then(|r| r.split(':').next()).and_then(|n| n.parse::<usize>().ok());
+            match (line, l.contains(": error")) {
+                (Some(n), true) => match declaration(n) {
+                    Some(d) => format!("{l} [in `{d}`]"),
+                    None => l.to_string(),
+                },
+                _ => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The artifact binding a module states. Strong: the module restates the artifacts' bytes and
+/// proves `certified_artifacts`, so Lean itself recomputes their SHA-256 and reads the network and
+/// the claim from them. Weak: the module states its certificate's hash and `torchlean audit
+/// --lean-dir` re-derives it from the artifact with that hash and demands byte equality. `check`
+/// also runs the weak check on strong modules.
 pub fn binding_form(source: &str) -> String {
     let key = "def certificateSha256 : String := \"";
     match source.find(key) {
         Some(i) => {
             let rest = &source[i + key.len()..];
             let sha = rest.split('"').next().unwrap_or("");
-            format!("weak ({}…; audit re-derives)", &sha[..sha.len().min(19)])
+            let short = &sha[..sha.len().min(19)];
+            if source.contains("\ntheorem certified_artifacts :") {
+                format!("strong ({short}…; Lean hashes; audit re-derives)")
+            } else {
+                format!("weak ({short}…; audit re-derives)")
+            }
         }
         None => String::from("none (no artifact hash stated)"),
     }
@@ -176,7 +217,7 @@ fn run_toolchain(
     }
 }
 
-/// Looks up the axioms of a certificate module's `certified_graph` theorem, where the toolchain can.
+/// Looks up the axioms of a certificate module's final theorem, where the toolchain can.
 type AxiomLookup<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
 
 fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<AxiomLookup>, note: &str) -> CheckReport {
@@ -249,11 +290,14 @@ fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress:
     Ok(summarise("lake (native)", outcomes, start.elapsed().as_secs_f64(), Some(&axioms), "reported by `#print axioms` via `lake env lean`"))
 }
 
-/// Runs `#print axioms <Module>.certified_graph` through `lake env lean` and parses the list.
+/// Runs `#print axioms` on the module's final theorem (`certified_artifacts` in the strong
+/// binding form, else `certified_graph`) through `lake env lean` and parses the list.
 fn lake_axioms(project: &Path, lake: &PathBuf, module: &str) -> Option<Vec<String>> {
     let dir = tempfile::tempdir().ok()?;
     let file = dir.path().join("Axioms.lean");
-    fs::write(&file, format!("import {module}\n#print axioms {module}.certified_graph\n")).ok()?;
+    let source = fs::read_to_string(project.join(format!("{}.lean", module.replace('.', "/")))).unwrap_or_default();
+    let theorem = if source.contains("\ntheorem certified_artifacts :") { "certified_artifacts" } else { "certified_graph" };
+    fs::write(&file, format!("import {module}\n#print axioms {module}.{theorem}\n")).ok()?;
     let out = Command::new(lake).arg("env").arg("lean").arg(&file).current_dir(project).output().ok()?;
     parse_axioms(&String::from_utf8_lossy(&out.stdout))
 }
@@ -271,6 +315,18 @@ pub fn parse_axioms(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lean_errors_name_the_declaration_they_are_in() {
+        let source = "module\n\ntheorem a : True := by\n  decide +kernel\n\n@[expose] noncomputable def b : Nat := 1\n";
+        let detail = "lean/Certificates/X.lean:4:2: error: [Error pretty printing: maximum recursion depth]\n\
+                      lean/Certificates/X.lean:6:1: error: bad\nother line";
+        assert_eq!(
+            name_declarations(detail, "Certificates.X", source),
+            "lean/Certificates/X.lean:4:2: error: [Error pretty printing: maximum recursion depth] [in `theorem a`]\n\
+             lean/Certificates/X.lean:6:1: error: bad [in `def b`]\nother line"
+        );
+    }
 
     #[test]
     fn scan_ignores_comments_and_strings_but_finds_code() {

@@ -133,12 +133,242 @@ pub struct Binding<'a> {
     pub certificate: &'a str,
     pub payload: &'a str,
     pub property: &'a str,
+    /// The artifacts' canonical bytes. With them (and within `STRONG_BINDING_MAX_BYTES`) the
+    /// module reaches the strong binding; without, the weak one.
+    pub texts: Option<Texts<'a>>,
+}
+
+/// The canonical bytes of a certificate and of the payload and property it references.
+pub struct Texts<'a> {
+    pub certificate: &'a [u8],
+    pub payload: &'a [u8],
+    pub property: &'a [u8],
+}
+
+/// Above this many artifact bytes in all, a module keeps to the weak binding. The kernel's SHA-256
+/// takes about 0.2 s per 64-byte block on the wasm toolchain (measured: 1.9 KB in 7 s), so this
+/// bound keeps the hashing under a minute; the ACAS Xu payload alone (174 KB) would take ~10 min.
+pub const STRONG_BINDING_MAX_BYTES: usize = 16 * 1024;
+
+/// `name : List Nat`: the bytes of `file`, 32 per big-endian literal (see `Sha256.unpackText`).
+fn bytes_def(s: &mut String, name: &str, file: &str, bytes: &[u8]) {
+    let lits: Vec<String> = bytes
+        .chunks(32)
+        .map(|c| {
+            format!(
+                "0x{}",
+                c.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        *s,
+        "/-- The canonical bytes of `{file}` ({} bytes, 32 per literal). -/",
+        bytes.len()
+    );
+    let _ = writeln!(
+        *s,
+        "@[expose] noncomputable def {name} : List Nat := Sha256.unpackText {} [\n  {}]\n",
+        bytes.len(),
+        lits.join(",\n  ")
+    );
+}
+
+/// What a module's final theorem claims, as the property artifact states it.
+enum Claim {
+    /// `output_box`: the output lies in `box{last}` (the certificate's final box).
+    OutputBox { last: usize },
+    /// `violation_dnf`: no disjunct of `violation` holds.
+    Violation,
+    /// `linf_robust`: the label beats every rival; the module's `box0` and `violation` must be
+    /// what Lean derives from the claim (`ballBox`, `linfViolation`).
+    Linf {
+        center: Vec<String>,
+        epsilon: String,
+        label: u64,
+        outputs: u64,
+    },
+}
+
+/// The claim a property artifact makes, if the strong binding can read it.
+fn claim_of(property: &[u8], last: usize) -> Option<Claim> {
+    let v: serde_json::Value = serde_json::from_slice(property).ok()?;
+    if v["semantics"] != "exact-rational" {
+        return None;
+    }
+    match v["kind"].as_str()? {
+        "output_box" => Some(Claim::OutputBox { last }),
+        "violation_dnf" => Some(Claim::Violation),
+        "linf_robust" => Some(Claim::Linf {
+            center: v["center"]
+                .as_array()?
+                .iter()
+                .map(|c| c.as_str().map(str::to_string))
+                .collect::<Option<_>>()?,
+            epsilon: v["epsilon"].as_str()?.to_string(),
+            label: v["label"].as_u64()?,
+            outputs: v["outputs"].as_u64()?,
+        }),
+        _ => None,
+    }
+}
+
+/// The strong binding: the artifacts' bytes, the kernel's recomputation of their SHA-256 and its
+/// reading of the network and the claim from them, and `certified_artifacts`, the certified fact
+/// stated about what was read. `expects` lists the claim kinds the module's checker proves.
+fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, expects: &[&str]) {
+    let Some(t) = binding.texts.as_ref() else {
+        return;
+    };
+    if t.certificate.len() + t.payload.len() + t.property.len() > STRONG_BINDING_MAX_BYTES {
+        return;
+    }
+    let claim = match claim_of(t.property, last) {
+        Some(c) => c,
+        None => return,
+    };
+    let kind = match claim {
+        Claim::OutputBox { .. } => "output_box",
+        Claim::Violation => "violation_dnf",
+        Claim::Linf { .. } => "linf_robust",
+    };
+    if !expects.contains(&kind) {
+        return;
+    }
+    let w = input_width(mlp);
+    let _ = writeln!(
+        *s,
+        "/-! ## Strong binding\n\n\
+         The artifacts' bytes, restated. The kernel recomputes their SHA-256 and reads the network and the\n\
+         claim out of them, so `certified_artifacts` is about the bytes the manifest's hashes name. -/\n"
+    );
+    bytes_def(s, "certificateBytes", "certificate.json", t.certificate);
+    bytes_def(s, "payloadBytes", "payload.json", t.payload);
+    bytes_def(s, "propertyBytes", "property.json", t.property);
+    let _ = writeln!(
+        *s,
+        "/-- The manifest's hash of the certificate (`certificateSha256`) is the SHA-256 of its bytes. -/\n\
+         theorem certificate_sha256 :\n    \
+         digestOfText (Sha256.bytesOf certificateSha256.toList) = some (Sha256.digest certificateBytes) := by\n  \
+         decide +kernel\n"
+    );
+    let _ = writeln!(
+        *s,
+        "/-- The certificate names its payload and property by the SHA-256 of their bytes. -/\n\
+         theorem certificate_refs :\n    \
+         certificateRefs certificateBytes = some (Sha256.digest payloadBytes, Sha256.digest propertyBytes) := by\n  \
+         decide +kernel\n"
+    );
+    let layers: Vec<String> = mlp
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("(layer{i}Weight, layer{i}Bias, .{})", l.act.name()))
+        .collect();
+    let _ = writeln!(*s, "/-- The layers as bit patterns, in order. -/");
+    let _ = writeln!(
+        *s,
+        "@[expose] noncomputable def layerBits : List LayerBits := [{}]\n",
+        layers.join(", ")
+    );
+    let _ = writeln!(
+        *s,
+        "/-- Read from its bytes, the payload is these layers, bit for bit. -/\n\
+         theorem payload_layers : mlpOfPayload payloadBytes = some layerBits := by decide +kernel\n"
+    );
+    let _ = writeln!(
+        *s,
+        "/-- The layers denote `net`. -/\ntheorem net_of_payload : netOfBits layerBits = net := rfl\n"
+    );
+    let graph = format!(
+        "denote (mlpGraph {w} (netOfBits layers)) (mlpParams {w} (netOfBits layers)) [x] = some [y]"
+    );
+    let head = "theorem certified_artifacts :\n    \
+                digestOfText (Sha256.bytesOf certificateSha256.toList) = some (Sha256.digest certificateBytes) ∧\n    \
+                certificateRefs certificateBytes = some (Sha256.digest payloadBytes, Sha256.digest propertyBytes) ∧";
+    let doc = |what: &str| {
+        format!(
+            "/-- **The certified fact, about the hashed artifacts**: the certificate whose SHA-256 is\n\
+             `certificateSha256` names a payload and a property by their SHA-256. Read from those bytes, the\n\
+             network's IR graph maps every real input in the property's box to an output that {what}. -/"
+        )
+    };
+    match claim {
+        Claim::OutputBox { .. } | Claim::Violation => {
+            let (reader, value, fact, what) = match claim {
+                Claim::OutputBox { last } => (
+                    "outputBoxProperty",
+                    format!("(box0, box{last})"),
+                    "Box.Mem P y",
+                    "lies in the property's output box",
+                ),
+                _ => (
+                    "violationProperty",
+                    "(box0, violation)".to_string(),
+                    "Safe P y",
+                    "satisfies no violation disjunct",
+                ),
+            };
+            let _ = writeln!(
+                *s,
+                "/-- Read from its bytes, the property is this input box and claim. -/\n\
+                 theorem property_claim : {reader} propertyBytes = some {value} := by decide +kernel\n"
+            );
+            let _ = writeln!(
+                *s,
+                "{}\n{head}\n    \
+                 ∃ layers B P, mlpOfPayload payloadBytes = some layers ∧ {reader} propertyBytes = some (B, P) ∧\n      \
+                 ∀ x : List Rat, Box.Mem B x → ∃ y, {graph} ∧ {fact} :=\n  \
+                 ⟨certificate_sha256, certificate_refs, layerBits, _, _, payload_layers, property_claim, fun x hx => by\n    \
+                 rw [net_of_payload, ← lowered.1]; exact certified_graph x hx⟩\n",
+                doc(what)
+            );
+        }
+        Claim::Linf {
+            center,
+            epsilon,
+            label,
+            outputs,
+        } => {
+            let claim = format!("([{}], {epsilon}, {label}, {outputs})", center.join(", "));
+            let _ = writeln!(
+                *s,
+                "/-- Read from its bytes, the property is this L∞ claim (center, ε, label, outputs). -/\n\
+                 theorem property_claim : linfProperty propertyBytes = some {claim} := by decide +kernel\n"
+            );
+            let _ = writeln!(
+                *s,
+                "/-- The box and the violation the certificate refutes are the ones Lean derives from the claim. -/\n\
+                 theorem claim_lowered :\n    \
+                 ballBox [{}] ({epsilon}) = box0 ∧ linfViolation {label} {outputs} = violation ∧ {label} < {outputs} := by\n  \
+                 decide +kernel\n",
+                center.join(", ")
+            );
+            let _ = writeln!(
+                *s,
+                "{}\n{head}\n    \
+                 ∃ layers c ε l n, mlpOfPayload payloadBytes = some layers ∧ linfProperty propertyBytes = some (c, ε, l, n) ∧\n      \
+                 ∀ x : List Rat, Box.Mem (ballBox c ε) x → ∃ y, {graph} ∧ Robust l n y :=\n  \
+                 ⟨certificate_sha256, certificate_refs, layerBits, _, _, _, _, payload_layers, property_claim, fun x hx => by\n    \
+                 rw [net_of_payload, ← lowered.1]\n    \
+                 rw [claim_lowered.1] at hx\n    \
+                 obtain ⟨y, hy, hs⟩ := certified_graph x hx\n    \
+                 rw [← claim_lowered.2.1] at hs\n    \
+                 exact ⟨y, hy, robust_of_safe claim_lowered.2.2 hs⟩⟩\n",
+                doc("has the property's label strictly above every rival")
+            );
+        }
+    }
 }
 
 /// The imports and docstring of a certificate module checked by `TorchLean.Cert.<checker>`: what it
 /// proves (`about`) and the hashes of the artifacts it restates.
 fn certificate_header(s: &mut String, checker: &str, cert_name: &str, about: &str, binding: &Binding) {
-    let _ = writeln!(*s, "module\n\npublic import TorchLean.Cert.{checker}\npublic import TorchLean.Cert.Lowered\n");
+    let _ = writeln!(
+        *s,
+        "module\n\npublic import TorchLean.Cert.{checker}\npublic import TorchLean.Cert.Lowered\n\
+         public import TorchLean.Cert.Artifact\npublic import TorchLean.Cert.Robust\n"
+    );
     let _ = writeln!(
         *s,
         "/-! # Certificate `{cert_name}` (generated by torchlean; do not edit)\n\n{about}\n\n\
@@ -195,6 +425,7 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
     );
     lowered_section(&mut s, mlp);
     certified_graph(&mut s, mlp, &format!("Box.Mem box{n} y"), &format!("under the graph, and it lies in box {n}"));
+    strong_section(&mut s, mlp, binding, n, &["output_box"]);
     let _ = writeln!(s, "end Certificates.{m}");
     s
 }
@@ -441,6 +672,7 @@ pub fn bab_module(
     );
     lowered_section(&mut s, mlp);
     certified_graph(&mut s, mlp, "Safe violation y", "under the graph, and it satisfies no violation disjunct");
+    strong_section(&mut s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
     let _ = writeln!(s, "end Certificates.{m}");
     s
 }
@@ -559,5 +791,55 @@ mod tests {
         assert_eq!(module_name("demo-mlp"), "DemoMlp");
         assert_eq!(module_name("acas_1_1-prop3"), "Acas11Prop3");
         assert_eq!(module_name("1_1"), "C11");
+    }
+
+    #[test]
+    fn artifact_bytes_are_restated_32_per_big_endian_literal() {
+        let mut s = String::new();
+        let bytes: Vec<u8> = (0u8..33).collect();
+        bytes_def(&mut s, "xBytes", "x.json", &bytes);
+        assert_eq!(
+            s,
+            "/-- The canonical bytes of `x.json` (33 bytes, 32 per literal). -/\n\
+             @[expose] noncomputable def xBytes : List Nat := Sha256.unpackText 33 [\n  \
+             0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f,\n  0x20]\n\n"
+        );
+    }
+
+    #[test]
+    fn the_strong_binding_reads_the_three_claim_kinds_and_nothing_else() {
+        let linf = br#"{"center":["1/2","-1"],"epsilon":"1/10","format":"torchlean.property.v1","kind":"linf_robust","label":2,"outputs":3,"semantics":"exact-rational"}"#;
+        match claim_of(linf, 2) {
+            Some(Claim::Linf {
+                center,
+                epsilon,
+                label,
+                outputs,
+            }) => {
+                assert_eq!(
+                    (center, epsilon, label, outputs),
+                    (
+                        vec!["1/2".to_string(), "-1".to_string()],
+                        "1/10".to_string(),
+                        2,
+                        3
+                    )
+                );
+            }
+            _ => panic!("an L∞ claim"),
+        }
+        assert!(matches!(
+            claim_of(br#"{"kind":"output_box","semantics":"exact-rational"}"#, 4),
+            Some(Claim::OutputBox { last: 4 })
+        ));
+        assert!(matches!(
+            claim_of(
+                br#"{"kind":"violation_dnf","semantics":"exact-rational"}"#,
+                4
+            ),
+            Some(Claim::Violation)
+        ));
+        assert!(claim_of(br#"{"kind":"violation_dnf","semantics":"binary32"}"#, 4).is_none());
+        assert!(claim_of(br#"{"kind":"other","semantics":"exact-rational"}"#, 4).is_none());
     }
 }
