@@ -375,18 +375,11 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
 
 #[test]
 fn a_wrong_certificate_hash_fails_both_lean_and_the_weak_binding() {
-    let d = demo_project();
     // The stated hash no longer is the SHA-256 Lean computes from the certificate's bytes (strong
     // binding), nor the hash of the artifact the module was derived from (weak binding).
-    let module = d.path().join("lean/Certificates/DemoMlp.lean");
-    let text = fs::read_to_string(&module).unwrap();
-    let from = "def certificateSha256 : String := \"sha256:6c035dc3";
-    assert_eq!(text.matches(from).count(), 1);
-    fs::write(&module, text.replacen(from, "def certificateSha256 : String := \"sha256:7c035dc3", 1)).unwrap();
-    let o = check(d.path());
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let sha = "def certificateSha256 : String := \"sha256:";
+    let o = demo_rejected_after(&format!("{sha}6c035dc3"), &format!("{sha}7c035dc3"));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("[in `theorem certificate_sha256`]"), "{}", show(&o));
     assert!(err.contains("weak binding broken"), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("BROKEN"), "{}", show(&o));
@@ -394,17 +387,13 @@ fn a_wrong_certificate_hash_fails_both_lean_and_the_weak_binding() {
 
 #[test]
 fn the_demo_module_reaches_the_strong_binding_and_lean_rejects_altered_payload_bytes() {
-    let d = demo_project();
-    let text = fs::read_to_string(d.path().join("lean/Certificates/DemoMlp.lean")).unwrap();
+    let text = fs::read_to_string(repo().join("lean/Certificates/DemoMlp.lean")).unwrap();
     assert!(text.contains("theorem certified_artifacts :"), "the demo's artifacts are small enough for the strong form");
     assert!(text.contains("def payloadBytes : List Nat := Sha256.unpackText 477 ["));
     // `0x3f333333` → `0x3f400000` inside the payload's restated JSON text (layers.0.weight[0][0]):
     // its SHA-256 is no longer the one the certificate names, and it no longer reads as `net`.
-    tamper(d.path(), "0x30783366333333333333", "0x30783366343030303030");
-    let o = check(d.path());
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let o = demo_rejected_after("0x30783366333333333333", "0x30783366343030303030");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("[in `theorem certificate_refs`]"), "the hash: {}", show(&o));
     assert!(err.contains("[in `theorem payload_layers`]"), "the parse: {}", show(&o));
 }

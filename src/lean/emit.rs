@@ -146,26 +146,15 @@ pub struct Texts<'a> {
 }
 
 /// Above this many artifact bytes in all, a module keeps to the weak binding. The kernel's SHA-256
-/// takes about 0.2 s per 64-byte block on the wasm toolchain (measured: 1.9 KB in 7 s), so this
-/// bound keeps the hashing under a minute; the ACAS Xu payload alone (174 KB) would take ~10 min.
+/// takes about 0.13 s per 64-byte block on the wasm toolchain (measured: 2.4 KB in 4.8 s), so this
+/// bound keeps the hashing near half a minute; the ACAS Xu payload alone (174 KB) would take ~6 min.
 pub const STRONG_BINDING_MAX_BYTES: usize = 16 * 1024;
 
 /// `name : List Nat`: the bytes of `file`, 32 per big-endian literal (see `Sha256.unpackText`).
 fn bytes_def(s: &mut String, name: &str, file: &str, bytes: &[u8]) {
-    let lits: Vec<String> = bytes
-        .chunks(32)
-        .map(|c| {
-            format!(
-                "0x{}",
-                c.iter().map(|b| format!("{b:02x}")).collect::<String>()
-            )
-        })
-        .collect();
-    let _ = writeln!(
-        *s,
-        "/-- The canonical bytes of `{file}` ({} bytes, 32 per literal). -/",
-        bytes.len()
-    );
+    let lits: Vec<String> =
+        bytes.chunks(32).map(|c| format!("0x{}", c.iter().map(|b| format!("{b:02x}")).collect::<String>())).collect();
+    let _ = writeln!(*s, "/-- The canonical bytes of `{file}` ({} bytes, 32 per literal). -/", bytes.len());
     let _ = writeln!(
         *s,
         "@[expose] noncomputable def {name} : List Nat := Sha256.unpackText {} [\n  {}]\n",
@@ -176,62 +165,52 @@ fn bytes_def(s: &mut String, name: &str, file: &str, bytes: &[u8]) {
 
 /// What a module's final theorem claims, as the property artifact states it.
 enum Claim {
-    /// `output_box`: the output lies in `box{last}` (the certificate's final box).
-    OutputBox { last: usize },
+    /// `output_box`: the output lies in the certificate's final box.
+    OutputBox,
     /// `violation_dnf`: no disjunct of `violation` holds.
     Violation,
     /// `linf_robust`: the label beats every rival; the module's `box0` and `violation` must be
     /// what Lean derives from the claim (`ballBox`, `linfViolation`).
-    Linf {
-        center: Vec<String>,
-        epsilon: String,
-        label: u64,
-        outputs: u64,
-    },
+    Linf { center: Vec<String>, epsilon: String, label: u64, outputs: u64 },
 }
 
-/// The claim a property artifact makes, if the strong binding can read it.
-fn claim_of(property: &[u8], last: usize) -> Option<Claim> {
+/// The claim a property artifact makes and its kind, if the strong binding can read it.
+fn claim_of(property: &[u8]) -> Option<(&'static str, Claim)> {
     let v: serde_json::Value = serde_json::from_slice(property).ok()?;
     if v["semantics"] != "exact-rational" {
         return None;
     }
     match v["kind"].as_str()? {
-        "output_box" => Some(Claim::OutputBox { last }),
-        "violation_dnf" => Some(Claim::Violation),
-        "linf_robust" => Some(Claim::Linf {
-            center: v["center"]
-                .as_array()?
-                .iter()
-                .map(|c| c.as_str().map(str::to_string))
-                .collect::<Option<_>>()?,
-            epsilon: v["epsilon"].as_str()?.to_string(),
-            label: v["label"].as_u64()?,
-            outputs: v["outputs"].as_u64()?,
-        }),
+        "output_box" => Some(("output_box", Claim::OutputBox)),
+        "violation_dnf" => Some(("violation_dnf", Claim::Violation)),
+        "linf_robust" => Some((
+            "linf_robust",
+            Claim::Linf {
+                center: v["center"].as_array()?.iter().map(|c| c.as_str().map(str::to_string)).collect::<Option<_>>()?,
+                epsilon: v["epsilon"].as_str()?.to_string(),
+                label: v["label"].as_u64()?,
+                outputs: v["outputs"].as_u64()?,
+            },
+        )),
         _ => None,
     }
 }
 
+/// The strong binding's two facts about hashes, stated by their own theorems and again as the
+/// first conjuncts of `certified_artifacts`.
+const HASHED: &str = "digestOfText (Sha256.bytesOf certificateSha256.toList) = some (Sha256.digest certificateBytes)";
+const REFERENCED: &str = "certificateRefs certificateBytes = some (Sha256.digest payloadBytes, Sha256.digest propertyBytes)";
+
 /// The strong binding: the artifacts' bytes, the kernel's recomputation of their SHA-256 and its
 /// reading of the network and the claim from them, and `certified_artifacts`, the certified fact
-/// stated about what was read. `expects` lists the claim kinds the module's checker proves.
+/// stated about what was read. `expects` lists the claim kinds the module's checker proves; `last`
+/// is the index of the certificate's final box.
 fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, expects: &[&str]) {
-    let Some(t) = binding.texts.as_ref() else {
-        return;
-    };
+    let Some(t) = binding.texts.as_ref() else { return };
     if t.certificate.len() + t.payload.len() + t.property.len() > STRONG_BINDING_MAX_BYTES {
         return;
     }
-    let claim = match claim_of(t.property, last) {
-        Some(c) => c,
-        None => return,
-    };
-    let kind = match claim {
-        Claim::OutputBox { .. } => "output_box",
-        Claim::Violation => "violation_dnf",
-        Claim::Linf { .. } => "linf_robust",
-    };
+    let Some((kind, claim)) = claim_of(t.property) else { return };
     if !expects.contains(&kind) {
         return;
     }
@@ -248,44 +227,25 @@ fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, exp
     let _ = writeln!(
         *s,
         "/-- The manifest's hash of the certificate (`certificateSha256`) is the SHA-256 of its bytes. -/\n\
-         theorem certificate_sha256 :\n    \
-         digestOfText (Sha256.bytesOf certificateSha256.toList) = some (Sha256.digest certificateBytes) := by\n  \
-         decide +kernel\n"
+         theorem certificate_sha256 :\n    {HASHED} := by\n  decide +kernel\n"
     );
     let _ = writeln!(
         *s,
         "/-- The certificate names its payload and property by the SHA-256 of their bytes. -/\n\
-         theorem certificate_refs :\n    \
-         certificateRefs certificateBytes = some (Sha256.digest payloadBytes, Sha256.digest propertyBytes) := by\n  \
-         decide +kernel\n"
+         theorem certificate_refs :\n    {REFERENCED} := by\n  decide +kernel\n"
     );
-    let layers: Vec<String> = mlp
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("(layer{i}Weight, layer{i}Bias, .{})", l.act.name()))
-        .collect();
+    let layers: Vec<String> =
+        mlp.layers.iter().enumerate().map(|(i, l)| format!("(layer{i}Weight, layer{i}Bias, .{})", l.act.name())).collect();
     let _ = writeln!(*s, "/-- The layers as bit patterns, in order. -/");
-    let _ = writeln!(
-        *s,
-        "@[expose] noncomputable def layerBits : List LayerBits := [{}]\n",
-        layers.join(", ")
-    );
+    let _ = writeln!(*s, "@[expose] noncomputable def layerBits : List LayerBits := [{}]\n", layers.join(", "));
     let _ = writeln!(
         *s,
         "/-- Read from its bytes, the payload is these layers, bit for bit. -/\n\
          theorem payload_layers : mlpOfPayload payloadBytes = some layerBits := by decide +kernel\n"
     );
-    let _ = writeln!(
-        *s,
-        "/-- The layers denote `net`. -/\ntheorem net_of_payload : netOfBits layerBits = net := rfl\n"
-    );
-    let graph = format!(
-        "denote (mlpGraph {w} (netOfBits layers)) (mlpParams {w} (netOfBits layers)) [x] = some [y]"
-    );
-    let head = "theorem certified_artifacts :\n    \
-                digestOfText (Sha256.bytesOf certificateSha256.toList) = some (Sha256.digest certificateBytes) ∧\n    \
-                certificateRefs certificateBytes = some (Sha256.digest payloadBytes, Sha256.digest propertyBytes) ∧";
+    let _ = writeln!(*s, "/-- The layers denote `net`. -/\ntheorem net_of_payload : netOfBits layerBits = net := rfl\n");
+    let graph = format!("denote (mlpGraph {w} (netOfBits layers)) (mlpParams {w} (netOfBits layers)) [x] = some [y]");
+    let head = format!("theorem certified_artifacts :\n    {HASHED} ∧\n    {REFERENCED} ∧");
     let doc = |what: &str| {
         format!(
             "/-- **The certified fact, about the hashed artifacts**: the certificate whose SHA-256 is\n\
@@ -294,20 +254,12 @@ fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, exp
         )
     };
     match claim {
-        Claim::OutputBox { .. } | Claim::Violation => {
+        Claim::OutputBox | Claim::Violation => {
             let (reader, value, fact, what) = match claim {
-                Claim::OutputBox { last } => (
-                    "outputBoxProperty",
-                    format!("(box0, box{last})"),
-                    "Box.Mem P y",
-                    "lies in the property's output box",
-                ),
-                _ => (
-                    "violationProperty",
-                    "(box0, violation)".to_string(),
-                    "Safe P y",
-                    "satisfies no violation disjunct",
-                ),
+                Claim::OutputBox => {
+                    ("outputBoxProperty", format!("(box0, box{last})"), "Box.Mem P y", "lies in the property's output box")
+                }
+                _ => ("violationProperty", "(box0, violation)".to_string(), "Safe P y", "satisfies no violation disjunct"),
             };
             let _ = writeln!(
                 *s,
@@ -324,25 +276,20 @@ fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, exp
                 doc(what)
             );
         }
-        Claim::Linf {
-            center,
-            epsilon,
-            label,
-            outputs,
-        } => {
-            let claim = format!("([{}], {epsilon}, {label}, {outputs})", center.join(", "));
+        Claim::Linf { center, epsilon, label, outputs } => {
+            let center = center.join(", ");
             let _ = writeln!(
                 *s,
                 "/-- Read from its bytes, the property is this L∞ claim (center, ε, label, outputs). -/\n\
-                 theorem property_claim : linfProperty propertyBytes = some {claim} := by decide +kernel\n"
+                 theorem property_claim : linfProperty propertyBytes = some ([{center}], {epsilon}, {label}, {outputs}) := by\n  \
+                 decide +kernel\n"
             );
             let _ = writeln!(
                 *s,
                 "/-- The box and the violation the certificate refutes are the ones Lean derives from the claim. -/\n\
                  theorem claim_lowered :\n    \
-                 ballBox [{}] ({epsilon}) = box0 ∧ linfViolation {label} {outputs} = violation ∧ {label} < {outputs} := by\n  \
-                 decide +kernel\n",
-                center.join(", ")
+                 ballBox [{center}] ({epsilon}) = box0 ∧ linfViolation {label} {outputs} = violation ∧ {label} < {outputs} := by\n  \
+                 decide +kernel\n"
             );
             let _ = writeln!(
                 *s,
@@ -809,37 +756,15 @@ mod tests {
     #[test]
     fn the_strong_binding_reads_the_three_claim_kinds_and_nothing_else() {
         let linf = br#"{"center":["1/2","-1"],"epsilon":"1/10","format":"torchlean.property.v1","kind":"linf_robust","label":2,"outputs":3,"semantics":"exact-rational"}"#;
-        match claim_of(linf, 2) {
-            Some(Claim::Linf {
-                center,
-                epsilon,
-                label,
-                outputs,
-            }) => {
-                assert_eq!(
-                    (center, epsilon, label, outputs),
-                    (
-                        vec!["1/2".to_string(), "-1".to_string()],
-                        "1/10".to_string(),
-                        2,
-                        3
-                    )
-                );
+        match claim_of(linf) {
+            Some(("linf_robust", Claim::Linf { center, epsilon, label, outputs })) => {
+                assert_eq!((center, epsilon, label, outputs), (vec!["1/2".to_string(), "-1".to_string()], "1/10".to_string(), 2, 3));
             }
             _ => panic!("an L∞ claim"),
         }
-        assert!(matches!(
-            claim_of(br#"{"kind":"output_box","semantics":"exact-rational"}"#, 4),
-            Some(Claim::OutputBox { last: 4 })
-        ));
-        assert!(matches!(
-            claim_of(
-                br#"{"kind":"violation_dnf","semantics":"exact-rational"}"#,
-                4
-            ),
-            Some(Claim::Violation)
-        ));
-        assert!(claim_of(br#"{"kind":"violation_dnf","semantics":"binary32"}"#, 4).is_none());
-        assert!(claim_of(br#"{"kind":"other","semantics":"exact-rational"}"#, 4).is_none());
+        assert!(matches!(claim_of(br#"{"kind":"output_box","semantics":"exact-rational"}"#), Some(("output_box", Claim::OutputBox))));
+        assert!(matches!(claim_of(br#"{"kind":"violation_dnf","semantics":"exact-rational"}"#), Some(("violation_dnf", Claim::Violation))));
+        assert!(claim_of(br#"{"kind":"violation_dnf","semantics":"binary32"}"#).is_none());
+        assert!(claim_of(br#"{"kind":"other","semantics":"exact-rational"}"#).is_none());
     }
 }

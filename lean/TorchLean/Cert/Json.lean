@@ -141,10 +141,6 @@ end
   | .num (.ofNat n) => some n
   | _ => none
 
-@[expose] def asBool : Json → Option Bool
-  | .bool b => some b
-  | _ => none
-
 /-- Every element through `f`, or `none` if one fails. -/
 @[expose] noncomputable def mapAll {α : Type} (f : Json → Option α) : List Json → Option (List α)
   | [] => some []

@@ -130,11 +130,9 @@ end, so the list comes out in order without nested appends. -/
 @[expose] noncomputable def digestWords (msg : List Nat) : List Nat :=
   blocks initial (words (pad msg)) fun h => [h.a, h.b, h.c, h.d, h.e, h.f, h.g, h.h]
 
-/-- SHA-256 of a byte list as one 256-bit number (the manifest's hex digits read as a number). -/
+/-- SHA-256 of a byte list as one 256-bit number (the manifest's 64 hex digits read as a number). -/
 @[expose] noncomputable def digest (msg : List Nat) : Nat :=
-  blocks initial (words (pad msg)) fun h =>
-    ((((((h.a * 4294967296 + h.b) * 4294967296 + h.c) * 4294967296 + h.d) * 4294967296 + h.e) *
-      4294967296 + h.f) * 4294967296 + h.g) * 4294967296 + h.h
+  (digestWords msg).foldl (fun acc w => acc * 4294967296 + w) 0
 
 /-- The bytes of a text stored as packed literals: `len` bytes, 32 per literal (big-endian, the
 last literal holding the remainder). Modules state artifact text this way because the kernel
@@ -142,13 +140,6 @@ unfolds a long `String` literal into bytes far more slowly than it splits a numb
 @[expose] noncomputable def unpackText : Nat → List Nat → List Nat
   | _, [] => []
   | n, p :: ps => if n ≤ 32 then bytesBE p n else bytesBEOnto p 32 (unpackText (n - 32) ps)
-
-@[expose] noncomputable def hexDigit (n : Nat) : Char :=
-  if n < 10 then Char.ofNat (48 + n) else Char.ofNat (87 + n)
-
-/-- Eight lowercase hex digits of a word. -/
-@[expose] noncomputable def hex8 (w : Nat) : List Char :=
-  [28, 24, 20, 16, 12, 8, 4, 0].map fun s => hexDigit ((w >>> s) % 16)
 
 /-- UTF-8 bytes of a code point. -/
 @[expose] noncomputable def utf8 (c : Nat) : List Nat :=
@@ -162,41 +153,26 @@ unfolds a long `String` literal into bytes far more slowly than it splits a numb
   | [] => []
   | c :: cs => utf8 c.toNat ++ bytesOf cs
 
-/-- The UTF-8 bytes of a text given as consecutive pieces. Certificate modules state an artifact's
-text as short string literals: the kernel unfolds a string literal into its characters at a cost
-that grows faster than its length. -/
-@[expose] noncomputable def bytesOfPieces : List String → List Nat
-  | [] => []
-  | s :: rest => bytesOf s.toList ++ bytesOfPieces rest
-
-/-- `sha256:` followed by the 64 hex digits of the SHA-256 of the string's UTF-8 bytes, the form
-the manifest uses. -/
-@[expose] noncomputable def sha256Bytes (bytes : List Nat) : String :=
-  String.ofList ("sha256:".toList ++ (digestWords bytes).flatMap hex8)
-
-/-- The manifest form of the SHA-256 of a text given as consecutive pieces. -/
-@[expose] noncomputable def sha256Pieces (pieces : List String) : String := sha256Bytes (bytesOfPieces pieces)
-
-/-- The manifest form of the SHA-256 of a (short) string. -/
-@[expose] noncomputable def sha256 (s : String) : String := sha256Bytes (bytesOf s.toList)
-
-/-- Packed text: two full literals and a remainder. -/
-theorem unpackText_example : unpackText 3 [0x616263] = [97, 98, 99] := by decide +kernel
+/-- Packed text: one full literal of 32 bytes, then the remaining 2 in the last literal. -/
+theorem unpackText_example :
+    unpackText 34 [0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f, 0x2021] =
+      List.range 34 := by
+  decide +kernel
 
 /-- FIPS 180-4 example: the empty message. -/
-theorem sha256_empty :
-    sha256 "" = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" := by
+theorem digest_empty :
+    digest [] = 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 := by
   decide +kernel
 
 /-- FIPS 180-4 example: "abc" (one block). -/
-theorem sha256_abc :
-    sha256 "abc" = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" := by
+theorem digest_abc :
+    digest (bytesOf "abc".toList) = 0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad := by
   decide +kernel
 
 /-- FIPS 180-4 example: the 56-byte message that pads to two blocks. -/
-theorem sha256_two_blocks :
-    sha256 "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq" =
-      "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" := by
+theorem digest_two_blocks :
+    digest (bytesOf "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".toList) =
+      0x248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1 := by
   decide +kernel
 
 end TorchLean.Cert.Sha256
