@@ -75,11 +75,14 @@ inductive Mode where
 /-- The sign bit of a pattern. -/
 @[expose] def signBit (b : Nat) : Nat := b / 2 ^ 31 % 2
 
-/-- An exact zero sum: `-0` when both addends are `-0`, or in roundTowardNegative; `+0` otherwise. -/
+/-- An exact zero sum (IEEE 754-2019 §6.3): addends of one sign (zeros, then) keep it; addends
+of opposite signs give `+0`, or `-0` in roundTowardNegative. -/
 @[expose] def zeroSum (m : Mode) (a b : Nat) : Nat :=
-  match m with
-  | .rdn => 0x80000000
-  | _ => if signBit a = 1 && signBit b = 1 then 0x80000000 else 0
+  if signBit a = signBit b then signBit a * 2 ^ 31
+  else
+    match m with
+    | .rdn => 0x80000000
+    | _ => 0
 
 /-- `a + b`, correctly rounded (finite operands). -/
 @[expose] def add (m : Mode) (a b : Nat) : Nat :=
