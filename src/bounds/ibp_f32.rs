@@ -9,6 +9,9 @@
 //! the upper end up after every operation keeps the executed value inside. The input intervals are
 //! rounded *inward* (`[RU(lo), RD(hi)]`): a binary32 input in `[lo, hi]` lies there. A bound that
 //! overflows to infinity is refused rather than reported.
+//! Lean proves this argument (`netIv32_sound` in `lean/TorchLean/Bounds/IBPF32.lean`, on
+//! `round_mono` of `Num/RoundMono.lean`), and `tests/ibp_f32_vectors.rs` checks that this function
+//! and the Lean one give the same bits on the demo network.
 use super::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
