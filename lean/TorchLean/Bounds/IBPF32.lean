@@ -298,7 +298,9 @@ theorem rowsIv32_sound (act : Act) {B : List Iv32} {xs : List Nat} (hB : Box32.M
 
 /-- **IBP encloses the binary32 execution** (`ibp_f32` in the Rust): if every input pattern lies
 in its interval and the network's biases are finite, then the declared-order binary32 execution of
-the network gives outputs in the intervals `netIv32` computes, and every one is finite. So a bound
+the network gives outputs in the intervals `netIv32` computes, and every one is finite. The
+execution is `Num/Round.lean`'s model, which is IEEE's for finite operands: payload weights are
+(generated modules check `allFiniteRows`), and an infinite weight is outside this theorem's reach. So a bound
 proved for that box holds for what the network computes in binary32, not only over the reals. -/
 theorem netIv32_sound : ∀ (net : List Dense32) {B : List Iv32} {xs : List Nat}, biasesFinite net = true →
     Box32.Mem B xs → ∀ {B' : List Iv32}, netIv32 net B = some B' → Box32.Mem B' (evalNet32 net xs)
