@@ -6,6 +6,9 @@ public import TorchLean.Num.RoundBounds
 public import TorchLean.Num.RoundMono
 public import TorchLean.Num.Vectors
 public import TorchLean.IR.Dense
+public import TorchLean.IR.Shape
+public import TorchLean.IR.Window
+public import TorchLean.IR.Axis
 public import TorchLean.IR.Graph
 public import TorchLean.IR.GraphExamples
 public import TorchLean.IR.Mlp
@@ -18,6 +21,7 @@ public import TorchLean.Bounds.Crown
 public import TorchLean.Bounds.IBPF32
 public import TorchLean.Bounds.IBPF32Vectors
 public import TorchLean.Cert.DenseIBP
+public import TorchLean.Cert.DenseIBPF32
 public import TorchLean.Cert.DenseCrown
 public import TorchLean.Cert.CrownBoxes
 public import TorchLean.Cert.Bab

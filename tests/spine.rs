@@ -106,9 +106,11 @@ fn check_one_module_at_a_time(project: &Path) -> Output {
 
 /// The demo project with one edit (`tamper`) checked: Lean must reject the demo module. Returns the
 /// check's output for the caller's assertions about what Lean named.
-fn demo_rejected_after(from: &str, to: &str) -> Output {
+fn demo_rejected_after(edits: &[(&str, &str)]) -> Output {
     let d = demo_project();
-    tamper(d.path(), from, to);
+    for (from, to) in edits {
+        tamper(d.path(), from, to);
+    }
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("Certificates.DemoMlp: rejected by Lean"), "{}", show(&o));
@@ -130,7 +132,7 @@ fn lean_accepts_the_demo_certificate() {
 fn lean_rejects_a_tampered_weight() {
     // layers.0.weight[0][0]: 0.7 (0x3f333333) → 0.75 (0x3f400000). Neuron 0's upper bound rises from
     // 0.8 to 0.85, outside the claimed box 1, so the kernel's recomputation of step 0 fails.
-    let o = demo_rejected_after("[0xbfa666663f333333,", "[0xbfa666663f400000,");
+    let o = demo_rejected_after(&[("[0xbfa666663f333333,", "[0xbfa666663f400000,")]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("lean/Certificates/DemoMlp.lean:") && err.contains("error"), "{}", show(&o));
     assert!(err.contains("checkStep layer0 box0 box1"), "Lean should name the failing step: {}", show(&o));
@@ -141,7 +143,7 @@ fn lean_rejects_a_tampered_weight() {
 fn lean_rejects_a_graph_that_is_not_the_lowering_of_the_network() {
     // The stated IR graph with its ReLU turned into an identity: the certificate's theorem about
     // `evalNet net` no longer carries over to this graph's denotation, so `lowered` must fail.
-    let o = demo_rejected_after("⟨.relu, [1], [], [3]⟩", "⟨.identity, [1], [], [3]⟩");
+    let o = demo_rejected_after(&[("⟨.relu, [1], [], [3], []⟩", "⟨.identity, [1], [], [3], []⟩")]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("graph = mlpGraph 2 net ∧ mlpShaped 2 net = true ∧ List.length box0 = 2"), "{}", show(&o));
 }
@@ -149,10 +151,16 @@ fn lean_rejects_a_graph_that_is_not_the_lowering_of_the_network() {
 #[test]
 fn lean_rejects_a_tightened_output_bound() {
     // The claimed output upper bound lowered by 2^-51: the kernel's exact recomputation of step 1
-    // no longer fits inside it.
-    let o = demo_rejected_after("3918131722117449/2251799813685248", "3918131722117448/2251799813685248");
+    // no longer fits inside it. In the same module, the binary32 enclosure's upper end lowered by
+    // one ulp (0x3fdeb854 → 0x3fdeb853): the kernel's directed-rounding recomputation gives the
+    // original pattern, so `step32_1` fails too.
+    let o = demo_rejected_after(&[
+        ("3918131722117449/2251799813685248", "3918131722117448/2251799813685248"),
+        ("0x3fdeb854", "0x3fdeb853"),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("rejected by Lean") && err.contains("checkStep layer1 box1 box2"), "{}", show(&o));
+    assert!(err.contains("theorem step32_1"), "Lean should name the failing binary32 step: {}", show(&o));
 }
 
 /// A stand-in for `lake` that answers like Lake and Lean do, so the native path's parsing (build
@@ -378,7 +386,7 @@ fn a_wrong_certificate_hash_fails_both_lean_and_the_weak_binding() {
     // The stated hash no longer is the SHA-256 Lean computes from the certificate's bytes (strong
     // binding), nor the hash of the artifact the module was derived from (weak binding).
     let sha = "def certificateSha256 : String := \"sha256:";
-    let o = demo_rejected_after(&format!("{sha}6c035dc3"), &format!("{sha}7c035dc3"));
+    let o = demo_rejected_after(&[(&format!("{sha}6c035dc3"), &format!("{sha}7c035dc3"))]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("[in `theorem certificate_sha256`]"), "{}", show(&o));
     assert!(err.contains("weak binding broken"), "{}", show(&o));
@@ -392,7 +400,7 @@ fn the_demo_module_reaches_the_strong_binding_and_lean_rejects_altered_payload_b
     assert!(text.contains("def payloadBytes : List Nat := Sha256.unpackText 477 ["));
     // `0x3f333333` → `0x3f400000` inside the payload's restated JSON text (layers.0.weight[0][0]):
     // its SHA-256 is no longer the one the certificate names, and it no longer reads as `net`.
-    let o = demo_rejected_after("0x30783366333333333333", "0x30783366343030303030");
+    let o = demo_rejected_after(&[("0x30783366333333333333", "0x30783366343030303030")]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("[in `theorem certificate_refs`]"), "the hash: {}", show(&o));
     assert!(err.contains("[in `theorem payload_layers`]"), "the parse: {}", show(&o));

@@ -59,11 +59,30 @@ fn to_interval(iv: Iv, what: &str) -> Result<Interval> {
 /// The boxes `[inputs, after layer 0, …, output]` containing every value the declared-order binary32
 /// execution of `mlp` produces from binary32 inputs in `input`.
 pub fn ibp_f32_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
+    let stages = enclose(mlp, input)?;
+    stages
+        .iter()
+        .enumerate()
+        .map(|(k, st)| {
+            let what = |i: usize| if k == 0 { format!("input {i}") } else { format!("layer {} neuron {i}", k - 1) };
+            st.iter().enumerate().map(|(i, v)| to_interval(*v, &what(i))).collect::<Result<Box>>()
+        })
+        .collect()
+}
+
+/// The same boxes as [`ibp_f32_mlp`] as `[lo, hi]` bit patterns, exactly as computed: a zero end
+/// keeps its sign, which the rational boxes cannot show and Lean's `rowsIv32` compares.
+pub fn ibp_f32_bits(mlp: &Mlp, input: &Box) -> Result<Vec<Vec<[F32; 2]>>> {
+    Ok(enclose(mlp, input)?.into_iter().map(|st| st.into_iter().map(|v| [v.lo, v.hi]).collect()).collect())
+}
+
+/// The interval stages; every end is checked finite.
+fn enclose(mlp: &Mlp, input: &Box) -> Result<Vec<Vec<Iv>>> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
     }
-    let mut x: Vec<Iv> = input
+    let x: Vec<Iv> = input
         .iter()
         .enumerate()
         .map(|(i, iv)| {
@@ -75,11 +94,12 @@ pub fn ibp_f32_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
             }
         })
         .collect::<Result<_>>()?;
-    let mut boxes = vec![x.iter().enumerate().map(|(i, v)| to_interval(*v, &format!("input {i}"))).collect::<Result<Box>>()?];
+    let mut stages = vec![x];
     for (k, layer) in mlp.layers.iter().enumerate() {
+        let x = stages.last().expect("the input stage");
         let mut next = Vec::with_capacity(layer.weight.len());
         for (r, (row, b)) in layer.weight.iter().zip(&layer.bias).enumerate() {
-            let mut terms = row.iter().zip(&x).map(|(w, xi)| mul(*w, *xi));
+            let mut terms = row.iter().zip(x).map(|(w, xi)| mul(*w, *xi));
             let first = terms.next().unwrap_or(point(F32::ZERO));
             let acc = add(terms.fold(first, add), point(*b));
             let out = match layer.act {
@@ -89,10 +109,9 @@ pub fn ibp_f32_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
             to_interval(out, &format!("layer {k} neuron {r}"))?;
             next.push(out);
         }
-        x = next;
-        boxes.push(x.iter().enumerate().map(|(i, v)| to_interval(*v, &format!("layer {k} neuron {i}"))).collect::<Result<Box>>()?);
+        stages.push(next);
     }
-    Ok(boxes)
+    Ok(stages)
 }
 
 #[cfg(test)]

@@ -310,10 +310,11 @@ fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, exp
 
 /// The imports and docstring of a certificate module checked by `TorchLean.Cert.<checker>`: what it
 /// proves (`about`) and the hashes of the artifacts it restates.
-fn certificate_header(s: &mut String, checker: &str, cert_name: &str, about: &str, binding: &Binding) {
+fn certificate_header(s: &mut String, checkers: &[&str], cert_name: &str, about: &str, binding: &Binding) {
+    let imports: String = checkers.iter().map(|c| format!("public import TorchLean.Cert.{c}\n")).collect();
     let _ = writeln!(
         *s,
-        "module\n\npublic import TorchLean.Cert.{checker}\npublic import TorchLean.Cert.Lowered\n\
+        "module\n\n{imports}public import TorchLean.Cert.Lowered\n\
          public import TorchLean.Cert.Artifact\npublic import TorchLean.Cert.Robust\n"
     );
     let _ = writeln!(
@@ -338,9 +339,10 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
     let mut s = String::new();
     let about = format!(
         "Exact IBP certificate for a {n}-layer dense network. Each `step` lemma is checked by the kernel;\n\
-         `certified` chains them with `TorchLean.Cert.chain_sound`."
+         `certified` chains them with `TorchLean.Cert.chain_sound`. `certified_binary32` states the same\n\
+         network's binary32 execution enclosed by directed rounding, checked the same way."
     );
-    certificate_header(&mut s, "DenseIBP", cert_name, &about, binding);
+    certificate_header(&mut s, &["DenseIBP", "DenseIBPF32"], cert_name, &about, binding);
     network_section(&mut s, &m, mlp, binding);
     for (k, b) in boxes.iter().enumerate() {
         let what = if k == 0 { "the input region".to_string() } else { format!("the claimed enclosure after layer {}", k - 1) };
@@ -370,11 +372,96 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
         steps.join(", "),
         proofs.join(", ")
     );
+    binary32_section(&mut s, mlp, &boxes[0]);
     lowered_section(&mut s, mlp);
     certified_graph(&mut s, mlp, &format!("Box.Mem box{n} y"), &format!("under the graph, and it lies in box {n}"));
     strong_section(&mut s, mlp, binding, n, &["output_box"]);
     let _ = writeln!(s, "end Certificates.{m}");
     s
+}
+
+/// The binary32 execution of the network enclosed layer by layer (`bounds::ibp_f32`), each step
+/// checked by the kernel with `rowsIv32`, ending in `certified_binary32`. Stated only when box 0's
+/// ends are binary32 values (so the binary32 box is box 0 itself, which the kernel checks); the
+/// module says why when it is not.
+fn binary32_section(s: &mut String, mlp: &Mlp, input: &Box) {
+    use crate::num::binary32::F32;
+    let _ = writeln!(*s, "/-! ## The binary32 execution\n");
+    let stages = match crate::bounds::ibp_f32::ibp_f32_bits(mlp, input) {
+        Ok(st) => st,
+        Err(e) => {
+            let _ = writeln!(*s, "Not stated: {e}.\n-/\n");
+            return;
+        }
+    };
+    let exact = stages[0].iter().zip(input).all(|(iv, b)| iv[0].to_rational().as_ref() == Some(&b.lo) && iv[1].to_rational().as_ref() == Some(&b.hi));
+    if !exact {
+        let _ = writeln!(
+            *s,
+            "Not stated: an end of box 0 is not a binary32 value, and the library does not yet prove that\n\
+             rounding it inward keeps every binary32 input of the box.\n-/\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        *s,
+        "The payload's bit patterns executed in binary32 as `src/ir/eval.rs` runs them (`evalNet32`: each\n\
+         dot product left to right, every operation rounded to nearest even, the bias last), enclosed\n\
+         layer by layer by rounding lower ends down and upper ends up (`rowsIv32`, the Lean twin of\n\
+         `bounds::ibp_f32`). These boxes are wider than the exact ones by that rounding.\n-/\n"
+    );
+    let n = mlp.layers.len();
+    for (i, l) in mlp.layers.iter().enumerate() {
+        let _ = writeln!(*s, "/-- Layer {i} in binary32: the payload's bit patterns, then `{}`. -/", l.act.name());
+        let _ = writeln!(*s, "@[expose] noncomputable def layer{i}F32 : Dense32 := ⟨layer{i}Weight, layer{i}Bias, .{}⟩\n", l.act.name());
+    }
+    let layers: Vec<String> = (0..n).map(|i| format!("layer{i}F32")).collect();
+    let _ = writeln!(*s, "/-- The network in binary32: its layers in order. -/");
+    let _ = writeln!(*s, "@[expose] noncomputable def net32 : List Dense32 := [{}]\n", layers.join(", "));
+    let hex = |b: &F32| format!("0x{:08x}", b.to_bits());
+    for (k, st) in stages.iter().enumerate() {
+        let what = if k == 0 {
+            "box 0 as binary32 patterns (its ends are binary32 values)".to_string()
+        } else {
+            format!("the binary32 enclosure after layer {}", k - 1)
+        };
+        let ends: Vec<String> = st.iter().map(|iv| format!("⟨{}, {}⟩", hex(&iv[0]), hex(&iv[1]))).collect();
+        let _ = writeln!(*s, "/-- Binary32 box {k}: {what}. -/");
+        let _ = writeln!(*s, "@[expose] def box32_{k} : List Iv32 := [{}]\n", ends.join(", "));
+    }
+    let _ = writeln!(*s, "/-- Binary32 box 0 is box 0: its ends' values are box 0's ends. -/");
+    let _ = writeln!(*s, "theorem box32_0_ends : decodeBox box32_0 = box0 := by decide +kernel\n");
+    for i in 0..n {
+        let _ = writeln!(
+            *s,
+            "/-- Layer {i}'s biases are finite and its directed-rounding enclosure of binary32 box {i} is binary32\n\
+             box {}, recomputed by the kernel. -/",
+            i + 1
+        );
+        let _ = writeln!(
+            *s,
+            "theorem step32_{i} : allFinite layer{i}Bias = true ∧ rowsIv32 .{} box32_{i} layer{i}Weight layer{i}Bias = some box32_{} := by\n  \
+             decide +kernel\n",
+            mlp.layers[i].act.name(),
+            i + 1
+        );
+    }
+    let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}F32, box32_{})", i + 1)).collect();
+    let proofs: Vec<String> = (0..n).map(|i| format!("step32_{i}")).collect();
+    let _ = writeln!(
+        *s,
+        "/-- **The certified fact, in binary32**: every finite binary32 input whose values lie in box 0,\n\
+         executed in binary32 in the declared order, gives finite outputs whose values lie in binary32\n\
+         box {n}. -/"
+    );
+    let _ = writeln!(
+        *s,
+        "theorem certified_binary32 : ∀ xs : List Nat, allFinite xs = true → Box.Mem box0 (xs.map decode) →\n    \
+         allFinite (evalNet32 net32 xs) = true ∧ Box.Mem (decodeBox box32_{n}) ((evalNet32 net32 xs).map decode) :=\n  \
+         fun _ hf hx => chain32_certified (steps := [{}]) ⟨{}, trivial⟩ box32_0_ends hf hx\n",
+        steps.join(", "),
+        proofs.join(", ")
+    );
 }
 
 fn relax_literal(r: &[crate::cert::crown::Relax]) -> String {
@@ -538,7 +625,7 @@ pub fn bab_module(
          (`leafK_safe`); `certified` combines them with `TorchLean.Cert.bab_sound`.",
         leaves.len()
     );
-    certificate_header(&mut s, "Bab", cert_name, &about, binding);
+    certificate_header(&mut s, &["Bab"], cert_name, &about, binding);
     network_section(&mut s, &m, mlp, binding);
     let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
     let _ = writeln!(s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
@@ -628,6 +715,42 @@ fn op_name_lean(op: &crate::ir::Op) -> String {
     op.name().to_string()
 }
 
+/// The op's attributes as Lean's `Node.attrs`, in the order `IR/Graph.lean` documents.
+fn op_attrs_lean(op: &crate::ir::Op) -> String {
+    use crate::ir::Op;
+    let nums: Vec<String> = match op {
+        Op::Conv2d(c) => [c.in_channels, c.out_channels, c.kernel[0], c.kernel[1], c.stride[0], c.stride[1], c.padding[0], c.padding[1]]
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Op::MaxPool2d(p) | Op::AvgPool2d(p) => {
+            [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1]].iter().map(ToString::to_string).collect()
+        }
+        Op::Concat { axis } => vec![axis.to_string()],
+        Op::Slice { axis, start, end } => [axis, start, end].iter().map(ToString::to_string).collect(),
+        Op::Reshape { shape } | Op::Input { shape } => shape.iter().map(ToString::to_string).collect(),
+        Op::ScaleRsqrt { n } => vec![n.to_string()],
+        // `eps > 0` is checked on read, so its numerator is a natural number.
+        Op::LayerNorm { eps } => vec![eps.numer().to_string(), eps.denom().to_string()],
+        Op::Constant
+        | Op::Linear
+        | Op::Relu
+        | Op::Identity
+        | Op::Gelu
+        | Op::Tanh
+        | Op::Sigmoid
+        | Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::Matmul
+        | Op::Flatten
+        | Op::Transpose
+        | Op::Softmax
+        | Op::CausalMask => Vec::new(),
+    };
+    format!("[{}]", nums.join(", "))
+}
+
 fn rat_list(v: &[crate::num::Q]) -> String {
     let parts: Vec<String> = v.iter().map(|q| format!("({})", rat(q))).collect();
     format!("[{}]", parts.join(", "))
@@ -655,7 +778,14 @@ fn graph_literal(g: &crate::ir::Graph) -> (String, Vec<&str>) {
         .map(|n| {
             let ps: Vec<String> = n.parents.iter().map(|p| idx(p).to_string()).collect();
             let qs: Vec<String> = n.params.iter().map(|p| params.iter().position(|q| q == p).expect("listed").to_string()).collect();
-            format!("⟨.{}, [{}], [{}], {}⟩", op_name_lean(&n.op), ps.join(", "), qs.join(", "), shape(&n.shape))
+            format!(
+                "⟨.{}, [{}], [{}], {}, {}⟩",
+                op_name_lean(&n.op),
+                ps.join(", "),
+                qs.join(", "),
+                shape(&n.shape),
+                op_attrs_lean(&n.op)
+            )
         })
         .collect();
     let outs: Vec<String> = g.outputs().iter().map(|o| idx(o).to_string()).collect();

@@ -1,6 +1,8 @@
 module
 
 public import TorchLean.IR.Dense
+public import TorchLean.IR.Window
+public import TorchLean.IR.Axis
 
 /-! # Tensors with shapes in their types, and the IR graph's denotation over `Rat`
 
@@ -8,20 +10,14 @@ public import TorchLean.IR.Dense
 API (`map`, `zipWith`, `reshape`) cannot mix shapes. The IR graph mirrors the Rust IR
 (`src/ir`, `docs/ir.md`): the same op tags (`Op`, named as in the graph artifact), nodes in
 topological order referring to earlier values by index, parameters by index into the payload's
-tensors. `denote` evaluates a graph exactly over `Rat`; ops with no exact rational meaning here
-(`gelu`, `tanh`, `sigmoid`, `softmax`, `layernorm`, `scale_rsqrt`, `causal_mask`) and ops not yet
-given a Lean denotation (`conv2d`, the pools, `concat`, `slice`) make it return `none`, as the Rust
-exact evaluator refuses them. `IR/GraphExamples.lean` checks `denote` against the Rust evaluator.
+tensors. `denote` evaluates a graph exactly over `Rat`; ops with no exact rational meaning
+(`gelu`, `tanh`, `sigmoid`, `softmax`, `layernorm`, `causal_mask`, and `scale_rsqrt` unless `n` is
+a perfect square) make it return `none`, as the Rust exact evaluator refuses them. `IR/GraphExamples.lean` checks `denote` against the Rust evaluator.
 -/
 
 public section
 
 namespace TorchLean.IR
-
-/-- The number of elements of a shape. -/
-@[expose] def numel : List Nat → Nat
-  | [] => 1
-  | d :: ds => d * numel ds
 
 /-- A tensor of shape `s`: its elements in row-major order, exactly `numel s` of them. -/
 structure Tensor (s : List Nat) where
@@ -51,7 +47,7 @@ structure Tensor (s : List Nat) where
 /-- The IR's op tags, spelled as in the graph artifact. -/
 inductive Op where
   | input | constant | linear | conv2d | relu | identity | gelu | tanh | sigmoid | add | sub | mul
-  | matmul | reshape | flatten | transpose | max_pool2d | avg_pool2d | softmax | layernorm | concat
+  | matmul | reshape | flatten | transpose | maxpool2d | avgpool2d | softmax | layernorm | concat
   | slice | scale_rsqrt | causal_mask
   deriving DecidableEq
 
@@ -63,7 +59,13 @@ structure Value where
   data : List Rat
 
 /-- A node: `op` applied to earlier values `parents` (indices: graph inputs first, then nodes in
-order) and payload tensors `params` (indices), producing a value of shape `shape`. -/
+order) and payload tensors `params` (indices), producing a value of shape `shape`. `attrs` are the
+op's attributes as numbers, in this order:
+- `conv2d`: `[in_channels, out_channels, kh, kw, sh, sw, ph, pw]` (kernel, stride, padding);
+- `maxpool2d`, `avgpool2d`: `[kh, kw, sh, sw]`;
+- `concat`: `[axis]`; `slice`: `[axis, start, end]`;
+- `reshape`: the new shape; `scale_rsqrt`: `[n]`; `layernorm`: `eps` as `[numerator, denominator]`;
+- every other op: `[]`. -/
 structure Node where
   /-- The op. -/
   op : Op
@@ -71,8 +73,11 @@ structure Node where
   parents : List Nat
   /-- Indices of the parameter tensors. -/
   params : List Nat
-  /-- The output shape (as the Rust shape inference computed it; `denote` checks the count). -/
+  /-- The output shape (as the Rust shape inference computed it; `denote` checks the count, and
+  recomputes the shape of the ops whose denotation depends on it). -/
   shape : List Nat
+  /-- The op's attributes (see above). -/
+  attrs : List Nat
 
 /-- A graph: input shapes, nodes in topological order, output indices. -/
 structure Graph where
@@ -86,9 +91,9 @@ structure Graph where
 /-- Nodes are compared field by field (written out because the wasm toolchain cannot compile a
 derived instance over lists; the kernel evaluates this one). -/
 @[expose] noncomputable instance : DecidableEq Node := fun a b =>
-  if h : a.op = b.op ∧ a.parents = b.parents ∧ a.params = b.params ∧ a.shape = b.shape then
+  if h : a.op = b.op ∧ a.parents = b.parents ∧ a.params = b.params ∧ a.shape = b.shape ∧ a.attrs = b.attrs then
     isTrue (by cases a; cases b; simp_all)
-  else isFalse (by intro e; subst e; exact h ⟨rfl, rfl, rfl, rfl⟩)
+  else isFalse (by intro e; subst e; exact h ⟨rfl, rfl, rfl, rfl, rfl⟩)
 
 /-- Graphs are compared field by field. -/
 @[expose] noncomputable instance : DecidableEq Graph := fun a b =>
@@ -96,19 +101,13 @@ derived instance over lists; the kernel evaluates this one). -/
     isTrue (by cases a; cases b; simp_all)
   else isFalse (by intro e; subst e; exact h ⟨rfl, rfl, rfl⟩)
 
-/-- The `i`-th element, if any. -/
-@[expose] def nth {α : Type} : List α → Nat → Option α
-  | [], _ => none
-  | x :: _, 0 => some x
-  | _ :: xs, n + 1 => nth xs n
-
 /-- `xs` cut into `n` consecutive chunks of `k` elements. -/
 @[expose] noncomputable def chunks (k : Nat) : Nat → List Rat → List (List Rat)
   | 0, _ => []
   | n + 1, xs => xs.take k :: chunks k n (xs.drop k)
 
 /-- The last dimension of a shape (`1` for a scalar). -/
-@[expose] def lastDim : List Nat → Nat
+@[expose] noncomputable def lastDim : List Nat → Nat
   | [] => 1
   | [d] => d
   | _ :: ds => lastDim ds
@@ -126,33 +125,86 @@ derived instance over lists; the kernel evaluates this one). -/
 @[expose] noncomputable def transposeData (rows cols : Nat) (x : List Rat) : List Rat :=
   (List.range cols).flatMap fun j => column cols j rows x
 
-/-- The elements of one node from its operands and parameters, or `none` where the op has no exact
-rational denotation here or the operands do not fit it. -/
-@[expose] noncomputable def Op.eval : Op → List Value → List Value → List Nat → Option (List Rat)
-  | .constant, [], [p], _ => some p.data
-  | .linear, [x], [w, b], _ =>
+/-- A `conv2d` node's elements, when its stated shape `t` is the one its input, parameters and
+attributes give. -/
+@[expose] noncomputable def conv2dEval (x w b : Value) (t attrs : List Nat) : Option (List Rat) :=
+  match conv2dShape x.shape w.shape b.shape attrs, x.shape, attrs, t with
+  | some s, [ci, h, wd], [_, co, kh, kw, sh, sw, ph, pw], [_, oh, ow] =>
+    if s = t then some (conv2dData ci h wd co kh kw sh sw ph pw oh ow x.data w.data b.data) else none
+  | _, _, _, _ => none
+
+/-- A pool node's elements (max, or mean when `avg`), when its stated shape `t` is the one its
+input and attributes give. -/
+@[expose] noncomputable def poolEval (avg : Bool) (x : Value) (t attrs : List Nat) : Option (List Rat) :=
+  match poolShape x.shape attrs, x.shape, attrs, t with
+  | some s, [c, h, wd], [kh, kw, sh, sw], [_, oh, ow] =>
+    if s = t then some (poolData avg c h wd kh kw sh sw oh ow x.data) else none
+  | _, _, _, _ => none
+
+/-- A `slice` node's elements, when its stated shape `t` is the one its input and attributes give. -/
+@[expose] noncomputable def sliceEval (x : Value) (t attrs : List Nat) : Option (List Rat) :=
+  match sliceShape x.shape attrs, attrs with
+  | some s, [axis, start, stop] =>
+    if s = t then
+      some (sliceData (numel (x.shape.take axis)) ((nth x.shape axis).getD 0) (numel (x.shape.drop (axis + 1)))
+        start stop x.data)
+    else none
+  | _, _ => none
+
+/-- A `concat` node's elements, when its stated shape `t` is the one its parents and attributes
+give. -/
+@[expose] noncomputable def concatEval (ps : List Value) (t attrs : List Nat) : Option (List Rat) :=
+  match concatShape (ps.map (·.shape)) attrs, attrs with
+  | some s, [axis] =>
+    if s = t then
+      some (concatData (numel (s.take axis)) (numel (s.drop (axis + 1)))
+        (ps.map fun p => ((nth p.shape axis).getD 0, p.data)))
+    else none
+  | _, _ => none
+
+/-- A `scale_rsqrt` node's elements, `x · (1/k)`, when its attribute `n` is a perfect square `k²`
+with `k ≥ 1` (otherwise `1/√n` is irrational, and the Rust exact evaluator refuses it too). -/
+@[expose] noncomputable def scaleRsqrtEval (x : Value) (attrs : List Nat) : Option (List Rat) :=
+  match attrs with
+  | [n] =>
+    match (List.range (n + 1)).find? (fun k => k * k == n) with
+    | some k => if 0 < k then some (x.data.map (· * (1 / (k : Rat)))) else none
+    | none => none
+  | _ => none
+
+/-- The elements of one node from its operands, parameters, stated shape and attributes, or `none`
+where the op has no exact rational denotation or the operands do not fit it. -/
+@[expose] noncomputable def Op.eval : Op → List Value → List Value → List Nat → List Nat → Option (List Rat)
+  | .constant, [], [p], _, _ => some p.data
+  | .linear, [x], [w, b], _, _ =>
     let n := lastDim x.shape
     some ((chunks n (x.data.length / n) x.data).flatMap fun xk =>
       layerOut .identity xk (chunks n b.data.length w.data) b.data)
-  | .relu, [x], [], _ => some (x.data.map (Act.eval .relu))
-  | .identity, [x], [], _ => some x.data
-  | .reshape, [x], [], _ => some x.data
-  | .flatten, [x], [], _ => some x.data
-  | .add, [x, y], [], _ => if x.shape = y.shape then some (List.zipWith (· + ·) x.data y.data) else none
-  | .sub, [x, y], [], _ => if x.shape = y.shape then some (List.zipWith (· - ·) x.data y.data) else none
-  | .mul, [x, y], [], _ => if x.shape = y.shape then some (List.zipWith (· * ·) x.data y.data) else none
-  | .matmul, [a, b], [], _ =>
+  | .relu, [x], [], _, _ => some (x.data.map (Act.eval .relu))
+  | .identity, [x], [], _, _ => some x.data
+  | .reshape, [x], [], _, _ => some x.data
+  | .flatten, [x], [], _, _ => some x.data
+  | .add, [x, y], [], _, _ => if x.shape = y.shape then some (List.zipWith (· + ·) x.data y.data) else none
+  | .sub, [x, y], [], _, _ => if x.shape = y.shape then some (List.zipWith (· - ·) x.data y.data) else none
+  | .mul, [x, y], [], _, _ => if x.shape = y.shape then some (List.zipWith (· * ·) x.data y.data) else none
+  | .matmul, [a, b], [], _, _ =>
     match a.shape, b.shape with
     | [m, k], [_, n] => some (matmulData m k n a.data b.data)
     | _, _ => none
-  | .transpose, [x], [], _ =>
+  | .transpose, [x], [], _, _ =>
     match x.shape with
     | [r, c] => some (transposeData r c x.data)
     | _ => none
-  | _, _, _, _ => none
+  | .conv2d, [x], [w, b], t, attrs => conv2dEval x w b t attrs
+  | .maxpool2d, [x], [], t, attrs => poolEval false x t attrs
+  | .avgpool2d, [x], [], t, attrs => poolEval true x t attrs
+  | .slice, [x], [], t, attrs => sliceEval x t attrs
+  | .concat, ps, [], t, attrs => concatEval ps t attrs
+  | .scale_rsqrt, [x], [], _, attrs => scaleRsqrtEval x attrs
+  | _, _, _, _, _ => none
 
 /-- Looks up every index. -/
-@[expose] def nthAll {α : Type} (xs : List α) : List Nat → Option (List α)
+@[expose] noncomputable def nthAll {α : Type} (xs : List α) : List Nat → Option (List α)
   | [] => some []
   | i :: is => match nth xs i, nthAll xs is with
     | some x, some ys => some (x :: ys)
@@ -164,7 +216,7 @@ rational denotation here or the operands do not fit it. -/
   | vals, n :: ns =>
     match nthAll vals n.parents, nthAll params n.params with
     | some ps, some qs =>
-      match n.op.eval ps qs n.shape with
+      match n.op.eval ps qs n.shape n.attrs with
       | some d => if d.length = numel n.shape then run params (vals ++ [⟨n.shape, d⟩]) ns else none
       | none => none
     | _, _ => none

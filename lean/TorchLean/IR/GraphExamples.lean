@@ -19,8 +19,8 @@ open TorchLean.IR TorchLean.Num.Binary32
 /-- Example `linear`: the graph. -/
 @[expose] def linearGraph : Graph :=
   ⟨[[4]],
-   [⟨.linear, [0], [0, 1], [2]⟩,
-    ⟨.identity, [1], [], [2]⟩],
+   [⟨.linear, [0], [0, 1], [2], []⟩,
+    ⟨.identity, [1], [], [2], []⟩],
    [2]⟩
 
 /-- Example `linear`: its parameters (layers.0.weight, layers.0.bias), binary32 bits decoded exactly. -/
@@ -34,10 +34,10 @@ theorem linear_agrees : denote linearGraph linearParams [[(1/2), (-1), (1/4), (3
 /-- Example `mlp`: the graph. -/
 @[expose] def mlpGraph : Graph :=
   ⟨[[4]],
-   [⟨.linear, [0], [0, 1], [8]⟩,
-    ⟨.relu, [1], [], [8]⟩,
-    ⟨.linear, [2], [2, 3], [2]⟩,
-    ⟨.identity, [3], [], [2]⟩],
+   [⟨.linear, [0], [0, 1], [8], []⟩,
+    ⟨.relu, [1], [], [8], []⟩,
+    ⟨.linear, [2], [2, 3], [2], []⟩,
+    ⟨.identity, [3], [], [2], []⟩],
    [4]⟩
 
 /-- Example `mlp`: its parameters (layers.0.weight, layers.0.bias, layers.1.weight, layers.1.bias), binary32 bits decoded exactly. -/
@@ -53,9 +53,9 @@ theorem mlp_agrees : denote mlpGraph mlpParams [[(1/2), (-1), (1/4), (3/4)]] = s
 /-- Example `sum`: the graph. -/
 @[expose] def sumGraph : Graph :=
   ⟨[[4]],
-   [⟨.linear, [0], [0, 1], [3]⟩,
-    ⟨.linear, [0], [2, 3], [3]⟩,
-    ⟨.add, [1, 2], [], [3]⟩],
+   [⟨.linear, [0], [0, 1], [3], []⟩,
+    ⟨.linear, [0], [2, 3], [3], []⟩,
+    ⟨.add, [1, 2], [], [3], []⟩],
    [3]⟩
 
 /-- Example `sum`: its parameters (a.weight, a.bias, b.weight, b.bias), binary32 bits decoded exactly. -/
@@ -71,14 +71,14 @@ theorem sum_agrees : denote sumGraph sumParams [[(1), (-1/2), (3/8), (2)]] = som
 /-- Example `ops`: the graph. -/
 @[expose] def opsGraph : Graph :=
   ⟨[[2, 3]],
-   [⟨.constant, [], [0], [3, 2]⟩,
-    ⟨.matmul, [0, 1], [], [2, 2]⟩,
-    ⟨.transpose, [2], [], [2, 2]⟩,
-    ⟨.sub, [2, 3], [], [2, 2]⟩,
-    ⟨.mul, [4, 2], [], [2, 2]⟩,
-    ⟨.reshape, [5], [], [4]⟩,
-    ⟨.flatten, [6], [], [4]⟩,
-    ⟨.relu, [7], [], [4]⟩],
+   [⟨.constant, [], [0], [3, 2], []⟩,
+    ⟨.matmul, [0, 1], [], [2, 2], []⟩,
+    ⟨.transpose, [2], [], [2, 2], []⟩,
+    ⟨.sub, [2, 3], [], [2, 2], []⟩,
+    ⟨.mul, [4, 2], [], [2, 2], []⟩,
+    ⟨.reshape, [5], [], [4], [4]⟩,
+    ⟨.flatten, [6], [], [4], []⟩,
+    ⟨.relu, [7], [], [4], []⟩],
    [8, 3]⟩
 
 /-- Example `ops`: its parameters (m), binary32 bits decoded exactly. -/
@@ -87,5 +87,52 @@ theorem sum_agrees : denote sumGraph sumParams [[(1), (-1/2), (3/8), (2)]] = som
 
 /-- Example `ops`: `denote` gives the Rust exact evaluator's output. -/
 theorem ops_agrees : denote opsGraph opsParams [[(1/2), (-1), (3/4), (2), (-1/4), (1)]] = some [[(0), (275/128), (75/256), (0)], [(-9/16), (3/16), (-11/8), (-1)]] := by decide +kernel
+
+/-- Example `cnn`: the graph. -/
+@[expose] def cnnGraph : Graph :=
+  ⟨[[1, 8, 8]],
+   [⟨.conv2d, [0], [0, 1], [2, 8, 8], [1, 2, 3, 3, 1, 1, 1, 1]⟩,
+    ⟨.relu, [1], [], [2, 8, 8], []⟩,
+    ⟨.maxpool2d, [2], [], [2, 4, 4], [2, 2, 2, 2]⟩,
+    ⟨.conv2d, [3], [2, 3], [2, 4, 4], [2, 2, 3, 3, 1, 1, 1, 1]⟩,
+    ⟨.relu, [4], [], [2, 4, 4], []⟩,
+    ⟨.maxpool2d, [5], [], [2, 2, 2], [2, 2, 2, 2]⟩,
+    ⟨.flatten, [6], [], [8], []⟩,
+    ⟨.linear, [7], [4, 5], [2], []⟩],
+   [8]⟩
+
+/-- Example `cnn`: its parameters (layers.0.weight, layers.0.bias, layers.3.weight, layers.3.bias, layers.7.weight, layers.7.bias), binary32 bits decoded exactly. -/
+@[expose] noncomputable def cnnParams : List Value :=
+  [⟨[2, 1, 3, 3], decodeList [0xbf200000, 0x3e800000, 0xbe800000, 0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000, 0x00000000, 0xbf000000, 0x3ec00000, 0xbe000000, 0xbf200000, 0x3e800000, 0xbe800000, 0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000]⟩,
+   ⟨[2], decodeList [0x00000000, 0xbf000000]⟩,
+   ⟨[2, 2, 3, 3], decodeList [0x3ec00000, 0xbe000000, 0xbf200000, 0x3e800000, 0xbe800000, 0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000, 0x00000000, 0xbf000000, 0x3ec00000, 0xbe000000, 0xbf200000, 0x3e800000, 0xbe800000, 0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000, 0x00000000, 0xbf000000, 0x3ec00000, 0xbe000000, 0xbf200000, 0x3e800000, 0xbe800000, 0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000, 0x00000000, 0xbf000000, 0x3ec00000, 0xbe000000, 0xbf200000]⟩,
+   ⟨[2], decodeList [0x3e800000, 0xbe800000]⟩,
+   ⟨[2, 8], decodeList [0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000, 0x00000000, 0xbf000000, 0x3ec00000, 0xbe000000, 0xbf200000, 0x3e800000, 0xbe800000, 0x3f200000, 0x3e000000, 0xbec00000, 0x3f000000, 0x00000000]⟩,
+   ⟨[2], decodeList [0xbf000000, 0x3ec00000]⟩]
+
+/-- Example `cnn`: `denote` gives the Rust exact evaluator's output. -/
+theorem cnn_agrees : denote cnnGraph cnnParams [[(-3/2), (1/4), (-5/4), (1/2), (-1), (3/4), (-3/4), (1), (-1/2), (5/4), (-1/4), (3/2), (0), (-3/2), (1/4), (-5/4), (1/2), (-1), (3/4), (-3/4), (1), (-1/2), (5/4), (-1/4), (3/2), (0), (-3/2), (1/4), (-5/4), (1/2), (-1), (3/4), (-3/4), (1), (-1/2), (5/4), (-1/4), (3/2), (0), (-3/2), (1/4), (-5/4), (1/2), (-1), (3/4), (-3/4), (1), (-1/2), (5/4), (-1/4), (3/2), (0), (-3/2), (1/4), (-5/4), (1/2), (-1), (3/4), (-3/4), (1), (-1/2), (5/4), (-1/4), (3/2)]] = some [[(377/1024), (59/256)]] := by decide +kernel
+
+/-- Example `windows`: the graph. -/
+@[expose] def windowsGraph : Graph :=
+  ⟨[[2, 4, 5]],
+   [⟨.conv2d, [0], [0, 1], [2, 3, 3], [2, 2, 2, 3, 2, 1, 1, 0]⟩,
+    ⟨.maxpool2d, [1], [], [2, 2, 2], [2, 2, 1, 1]⟩,
+    ⟨.avgpool2d, [0], [], [2, 4, 2], [1, 2, 1, 2]⟩,
+    ⟨.slice, [3], [], [2, 1, 2], [1, 0, 1]⟩,
+    ⟨.slice, [2], [], [2, 1, 2], [1, 1, 2]⟩,
+    ⟨.concat, [5, 4, 2], [], [2, 4, 2], [1]⟩,
+    ⟨.slice, [3], [], [2, 4, 1], [2, 1, 2]⟩,
+    ⟨.concat, [6, 7], [], [2, 4, 3], [2]⟩,
+    ⟨.scale_rsqrt, [8], [], [2, 4, 3], [16]⟩],
+   [9, 3]⟩
+
+/-- Example `windows`: its parameters (cw, cb), binary32 bits decoded exactly. -/
+@[expose] noncomputable def windowsParams : List Value :=
+  [⟨[2, 2, 2, 3], decodeList [0xbf800000, 0x3e800000, 0xbf400000, 0x3f000000, 0xbf000000, 0x3f400000, 0xbe800000, 0x3f800000, 0x00000000, 0xbf800000, 0x3e800000, 0xbf400000, 0x3f000000, 0xbf000000, 0x3f400000, 0xbe800000, 0x3f800000, 0x00000000, 0xbf800000, 0x3e800000, 0xbf400000, 0x3f000000, 0xbf000000, 0x3f400000]⟩,
+   ⟨[2], decodeList [0x3f000000, 0xbe800000]⟩]
+
+/-- Example `windows`: `denote` gives the Rust exact evaluator's output. -/
+theorem windows_agrees : denote windowsGraph windowsParams [[(-5/2), (-1), (1/2), (2), (-2), (-1/2), (1), (5/2), (-3/2), (0), (3/2), (-5/2), (-1), (1/2), (2), (-2), (-1/2), (1), (5/2), (-3/2), (0), (3/2), (-5/2), (-1), (1/2), (2), (-2), (-1/2), (1), (5/2), (-3/2), (0), (3/2), (-5/2), (-1), (1/2), (2), (-2), (-1/2), (1)]] = some [[(7/8), (25/32), (5/16), (-7/16), (5/16), (1/8), (25/32), (25/32), (-1/16), (7/8), (25/32), (7/16), (5/16), (21/32), (-7/16), (3/16), (-7/16), (1/16), (7/16), (21/32), (-1/8), (5/16), (21/32), (-5/16)], [(-7/4), (5/4), (1/4), (1/2), (-1/2), (-1/4), (-5/4), (7/4), (3/4), (-7/4), (0), (1/4), (-3/4), (-1/2), (5/4), (-5/4)]] := by decide +kernel
 
 end TorchLean.IR.Examples

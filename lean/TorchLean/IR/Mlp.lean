@@ -27,8 +27,8 @@ parameters `2i` (weight) and `2i+1` (bias); its activation reads value `2i+1`. -
 @[expose] noncomputable def mlpNodes : Nat → List Dense → List Node
   | _, [] => []
   | i, L :: Ls =>
-    ⟨.linear, [2 * i], [2 * i, 2 * i + 1], [L.bias.length]⟩ ::
-    ⟨L.act.op, [2 * i + 1], [], [L.bias.length]⟩ :: mlpNodes (i + 1) Ls
+    ⟨.linear, [2 * i], [2 * i, 2 * i + 1], [L.bias.length], []⟩ ::
+    ⟨L.act.op, [2 * i + 1], [], [L.bias.length], []⟩ :: mlpNodes (i + 1) Ls
 
 /-- The graph of a dense network on inputs of width `n`: its output is the last node. -/
 @[expose] noncomputable def mlpGraph (n : Nat) (net : List Dense) : Graph :=
@@ -83,7 +83,7 @@ theorem map_relu_layerOut (x : List Rat) : ∀ (W : List (List Rat)) (b : List R
 /-- The `linear` node computes the layer's affine map. -/
 theorem linear_eval {n : Nat} {x : List Rat} {L : Dense} (hn : 0 < n) (hx : x.length = n)
     (hW : L.weight.length = L.bias.length) (hr : rowsHave n L.weight = true) (s : List Nat) :
-    Op.eval .linear [⟨[n], x⟩] [⟨[L.bias.length, n], L.weight.flatten⟩, ⟨[L.bias.length], L.bias⟩] s =
+    Op.eval .linear [⟨[n], x⟩] [⟨[L.bias.length, n], L.weight.flatten⟩, ⟨[L.bias.length], L.bias⟩] s [] =
       some (layerOut .identity x L.weight L.bias) := by
   have h1 : x.length / n = 1 := by rw [hx]; exact Nat.div_self hn
   have h2 : chunks n 1 x = [x] := by
@@ -93,7 +93,7 @@ theorem linear_eval {n : Nat} {x : List Rat} {L : Dense} (hn : 0 < n) (hx : x.le
 
 /-- The activation node applies the layer's activation. -/
 theorem act_eval (L : Dense) (x : List Rat) (s t : List Nat) :
-    Op.eval L.act.op [⟨s, layerOut .identity x L.weight L.bias⟩] [] t = some (L.eval x) := by
+    Op.eval L.act.op [⟨s, layerOut .identity x L.weight L.bias⟩] [] t [] = some (L.eval x) := by
   cases h : L.act <;> simp only [Act.op, Op.eval, Dense.eval, h, map_relu_layerOut] <;> rfl
 
 theorem run_mlpNodes : ∀ (net : List Dense) (i n : Nat) (ps vals : List Value) (x : List Rat),
