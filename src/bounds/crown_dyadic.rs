@@ -313,6 +313,60 @@ impl Engine {
             .collect()
     }
 
+    /// The exact interval bounds of the first pre-activation `z⁽⁰⁾ = W x + b` over `input`: the
+    /// same rationals as IBP over ℚ, computed as one integer dot product per end over the box's
+    /// common denominator instead of one reduced fraction per term.
+    pub(super) fn ibp_input(&self, input: &InputBox) -> Vec<Interval> {
+        let layer = &self.layers[0];
+        let num_bits = input.lo.iter().chain(&input.hi).map(|x| x.bits()).max().unwrap_or(0);
+        let cols = layer.w.first().map_or(0, Vec::len);
+        // i128 holds every sum when the products and their count fit in 126 bits.
+        let narrow = u64::from(layer.w_bits) + num_bits + u64::from(clog2(cols)) <= 126;
+        let small: Option<(Vec<i64>, Vec<i64>)> = narrow
+            .then(|| {
+                let conv = |v: &[BigInt]| v.iter().map(|x| i64::try_from(x).ok()).collect::<Option<Vec<i64>>>();
+                Some((conv(&input.lo)?, conv(&input.hi)?))
+            })
+            .flatten();
+        // `acc · 2^w_exp / den + b`, reduced once.
+        let scale = |acc: BigInt| -> Q {
+            if layer.w_exp >= 0 {
+                Q::new(acc << layer.w_exp as usize, input.den.clone())
+            } else {
+                Q::new(acc, &input.den << (-layer.w_exp) as usize)
+            }
+        };
+        layer
+            .w
+            .iter()
+            .zip(&layer.b.m)
+            .map(|(row, &b)| {
+                let (lo, hi) = match &small {
+                    Some((xl, xh)) => {
+                        let (mut lo, mut hi) = (0i128, 0i128);
+                        for ((&w, &l), &h) in row.iter().zip(xl).zip(xh) {
+                            let (x, y) = if w >= 0 { (l, h) } else { (h, l) };
+                            lo += i128::from(w) * i128::from(x);
+                            hi += i128::from(w) * i128::from(y);
+                        }
+                        (BigInt::from(lo), BigInt::from(hi))
+                    }
+                    None => {
+                        let (mut lo, mut hi) = (BigInt::zero(), BigInt::zero());
+                        for ((&w, l), h) in row.iter().zip(&input.lo).zip(&input.hi) {
+                            let (x, y) = if w >= 0 { (l, h) } else { (h, l) };
+                            lo += x * w;
+                            hi += y * w;
+                        }
+                        (lo, hi)
+                    }
+                };
+                let b = dyadic(b.into(), layer.b.exp).to_rational();
+                Interval::new(scale(lo) + &b, scale(hi) + &b)
+            })
+            .collect()
+    }
+
     /// The objective row as a block for layer `k`, if it is dyadic and short enough.
     pub(super) fn objective(&self, k: usize, c: &[Q]) -> Option<(Vec<i64>, i64)> {
         let d: Vec<Dyadic> = c.iter().map(Dyadic::from_rational).collect::<Option<_>>()?;
@@ -402,6 +456,31 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::DenseLayer;
+
+    #[test]
+    fn the_first_layer_box_is_exact_ibp_on_both_integer_paths() {
+        // Weights across 14 binades with full 24-bit mantissas: the block exponent is 36 below 3.0.
+        let w = |v: f32| F32(v.to_bits());
+        let weight = vec![
+            vec![w(0.75), w(-1.5e-4), w(3.0)],
+            vec![w(-2.0), w(0.3), w(0.1)],
+        ];
+        let mlp = Mlp { layers: vec![DenseLayer { weight: weight.clone(), bias: vec![w(0.5), w(-0.25)], act: Activation::Relu }] };
+        let e = Engine::new(&mlp).expect("fits the budget");
+        let q = |n: i64, d: i64| Q::new(n.into(), d.into());
+        let wq: Vec<Vec<Q>> = weight.iter().map(|r| r.iter().map(|x| x.to_rational().unwrap()).collect()).collect();
+        let bq = vec![q(1, 2), q(-1, 4)];
+        // Small numerators (the i128 path), then thirds to the 45th power (numerators past i64).
+        let third = Q::new(1.into(), BigInt::from(3).pow(45u32));
+        for input in [
+            vec![Interval::new(q(-1, 3), q(1, 2)), Interval::new(q(0, 1), q(7, 5)), Interval::new(q(-2, 1), q(-1, 7))],
+            vec![Interval::new(-third.clone(), third.clone()), Interval::new(q(1, 3), q(1, 1)), Interval::new(q(0, 1), third)],
+        ] {
+            let want = crate::bounds::ibp::ibp_layer(&wq, &bq, Activation::Identity, &input);
+            assert_eq!(e.ibp_input(&InputBox::new(&input)), want);
+        }
+    }
 
     fn d(m: i64, e: i64) -> Dyadic {
         Dyadic::new(m.into(), e)
