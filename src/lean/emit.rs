@@ -337,11 +337,16 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
     let m = module_name(cert_name);
     let n = mlp.layers.len();
     let mut s = String::new();
-    let about = format!(
+    let mut about = format!(
         "Exact IBP certificate for a {n}-layer dense network. Each `step` lemma is checked by the kernel;\n\
-         `certified` chains them with `TorchLean.Cert.chain_sound`. `certified_binary32` states the same\n\
-         network's binary32 execution enclosed by directed rounding, checked the same way."
+         `certified` chains them with `TorchLean.Cert.chain_sound`."
     );
+    if binary32_stages(mlp, &boxes[0]).is_ok() {
+        about.push_str(
+            " `certified_binary32` states the same\n\
+             network's binary32 execution enclosed by directed rounding, checked the same way.",
+        );
+    }
     certificate_header(&mut s, &["DenseIBP", "DenseIBPF32"], cert_name, &about, binding);
     network_section(&mut s, &m, mlp, binding);
     for (k, b) in boxes.iter().enumerate() {
@@ -384,25 +389,31 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
 /// checked by the kernel with `rowsIv32`, ending in `certified_binary32`. Stated only when box 0's
 /// ends are binary32 values (so the binary32 box is box 0 itself, which the kernel checks); the
 /// module says why when it is not.
+/// The binary32 boxes of [`binary32_section`], or why none is stated.
+fn binary32_stages(mlp: &Mlp, input: &Box) -> std::result::Result<Vec<Vec<[crate::num::binary32::F32; 2]>>, String> {
+    let stages = crate::bounds::ibp_f32::ibp_f32_bits(mlp, input).map_err(|e| format!("{e}."))?;
+    let exact = stages[0]
+        .iter()
+        .zip(input)
+        .all(|(iv, b)| iv[0].to_rational().as_ref() == Some(&b.lo) && iv[1].to_rational().as_ref() == Some(&b.hi));
+    if !exact {
+        return Err("an end of box 0 is not a binary32 value, and the library does not yet prove that\n\
+                    rounding it inward keeps every binary32 input of the box."
+            .to_string());
+    }
+    Ok(stages)
+}
+
 fn binary32_section(s: &mut String, mlp: &Mlp, input: &Box) {
     use crate::num::binary32::F32;
     let _ = writeln!(*s, "/-! ## The binary32 execution\n");
-    let stages = match crate::bounds::ibp_f32::ibp_f32_bits(mlp, input) {
+    let stages = match binary32_stages(mlp, input) {
         Ok(st) => st,
-        Err(e) => {
-            let _ = writeln!(*s, "Not stated: {e}.\n-/\n");
+        Err(why) => {
+            let _ = writeln!(*s, "Not stated: {why}\n-/\n");
             return;
         }
     };
-    let exact = stages[0].iter().zip(input).all(|(iv, b)| iv[0].to_rational().as_ref() == Some(&b.lo) && iv[1].to_rational().as_ref() == Some(&b.hi));
-    if !exact {
-        let _ = writeln!(
-            *s,
-            "Not stated: an end of box 0 is not a binary32 value, and the library does not yet prove that\n\
-             rounding it inward keeps every binary32 input of the box.\n-/\n"
-        );
-        return;
-    }
     let _ = writeln!(
         *s,
         "The payload's bit patterns executed in binary32 as `src/ir/eval.rs` runs them (`evalNet32`: each\n\
@@ -861,6 +872,25 @@ mod tests {
         assert_eq!(packed(&[F32(0x3f333333), F32(0xbfa66666)]), "0xbfa666663f333333");
         assert_eq!(packed(&[F32(0x00000001), F32(0)]), "0x1");
         assert_eq!(packed(&[F32(0)]), "0x0");
+    }
+
+    #[test]
+    fn the_binary32_fact_is_stated_only_over_a_box_of_binary32_ends() {
+        use crate::bounds::interval::parse_box;
+        let binding = Binding { certificate: "sha256:c", payload: "sha256:p", property: "sha256:q", texts: None };
+        let mlp = Mlp::demo();
+        let exact = parse_box("-1/2:1,0:1").unwrap();
+        let boxes = crate::bounds::ibp::ibp_mlp(&mlp, &exact).unwrap();
+        let text = dense_ibp_module("t", &mlp, &boxes, &binding);
+        assert!(text.contains("@[expose] def box32_0 : List Iv32 := [⟨0xbf000000, 0x3f800000⟩, ⟨0x00000000, 0x3f800000⟩]"));
+        assert!(text.contains("@[expose] def box32_2 : List Iv32 := [⟨0xbf828f5d, 0x3fdeb854⟩]"));
+        assert!(text.contains("theorem certified_binary32 :"));
+        // 1/3 is not a binary32 value: no binary32 fact, and the module says why.
+        let third = parse_box("-1/3:1,0:1").unwrap();
+        let boxes = crate::bounds::ibp::ibp_mlp(&mlp, &third).unwrap();
+        let text = dense_ibp_module("t", &mlp, &boxes, &binding);
+        assert!(text.contains("Not stated: an end of box 0 is not a binary32 value"));
+        assert!(!text.contains("certified_binary32") && !text.contains("box32_"));
     }
 
     #[test]
