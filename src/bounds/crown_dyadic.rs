@@ -150,6 +150,38 @@ fn dyadic(m: i128, e: i64) -> Dyadic {
     Dyadic::new(BigInt::from(m), e)
 }
 
+/// An exact sum of terms `m·2^e`, added up once at the end: normalising after every term (as
+/// [`Dyadic`] addition does) cost more than the integer backward pass itself on ACAS-sized layers.
+#[derive(Default)]
+struct DyadicSum {
+    terms: Vec<(BigInt, i64)>,
+}
+
+impl DyadicSum {
+    fn push_i128(&mut self, m: i128, e: i64) {
+        if m != 0 {
+            self.terms.push((BigInt::from(m), e));
+        }
+    }
+    /// `d · 2^shift`.
+    fn push_dyadic(&mut self, d: &Dyadic, shift: i64) {
+        if !d.is_zero() {
+            self.terms.push((d.mantissa.clone(), d.exponent + shift));
+        }
+    }
+    /// `(s, e)` with the sum equal to `s · 2^e`.
+    fn total(&self) -> (BigInt, i64) {
+        let e = self.terms.iter().map(|t| t.1).min().unwrap_or(0);
+        let s = self.terms.iter().fold(BigInt::zero(), |acc, (m, te)| acc + (m << (te - e) as usize));
+        (s, e)
+    }
+}
+
+/// `num · 2^e / den` as a reduced fraction.
+fn pow2_fraction(num: BigInt, den: BigInt, e: i64) -> Q {
+    if e >= 0 { Q::new(num << e as usize, den) } else { Q::new(num, den << (-e) as usize) }
+}
+
 /// A slope `m·2^e ∈ [0, 1]` with a machine mantissa.
 #[derive(Debug, Clone, Copy)]
 struct Slope {
@@ -378,12 +410,12 @@ impl Engine {
     /// backwards with the recorded lines (the lower line where the coefficient is `≥ 0`).
     pub(super) fn lower(&self, k: usize, objective: &(Vec<i64>, i64), input: &InputBox) -> Q {
         let (mut a, mut ea) = objective.clone();
-        let mut constant = Dyadic::zero();
+        let mut constant = DyadicSum::default();
         let mut j = k;
         loop {
             let layer = &self.layers[j];
             let bias: i128 = a.iter().zip(&layer.b.m).map(|(&x, &y)| i128::from(x) * i128::from(y)).sum();
-            constant = &constant + &dyadic(bias, ea + layer.b.exp);
+            constant.push_i128(bias, ea + layer.b.exp);
             let cols = layer.w.first().map_or(0, Vec::len);
             let mut g = vec![0i128; cols];
             for (&ar, row) in a.iter().zip(&layer.w) {
@@ -404,8 +436,11 @@ impl Engine {
                         acc += BigInt::from(gc) * if gc > 0 { lo } else { hi };
                     }
                 }
-                let scale = Dyadic::new(1.into(), eg).to_rational();
-                return constant.to_rational() + Q::new(acc, input.den.clone()) * scale;
+                // constant + acc·2^eg / den as one fraction, reduced once.
+                let (c, ec) = constant.total();
+                let e = ec.min(eg);
+                let num = (c << (ec - e) as usize) * &input.den + (acc << (eg - e) as usize);
+                return pow2_fraction(num, input.den.clone(), e);
             }
             let r = &self.relax[j - 1];
             // g̃ = ⌊g⌋ to G_BITS bits, charged 2^E·Σ min(0, hl).
@@ -413,11 +448,11 @@ impl Engine {
             let gt: Vec<i64> = g.iter().map(|&x| shr_floor(x, sh) as i64).collect();
             let egt = eg + sh;
             if sh > 0 {
-                constant = &constant + &r.neg_h.mul_pow2(egt);
+                constant.push_dyadic(&r.neg_h, egt);
             }
             // Upper intercepts where the coefficient is negative.
             let t: i128 = gt.iter().zip(&r.intercept.m).map(|(&x, &y)| i128::from(x.min(0)) * i128::from(y)).sum();
-            constant = &constant + &dyadic(t, egt + r.intercept.exp);
+            constant.push_i128(t, egt + r.intercept.exp);
             // Slopes, then ⌊·⌋ to the precision of layer j − 1's coefficients, charged 2^E·Σ min(0, l).
             let prods: Vec<(i128, i64)> = gt
                 .iter()
@@ -428,7 +463,10 @@ impl Engine {
                 })
                 .collect();
             let top = prods.iter().filter(|p| p.0 != 0).map(|&(p, e)| i64::from(bitlen(p)) + e).max();
-            let Some(top) = top else { return constant.to_rational() };
+            let Some(top) = top else {
+                let (c, e) = constant.total();
+                return pow2_fraction(c, BigInt::from(1), e);
+            };
             let target = top - i64::from(self.layers[j - 1].prec);
             let mut inexact = false;
             a = prods
@@ -446,7 +484,7 @@ impl Engine {
                 .collect();
             ea = egt + target;
             if inexact {
-                constant = &constant + &r.neg_z.mul_pow2(ea);
+                constant.push_dyadic(&r.neg_z, ea);
             }
             j -= 1;
         }
