@@ -385,10 +385,6 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
     s
 }
 
-/// The binary32 execution of the network enclosed layer by layer (`bounds::ibp_f32`), each step
-/// checked by the kernel with `rowsIv32`, ending in `certified_binary32`. Stated only when box 0's
-/// ends are binary32 values (so the binary32 box is box 0 itself, which the kernel checks); the
-/// module says why when it is not.
 /// The binary32 boxes of [`binary32_section`], or why none is stated.
 fn binary32_stages(mlp: &Mlp, input: &Box) -> std::result::Result<Vec<Vec<[crate::num::binary32::F32; 2]>>, String> {
     let stages = crate::bounds::ibp_f32::ibp_f32_bits(mlp, input).map_err(|e| format!("{e}."))?;
@@ -404,6 +400,10 @@ fn binary32_stages(mlp: &Mlp, input: &Box) -> std::result::Result<Vec<Vec<[crate
     Ok(stages)
 }
 
+/// The binary32 execution of the network enclosed layer by layer (`bounds::ibp_f32`), each step
+/// checked by the kernel with `rowsIv32`, ending in `certified_binary32`. Stated only when box 0's
+/// ends are binary32 values (so the binary32 box is box 0 itself, which the kernel checks); the
+/// module says why when it is not.
 fn binary32_section(s: &mut String, mlp: &Mlp, input: &Box) {
     use crate::num::binary32::F32;
     let _ = writeln!(*s, "/-! ## The binary32 execution\n");
