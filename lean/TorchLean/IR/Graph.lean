@@ -12,7 +12,8 @@ API (`map`, `zipWith`, `reshape`) cannot mix shapes. The IR graph mirrors the Ru
 topological order referring to earlier values by index, parameters by index into the payload's
 tensors. `denote` evaluates a graph exactly over `Rat`; ops with no exact rational meaning
 (`gelu`, `tanh`, `sigmoid`, `softmax`, `layernorm`, `causal_mask`, and `scale_rsqrt` unless `n` is
-a perfect square) make it return `none`, as the Rust exact evaluator refuses them. `IR/GraphExamples.lean` checks `denote` against the Rust evaluator.
+a perfect square) make it return `none`, as the Rust exact evaluator refuses them.
+`IR/GraphExamples.lean` checks `denote` against the Rust evaluator.
 -/
 
 public section
