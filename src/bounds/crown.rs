@@ -264,13 +264,12 @@ pub fn relaxed_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>, intermediate
         let lines = Lines { pre: &pre, alphas: &alphas, slopes: &slopes };
         let bounds: Box = if k == 0 {
             // The first pre-activation is affine in the input: IBP is exact per coordinate there.
-            match (exact.as_deref(), engine.as_ref()) {
-                (Some(l), _) => super::ibp::ibp_layer(&l[0].w, &l[0].b, Activation::Identity, input),
-                (None, Some(e)) => e.ibp_input(&InputBox::new(input)),
-                (None, None) => {
-                    let w = mlp.layers[0].weight_q("layers.0.weight")?;
-                    let b = mlp.layers[0].bias_q("layers.0.bias")?;
-                    super::ibp::ibp_layer(&w, &b, Activation::Identity, input)
+            // Without the engine the exact layers were decoded just above.
+            match (engine.as_ref(), exact.as_deref()) {
+                (Some(e), _) => e.ibp_input(&InputBox::new(input)),
+                (None, l) => {
+                    let l = l.expect("decoded when the engine is absent");
+                    super::ibp::ibp_layer(&l[0].w, &l[0].b, Activation::Identity, input)
                 }
             }
         } else {

@@ -341,7 +341,8 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
         "Exact IBP certificate for a {n}-layer dense network. Each `step` lemma is checked by the kernel;\n\
          `certified` chains them with `TorchLean.Cert.chain_sound`."
     );
-    if binary32_stages(mlp, &boxes[0]).is_ok() {
+    let binary32 = binary32_stages(mlp, &boxes[0]);
+    if binary32.is_ok() {
         about.push_str(
             " `certified_binary32` states the same\n\
              network's binary32 execution enclosed by directed rounding, checked the same way.",
@@ -377,7 +378,7 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Mlp, boxes: &[Box], binding: &Bin
         steps.join(", "),
         proofs.join(", ")
     );
-    binary32_section(&mut s, mlp, &boxes[0]);
+    binary32_section(&mut s, mlp, binary32);
     lowered_section(&mut s, mlp);
     certified_graph(&mut s, mlp, &format!("Box.Mem box{n} y"), &format!("under the graph, and it lies in box {n}"));
     strong_section(&mut s, mlp, binding, n, &["output_box"]);
@@ -404,10 +405,10 @@ fn binary32_stages(mlp: &Mlp, input: &Box) -> std::result::Result<Vec<Vec<[crate
 /// checked by the kernel with `rowsIv32`, ending in `certified_binary32`. Stated only when box 0's
 /// ends are binary32 values (so the binary32 box is box 0 itself, which the kernel checks); the
 /// module says why when it is not.
-fn binary32_section(s: &mut String, mlp: &Mlp, input: &Box) {
+fn binary32_section(s: &mut String, mlp: &Mlp, stages: std::result::Result<Vec<Vec<[crate::num::binary32::F32; 2]>>, String>) {
     use crate::num::binary32::F32;
     let _ = writeln!(*s, "/-! ## The binary32 execution\n");
-    let stages = match binary32_stages(mlp, input) {
+    let stages = match stages {
         Ok(st) => st,
         Err(why) => {
             let _ = writeln!(*s, "Not stated: {why}\n-/\n");
