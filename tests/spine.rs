@@ -349,20 +349,30 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     // Independent tampers, three in one module and one in the other; Lean reports each failing
     // declaration.
     let path = d.path().join("lean/Certificates/SmallBab.lean");
-    // Leaf 0's claimed CROWN bound raised to 0: the output there is about -1, so it is false.
-    tamper_file(&path, "leaf0Steps [([(0, 1)], -135/128)]", "leaf0Steps [([(0, 1)], 0)]");
+    // Leaf 0's claimed CROWN bound (about -1.11, with an optimised α of 77/128 in layer 1) raised
+    // to 0: the output there is about -1, so it is false.
+    tamper_file(
+        &path,
+        "leaf0Steps [([(0, 1)], -5260492595144891049779/4722366482869645213696)]",
+        "leaf0Steps [([(0, 1)], 0)]",
+    );
     // An unstable neuron of leaf 1 given the lower slope α = 2 (outside [0, 1]).
     tamper_file(
         &path,
-        "⟨0, 1085102592571150095/18446744073709551616,",
-        "⟨2, 1085102592571150095/18446744073709551616,",
+        "⟨1, 3689348814741910323/4611686018427387904, 922337203685477581/9223372036854775808⟩",
+        "⟨2, 3689348814741910323/4611686018427387904, 922337203685477581/9223372036854775808⟩",
     );
-    // Leaves 10 and 11 (the split of x_1 at 0) replaced by leaf 10 alone: x_1 ≥ 0 is uncovered.
-    tamper_file(&path, "(.split 1 (0) (.leaf leaf10Box) (.leaf leaf11Box))", "(.leaf leaf10Box)");
+    // Leaves 0 and 1 (the split of x_0 at -1/2) replaced by leaf 0 alone: x_0 ≥ -1/2 is uncovered
+    // there.
+    tamper_file(&path, "(.split 0 (-1/2) (.leaf leaf0Box) (.leaf leaf1Box))", "(.leaf leaf0Box)");
     // A hidden neuron's CROWN-justified interval in leaf 2 shrunk to its upper end (a point, false
     // on a box of positive width): neither IBP nor the neuron's CROWN pass justifies it.
     let crown = d.path().join("lean/Certificates/SmallCrown.lean");
-    tamper_file(&crown, "leaf2Pre1 : Box := [⟨1379/1024, 165/64⟩", "leaf2Pre1 : Box := [⟨165/64, 165/64⟩");
+    tamper_file(
+        &crown,
+        "leaf2Pre1 : Box := [⟨-9/64, 5944751508129054723/2305843009213693952⟩",
+        "leaf2Pre1 : Box := [⟨5944751508129054723/2305843009213693952, 5944751508129054723/2305843009213693952⟩",
+    );
     // The L∞ module's violation weakened to `y0 − y1 ≤ −1` (easier to refute than the claim's
     // `y0 − y1 ≤ 0`): the tree may still refute it, but it is not what Lean derives from the claim.
     let linf = d.path().join("lean/Certificates/SmallLinf.lean");

@@ -6,8 +6,11 @@
 //! (`<` when strict) has a sound lower bound of `c·y` above `rhs` (at or above when strict): no
 //! output of the box can satisfy that disjunct. A refuted box becomes a leaf recording, per
 //! disjunct, the row and the bound; an undecided box is split at the midpoint of the input
-//! coordinate with the largest `|a_i|·width_i`, where `a` is the input coefficient vector of the
-//! CROWN bound of its most promising row (the coordinate that bound is most sensitive to).
+//! coordinate with the largest `g_i·width_i`, where `g_i` bounds `|∂(c·y)/∂x_i|` over the box for
+//! the most promising row `c` (see [`gradient_range`]). The CROWN bound's own input coefficients
+//! would miss an input that drives unstable neurons both ways: on ACAS Xu 1_1 property 2 they
+//! never cut `x_2`, and the search stalled on boxes a millionth wide in `x_1` and half the root in
+//! `x_2`.
 //!
 //! Determinism: boxes are processed in waves; each wave is bounded in parallel (rayon's indexed
 //! collect keeps order) and its outcomes are applied in order, so the tree, the leaves and any
@@ -115,8 +118,8 @@ fn candidates(conj: &[LinearConstraint], pairs: bool) -> Vec<(Vec<(usize, Q)>, L
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tree {
     /// A refuted box: one refutation per disjunct, and the lower slopes α used (per hidden layer,
-    /// per neuron; each 0 or 1).
-    Leaf { refute: Vec<Refutation>, alphas: Vec<Vec<bool>> },
+    /// per neuron; each in [0, 1]: CROWN-Ada's 0 or 1, or what [`super::alpha::optimise`] found).
+    Leaf { refute: Vec<Refutation>, alphas: Vec<Vec<Q>> },
     /// The box split on input `dim` at `at`: `below` gets `x_dim ≤ at`, `above` gets `x_dim ≥ at`.
     Split { dim: usize, at: Q, below: std::boxed::Box<Tree>, above: std::boxed::Box<Tree> },
 }
@@ -139,7 +142,7 @@ impl Tree {
     }
 
     /// The leaves' boxes and data, left to right (below before above).
-    pub fn leaf_boxes<'a>(&'a self, root: &Box) -> Vec<(Box, &'a [Refutation], &'a [Vec<bool>])> {
+    pub fn leaf_boxes<'a>(&'a self, root: &Box) -> Vec<(Box, &'a [Refutation], &'a [Vec<Q>])> {
         let mut out = Vec::new();
         let mut stack = vec![(self, root.clone())];
         while let Some((t, b)) = stack.pop() {
@@ -178,9 +181,10 @@ pub struct Options {
     pub max_boxes: usize,
     /// Seed of the counterexample search.
     pub seed: u64,
-    /// Also try pairs of rows of a disjunct (`Refutation`); certificates with such refutations
-    /// have no Lean checker yet, so Lean-bound runs leave this off.
+    /// Also try pairs of rows of a disjunct (`Refutation`).
     pub pairs: bool,
+    /// Adam steps of the α search on a box CROWN-Ada's α leave undecided (0: CROWN-Ada only).
+    pub alpha_steps: usize,
 }
 
 /// Progress after each wave.
@@ -215,23 +219,28 @@ pub fn bound_objectives(
     input: &Box,
     intermediate: Intermediate,
     leaf: LeafBound,
-    alphas: Option<&[Vec<bool>]>,
+    alphas: Option<&[Vec<Q>]>,
     objectives: &[Vec<Q>],
 ) -> Result<(Vec<Q>, Crown)> {
     let mut crown = relaxed_mlp(mlp, input, Some(ROUND_BITS), intermediate)?;
     if let Some(a) = alphas {
         set_alphas(mlp, &mut crown, a)?;
     }
-    let lower = match leaf {
-        LeafBound::Crown => crown_objectives(mlp, input, &crown, objectives)?.into_iter().map(|iv| iv.lo).collect(),
+    let lower = bound_on(mlp, input, &crown, leaf, objectives)?;
+    Ok((lower, crown))
+}
+
+/// As [`bound_objectives`], over boxes and lines already computed.
+fn bound_on(mlp: &Mlp, input: &Box, crown: &Crown, leaf: LeafBound, objectives: &[Vec<Q>]) -> Result<Vec<Q>> {
+    Ok(match leaf {
+        LeafBound::Crown => crown_objectives(mlp, input, crown, objectives)?.into_iter().map(|iv| iv.lo).collect(),
         LeafBound::Ibp => {
             // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
             let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
             let out = boxes.last().expect("ibp returns the input box first");
             objectives.iter().map(|c| super::interval::dot(c, out).lo).collect()
         }
-    };
-    Ok((lower, crown))
+    })
 }
 
 /// Sound lower bounds of every candidate refutation of every disjunct of `prop` over `input`.
@@ -241,22 +250,35 @@ pub fn bound_rows(
     input: &Box,
     intermediate: Intermediate,
     leaf: LeafBound,
-    alphas: Option<&[Vec<bool>]>,
+    alphas: Option<&[Vec<Q>]>,
     pairs: bool,
 ) -> Result<RowBounds> {
     let cands: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint)>> = prop.violation.iter().map(|c| candidates(c, pairs)).collect();
     let objectives: Vec<Vec<Q>> = cands.iter().flatten().map(|(_, c)| c.coeffs.clone()).collect();
     let (flat, crown) = bound_objectives(mlp, input, intermediate, leaf, alphas, &objectives)?;
-    let mut it = flat.into_iter();
-    let lower = cands
-        .into_iter()
-        .map(|cs| cs.into_iter().map(|(t, c)| (t, c, it.next().expect("one per objective"))).collect())
-        .collect();
-    Ok(RowBounds { lower, crown })
+    Ok(RowBounds { lower: regroup(cands, flat), crown })
 }
 
-/// Replaces the hidden layers' lower slopes by `alphas` (0/1 per neuron), checking the shape.
-fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<bool>]) -> Result<()> {
+/// Pairs each candidate with its bound (`flat` in the candidates' order).
+fn regroup(cands: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint)>>, flat: Vec<Q>) -> Vec<Vec<(Vec<(usize, Q)>, LinearConstraint, Q)>> {
+    let mut it = flat.into_iter();
+    cands.into_iter().map(|cs| cs.into_iter().map(|(t, c)| (t, c, it.next().expect("one per objective"))).collect()).collect()
+}
+
+/// The candidates' bounds again with the lower slopes `alphas` on `rb`'s own boxes (the
+/// intermediate boxes do not depend on the final α, so they are not recomputed).
+fn rebound_rows(mlp: &Mlp, prop: &Vnnlib, input: &Box, rb: &RowBounds, alphas: &[Vec<Q>], pairs: bool) -> Result<RowBounds> {
+    let mut crown = rb.crown.clone();
+    set_alphas(mlp, &mut crown, alphas)?;
+    let cands: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint)>> = prop.violation.iter().map(|c| candidates(c, pairs)).collect();
+    let objectives: Vec<Vec<Q>> = cands.iter().flatten().map(|(_, c)| c.coeffs.clone()).collect();
+    let flat = bound_on(mlp, input, &crown, LeafBound::Crown, &objectives)?;
+    Ok(RowBounds { lower: regroup(cands, flat), crown })
+}
+
+/// Replaces the hidden layers' lower slopes by `alphas` (one per neuron), checking the shape (the
+/// range α ∈ [0, 1] is checked where the slopes are used, by `crown_objectives`).
+fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<Q>]) -> Result<()> {
     let hidden = mlp.layers.len() - 1;
     if alphas.len() != hidden {
         return Err(Error::bad_input(format!("alphas: expected {hidden} hidden layers, found {}", alphas.len())));
@@ -269,7 +291,7 @@ fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<bool>]) -> Result<()> 
                 a.len()
             )));
         }
-        crown.alphas[k] = a.iter().map(|&b| Q::from_integer(i64::from(b).into())).collect();
+        crown.alphas[k] = a.clone();
     }
     Ok(())
 }
@@ -294,14 +316,14 @@ fn refutations(lower: &[Vec<(Vec<(usize, Q)>, LinearConstraint, Q)>]) -> Option<
         .collect()
 }
 
-/// The α of a CROWN result as bits (hidden layers only).
-fn alpha_bits(crown: &Crown) -> Vec<Vec<bool>> {
+/// The α of a CROWN result (hidden layers only).
+fn hidden_alphas(crown: &Crown) -> Vec<Vec<Q>> {
     let n = crown.alphas.len().saturating_sub(1);
-    crown.alphas[..n].iter().map(|l| l.iter().map(|a| !a.is_zero()).collect()).collect()
+    crown.alphas[..n].to_vec()
 }
 
 enum Decision {
-    Leaf(Vec<Refutation>, Vec<Vec<bool>>),
+    Leaf(Vec<Refutation>, Vec<Vec<Q>>),
     Split(usize, Q),
     Found(Counterexample),
     Stuck(String),
@@ -349,6 +371,40 @@ fn input_coefficients(net: &F64Net, crown: &Crown, c: &[Q]) -> Vec<f64> {
     a
 }
 
+/// How much `c·y` can change per unit of each input over the box: the largest `|∂(c·y)/∂x_i|`
+/// that interval back-propagation of the gradient allows, where an unstable ReLU's derivative is
+/// anywhere in `[0, 1]` (Neurify's "smear" heuristic). Unlike the CROWN input coefficients it also
+/// sees inputs that only widen the relaxation, such as an input that drives unstable neurons both
+/// ways with a net linear effect near zero. A branching heuristic only, never part of a bound.
+fn gradient_range(net: &F64Net, crown: &Crown, c: &[Q]) -> Vec<f64> {
+    let mut lo: Vec<f64> = c.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect();
+    let mut hi = lo.clone();
+    for k in (0..net.layers.len()).rev() {
+        let (w, _, _) = &net.layers[k];
+        let cols = w.first().map_or(0, Vec::len);
+        let (mut nlo, mut nhi) = (vec![0.0; cols], vec![0.0; cols]);
+        for ((gl, gh), row) in lo.iter().zip(&hi).zip(w) {
+            for ((l, h), wv) in nlo.iter_mut().zip(nhi.iter_mut()).zip(row) {
+                let (a, b) = (gl * wv, gh * wv);
+                *l += a.min(b);
+                *h += a.max(b);
+            }
+        }
+        (lo, hi) = (nlo, nhi);
+        if k > 0 && net.layers[k - 1].2 == Activation::Relu {
+            for (i, (l, h)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                let iv = &crown.pre[k - 1][i];
+                if iv.hi <= Q::zero() {
+                    (*l, *h) = (0.0, 0.0);
+                } else if iv.lo < Q::zero() {
+                    (*l, *h) = (l.min(0.0), h.max(0.0));
+                }
+            }
+        }
+    }
+    lo.iter().zip(&hi).map(|(l, h)| l.abs().max(h.abs())).collect()
+}
+
 fn width(iv: &Interval) -> f64 {
     (&iv.hi - &iv.lo).to_f64().unwrap_or(0.0)
 }
@@ -356,7 +412,7 @@ fn width(iv: &Interval) -> f64 {
 fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, seed: u64) -> Result<Decision> {
     let rb = bound_rows(mlp, prop, b, opts.intermediate, opts.leaf, None, opts.pairs)?;
     if let Some(r) = refutations(&rb.lower) {
-        return Ok(Decision::Leaf(r, alpha_bits(&rb.crown)));
+        return Ok(Decision::Leaf(r, hidden_alphas(&rb.crown)));
     }
     // The first disjunct nothing refutes, and its single row closest to being refuted.
     let (d, row) = rb
@@ -370,6 +426,20 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
             (d, r)
         })
         .expect("not refuted, so some disjunct is open");
+    if opts.leaf == LeafBound::Crown && opts.alpha_steps > 0 {
+        // α for the candidate of disjunct `d` nearest to refuting it; one α serves every disjunct,
+        // so all are re-bounded with it.
+        let best = rb.lower[d]
+            .iter()
+            .max_by(|(_, c1, l1), (_, c2, l2)| (l1 - &c1.rhs).cmp(&(l2 - &c2.rhs)))
+            .expect("non-empty");
+        if let Some(alphas) = super::alpha::optimise(net, &rb.crown, &best.1.coeffs, b, opts.alpha_steps) {
+            let tuned = rebound_rows(mlp, prop, b, &rb, &alphas, opts.pairs)?;
+            if let Some(r) = refutations(&tuned.lower) {
+                return Ok(Decision::Leaf(r, alphas));
+            }
+        }
+    }
     let a = input_coefficients(net, &rb.crown, &prop.violation[d][row].coeffs);
     // Points the bound points at: the minimiser of its linear part, and the centre.
     let corner: Vec<f64> = a
@@ -383,17 +453,18 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
     if !opts.split {
         return Ok(Decision::Stuck(String::from("the bounds do not refute the property on the whole box")));
     }
+    let g = gradient_range(net, &rb.crown, &prop.violation[d][row].coeffs);
     let dim = (0..b.len())
         .filter(|&i| b[i].hi > b[i].lo)
         .max_by(|&i, &j| {
-            let (si, sj) = (a[i].abs() * width(&b[i]), a[j].abs() * width(&b[j]));
+            let (si, sj) = (g[i] * width(&b[i]), g[j] * width(&b[j]));
             si.partial_cmp(&sj).unwrap_or(std::cmp::Ordering::Equal)
         });
     let Some(dim) = dim else {
         return Ok(Decision::Stuck(String::from("a point box is neither refuted nor a counterexample")));
     };
     // A box of zero sensitivity splits on its widest coordinate instead.
-    let dim = if a[dim] == 0.0 {
+    let dim = if g[dim] == 0.0 {
         (0..b.len()).max_by(|&i, &j| width(&b[i]).partial_cmp(&width(&b[j])).unwrap_or(std::cmp::Ordering::Equal)).unwrap_or(dim)
     } else {
         dim
@@ -406,7 +477,7 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
 
 enum Slot {
     Open(Box),
-    Leaf(Vec<Refutation>, Vec<Vec<bool>>),
+    Leaf(Vec<Refutation>, Vec<Vec<Q>>),
     Split(usize, Q, usize, usize),
 }
 
@@ -577,6 +648,32 @@ mod tests {
         assert_eq!(bad(vec![(2, q(1, 1))]), "row 2 does not exist (the disjunct has 2)");
         assert_eq!(bad(vec![(0, q(-1, 2)), (1, q(1, 1))]), "row 0: expected a weight ≥ 0, found -1/2");
         assert_eq!(bad(vec![(0, q(0, 1))]), "expected at least one positive weight, found none");
+    }
+
+    /// `y = relu(x1) + relu(-x1) + relu(x0 + 4)/4` on `[-1, 1]²`: both `x1` neurons are unstable
+    /// and CROWN-Ada's lines (α = 1) cancel, so the bound's input coefficients are `(1/4, 0)` and
+    /// a split on them would only ever cut `x0`. The gradient range sees `∂y/∂x1 ∈ [-1, 1]`.
+    #[test]
+    fn gradient_range_sees_an_input_whose_linear_coefficient_cancels() {
+        use crate::model::DenseLayer;
+        use crate::num::binary32::F32;
+        let w = |v: f32| F32(v.to_bits());
+        let mlp = Mlp {
+            layers: vec![
+                DenseLayer {
+                    weight: vec![vec![w(0.0), w(1.0)], vec![w(0.0), w(-1.0)], vec![w(1.0), w(0.0)]],
+                    bias: vec![w(0.0), w(0.0), w(4.0)],
+                    act: Activation::Relu,
+                },
+                DenseLayer { weight: vec![vec![w(1.0), w(1.0), w(0.25)]], bias: vec![w(0.0)], act: Activation::Identity },
+            ],
+        };
+        let input = vec![Interval::new(q(-1, 1), q(1, 1)); 2];
+        let crown = relaxed_mlp(&mlp, &input, Some(ROUND_BITS), Intermediate::Crown).unwrap();
+        let net = F64Net::new(&mlp);
+        let c = [q(1, 1)];
+        assert_eq!(input_coefficients(&net, &crown, &c), vec![0.25, 0.0]);
+        assert_eq!(gradient_range(&net, &crown, &c), vec![0.25, 1.0]);
     }
 
     #[test]

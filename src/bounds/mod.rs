@@ -1,5 +1,6 @@
 //! Bound propagation. Every rule here has a Lean counterpart of the same name under
 //! `lean/TorchLean/Bounds/` with its soundness theorem.
+pub mod alpha;
 pub mod attack;
 pub mod bab;
 pub mod crown;

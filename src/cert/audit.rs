@@ -402,7 +402,7 @@ fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::sch
     let mut out = Vec::new();
     for (n, (_, refute, alphas)) in c.tree.leaf_boxes(&p.input_box).iter().enumerate() {
         if alphas.len() != hidden.len() || alphas.iter().zip(hidden).any(|(a, w)| a.len() != *w) {
-            out.push(format!("leaf {n}: alpha: expected one bit per hidden neuron (widths {hidden:?})"));
+            out.push(format!("leaf {n}: alpha: expected one α per hidden neuron (widths {hidden:?})"));
         }
         if refute.len() != p.violation.len() {
             out.push(format!("leaf {n}: refute: expected {} refutations (one per disjunct), found {}", p.violation.len(), refute.len()));

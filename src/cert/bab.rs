@@ -21,8 +21,7 @@ pub fn nodes_json(tree: &Tree) -> Vec<Value> {
     while let Some(t) = stack.pop() {
         match t {
             Tree::Leaf { refute, alphas } => {
-                let alpha: Vec<String> =
-                    alphas.iter().map(|l| l.iter().map(|&a| if a { '1' } else { '0' }).collect()).collect();
+                let alpha: Vec<Value> = alphas.iter().map(|l| alpha_json(l)).collect();
                 let refute: Vec<Value> =
                     refute.iter().map(|r| json!({"rows": r.terms.iter().map(|(i, l)| json!([i, to_canonical(l)])).collect::<Vec<_>>(), "bound": to_canonical(&r.bound)})).collect();
                 out.push(json!({"leaf": {"alpha": alpha, "refute": refute}}));
@@ -35,6 +34,17 @@ pub fn nodes_json(tree: &Tree) -> Vec<Value> {
         }
     }
     out
+}
+
+/// One hidden layer's lower slopes: a string of `0`/`1` when every α is 0 or 1 (CROWN-Ada's
+/// choice, the common case, one byte per neuron), else one rational per neuron.
+fn alpha_json(layer: &[Q]) -> Value {
+    let (zero, one) = (Q::from_integer(0.into()), Q::from_integer(1.into()));
+    if layer.iter().all(|a| *a == zero || *a == one) {
+        Value::String(layer.iter().map(|a| if *a == zero { '0' } else { '1' }).collect())
+    } else {
+        Value::Array(layer.iter().map(|a| Value::String(to_canonical(a))).collect())
+    }
 }
 
 /// The `torchlean.certificate.v1` (method `bab`) of a verified property.
@@ -107,7 +117,7 @@ fn relaxations(mlp: &Mlp, crown: &Crown) -> Vec<Vec<Relax>> {
 pub fn lean_leaf(
     mlp: &Mlp,
     b: &Box,
-    alphas: &[Vec<bool>],
+    alphas: &[Vec<Q>],
     refute: &[Refutation],
     intermediate: Intermediate,
     leaf: LeafBound,
@@ -120,7 +130,7 @@ pub fn lean_leaf(
             let mut crown = relaxed_mlp(mlp, b, Some(ROUND_BITS), intermediate)?;
             for (k, a) in alphas.iter().enumerate() {
                 if let Some(layer) = crown.alphas.get_mut(k) {
-                    *layer = a.iter().map(|&x| Q::from_integer(i64::from(x).into())).collect();
+                    layer.clone_from(a);
                 }
             }
             LeanLeaf::Crown { relax: relaxations(mlp, &crown), pre: crown.pre, refute: refute.to_vec(), intermediate }

@@ -702,7 +702,7 @@ pub fn read_counterexample(value: &Value) -> Result<Counterexample> {
 
 /// Reads a `torchlean.certificate.v1` of method `bab`: the tree as its nodes in preorder, each
 /// `{"split": {"input": i, "at": q}}` (followed by its below and above subtrees) or
-/// `{"leaf": {"alpha": [bits per hidden layer], "refute": [{"row": r, "bound": q} per disjunct]}}`.
+/// `{"leaf": {"alpha": [per hidden layer a 0/1 string or an array of rationals], "refute": [{"row": r, "bound": q} per disjunct]}}`.
 pub fn read_tree_certificate(value: &Value) -> Result<TreeCertificate> {
     let [format, intermediate, leaf_bound, method, nodes, payload, property] =
         fields(value, "", ["format", "intermediate", "leaf_bound", "method", "nodes", "payload", "property"])?;
@@ -765,17 +765,39 @@ fn read_tree_node(nodes: &[Value], next: &mut usize) -> Result<Tree> {
                 .iter()
                 .enumerate()
                 .map(|(k, a)| {
-                    let s = at(&format!("{lp}.alpha[{k}]"), string(a))?;
+                    let ap = format!("{lp}.alpha[{k}]");
+                    let (zero, one) = (Q::from_integer(0.into()), Q::from_integer(1.into()));
+                    if let Some(list) = a.as_array() {
+                        return list
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| {
+                                let q = at(&format!("{ap}[{i}]"), rat(v))?;
+                                if q < zero || q > one {
+                                    return Err(Error::bad_input(format!(
+                                        "{ap}[{i}]: expected a lower slope α in [0, 1], found {q}"
+                                    )));
+                                }
+                                Ok(q)
+                            })
+                            .collect::<Result<Vec<Q>>>();
+                    }
+                    let s = at(&ap, string(a)).map_err(|_| {
+                        Error::bad_input(format!(
+                            "{ap}: expected a string of 0/1 or an array of rationals in [0, 1], found {}",
+                            found(a)
+                        ))
+                    })?;
                     s.bytes()
                         .map(|b| match b {
-                            b'0' => Ok(false),
-                            b'1' => Ok(true),
+                            b'0' => Ok(zero.clone()),
+                            b'1' => Ok(one.clone()),
                             _ => Err(Error::bad_input(format!(
-                                "{lp}.alpha[{k}]: expected a string of 0/1 (the lower slope α ∈ {{0, 1}} of each neuron), found \"{}\"",
+                                "{ap}: expected a string of 0/1 (the lower slope α ∈ {{0, 1}} of each neuron), found \"{}\"",
                                 clip(s)
                             ))),
                         })
-                        .collect::<Result<Vec<bool>>>()
+                        .collect::<Result<Vec<Q>>>()
                 })
                 .collect::<Result<Vec<_>>>()?;
             let refute = at(&format!("{lp}.refute"), non_empty(refute))?

@@ -60,6 +60,10 @@ pub struct VerifyArgs {
     /// Give up (exit 20) after bounding this many boxes.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_boxes: usize,
+    /// Steps of the α search (Adam on the CROWN bound, in f64) on a box that CROWN-Ada's α leave
+    /// undecided; the α found are recorded in the certificate. 0 turns the search off.
+    #[arg(long, default_value_t = 20)]
+    pub alpha_steps: usize,
     /// The certificate directory to write (its name names the Lean module).
     #[arg(long)]
     pub out: PathBuf,
@@ -156,6 +160,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         max_boxes: args.max_boxes,
         seed: 0x746f_7263_686c_6561,
         pairs: true,
+        alpha_steps: args.alpha_steps,
     };
     let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut last = Instant::now();
