@@ -52,7 +52,7 @@ fn small_network_needs_splits_and_its_tree_is_pinned() {
     let o = verify_cli(&model, &prop, &["--intermediate", "ibp"], &out, &d.path().join("lean"));
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("5 leaves, depth 4"), "{}", show(&o));
+    assert!(stdout.contains("5 leaves, depth 4, 1 refuted with searched α"), "{}", show(&o));
     // The whole certificate (splits, α, claimed bounds) is reproducible byte for byte.
     assert!(
         stdout.contains("certificate sha256:054cf98b6bd51435083756b6a933019557e4c2596684e8f693dc7ec11c232f63"),
@@ -233,7 +233,7 @@ fn acas_1_1_prop_1_certificate_round_trips_through_check_cert_and_audit() {
     let out = d.path().join("acas-1-1-prop1");
     let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &d.path().join("lean"));
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("29 leaves, depth 7"), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("29 leaves, depth 7, 1 refuted with searched α"), "{}", show(&o));
     // CROWN intermediate boxes: the module re-checks every hidden neuron's bounds by its own CROWN
     // pass (`crownBoxLeafOk`), one kernel check per leaf.
     let module = std::fs::read_to_string(d.path().join("lean/Certificates/Acas11Prop1.lean")).unwrap();

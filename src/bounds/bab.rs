@@ -133,6 +133,16 @@ impl Tree {
         }
     }
 
+    /// Leaves refuted with α from the search (some α neither 0 nor 1).
+    pub fn searched_alpha_leaves(&self) -> usize {
+        match self {
+            Tree::Leaf { alphas, .. } => {
+                usize::from(alphas.iter().flatten().any(|a| !a.is_zero() && *a != Q::from_integer(1.into())))
+            }
+            Tree::Split { below, above, .. } => below.searched_alpha_leaves() + above.searched_alpha_leaves(),
+        }
+    }
+
     /// Longest root-to-leaf path.
     pub fn depth(&self) -> usize {
         match self {

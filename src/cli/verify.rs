@@ -224,7 +224,12 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         Outcome::Unknown { .. } => 20,
     };
     let detail = match &outcome {
-        Outcome::Verified { tree, .. } => format!("{} leaves, depth {}", tree.leaves(), tree.depth()),
+        Outcome::Verified { tree, .. } => format!(
+            "{} leaves, depth {}, {} refuted with searched α",
+            tree.leaves(),
+            tree.depth(),
+            tree.searched_alpha_leaves()
+        ),
         Outcome::Violated { cex, .. } => format!(
             "input [{}] satisfies disjunct {} exactly; binary32 execution {}",
             cex.input.iter().map(|b| to_canonical(&b.to_rational().expect("finite"))).collect::<Vec<_>>().join(", "),
@@ -233,12 +238,16 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         ),
         Outcome::Unknown { reason, .. } => reason.clone(),
     };
+    let alpha_leaves = match &outcome {
+        Outcome::Verified { tree, .. } => tree.searched_alpha_leaves(),
+        _ => 0,
+    };
     if args.json {
         let files: Vec<Value> = written.iter().map(|w| json!({"path": w.path.display().to_string(), "kind": w.kind, "sha256": w.sha256})).collect();
         println!(
             "{}",
             json!({"status": status_word(&outcome), "exit": code, "detail": detail, "boxes": stats.boxes,
-                   "leaves": stats.leaves, "seconds": search, "files": files})
+                   "leaves": stats.leaves, "alpha_leaves": alpha_leaves, "seconds": search, "files": files})
         );
     } else {
         println!("{:<10} {}", "status", status_word(&outcome));
