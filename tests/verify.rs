@@ -107,12 +107,41 @@ fn check_cert_rejects_a_raised_bound_and_a_bad_alpha() {
         "{}",
         show(&o)
     );
+    // A layer of 0/1 α has one encoding, the string: the array form would give the tree a second
+    // byte form and hash.
+    fs::write(out.join("certificate.json"), &original).unwrap();
+    edit_certificate(&out, |v| v["nodes"][5]["leaf"]["alpha"][0] = serde_json::json!(["0", "0", "1", "1", "1", "1"]));
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("nodes[5].leaf.alpha[0]: expected the 0/1 string form for a layer whose α are all 0 or 1, found an array"),
+        "{}",
+        show(&o)
+    );
+    // A layer with no α at all: check-cert names the leaf and layer, and audit reports it rather
+    // than failing while it re-derives the Lean module.
+    fs::write(out.join("certificate.json"), &original).unwrap();
+    edit_certificate(&out, |v| v["nodes"][4]["leaf"]["alpha"][0] = "".into());
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("leaf 0: alpha[0]: expected 6 neurons (the layer's width), found 0"), "{}", show(&o));
+    let o = torchlean(&["audit", out.to_str().unwrap(), "--lean-dir", d.path().join("lean").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("leaf 0: alpha: expected one α per hidden neuron"), "{}", show(&o));
     // Another α in range is sound but gives another bound: the claimed one is no longer reached.
     fs::write(out.join("certificate.json"), &original).unwrap();
-    edit_certificate(&out, |v| v["nodes"][4]["leaf"]["alpha"][1][4] = "1".into());
+    edit_certificate(&out, |v| v["nodes"][4]["leaf"]["alpha"][1][4] = "1/2".into());
     let o = torchlean(&["check-cert", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("leaf 0 disjunct 0: claimed lower bound -5260492595144891049779/4722366482869645213696, recomputed"), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "leaf 0 disjunct 0: claimed lower bound -5260492595144891049779/4722366482869645213696, \
+             recomputed -84105623761069487069/73786976294838206464"
+        ),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]

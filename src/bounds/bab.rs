@@ -288,15 +288,15 @@ fn rebound_rows(mlp: &Mlp, prop: &Vnnlib, input: &Box, rb: &RowBounds, alphas: &
 
 /// Replaces the hidden layers' lower slopes by `alphas` (one per neuron), checking the shape (the
 /// range α ∈ [0, 1] is checked where the slopes are used, by `crown_objectives`).
-fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<Q>]) -> Result<()> {
+pub(crate) fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<Q>]) -> Result<()> {
     let hidden = mlp.layers.len() - 1;
     if alphas.len() != hidden {
-        return Err(Error::bad_input(format!("alphas: expected {hidden} hidden layers, found {}", alphas.len())));
+        return Err(Error::bad_input(format!("alpha: expected {hidden} hidden layers, found {}", alphas.len())));
     }
     for (k, a) in alphas.iter().enumerate() {
         if a.len() != crown.alphas[k].len() {
             return Err(Error::bad_input(format!(
-                "alphas[{k}]: expected {} neurons, found {}",
+                "alpha[{k}]: expected {} neurons (the layer's width), found {}",
                 crown.alphas[k].len(),
                 a.len()
             )));

@@ -394,7 +394,7 @@ fn check_counterexample(mlp: &Mlp, p: &Property, c: &Counterexample) -> Vec<Stri
     Vec::new()
 }
 
-/// The tree's leaves have one α bit per hidden neuron and one refutation per disjunct whose row
+/// The tree's leaves have one α per hidden neuron and one refutation per disjunct whose row
 /// exists and whose bound refutes it (re-bounding the leaves is `torchlean check-cert`'s job).
 fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::schema::TreeCertificate) -> Vec<String> {
     let Ok(widths) = mlp.widths() else { return Vec::new() };

@@ -128,11 +128,7 @@ pub fn lean_leaf(
         }
         LeafBound::Crown => {
             let mut crown = relaxed_mlp(mlp, b, Some(ROUND_BITS), intermediate)?;
-            for (k, a) in alphas.iter().enumerate() {
-                if let Some(layer) = crown.alphas.get_mut(k) {
-                    layer.clone_from(a);
-                }
-            }
+            crate::bounds::bab::set_alphas(mlp, &mut crown, alphas)?;
             LeanLeaf::Crown { relax: relaxations(mlp, &crown), pre: crown.pre, refute: refute.to_vec(), intermediate }
         }
     })

@@ -768,7 +768,7 @@ fn read_tree_node(nodes: &[Value], next: &mut usize) -> Result<Tree> {
                     let ap = format!("{lp}.alpha[{k}]");
                     let (zero, one) = (Q::from_integer(0.into()), Q::from_integer(1.into()));
                     if let Some(list) = a.as_array() {
-                        return list
+                        let layer = list
                             .iter()
                             .enumerate()
                             .map(|(i, v)| {
@@ -780,7 +780,14 @@ fn read_tree_node(nodes: &[Value], next: &mut usize) -> Result<Tree> {
                                 }
                                 Ok(q)
                             })
-                            .collect::<Result<Vec<Q>>>();
+                            .collect::<Result<Vec<Q>>>()?;
+                        // One encoding per layer keeps one byte form (and hash) per tree.
+                        if layer.iter().all(|q| *q == zero || *q == one) {
+                            return Err(Error::bad_input(format!(
+                                "{ap}: expected the 0/1 string form for a layer whose α are all 0 or 1, found an array"
+                            )));
+                        }
+                        return Ok(layer);
                     }
                     let s = at(&ap, string(a)).map_err(|_| {
                         Error::bad_input(format!(
