@@ -166,7 +166,7 @@ pub fn optimise(net: &F64Net, crown: &Crown, c: &[Q], input: &Box, steps: usize)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::bounds::crown::{Intermediate, relaxed_mlp};
     use crate::bounds::interval::Interval;
@@ -180,7 +180,7 @@ mod tests {
     /// `y = relu(x1) + relu(-x1) + relu(x0 + 4)/4` on `[-1, 1]²`. With lower slopes `(α0, α1)` on
     /// the two unstable neurons the bound is `1 − 1/4 − |α0 − α1|` (by hand): the input
     /// coefficients are `(1/4, α0 − α1)` and the constant is `4/4`.
-    fn net() -> Mlp {
+    pub(crate) fn net() -> Mlp {
         let w = |v: f32| F32(v.to_bits());
         Mlp {
             layers: vec![

@@ -665,19 +665,7 @@ mod tests {
     /// a split on them would only ever cut `x0`. The gradient range sees `∂y/∂x1 ∈ [-1, 1]`.
     #[test]
     fn gradient_range_sees_an_input_whose_linear_coefficient_cancels() {
-        use crate::model::DenseLayer;
-        use crate::num::binary32::F32;
-        let w = |v: f32| F32(v.to_bits());
-        let mlp = Mlp {
-            layers: vec![
-                DenseLayer {
-                    weight: vec![vec![w(0.0), w(1.0)], vec![w(0.0), w(-1.0)], vec![w(1.0), w(0.0)]],
-                    bias: vec![w(0.0), w(0.0), w(4.0)],
-                    act: Activation::Relu,
-                },
-                DenseLayer { weight: vec![vec![w(1.0), w(1.0), w(0.25)]], bias: vec![w(0.0)], act: Activation::Identity },
-            ],
-        };
+        let mlp = crate::bounds::alpha::tests::net();
         let input = vec![Interval::new(q(-1, 1), q(1, 1)); 2];
         let crown = relaxed_mlp(&mlp, &input, Some(ROUND_BITS), Intermediate::Crown).unwrap();
         let net = F64Net::new(&mlp);
