@@ -5,6 +5,7 @@ public import TorchLean.Num.Round
 public import TorchLean.Num.RoundBounds
 public import TorchLean.Num.RoundMono
 public import TorchLean.Num.Vectors
+public import TorchLean.Num.Packed
 public import TorchLean.IR.Dense
 public import TorchLean.IR.Shape
 public import TorchLean.IR.Window
