@@ -3,11 +3,11 @@ module
 /-! # Packed naturals: many fields in one `Nat`, so one kernel step works on all of them
 
 The certificate checker runs inside the kernel (`decide +kernel`), where every reduction step has
-a fixed cost far above the cost of the arithmetic it does: on the wasm toolchain about 0.1 ms per
-`Nat` operation whether the operands have 64 bits or 20,000 (kernel `Nat` operations run on
-big-number literals), while the same loop over `Int` or `Rat` values is slower still, because
-their operations unfold through constructor matches. A CROWN leaf of an ACAS Xu network needs
-millions of multiply-adds, so the checker cannot afford one kernel step per scalar.
+a fixed cost far above the cost of the arithmetic it does on numbers of up to a few thousand bits
+(kernel `Nat` operations run on big-number literals), while the same loop over `Int` or `Rat`
+values is slower still, because their operations unfold through constructor matches. A CROWN leaf
+of an ACAS Xu network needs millions of multiply-adds, so the checker cannot afford one kernel step
+per scalar (measurements: `docs/lean-toolchain.md`).
 
 `packN B [f₀, f₁, …] = f₀ + 2^B·f₁ + 2^(2B)·f₂ + …` stores fields of `B` bits side by side. Adding
 two packed numbers, multiplying one by a scalar, subtracting fieldwise smaller from larger, and
@@ -181,11 +181,393 @@ theorem and_mul_ones {B f : Nat} (hf : f < 2 ^ B) (t : Nat) (ht : t ≤ 1) :
   · simp
   · simp [Nat.and_two_pow_sub_one_of_lt_two_pow hf]
 
+/-- Fields below a bound fit. -/
+theorem fits_of_forall {B : Nat} : ∀ {fs : List Nat}, (∀ f ∈ fs, f < 2 ^ B) → Fits B fs
+  | [], _ => trivial
+  | f :: fs, h => ⟨h f (by simp), fits_of_forall (fun g hg => h g (by simp [hg]))⟩
+
+/-! ## Fieldwise identities over one batch
+
+The checker's packed values are all `packN B (v.map g)` for one batch `v` and various per-entry
+functions `g`, so composite steps are proved by rewriting with these into a single
+`packN B (v.map F)` and comparing `F` entry by entry. -/
+
+/-- Adding two batches adds their entries' fields. -/
+theorem packN_map_add {α : Type} (B : Nat) (g h : α → Nat) (v : List α) :
+    packN B (v.map g) + packN B (v.map h) = packN B (v.map (fun x => g x + h x)) := by
+  induction v with
+  | nil => rfl
+  | cons a v ih => simp only [List.map_cons, packN, ← ih, Nat.mul_add]; omega
+
+/-- A scalar times a batch multiplies every field. -/
+theorem mul_packN_map {α : Type} (B c : Nat) (g : α → Nat) (v : List α) :
+    c * packN B (v.map g) = packN B (v.map (fun x => c * g x)) := by
+  rw [mul_packN, List.map_map]
+  rfl
+
+/-- A fieldwise smaller batch packs to a smaller number. -/
+theorem packN_map_le {α : Type} (B : Nat) (g h : α → Nat) (v : List α) (hle : ∀ x ∈ v, h x ≤ g x) :
+    packN B (v.map h) ≤ packN B (v.map g) := by
+  induction v with
+  | nil => exact Nat.le_refl 0
+  | cons a v ih =>
+    have h1 := hle a (by simp)
+    have h2 := Nat.mul_le_mul_left (2 ^ B) (ih (fun x hx => hle x (by simp [hx])))
+    simp only [List.map_cons, packN]
+    omega
+
+/-- Subtracting a fieldwise smaller batch subtracts the fields. -/
+theorem packN_map_sub {α : Type} (B : Nat) (g h : α → Nat) (v : List α) (hle : ∀ x ∈ v, h x ≤ g x) :
+    packN B (v.map g) - packN B (v.map h) = packN B (v.map (fun x => g x - h x)) := by
+  induction v with
+  | nil => rfl
+  | cons a v ih =>
+    have ih' := ih (fun x hx => hle x (by simp [hx]))
+    have hmono := packN_map_le B g h v (fun x hx => hle x (by simp [hx]))
+    have ha := hle a (by simp)
+    have hm := Nat.mul_le_mul_left (2 ^ B) hmono
+    simp only [List.map_cons, packN, ← ih', Nat.mul_sub]
+    omega
+
+/-- `&&&` of two batches whose fields fit is fieldwise. -/
+theorem packN_map_and {α : Type} (B : Nat) (g h : α → Nat) (v : List α) (hg : ∀ x ∈ v, g x < 2 ^ B)
+    (hh : ∀ x ∈ v, h x < 2 ^ B) :
+    packN B (v.map g) &&& packN B (v.map h) = packN B (v.map (fun x => g x &&& h x)) := by
+  rw [packN_and B _ _ (fits_of_forall (by simpa using hg)) (fits_of_forall (by simpa using hh))]
+  congr 1
+  clear hg hh
+  induction v with
+  | nil => rfl
+  | cons a v ih => simp only [List.map_cons, List.zipWith_cons_cons, ih]
+
+/-! ## Signed entries with a bias
+
+A batch of signed coefficients is stored with bias `2^b`: entry `x` (with `-2^b ≤ x < 2^b`) becomes
+the field `x + 2^b`, in `[0, 2^(b+1))`. Its sign is then bit `b`. -/
+
+/-- The field holding `x` with bias `2^b`. -/
+@[expose] def biased (b : Nat) (x : Int) : Nat := (x + (2 ^ b : Nat)).toNat
+
+/-- An entry the bias covers: `-2^b ≤ x < 2^b`. -/
+@[expose] def InBias (b : Nat) (x : Int) : Prop := -((2 ^ b : Nat) : Int) ≤ x ∧ x < ((2 ^ b : Nat) : Int)
+
+/-- A covered entry's field has `b + 1` bits. -/
+theorem biased_lt {b : Nat} {x : Int} (hx : InBias b x) : biased b x < 2 ^ (b + 1) := by
+  unfold biased
+  unfold InBias at hx
+  rw [Nat.pow_succ]
+  generalize 2 ^ b = p at *
+  omega
+
+/-- **The sign of a covered entry is its field's bit `b`.** -/
+theorem biased_div {b : Nat} {x : Int} (hx : InBias b x) :
+    biased b x / 2 ^ b = if 0 ≤ x then 1 else 0 := by
+  rw [div_two_pow_eq_bit (biased_lt hx)]
+  unfold biased
+  unfold InBias at hx
+  generalize 2 ^ b = p at *
+  by_cases h : 0 ≤ x
+  · simp only [h, if_true]
+    rw [if_pos (by omega)]
+  · simp only [h, if_false]
+    rw [if_neg (by omega)]
+
+/-- **`shiftFields` by the bias exponent marks the nonnegative entries of a batch with 1.** -/
+theorem shiftFields_biased {B b : Nat} (hb : b + 1 ≤ B) (v : List Int) (hv : ∀ x ∈ v, InBias b x) :
+    shiftFields B b v.length (packN B (v.map (biased b))) =
+      packN B (v.map (fun x => if 0 ≤ x then 1 else 0)) := by
+  have hfits : Fits B (v.map (biased b)) := by
+    apply fits_of_forall
+    intro f hf
+    obtain ⟨x, hx, rfl⟩ := List.mem_map.mp hf
+    exact Nat.lt_of_lt_of_le (biased_lt (hv x hx)) (Nat.pow_le_pow_right (by decide) hb)
+  have h := shiftFields_packN (by omega : b ≤ B) _ hfits
+  rw [List.length_map] at h
+  rw [h, List.map_map]
+  congr 1
+  apply List.map_congr_left
+  intro x hx
+  exact biased_div (hv x hx)
+
+/-- One field of `relaxFields`: the lower line's slope `an` on a nonnegative entry, the upper
+line's slope `sn` on a negative one, re-biased to `2^(b+r)` (slopes are integers over `2^r`). -/
+theorem relax_field {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn ≤ 2 ^ r) :
+    an * (if 0 ≤ x then biased b x else 0) + sn * (biased b x - (if 0 ≤ x then biased b x else 0)) +
+        2 ^ (b + r) * 1 - (an * 2 ^ b * (if 0 ≤ x then 1 else 0) + sn * 2 ^ b * (1 - (if 0 ≤ x then 1 else 0))) =
+      biased (b + r) (if 0 ≤ x then (an : Int) * x else (sn : Int) * x) := by
+  unfold biased
+  unfold InBias at hx
+  rw [Nat.pow_add]
+  generalize 2 ^ b = p at *
+  generalize 2 ^ r = q at *
+  by_cases h : 0 ≤ x
+  · obtain ⟨m, rfl⟩ := Int.eq_ofNat_of_zero_le h
+    simp only [h, if_true, Nat.sub_self, Nat.mul_zero, Nat.add_zero, Nat.mul_one]
+    have e1 : ((m : Int) + (p : Int)).toNat = m + p := by omega
+    have e2 : ((an : Int) * (m : Int) + ((p * q : Nat) : Int)).toNat = an * m + p * q := by
+      rw [← Int.natCast_mul, ← Int.natCast_add, Int.toNat_natCast]
+    rw [e1, e2, Nat.mul_add]
+    omega
+  · simp only [h, if_false, Nat.sub_zero, Nat.mul_zero, Nat.zero_add, Nat.mul_one]
+    obtain ⟨k, hk⟩ : ∃ k : Nat, x = -((k : Int) + 1) := ⟨(-x - 1).toNat, by omega⟩
+    subst hk
+    have hkp : k + 1 ≤ p := by omega
+    have e1 : (-((k : Int) + 1) + (p : Int)).toNat = p - (k + 1) := by omega
+    have hle : sn * (k + 1) ≤ p * q := by
+      rw [Nat.mul_comm p q]; exact Nat.mul_le_mul hs hkp
+    have e2 : ((sn : Int) * -((k : Int) + 1) + ((p * q : Nat) : Int)).toNat = p * q - sn * (k + 1) := by
+      have : (sn : Int) * -((k : Int) + 1) = -((sn * (k + 1) : Nat) : Int) := by
+        rw [Int.mul_neg, Int.natCast_mul, Int.natCast_add, Int.natCast_one]
+      rw [this]
+      omega
+    rw [e1, e2, Nat.mul_sub]
+    have h3 : sn * (k + 1) ≤ sn * p := Nat.mul_le_mul_left sn hkp
+    omega
+
+/-- The subtraction in `relaxFields` never truncates: the field stays above the bias it removes. -/
+theorem relax_field_le {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn ≤ 2 ^ r) :
+    an * 2 ^ b * (if 0 ≤ x then 1 else 0) + sn * 2 ^ b * (1 - (if 0 ≤ x then 1 else 0)) ≤
+      an * (if 0 ≤ x then biased b x else 0) + sn * (biased b x - (if 0 ≤ x then biased b x else 0)) +
+        2 ^ (b + r) * 1 := by
+  unfold biased
+  unfold InBias at hx
+  rw [Nat.pow_add]
+  generalize 2 ^ b = p at *
+  generalize 2 ^ r = q at *
+  by_cases h : 0 ≤ x
+  · obtain ⟨m, rfl⟩ := Int.eq_ofNat_of_zero_le h
+    simp only [h, if_true, Nat.sub_self, Nat.mul_zero, Nat.add_zero, Nat.mul_one]
+    have e1 : ((m : Int) + (p : Int)).toNat = m + p := by omega
+    rw [e1, Nat.mul_add]
+    omega
+  · simp only [h, if_false, Nat.sub_zero, Nat.mul_zero, Nat.zero_add, Nat.mul_one]
+    obtain ⟨k, hk⟩ : ∃ k : Nat, x = -((k : Int) + 1) := ⟨(-x - 1).toNat, by omega⟩
+    subst hk
+    have hkp : k + 1 ≤ p := by omega
+    have e1 : (-((k : Int) + 1) + (p : Int)).toNat = p - (k + 1) := by omega
+    have hle : sn * (k + 1) ≤ p * q := by
+      rw [Nat.mul_comm p q]; exact Nat.mul_le_mul hs hkp
+    rw [e1, Nat.mul_sub]
+    have h3 : sn * (k + 1) ≤ sn * p := Nat.mul_le_mul_left sn hkp
+    omega
+
+/-- The ReLU lines on a batch of `n` entries stored with bias `2^b`: nonnegative entries times
+`an` (the lower line's slope), negative ones times `sn` (the upper line's), both integers over
+`2^r`; the result is stored with bias `2^(b+r)`. Eight kernel operations for the whole batch. -/
+@[expose] noncomputable def relaxFields (B b r n an sn N : Nat) : Nat :=
+  let t := shiftFields B b n N
+  let pos := N &&& t * (2 ^ B - 1)
+  an * pos + sn * (N - pos) + 2 ^ (b + r) * splat B 1 n - (an * 2 ^ b * t + sn * 2 ^ b * (splat B 1 n - t))
+
+/-- Mapping to a constant is repeating it. -/
+theorem map_const_eq_replicate {α : Type} (c : Nat) : ∀ v : List α, v.map (fun _ => c) = List.replicate v.length c
+  | [] => rfl
+  | _ :: v => by simp only [List.map_cons, List.length_cons, List.replicate_succ, map_const_eq_replicate c v]
+
+/-- **`relaxFields` applies the ReLU lines entry by entry**: on a batch of covered entries, every
+nonnegative entry `x` becomes `an·x` and every negative one `sn·x`, stored with bias `2^(b+r)`,
+provided the fields have room (`b + r + 2 ≤ B`) and `sn ≤ 2^r`. -/
+theorem relaxFields_biased {B b r an sn : Nat} (hB : b + r + 2 ≤ B) (hs : sn ≤ 2 ^ r) (v : List Int)
+    (hv : ∀ x ∈ v, InBias b x) :
+    relaxFields B b r v.length an sn (packN B (v.map (biased b))) =
+      packN B (v.map (fun x => biased (b + r) (if 0 ≤ x then (an : Int) * x else (sn : Int) * x))) := by
+  have hpow : 2 ^ (b + 1) ≤ 2 ^ B := Nat.pow_le_pow_right (by decide) (by omega)
+  have hone : splat B 1 v.length = packN B (v.map (fun _ => 1)) := by
+    unfold splat; rw [map_const_eq_replicate]
+  have hsign := shiftFields_biased (B := B) (b := b) (by omega) v hv
+  have hmask : packN B (v.map (fun x => if 0 ≤ x then 1 else 0)) * (2 ^ B - 1) =
+      packN B (v.map (fun x => (2 ^ B - 1) * (if 0 ≤ x then 1 else 0))) := by
+    rw [Nat.mul_comm, mul_packN_map]
+  have hpos : packN B (v.map (biased b)) &&& packN B (v.map (fun x => (2 ^ B - 1) * (if 0 ≤ x then 1 else 0))) =
+      packN B (v.map (fun x => if 0 ≤ x then biased b x else 0)) := by
+    rw [packN_map_and]
+    · congr 1
+      apply List.map_congr_left
+      intro x hx
+      rw [Nat.mul_comm, and_mul_ones (Nat.lt_of_lt_of_le (biased_lt (hv x hx)) hpow) _ (by split <;> decide)]
+      by_cases h : 0 ≤ x <;> simp [h]
+    · intro x hx; exact Nat.lt_of_lt_of_le (biased_lt (hv x hx)) hpow
+    · intro x _
+      have := Nat.one_le_two_pow (n := B)
+      split <;> omega
+  have hneg : packN B (v.map (biased b)) - packN B (v.map (fun x => if 0 ≤ x then biased b x else 0)) =
+      packN B (v.map (fun x => biased b x - (if 0 ≤ x then biased b x else 0))) := by
+    apply packN_map_sub
+    intro x _; split <;> omega
+  have hnot : packN B (v.map (fun _ => 1)) - packN B (v.map (fun x => if 0 ≤ x then 1 else 0)) =
+      packN B (v.map (fun x => 1 - (if 0 ≤ x then 1 else 0))) := by
+    apply packN_map_sub
+    intro x _; split <;> omega
+  unfold relaxFields
+  simp only []
+  rw [hsign, hmask, hpos, hneg, hone, hnot]
+  simp only [mul_packN_map, packN_map_add]
+  rw [packN_map_sub]
+  · congr 1
+    apply List.map_congr_left
+    intro x hx
+    have := relax_field (an := an) (hv x hx) hs
+    simp only [Nat.mul_one] at this ⊢
+    rw [← this]
+  · intro x hx
+    have := relax_field_le (an := an) (hv x hx) hs
+    simp only [Nat.mul_one] at this ⊢
+    simp only [Nat.mul_assoc] at this ⊢
+    exact this
+
+/-- Zero fields pack to zero. -/
+theorem packN_replicate_zero (B : Nat) : ∀ n, packN B (List.replicate n 0) = 0
+  | 0 => rfl
+  | n + 1 => by simp [List.replicate_succ, packN, packN_replicate_zero B n]
+
+/-! ## One output of a layer: signed weights over batches
+
+A weight `w ≥ 0` multiplies a neuron's batch `x`; a negative weight's magnitude multiplies the
+batch's mirror `y` (fields `2^(β+1) − f`, the negated entries with the same bias), so every
+product is of naturals. -/
+
+/-- `Σ` of `w·x` (sign `false`) or `w·y` (sign `true`) over one row: weight magnitudes `ws`, signs
+`ss`, and per neuron its batch `x` and mirrored batch `y`. -/
+@[expose] def rowDot : List Nat → List Bool → List Nat → List Nat → Nat
+  | w :: ws, s :: ss, x :: xs, y :: ys => (if s then w * y else w * x) + rowDot ws ss xs ys
+  | _, _, _, _ => 0
+
+/-- **`rowDot` is the same row applied to every pass**: with each neuron's batch
+`packN B (v.map g)` and mirror `packN B (v.map h)`, the packed row is the packed per-pass row. -/
+theorem rowDot_packN {α : Type} (B : Nat) (v : List α) :
+    ∀ (ws : List Nat) (ss : List Bool) (gs hs : List (α → Nat)),
+      rowDot ws ss (gs.map (fun g => packN B (v.map g))) (hs.map (fun h => packN B (v.map h))) =
+        packN B (v.map (fun p => rowDot ws ss (gs.map (· p)) (hs.map (· p))))
+  | w :: ws, s :: ss, g :: gs, h :: hs => by
+    simp only [List.map_cons, rowDot]
+    rw [rowDot_packN B v ws ss gs hs]
+    cases s
+    · simp only [Bool.false_eq_true, if_false, mul_packN_map, packN_map_add]
+    · simp only [if_true, mul_packN_map, packN_map_add]
+  | [], _, _, _ => by simp [rowDot, map_const_eq_replicate, packN_replicate_zero]
+  | _ :: _, [], _, _ => by simp [rowDot, map_const_eq_replicate, packN_replicate_zero]
+  | _ :: _, _ :: _, [], _ => by simp [rowDot, map_const_eq_replicate, packN_replicate_zero]
+  | _ :: _, _ :: _, _ :: _, [] => by simp [rowDot, map_const_eq_replicate, packN_replicate_zero]
+
+/-- A covered entry's field, read as an integer, is the entry plus the bias. -/
+theorem biased_cast {b : Nat} {x : Int} (hx : InBias b x) : (biased b x : Int) = x + (2 ^ b : Nat) := by
+  unfold biased
+  unfold InBias at hx
+  omega
+
+/-- The row's signed weights: magnitude `w`, negative when its sign is `true`. -/
+@[expose] def signedDot : List Nat → List Bool → List Int → Int
+  | w :: ws, s :: ss, y :: ys => (if s then -(w : Int) * y else (w : Int) * y) + signedDot ws ss ys
+  | _, _, _ => 0
+
+/-- **One pass through a row**: on entries stored with bias `2^β` and their mirrors, `rowDot` is
+the signed dot product plus `2^β` times the sum of the weight magnitudes. -/
+theorem rowDot_biased (β : Nat) : ∀ (ws : List Nat) (ss : List Bool) (ys : List Int),
+    (∀ y ∈ ys, InBias β y) → ws.length = ss.length → ss.length = ys.length →
+      (rowDot ws ss (ys.map (biased β)) (ys.map (fun y => 2 ^ (β + 1) - biased β y)) : Int) =
+        signedDot ws ss ys + ((2 ^ β * ws.sum : Nat) : Int)
+  | w :: ws, s :: ss, y :: ys, hv, h1, h2 => by
+    have hy := hv y (by simp)
+    have ih := rowDot_biased β ws ss ys (fun z hz => hv z (by simp [hz])) (by simpa using h1) (by simpa using h2)
+    have hc := biased_cast hy
+    have hle : biased β y ≤ 2 ^ (β + 1) := by have := biased_lt hy; omega
+    simp only [List.map_cons, rowDot, signedDot, List.sum_cons]
+    push_cast
+    rw [ih]
+    push_cast at hc ⊢
+    cases s
+    · simp only [Bool.false_eq_true, if_false]
+      rw [Int.natCast_mul, hc]
+      grind
+    · simp only [if_true]
+      rw [Int.natCast_mul, Int.natCast_sub hle, hc]
+      push_cast
+      grind
+  | [], [], [], _, _, _ => by simp [rowDot, signedDot]
+  | [], _ :: _, _, _, h, _ => by simp at h
+  | _ :: _, [], _, _, h, _ => by simp at h
+  | _, [], _ :: _, _, _, h => by simp at h
+  | _, _ :: _, [], _, _, h => by simp at h
+
+/-- One output neuron of a layer on a batch of `n` passes: the row over each neuron's batch `xs`
+and mirror `ys` (entries with bias `2^β`), re-biased from `2^β·Σw` to `2^E`, then every field
+divided by `2^q`, rounding down. About `2·|row|` kernel operations for the whole batch. -/
+@[expose] noncomputable def layerOut (B n β E q : Nat) (ws : List Nat) (ss : List Bool) (xs ys : List Nat) : Nat :=
+  shiftFields B q n (rowDot ws ss xs ys + (2 ^ E - 2 ^ β * ws.sum) * splat B 1 n)
+
+/-- Per pass: the re-biased row divided by `2^q` is the signed dot product divided by `2^q`
+(rounding down), stored with bias `2^(E-q)`. -/
+theorem layer_field {β E q : Nat} {A : Nat} {z : Int} (hq : q ≤ E) (hA : 2 ^ β * A ≤ 2 ^ E) {d : Nat} (hd : (d : Int) = z + ((2 ^ β * A : Nat) : Int)) :
+    (d + (2 ^ E - 2 ^ β * A)) / 2 ^ q = biased (E - q) (z / ((2 ^ q : Nat) : Int)) := by
+  unfold biased
+  have hE : (2 ^ E : Nat) = 2 ^ (E - q) * 2 ^ q := by rw [← Nat.pow_add]; congr 1; omega
+  have hpos : (0 : Int) < ((2 ^ q : Nat) : Int) := by have := Nat.two_pow_pos q; omega
+  have hsum : ((d + (2 ^ E - 2 ^ β * A) : Nat) : Int) = z + ((2 ^ (E - q) : Nat) : Int) * ((2 ^ q : Nat) : Int) := by
+    rw [← Int.natCast_mul, ← hE]
+    omega
+  have hdiv : (((d + (2 ^ E - 2 ^ β * A)) / 2 ^ q : Nat) : Int) =
+      z / ((2 ^ q : Nat) : Int) + ((2 ^ (E - q) : Nat) : Int) := by
+    rw [Int.natCast_ediv, hsum, Int.add_mul_ediv_right _ _ (by omega)]
+  rw [← hdiv, Int.toNat_natCast]
+
+/-- **`layerOut` is one output neuron applied to every pass**: each neuron's batch holds entries
+`e p` with bias `2^β` (and its mirror), the row's signed dot product stays below `2^E` in every
+pass, and the fields have room (`E + 1 ≤ B`); then the result holds, per pass, the signed dot
+product divided by `2^q` and rounded down, with bias `2^(E-q)`. -/
+theorem layerOut_biased {α : Type} {B β E q : Nat} (v : List α) (es : List (α → Int)) (ws : List Nat)
+    (ss : List Bool) (hq : q ≤ E) (hB : E + 1 ≤ B) (hA : 2 ^ β * ws.sum ≤ 2 ^ E)
+    (hl1 : ws.length = ss.length) (hl2 : ss.length = es.length)
+    (hin : ∀ p ∈ v, ∀ e ∈ es, InBias β (e p))
+    (hrange : ∀ p ∈ v, signedDot ws ss (es.map (· p)) < ((2 ^ E : Nat) : Int)) :
+    layerOut B v.length β E q ws ss (es.map (fun e => packN B (v.map (fun p => biased β (e p)))))
+        (es.map (fun e => packN B (v.map (fun p => 2 ^ (β + 1) - biased β (e p))))) =
+      packN B (v.map (fun p => biased (E - q) (signedDot ws ss (es.map (· p)) / ((2 ^ q : Nat) : Int)))) := by
+  have hrow := rowDot_packN B v ws ss (es.map (fun e p => biased β (e p)))
+    (es.map (fun e p => 2 ^ (β + 1) - biased β (e p)))
+  simp only [List.map_map, Function.comp_def] at hrow
+  have hpass : ∀ p ∈ v, (rowDot ws ss (es.map (fun e => biased β (e p)))
+      (es.map (fun e => 2 ^ (β + 1) - biased β (e p))) : Int) =
+        signedDot ws ss (es.map (· p)) + ((2 ^ β * ws.sum : Nat) : Int) := by
+    intro p hp
+    have h := rowDot_biased β ws ss (es.map (· p))
+      (by intro y hy; obtain ⟨e, he, rfl⟩ := List.mem_map.mp hy; exact hin p hp e he)
+      hl1 (by simpa using hl2)
+    simpa [List.map_map, Function.comp_def] using h
+  have hone : splat B 1 v.length = packN B (v.map (fun _ => 1)) := by
+    unfold splat; rw [map_const_eq_replicate]
+  unfold layerOut
+  rw [hrow, hone, mul_packN_map, packN_map_add]
+  have hfits : Fits B (v.map (fun p => rowDot ws ss (es.map (fun e => biased β (e p)))
+      (es.map (fun e => 2 ^ (β + 1) - biased β (e p))) + (2 ^ E - 2 ^ β * ws.sum) * 1)) := by
+    apply fits_of_forall
+    intro f hf
+    obtain ⟨p, hp, rfl⟩ := List.mem_map.mp hf
+    have h1 := hpass p hp
+    have h2 := hrange p hp
+    have h3 : 2 ^ (E + 1) ≤ 2 ^ B := Nat.pow_le_pow_right (by decide) hB
+    rw [Nat.pow_succ] at h3
+    omega
+  have hsh := shiftFields_packN (by omega : q ≤ B) _ hfits
+  rw [List.length_map] at hsh
+  rw [hsh, List.map_map]
+  congr 1
+  apply List.map_congr_left
+  intro p hp
+  simp only [Function.comp_def, Nat.mul_one]
+  exact layer_field hq hA (hpass p hp)
+
 /-! Regression vectors: the layout (field 0 lowest), `&&&` and `shiftFields`, run by the kernel. -/
 
 example : packN 8 [0x01, 0x02, 0x03] = 0x030201 := by decide +kernel
 example : packN 8 [0x12, 0x34] &&& packN 8 [0x0f, 0xf0] = packN 8 [0x02, 0x30] := by decide +kernel
 example : shiftFields 8 4 3 (packN 8 [0x12, 0x34, 0xff]) = packN 8 [0x1, 0x3, 0xf] := by decide +kernel
 example : 7 * packN 16 [3, 5] + packN 16 [1, 2] = packN 16 [22, 37] := by decide +kernel
+example : shiftFields 8 4 3 (packN 8 ([-16, 0, 15].map (biased 4))) = packN 8 [0, 1, 1] := by decide +kernel
+example : relaxFields 16 4 2 5 3 2 (packN 16 ([-16, -3, 0, 5, 15].map (biased 4))) =
+    packN 16 [32, 58, 64, 79, 109] := by decide +kernel
+-- Two passes with entries `[3, -5]` and `[-16, 15]` (bias 16) through the row `[2, -3]`:
+-- `21` and `-77`, divided by 4 rounding down, `5` and `-20`, with bias 64.
+example : layerOut 32 2 4 8 2 [2, 3] [false, true] [packN 32 [19, 0], packN 32 [11, 31]]
+    [packN 32 [13, 32], packN 32 [21, 1]] = packN 32 [69, 44] := by decide +kernel
 
 end TorchLean.Num
