@@ -32,51 +32,16 @@ namespace TorchLean.Num
   | [] => True
   | f :: fs => f < 2 ^ B ∧ Fits B fs
 
-/-- `g` is fieldwise at most `f` (same length). -/
-@[expose] def FieldsLe : List Nat → List Nat → Prop
-  | [], [] => True
-  | g :: gs, f :: fs => g ≤ f ∧ FieldsLe gs fs
-  | _, _ => False
-
-/-- **Adding packed numbers adds their fields** (no carry condition: the sum is exact even when
-fields overflow, it is reading the fields back that needs `Fits`). -/
-theorem packN_add (B : Nat) : ∀ (f g : List Nat), f.length = g.length →
-    packN B f + packN B g = packN B (List.zipWith (· + ·) f g)
-  | [], [], _ => rfl
-  | a :: f, b :: g, h => by
-    have ih := packN_add B f g (by simpa using h)
-    simp only [packN, List.zipWith_cons_cons, ← ih, Nat.mul_add]
-    omega
-  | [], _ :: _, h => by simp at h
-  | _ :: _, [], h => by simp at h
+/-- Fields below a bound fit. -/
+theorem fits_of_forall {B : Nat} : ∀ {fs : List Nat}, (∀ f ∈ fs, f < 2 ^ B) → Fits B fs
+  | [], _ => trivial
+  | f :: fs, h => ⟨h f (by simp), fits_of_forall (fun g hg => h g (by simp [hg]))⟩
 
 /-- **A scalar times a packed number multiplies every field.** -/
 theorem mul_packN (B c : Nat) : ∀ f : List Nat, c * packN B f = packN B (f.map (c * ·))
   | [] => by simp [packN]
   | a :: f => by
     simp only [packN, List.map_cons, ← mul_packN B c f, Nat.mul_add, Nat.mul_left_comm]
-
-/-- Fieldwise smaller packs to a smaller number. -/
-theorem packN_le (B : Nat) : ∀ (g f : List Nat), FieldsLe g f → packN B g ≤ packN B f
-  | [], [], _ => Nat.le_refl 0
-  | b :: g, a :: f, ⟨hba, h⟩ => by
-    have := Nat.mul_le_mul_left (2 ^ B) (packN_le B g f h)
-    simp only [packN]
-    omega
-  | [], _ :: _, h => by simp [FieldsLe] at h
-  | _ :: _, [], h => by simp [FieldsLe] at h
-
-/-- **Subtracting a fieldwise smaller packed number subtracts the fields.** -/
-theorem packN_sub (B : Nat) : ∀ (f g : List Nat), FieldsLe g f →
-    packN B f - packN B g = packN B (List.zipWith (· - ·) f g)
-  | [], [], _ => rfl
-  | a :: f, b :: g, ⟨hba, h⟩ => by
-    have ih := packN_sub B f g h
-    have hle := Nat.mul_le_mul_left (2 ^ B) (packN_le B g f h)
-    simp only [packN, List.zipWith_cons_cons, ← ih, Nat.mul_sub]
-    omega
-  | [], _ :: _, h => by simp [FieldsLe] at h
-  | _ :: _, [], h => by simp [FieldsLe] at h
 
 /-- Bit `j` of a packed number: below `B` it is the first field's, above it the rest's. -/
 theorem testBit_field_add {B a : Nat} (ha : a < 2 ^ B) (X j : Nat) :
@@ -98,93 +63,6 @@ theorem packN_and (B : Nat) : ∀ (f g : List Nat), Fits B f → Fits B g →
     rw [Nat.testBit_and, testBit_field_add ha, testBit_field_add hb,
       testBit_field_add (Nat.and_lt_two_pow a hb)]
     split <;> simp [Nat.testBit_and]
-
-/-- Packing preserves "every field fits" under fieldwise `&&&` with a fitting mask. -/
-theorem fits_zipWith_and (B : Nat) : ∀ (f g : List Nat), Fits B g →
-    Fits B (List.zipWith (· &&& ·) f g)
-  | [], _, _ => trivial
-  | _ :: _, [], _ => trivial
-  | a :: f, _ :: g, ⟨hb, hg⟩ => ⟨Nat.and_lt_two_pow a hb, fits_zipWith_and B f g hg⟩
-
-/-- The same mask `m` in every one of `n` fields. -/
-@[expose] noncomputable def splat (B m n : Nat) : Nat := packN B (List.replicate n m)
-
-/-- A mask that fits, repeated, fits in every field. -/
-theorem fits_replicate {B m : Nat} (hm : m < 2 ^ B) : ∀ n, Fits B (List.replicate n m)
-  | 0 => trivial
-  | n + 1 => ⟨hm, fits_replicate hm n⟩
-
-/-- Combining with a repeated value is mapping. -/
-theorem zipWith_replicate_right {α β γ : Type} (op : α → β → γ) (m : β) :
-    ∀ f : List α, List.zipWith op f (List.replicate f.length m) = f.map (op · m)
-  | [] => rfl
-  | a :: f => by
-    simp only [List.length_cons, List.replicate_succ, List.zipWith_cons_cons, List.map_cons,
-      zipWith_replicate_right op m f]
-
-/-- **One mask clears the same bits of every field.** -/
-theorem packN_and_splat {B m : Nat} (hm : m < 2 ^ B) (f : List Nat) (hf : Fits B f) :
-    packN B f &&& splat B m f.length = packN B (f.map (· &&& m)) := by
-  unfold splat
-  rw [packN_and B f _ hf (fits_replicate hm _), zipWith_replicate_right]
-
-/-- Every field divided by `2^w`, rounding down: subtract each field's low `w` bits, then one
-exact division. -/
-@[expose] noncomputable def shiftFields (B w n N : Nat) : Nat := (N - (N &&& splat B (2 ^ w - 1) n)) / 2 ^ w
-
-/-- Fieldwise: a field minus its low `w` bits is `2^w` times its quotient. -/
-theorem sub_mod_eq_mul_div (a k : Nat) : a - a % k = k * (a / k) := by
-  have := Nat.mod_add_div a k
-  omega
-
-/-- Each field's remainder is at most the field. -/
-theorem fieldsLe_map_mod (k : Nat) : ∀ f : List Nat, FieldsLe (f.map (· % k)) f
-  | [] => trivial
-  | a :: f => ⟨Nat.mod_le a k, fieldsLe_map_mod k f⟩
-
-/-- **`shiftFields` divides every field by `2^w`** (rounding down), for fields of `B ≥ w` bits. -/
-theorem shiftFields_packN {B w : Nat} (hw : w ≤ B) (f : List Nat) (hf : Fits B f) :
-    shiftFields B w f.length (packN B f) = packN B (f.map (· / 2 ^ w)) := by
-  have hm : 2 ^ w - 1 < 2 ^ B := by
-    have := Nat.pow_le_pow_right (by decide : 0 < 2) hw
-    have := Nat.one_le_two_pow (n := w)
-    omega
-  unfold shiftFields
-  rw [packN_and_splat hm f hf]
-  have hmod : f.map (· &&& (2 ^ w - 1)) = f.map (· % 2 ^ w) := by
-    congr 1
-    funext a
-    exact Nat.and_two_pow_sub_one_eq_mod a w
-  rw [hmod, packN_sub B f _ (fieldsLe_map_mod _ f)]
-  have hmul : List.zipWith (· - ·) f (f.map (· % 2 ^ w)) = (f.map (· / 2 ^ w)).map (2 ^ w * ·) := by
-    clear hf hmod
-    induction f with
-    | nil => rfl
-    | cons a f ih =>
-      simp only [List.map_cons, List.zipWith_cons_cons, ih, sub_mod_eq_mul_div]
-  rw [hmul, ← mul_packN, Nat.mul_div_cancel_left _ (Nat.two_pow_pos w)]
-
-/-- **The sign bit of a biased field**: a field below `2^(b+1)` divided by `2^b` is its bit `b`,
-so `shiftFields B b` of a vector stored with bias `2^b` marks its nonnegative entries with 1. -/
-theorem div_two_pow_eq_bit {b f : Nat} (hf : f < 2 ^ (b + 1)) :
-    f / 2 ^ b = if 2 ^ b ≤ f then 1 else 0 := by
-  rw [Nat.pow_succ] at hf
-  split
-  · next h => exact Nat.div_eq_of_lt_le (by omega) (by omega)
-  · next h => exact Nat.div_eq_of_lt (by omega)
-
-/-- **A 0/1 field widened to all ones selects**: `f &&& t·(2^B − 1)` keeps `f` where `t = 1` and
-clears it where `t = 0`, the fieldwise form of picking the entries of one sign. -/
-theorem and_mul_ones {B f : Nat} (hf : f < 2 ^ B) (t : Nat) (ht : t ≤ 1) :
-    f &&& t * (2 ^ B - 1) = if t = 1 then f else 0 := by
-  rcases Nat.le_one_iff_eq_zero_or_eq_one.mp ht with rfl | rfl
-  · simp
-  · simp [Nat.and_two_pow_sub_one_of_lt_two_pow hf]
-
-/-- Fields below a bound fit. -/
-theorem fits_of_forall {B : Nat} : ∀ {fs : List Nat}, (∀ f ∈ fs, f < 2 ^ B) → Fits B fs
-  | [], _ => trivial
-  | f :: fs, h => ⟨h f (by simp), fits_of_forall (fun g hg => h g (by simp [hg]))⟩
 
 /-! ## Fieldwise identities over one batch
 
@@ -240,6 +118,62 @@ theorem packN_map_and {α : Type} (B : Nat) (g h : α → Nat) (v : List α) (hg
   | nil => rfl
   | cons a v ih => simp only [List.map_cons, List.zipWith_cons_cons, ih]
 
+/-- The same mask `m` in every one of `n` fields. -/
+@[expose] noncomputable def splat (B m n : Nat) : Nat := packN B (List.replicate n m)
+
+/-- Mapping to a constant is repeating it. -/
+theorem map_const_eq_replicate {α : Type} (c : Nat) : ∀ v : List α, v.map (fun _ => c) = List.replicate v.length c
+  | [] => rfl
+  | _ :: v => by simp only [List.map_cons, List.length_cons, List.replicate_succ, map_const_eq_replicate c v]
+
+/-- Every field divided by `2^w`, rounding down: subtract each field's low `w` bits, then one
+exact division. -/
+@[expose] noncomputable def shiftFields (B w n N : Nat) : Nat := (N - (N &&& splat B (2 ^ w - 1) n)) / 2 ^ w
+
+/-- Fieldwise: a field minus its low `w` bits is `2^w` times its quotient. -/
+theorem sub_mod_eq_mul_div (a k : Nat) : a - a % k = k * (a / k) := by
+  have := Nat.mod_add_div a k
+  omega
+
+/-- A repeated mask is a batch of one constant. -/
+theorem splat_eq_map {α : Type} (B m : Nat) (v : List α) :
+    splat B m v.length = packN B (v.map (fun _ => m)) := by
+  unfold splat; rw [map_const_eq_replicate]
+
+/-- **`shiftFields` divides every field by `2^w`** (rounding down), for fields of `B ≥ w` bits. -/
+theorem shiftFields_packN {α : Type} {B w : Nat} (hw : w ≤ B) (g : α → Nat) (v : List α)
+    (hg : ∀ x ∈ v, g x < 2 ^ B) :
+    shiftFields B w v.length (packN B (v.map g)) = packN B (v.map (fun x => g x / 2 ^ w)) := by
+  have hm : 2 ^ w - 1 < 2 ^ B := by
+    have := Nat.pow_le_pow_right (by decide : 0 < 2) hw
+    have := Nat.one_le_two_pow (n := w)
+    omega
+  unfold shiftFields
+  rw [splat_eq_map, packN_map_and B g (fun _ => 2 ^ w - 1) v hg (fun _ _ => hm)]
+  have hmod : (fun x => g x &&& 2 ^ w - 1) = (fun x => g x % 2 ^ w) := by
+    funext x; exact Nat.and_two_pow_sub_one_eq_mod _ w
+  rw [hmod, packN_map_sub B g _ v (fun x _ => Nat.mod_le _ _)]
+  have hmul : (fun x => g x - g x % 2 ^ w) = (fun x => 2 ^ w * (g x / 2 ^ w)) := by
+    funext x; exact sub_mod_eq_mul_div _ _
+  rw [hmul, ← mul_packN_map, Nat.mul_div_cancel_left _ (Nat.two_pow_pos w)]
+
+/-- **The sign bit of a biased field**: a field below `2^(b+1)` divided by `2^b` is its bit `b`,
+so `shiftFields B b` of a vector stored with bias `2^b` marks its nonnegative entries with 1. -/
+theorem div_two_pow_eq_bit {b f : Nat} (hf : f < 2 ^ (b + 1)) :
+    f / 2 ^ b = if 2 ^ b ≤ f then 1 else 0 := by
+  rw [Nat.pow_succ] at hf
+  split
+  · next h => exact Nat.div_eq_of_lt_le (by omega) (by omega)
+  · next h => exact Nat.div_eq_of_lt (by omega)
+
+/-- **A 0/1 field widened to all ones selects**: `f &&& t·(2^B − 1)` keeps `f` where `t = 1` and
+clears it where `t = 0`, the fieldwise form of picking the entries of one sign. -/
+theorem and_mul_ones {B f : Nat} (hf : f < 2 ^ B) (t : Nat) (ht : t ≤ 1) :
+    f &&& t * (2 ^ B - 1) = if t = 1 then f else 0 := by
+  rcases Nat.le_one_iff_eq_zero_or_eq_one.mp ht with rfl | rfl
+  · simp
+  · simp [Nat.and_two_pow_sub_one_of_lt_two_pow hf]
+
 /-! ## Signed entries with a bias
 
 A batch of signed coefficients is stored with bias `2^b`: entry `x` (with `-2^b ≤ x < 2^b`) becomes
@@ -276,25 +210,23 @@ theorem biased_div {b : Nat} {x : Int} (hx : InBias b x) :
 theorem shiftFields_biased {B b : Nat} (hb : b + 1 ≤ B) (v : List Int) (hv : ∀ x ∈ v, InBias b x) :
     shiftFields B b v.length (packN B (v.map (biased b))) =
       packN B (v.map (fun x => if 0 ≤ x then 1 else 0)) := by
-  have hfits : Fits B (v.map (biased b)) := by
-    apply fits_of_forall
-    intro f hf
-    obtain ⟨x, hx, rfl⟩ := List.mem_map.mp hf
-    exact Nat.lt_of_lt_of_le (biased_lt (hv x hx)) (Nat.pow_le_pow_right (by decide) hb)
-  have h := shiftFields_packN (by omega : b ≤ B) _ hfits
-  rw [List.length_map] at h
-  rw [h, List.map_map]
+  rw [shiftFields_packN (by omega) (biased b) v (fun x hx =>
+    Nat.lt_of_lt_of_le (biased_lt (hv x hx)) (Nat.pow_le_pow_right (by decide) hb))]
   congr 1
   apply List.map_congr_left
   intro x hx
   exact biased_div (hv x hx)
 
 /-- One field of `relaxFields`: the lower line's slope `an` on a nonnegative entry, the upper
-line's slope `sn` on a negative one, re-biased to `2^(b+r)` (slopes are integers over `2^r`). -/
+line's slope `sn` on a negative one, re-biased to `2^(b+r)` (slopes are integers over `2^r`); the
+subtraction never truncates, as the field stays above the bias it removes. -/
 theorem relax_field {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn ≤ 2 ^ r) :
-    an * (if 0 ≤ x then biased b x else 0) + sn * (biased b x - (if 0 ≤ x then biased b x else 0)) +
-        2 ^ (b + r) * 1 - (an * 2 ^ b * (if 0 ≤ x then 1 else 0) + sn * 2 ^ b * (1 - (if 0 ≤ x then 1 else 0))) =
-      biased (b + r) (if 0 ≤ x then (an : Int) * x else (sn : Int) * x) := by
+    an * 2 ^ b * (if 0 ≤ x then 1 else 0) + sn * 2 ^ b * (1 - (if 0 ≤ x then 1 else 0)) ≤
+        an * (if 0 ≤ x then biased b x else 0) + sn * (biased b x - (if 0 ≤ x then biased b x else 0)) +
+          2 ^ (b + r) * 1 ∧
+      an * (if 0 ≤ x then biased b x else 0) + sn * (biased b x - (if 0 ≤ x then biased b x else 0)) +
+          2 ^ (b + r) * 1 - (an * 2 ^ b * (if 0 ≤ x then 1 else 0) + sn * 2 ^ b * (1 - (if 0 ≤ x then 1 else 0))) =
+        biased (b + r) (if 0 ≤ x then (an : Int) * x else (sn : Int) * x) := by
   unfold biased
   unfold InBias at hx
   rw [Nat.pow_add]
@@ -307,7 +239,7 @@ theorem relax_field {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn ≤ 2
     have e2 : ((an : Int) * (m : Int) + ((p * q : Nat) : Int)).toNat = an * m + p * q := by
       rw [← Int.natCast_mul, ← Int.natCast_add, Int.toNat_natCast]
     rw [e1, e2, Nat.mul_add]
-    omega
+    constructor <;> omega
   · simp only [h, if_false, Nat.sub_zero, Nat.mul_zero, Nat.zero_add, Nat.mul_one]
     obtain ⟨k, hk⟩ : ∃ k : Nat, x = -((k : Int) + 1) := ⟨(-x - 1).toNat, by omega⟩
     subst hk
@@ -322,34 +254,7 @@ theorem relax_field {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn ≤ 2
       omega
     rw [e1, e2, Nat.mul_sub]
     have h3 : sn * (k + 1) ≤ sn * p := Nat.mul_le_mul_left sn hkp
-    omega
-
-/-- The subtraction in `relaxFields` never truncates: the field stays above the bias it removes. -/
-theorem relax_field_le {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn ≤ 2 ^ r) :
-    an * 2 ^ b * (if 0 ≤ x then 1 else 0) + sn * 2 ^ b * (1 - (if 0 ≤ x then 1 else 0)) ≤
-      an * (if 0 ≤ x then biased b x else 0) + sn * (biased b x - (if 0 ≤ x then biased b x else 0)) +
-        2 ^ (b + r) * 1 := by
-  unfold biased
-  unfold InBias at hx
-  rw [Nat.pow_add]
-  generalize 2 ^ b = p at *
-  generalize 2 ^ r = q at *
-  by_cases h : 0 ≤ x
-  · obtain ⟨m, rfl⟩ := Int.eq_ofNat_of_zero_le h
-    simp only [h, if_true, Nat.sub_self, Nat.mul_zero, Nat.add_zero, Nat.mul_one]
-    have e1 : ((m : Int) + (p : Int)).toNat = m + p := by omega
-    rw [e1, Nat.mul_add]
-    omega
-  · simp only [h, if_false, Nat.sub_zero, Nat.mul_zero, Nat.zero_add, Nat.mul_one]
-    obtain ⟨k, hk⟩ : ∃ k : Nat, x = -((k : Int) + 1) := ⟨(-x - 1).toNat, by omega⟩
-    subst hk
-    have hkp : k + 1 ≤ p := by omega
-    have e1 : (-((k : Int) + 1) + (p : Int)).toNat = p - (k + 1) := by omega
-    have hle : sn * (k + 1) ≤ p * q := by
-      rw [Nat.mul_comm p q]; exact Nat.mul_le_mul hs hkp
-    rw [e1, Nat.mul_sub]
-    have h3 : sn * (k + 1) ≤ sn * p := Nat.mul_le_mul_left sn hkp
-    omega
+    constructor <;> omega
 
 /-- The ReLU lines on a batch of `n` entries stored with bias `2^b`: nonnegative entries times
 `an` (the lower line's slope), negative ones times `sn` (the upper line's), both integers over
@@ -359,11 +264,6 @@ theorem relax_field_le {b r an sn : Nat} {x : Int} (hx : InBias b x) (hs : sn �
   let pos := N &&& t * (2 ^ B - 1)
   an * pos + sn * (N - pos) + 2 ^ (b + r) * splat B 1 n - (an * 2 ^ b * t + sn * 2 ^ b * (splat B 1 n - t))
 
-/-- Mapping to a constant is repeating it. -/
-theorem map_const_eq_replicate {α : Type} (c : Nat) : ∀ v : List α, v.map (fun _ => c) = List.replicate v.length c
-  | [] => rfl
-  | _ :: v => by simp only [List.map_cons, List.length_cons, List.replicate_succ, map_const_eq_replicate c v]
-
 /-- **`relaxFields` applies the ReLU lines entry by entry**: on a batch of covered entries, every
 nonnegative entry `x` becomes `an·x` and every negative one `sn·x`, stored with bias `2^(b+r)`,
 provided the fields have room (`b + r + 2 ≤ B`) and `sn ≤ 2^r`. -/
@@ -372,8 +272,7 @@ theorem relaxFields_biased {B b r an sn : Nat} (hB : b + r + 2 ≤ B) (hs : sn �
     relaxFields B b r v.length an sn (packN B (v.map (biased b))) =
       packN B (v.map (fun x => biased (b + r) (if 0 ≤ x then (an : Int) * x else (sn : Int) * x))) := by
   have hpow : 2 ^ (b + 1) ≤ 2 ^ B := Nat.pow_le_pow_right (by decide) (by omega)
-  have hone : splat B 1 v.length = packN B (v.map (fun _ => 1)) := by
-    unfold splat; rw [map_const_eq_replicate]
+  have hone := splat_eq_map B 1 v
   have hsign := shiftFields_biased (B := B) (b := b) (by omega) v hv
   have hmask : packN B (v.map (fun x => if 0 ≤ x then 1 else 0)) * (2 ^ B - 1) =
       packN B (v.map (fun x => (2 ^ B - 1) * (if 0 ≤ x then 1 else 0))) := by
@@ -406,11 +305,11 @@ theorem relaxFields_biased {B b r an sn : Nat} (hB : b + r + 2 ≤ B) (hs : sn �
   · congr 1
     apply List.map_congr_left
     intro x hx
-    have := relax_field (an := an) (hv x hx) hs
+    have := (relax_field (an := an) (hv x hx) hs).2
     simp only [Nat.mul_one] at this ⊢
     rw [← this]
   · intro x hx
-    have := relax_field_le (an := an) (hv x hx) hs
+    have := (relax_field (an := an) (hv x hx) hs).1
     simp only [Nat.mul_one] at this ⊢
     simp only [Nat.mul_assoc] at this ⊢
     exact this
@@ -533,27 +432,19 @@ theorem layerOut_biased {α : Type} {B β E q : Nat} (v : List α) (es : List (�
       (by intro y hy; obtain ⟨e, he, rfl⟩ := List.mem_map.mp hy; exact hin p hp e he)
       hl1 (by simpa using hl2)
     simpa [List.map_map, Function.comp_def] using h
-  have hone : splat B 1 v.length = packN B (v.map (fun _ => 1)) := by
-    unfold splat; rw [map_const_eq_replicate]
   unfold layerOut
-  rw [hrow, hone, mul_packN_map, packN_map_add]
-  have hfits : Fits B (v.map (fun p => rowDot ws ss (es.map (fun e => biased β (e p)))
-      (es.map (fun e => 2 ^ (β + 1) - biased β (e p))) + (2 ^ E - 2 ^ β * ws.sum) * 1)) := by
-    apply fits_of_forall
-    intro f hf
-    obtain ⟨p, hp, rfl⟩ := List.mem_map.mp hf
+  rw [hrow, splat_eq_map, mul_packN_map, packN_map_add, shiftFields_packN (by omega) _ v ?fits]
+  case fits =>
+    intro p hp
     have h1 := hpass p hp
     have h2 := hrange p hp
     have h3 : 2 ^ (E + 1) ≤ 2 ^ B := Nat.pow_le_pow_right (by decide) hB
     rw [Nat.pow_succ] at h3
     omega
-  have hsh := shiftFields_packN (by omega : q ≤ B) _ hfits
-  rw [List.length_map] at hsh
-  rw [hsh, List.map_map]
   congr 1
   apply List.map_congr_left
   intro p hp
-  simp only [Function.comp_def, Nat.mul_one]
+  simp only [Nat.mul_one]
   exact layer_field hq hA (hpass p hp)
 
 /-! Regression vectors: the layout (field 0 lowest), `&&&` and `shiftFields`, run by the kernel. -/
