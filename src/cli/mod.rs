@@ -240,7 +240,7 @@ fn demo(args: &DemoArgs) -> Result<i32> {
 
 fn outcome_word(o: &Outcome) -> String {
     match o {
-        Outcome::Built(s) => format!("built {s:.1}s"),
+        Outcome::Built(s, _) => format!("built {s:.1}s"),
         Outcome::Cached => "cached".into(),
         Outcome::Failed(_) => "FAILED".into(),
         Outcome::Skipped(d) => format!("skipped: {d} failed"),
@@ -257,7 +257,7 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
         "modules": r.modules.iter().map(|(n, o)| json!({"module": n, "status": outcome_word(o)})).collect::<Vec<_>>(),
         "certificates": r.certificates.iter().map(|c| json!({
             "module": c.module, "passed": c.passed, "detail": c.detail, "axioms": c.axioms, "seconds": c.seconds,
-            "binding": c.binding,
+            "kernel_seconds": c.kernel_seconds, "binding": c.binding,
         })).collect::<Vec<_>>(),
         "axiom_note": r.axiom_note,
     })

@@ -28,6 +28,8 @@ pub struct CertResult {
     /// can report them.
     pub axioms: Option<Vec<String>>,
     pub seconds: Option<f64>,
+    /// Kernel type-checking seconds, when the module turned Lean's profiler on (wasm toolchain).
+    pub kernel_seconds: Option<f64>,
     /// How the module is bound to its artifacts (see [`binding_form`]).
     pub binding: String,
 }
@@ -201,7 +203,7 @@ fn run_toolchain(
         Toolchain::Wasm(w) => {
             let done = |name: &str, o: &Outcome| {
                 let what = match o {
-                    Outcome::Built(s) => format!("built in {s:.1} s"),
+                    Outcome::Built(s, _) => format!("built in {s:.1} s"),
                     Outcome::Cached => "cached".to_string(),
                     Outcome::Failed(_) => "FAILED".to_string(),
                     Outcome::Skipped(d) => format!("skipped ({d} failed)"),
@@ -242,7 +244,8 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
                 _ => String::new(),
             },
             axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
-            seconds: if let Outcome::Built(s) = o { Some(*s) } else { None },
+            seconds: if let Outcome::Built(s, _) = o { Some(*s) } else { None },
+            kernel_seconds: if let Outcome::Built(_, k) = o { *k } else { None },
             binding: String::new(),
         })
         .collect();
@@ -279,7 +282,7 @@ fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress:
             }
             // Lake names every module it failed to build; the others built (a failed build with no
             // module named is reported as a whole below).
-            let o = if errs.is_empty() { Outcome::Built(0.0) } else { Outcome::Failed(errs.join("\n")) };
+            let o = if errs.is_empty() { Outcome::Built(0.0, None) } else { Outcome::Failed(errs.join("\n")) };
             (m.name.clone(), o)
         })
         .collect();
