@@ -285,12 +285,9 @@ backward pass multiplies by the upper lines' intercepts. Five kernel operations 
 /-- **`negFields` holds `max 0 (-x)` for every entry `x`** of a batch of covered entries. -/
 theorem negFields_biased {B b : Nat} (hb : b + 1 ≤ B) (v : List Int) (hv : ∀ x ∈ v, InBias b x) :
     negFields B b v.length (packN B (v.map (biased b))) = packN B (v.map (fun x => (-x).toNat)) := by
-  unfold negFields
-  rw [posFields_biased hb v hv, shiftFields_biased hb v hv, splat_eq_map,
-    packN_map_sub B (fun _ => 1) _ v (fun x _ => by dsimp only; split <;> omega),
-    packN_map_sub B (biased b) _ v (fun x _ => by split <;> omega), mul_packN_map, packN_map_sub]
-  · congr 1
-    apply List.map_congr_left
+  -- Per entry: a negative entry's field `x + 2^b` is below `2^b`, and `2^b` minus it is `-x`.
+  have hfield : ∀ x ∈ v, biased b x - (if 0 ≤ x then biased b x else 0) ≤ 2 ^ b * (1 - if 0 ≤ x then 1 else 0) ∧
+      2 ^ b * (1 - if 0 ≤ x then 1 else 0) - (biased b x - (if 0 ≤ x then biased b x else 0)) = (-x).toNat := by
     intro x hx
     have := hv x hx
     unfold InBias at this
@@ -298,13 +295,16 @@ theorem negFields_biased {B b : Nat} (hb : b + 1 ≤ B) (v : List Int) (hv : ∀
     by_cases h : 0 ≤ x
     · simp only [h, if_true]; omega
     · simp only [h, if_false]; omega
+  unfold negFields
+  rw [posFields_biased hb v hv, shiftFields_biased hb v hv, splat_eq_map,
+    packN_map_sub B (fun _ => 1) _ v (fun x _ => by dsimp only; split <;> omega),
+    packN_map_sub B (biased b) _ v (fun x _ => by split <;> omega), mul_packN_map, packN_map_sub]
+  · congr 1
+    apply List.map_congr_left
+    intro x hx
+    exact (hfield x hx).2
   · intro x hx
-    have := hv x hx
-    unfold InBias at this
-    unfold biased
-    by_cases h : 0 ≤ x
-    · simp only [h, if_true]; omega
-    · simp only [h, if_false]; omega
+    exact (hfield x hx).1
 
 /-- The ReLU lines on a batch of `n` entries stored with bias `2^b`: nonnegative entries times
 `an` (the lower line's slope), negative ones times `sn` (the upper line's), both integers over
