@@ -20,6 +20,7 @@ public import TorchLean.Bounds.Relax
 public import TorchLean.Bounds.Linear
 public import TorchLean.Bounds.Crown
 public import TorchLean.Bounds.CrownDown
+public import TorchLean.Bounds.CrownFixed
 public import TorchLean.Bounds.IBPF32
 public import TorchLean.Bounds.IBPF32Vectors
 public import TorchLean.Cert.DenseIBP
