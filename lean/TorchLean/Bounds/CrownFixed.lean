@@ -1,6 +1,7 @@
 module
 
 public import TorchLean.Bounds.CrownDown
+public import TorchLean.Num.Packed
 
 /-! # Fixed-point backward coefficients, read as rationals
 
@@ -10,7 +11,10 @@ layer's weights as integers at a scale `ω`. These theorems read its three opera
 rational ones of `backwardDown`: the ReLU lines (`relaxCoeffs_scaled`) and the product with a
 layer's weights (`vecMat_scaled`) are exact, and the division by `2^q` that keeps the integers
 small only lowers the coefficients (`below_floorShift`), so it is a rounding `crownLowerDown_le`
-accepts. They are specifications, not compiled: checkers compute in their own representation.
+accepts. A packed checker computes `a · W` one column at a time (`rowDot` over a column's
+magnitudes and signs); `vecMat_ofCols` and `dot_scaled_signedDot` read that as `vecMat`, and
+`below_columnDots` composes the layer: per pass, the rounded column sums lie below the rational
+`a · W`. These are specifications, not compiled: checkers compute in their own representation.
 -/
 
 public section
@@ -144,5 +148,120 @@ theorem vecMat_scaled (σ ω : Rat) : ∀ (zs : List Int) (W : List (List Int)),
     exact vadd_scaled (σ * ω) _ _
   | [], W => by cases W <;> simp [scaled, vecMat, vecMatInt]
   | _ :: _, [] => by simp [scaled, vecMat, vecMatInt]
+
+/-! ## Columns
+
+A backward pass needs `a · W` one column at a time: entry `j` is `a · (column j)`, which is what a
+packed checker computes (`rowDot` over a column). `vecMat_ofCols` says so, for the matrix built
+from its columns. -/
+
+/-- The matrix whose columns are `cs`, each of length `m`: row `i` holds entry `i` of every
+column. -/
+@[expose] noncomputable def ofCols (m : Nat) : List (List Rat) → List (List Rat)
+  | [] => List.replicate m []
+  | c :: cs => List.zipWith List.cons c (ofCols m cs)
+
+theorem length_ofCols (m : Nat) : ∀ cs : List (List Rat), (∀ c ∈ cs, c.length = m) → (ofCols m cs).length = m
+  | [], _ => by simp [ofCols]
+  | c :: cs, h => by
+    have ih := length_ofCols m cs (fun d hd => h d (by simp [hd]))
+    have hc := h c (by simp)
+    simp [ofCols, List.length_zipWith, ih, hc]
+
+theorem vadd_nil_right : ∀ u : List Rat, vadd u [] = u
+  | [] => rfl
+  | _ :: _ => rfl
+
+theorem vecMat_replicate_nil : ∀ (a : List Rat) (m : Nat), vecMat a (List.replicate m []) = []
+  | [], _ => by simp [vecMat]
+  | _ :: _, 0 => by simp [vecMat]
+  | _ :: as, m + 1 => by simp [List.replicate_succ, vecMat, smul, vadd, vecMat_replicate_nil as m]
+
+/-- Adding a column in front of a matrix adds its dot product in front of `a · W`. -/
+theorem vecMat_zipWith_cons (a₀ c₀ : Rat) (r₀ : List Rat) :
+    ∀ (as cs : List Rat) (rs : List (List Rat)), as.length = cs.length → cs.length = rs.length →
+      vecMat (a₀ :: as) (List.zipWith List.cons (c₀ :: cs) (r₀ :: rs)) =
+        dot (a₀ :: as) (c₀ :: cs) :: vecMat (a₀ :: as) (r₀ :: rs)
+  | [], [], [], _, _ => by
+    simp only [List.zipWith_cons_cons, List.zipWith_nil_left, vecMat, smul, dot, vadd_nil_right]
+    simp [Rat.add_zero]
+  | a₁ :: as, c₁ :: cs, r₁ :: rs, h1, h2 => by
+    have ih := vecMat_zipWith_cons a₁ c₁ r₁ as cs rs (by simpa using h1) (by simpa using h2)
+    simp only [List.zipWith_cons_cons] at ih ⊢
+    simp only [vecMat] at ih ⊢
+    rw [ih]
+    simp only [smul, vadd, dot]
+  | [], _ :: _, _, h, _ => by simp at h
+  | _ :: _, [], _, h, _ => by simp at h
+  | [], [], _ :: _, _, h => by simp at h
+  | _ :: _, _ :: _, [], _, h => by simp at h
+
+/-- **`a · W` column by column**: for the matrix with columns `cs` (each of `m ≥ 1` entries) and
+`a` of length `m`, entry `j` of `a · W` is `a · cs[j]`. -/
+theorem vecMat_ofCols (m : Nat) (hm : m ≠ 0) (a : List Rat) (ha : a.length = m) :
+    ∀ cs : List (List Rat), (∀ c ∈ cs, c.length = m) → vecMat a (ofCols m cs) = cs.map (dot a)
+  | [], _ => by simp [ofCols, vecMat_replicate_nil]
+  | c :: cs, h => by
+    have ih := vecMat_ofCols m hm a ha cs (fun d hd => h d (by simp [hd]))
+    have hc := h c (by simp)
+    have hl := length_ofCols m cs (fun d hd => h d (by simp [hd]))
+    simp only [ofCols, List.map_cons]
+    match a, c, ofCols m cs, ih, hl with
+    | a₀ :: as, c₀ :: cs', r₀ :: rs, ih, hl =>
+      rw [vecMat_zipWith_cons a₀ c₀ r₀ as cs' rs (by simp at ha hc; omega) (by simp at hc hl; omega), ih]
+    | [], _, _, _, _ => simp at ha; omega
+    | _ :: _, [], _, _, _ => simp at hc; omega
+    | _ :: _, _ :: _, [], _, hl => simp at hl; omega
+
+/-- **A column of integer weights as a packed row uses it**: its magnitudes and signs
+(`signedDot`, the per-pass value of `rowDot`), read at scales `σ` (coefficients) and `ω`
+(weights), is `a · column`. -/
+theorem dot_scaled_signedDot (σ ω : Rat) : ∀ (col zs : List Int), col.length = zs.length →
+    dot (scaled σ zs) (scaled ω col) =
+      (TorchLean.Num.signedDot (col.map Int.natAbs) (col.map (fun w => decide (w < 0))) zs : Rat) * (σ * ω)
+  | w :: col, z :: zs, h => by
+    have ih := dot_scaled_signedDot σ ω col zs (by simpa using h)
+    simp only [scaled] at ih
+    simp only [scaled, List.map_cons, dot, TorchLean.Num.signedDot]
+    rw [ih]
+    by_cases hn : w < 0
+    · have ha : ((w.natAbs : Nat) : Int) = -w := Int.ofNat_natAbs_of_nonpos (by omega)
+      simp only [hn, decide_true, if_true, ha]
+      push_cast
+      grind
+    · have ha : ((w.natAbs : Nat) : Int) = w := Int.natAbs_of_nonneg (by omega)
+      simp only [hn, decide_false, Bool.false_eq_true, if_false, ha]
+      push_cast
+      grind
+  | [], _, _ => by simp [scaled, dot, TorchLean.Num.signedDot]
+  | _ :: _, [], h => by simp at h
+
+/-- The per-pass values a packed layer step computes before rounding: for each column of integer
+weights, `signedDot` of its magnitudes and signs with the pass's coefficients. -/
+@[expose] noncomputable def columnDots (cols : List (List Int)) (zs : List Int) : List Int :=
+  cols.map (fun col => TorchLean.Num.signedDot (col.map Int.natAbs) (col.map (fun w => decide (w < 0))) zs)
+
+/-- **One layer of a fixed-point pass is a rounded CROWN layer product**: coefficients `zs` at
+scale `σ` through the layer whose integer columns (at scale `ω`) are `cols`, column by column,
+then divided by `2^q` rounding down, lie entrywise below the rational `a · W`, read at scale
+`σ · ω · 2^q`. -/
+theorem below_columnDots (m : Nat) (hm : m ≠ 0) (q : Nat) {σ ω : Rat} (hσ : 0 < σ) (hω : 0 < ω)
+    (zs : List Int) (hz : zs.length = m) (cols : List (List Int)) (hc : ∀ c ∈ cols, c.length = m) :
+    Below (scaled (σ * ω * 2 ^ q) (floorShift q (columnDots cols zs)))
+      (vecMat (scaled σ zs) (ofCols m (cols.map (scaled ω)))) := by
+  have hlen : (scaled σ zs).length = m := by simp [scaled, hz]
+  have hcols : ∀ c ∈ cols.map (scaled ω), c.length = m := by
+    intro c hc'
+    obtain ⟨d, hd, rfl⟩ := List.mem_map.mp hc'
+    simp [scaled, hc d hd]
+  rw [vecMat_ofCols m hm (scaled σ zs) hlen _ hcols]
+  have hmap : (cols.map (scaled ω)).map (dot (scaled σ zs)) = scaled (σ * ω) (columnDots cols zs) := by
+    simp only [List.map_map, scaled, columnDots]
+    apply List.map_congr_left
+    intro col hcol
+    have := dot_scaled_signedDot σ ω col zs (by rw [hc col hcol, hz])
+    simpa [scaled] using this
+  rw [hmap]
+  exact below_floorShift q (Rat.mul_pos hσ hω) _
 
 end TorchLean.Bounds
