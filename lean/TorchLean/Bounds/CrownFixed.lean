@@ -14,7 +14,8 @@ small only lowers the coefficients (`below_floorShift`), so it is a rounding `cr
 accepts. A packed checker computes `a · W` one column at a time (`rowDot` over a column's
 magnitudes and signs); `vecMat_ofCols` and `dot_scaled_signedDot` read that as `vecMat`, and
 `below_columnDots` composes the layer: per pass, the rounded column sums lie below the rational
-`a · W`. These are specifications, not compiled: checkers compute in their own representation.
+`a · W`. The constants are integers too: the upper lines' intercepts (`relaxConst_scaled`) and
+the closing step over an input box with integer ends (`ibpDot_scaled`). These are specifications, not compiled: checkers compute in their own representation.
 -/
 
 public section
@@ -75,6 +76,44 @@ theorem relaxCoeffs_scaled (r : Nat) {σ : Rat} (hσ : 0 < σ) :
   | _ :: _, _, _, [], _, hl => by simp at hl
   | _ :: _, [], _, _ :: _, h, _ => by simp [SlopesOf] at h
   | _ :: _, _ :: _, [], _ :: _, h, _ => by simp [SlopesOf] at h
+
+/-- Neuron by neuron, the upper lines' intercepts are integers at scale `τ`. -/
+@[expose] def IcptsOf (τ : Rat) : List Int → List Relax → Prop
+  | ic :: ics, R :: Rs => R.icpt = (ic : Rat) * τ ∧ IcptsOf τ ics Rs
+  | [], [] => True
+  | _, _ => False
+
+/-- `Σ |z| · ic` over the negative coefficients `z`: what a packed checker accumulates from the
+negative entries' magnitudes (`negFields`) times the intercepts. -/
+@[expose] def negDot : List Int → List Int → Int
+  | z :: zs, ic :: ics => (-z).toNat * ic + negDot zs ics
+  | _, _ => 0
+
+/-- **The upper lines' constant on integers**: over coefficients `zs` at scale `σ`, the intercepts
+contribute `-(Σ |z| · ic)` over the negative `z`, at scale `σ · τ`. -/
+theorem relaxConst_scaled (τ : Rat) {σ : Rat} (hσ : 0 < σ) :
+    ∀ (zs ics : List Int) (R : List Relax), IcptsOf τ ics R → zs.length = R.length →
+      relaxConst (scaled σ zs) R = -((negDot zs ics : Int) : Rat) * (σ * τ)
+  | z :: zs, ic :: ics, R :: Rs, ⟨hi, h⟩, hl => by
+    have ih := relaxConst_scaled τ hσ zs ics Rs h (by simpa using hl)
+    simp only [scaled] at ih
+    simp only [scaled, List.map_cons, relaxConst, negDot, ih]
+    by_cases hz : 0 ≤ z
+    · have hzs : 0 ≤ (z : Rat) * σ := (scaled_nonneg_iff z hσ).2 hz
+      have h0 : (-z).toNat = 0 := by omega
+      simp only [hzs, if_true, h0]
+      push_cast
+      grind
+    · have hzs : ¬ 0 ≤ (z : Rat) * σ := fun h' => hz ((scaled_nonneg_iff z hσ).1 h')
+      have h0 : (((-z).toNat : Nat) : Int) = -z := by omega
+      have h0r : (((-z).toNat : Nat) : Rat) = -(z : Rat) := by exact_mod_cast h0
+      simp only [hzs, if_false, hi]
+      push_cast
+      rw [h0r]
+      grind
+  | [], _, _, _, _ => by simp [scaled, relaxConst, negDot] <;> grind
+  | _ :: _, _, [], _, hl => by simp at hl
+  | _ :: _, [], _ :: _, h, _ => by simp [IcptsOf] at h
 
 /-! ## Rounding down -/
 
@@ -263,5 +302,48 @@ theorem below_columnDots (m : Nat) (hm : m ≠ 0) (q : Nat) {σ ω : Rat} (hσ :
     simpa [scaled] using this
   rw [hmap]
   exact below_floorShift q (Rat.mul_pos hσ hω) _
+
+/-! ## The input box -/
+
+/-- A box whose ends are integers at scale `κ`. -/
+@[expose] noncomputable def endsAt (κ : Rat) (ls hs : List Int) : Box :=
+  List.zipWith (fun (l h : Int) => (⟨(l : Rat) * κ, (h : Rat) * κ⟩ : Interval)) ls hs
+
+/-- Entrywise `h - l`. -/
+@[expose] def widths : List Int → List Int → List Int
+  | l :: ls, h :: hs => (h - l) :: widths ls hs
+  | _, _ => []
+
+/-- **Closing a pass over the input box, on integers**: the lower end of `a · x` over the box is
+`a · lo` minus `Σ |z| · (h - l)` over the negative coefficients, at scale `σ · κ`. A packed
+checker computes the first part as a row with the lower ends' magnitudes and signs, and the
+second from the negative entries' magnitudes (`negFields`) times the widths. -/
+theorem ibpDot_scaled (κ : Rat) {σ : Rat} (hσ : 0 < σ) :
+    ∀ (zs ls hs : List Int), zs.length = ls.length → ls.length = hs.length →
+      (ibpDot (scaled σ zs) (endsAt κ ls hs)).lo =
+        dot (scaled σ zs) (scaled κ ls) - ((negDot zs (widths ls hs) : Int) : Rat) * (σ * κ)
+  | z :: zs, l :: ls, h :: hs, h1, h2 => by
+    have ih := ibpDot_scaled κ hσ zs ls hs (by simpa using h1) (by simpa using h2)
+    simp only [scaled, endsAt] at ih
+    simp only [scaled, endsAt, List.map_cons, List.zipWith_cons_cons, ibpDot, dot, widths, negDot,
+      Interval.add, Interval.scale]
+    by_cases hz : 0 ≤ z
+    · have hzs : 0 ≤ (z : Rat) * σ := (scaled_nonneg_iff z hσ).2 hz
+      have h0 : (-z).toNat = 0 := by omega
+      simp only [hzs, if_true, h0]
+      rw [ih]
+      push_cast
+      grind
+    · have hzs : ¬ 0 ≤ (z : Rat) * σ := fun h' => hz ((scaled_nonneg_iff z hσ).1 h')
+      have h0 : (((-z).toNat : Nat) : Int) = -z := by omega
+      have h0r : (((-z).toNat : Nat) : Rat) = -(z : Rat) := by exact_mod_cast h0
+      simp only [hzs, if_false]
+      rw [ih]
+      push_cast
+      rw [h0r]
+      grind
+  | [], _, _, _, _ => by simp [scaled, endsAt, ibpDot, dot, negDot] <;> grind
+  | _ :: _, [], _, h, _ => by simp at h
+  | _ :: _, _ :: _, [], _, h => by simp at h
 
 end TorchLean.Bounds
