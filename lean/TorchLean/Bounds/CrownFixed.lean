@@ -7,15 +7,20 @@ public import TorchLean.Num.Packed
 
 A fixed-point checker holds a backward pass's coefficients as integers `z` standing for `z · σ`,
 with one positive scale `σ` per layer boundary, the ReLU slopes as integers over `2^r` and a
-layer's weights as integers at a scale `ω`. These theorems read its three operations as the
-rational ones of `backwardDown`: the ReLU lines (`relaxCoeffs_scaled`) and the product with a
-layer's weights (`vecMat_scaled`) are exact, and the division by `2^q` that keeps the integers
-small only lowers the coefficients (`below_floorShift`), so it is a rounding `crownLowerDown_le`
-accepts. A packed checker computes `a · W` one column at a time (`rowDot` over a column's
-magnitudes and signs); `vecMat_ofCols` and `dot_scaled_signedDot` read that as `vecMat`, and
-`below_columnDots` composes the layer: per pass, the rounded column sums lie below the rational
-`a · W`. The constants are integers too: the upper lines' intercepts (`relaxConst_scaled`) and
-the closing step over an input box with integer ends (`ibpDot_scaled`). These are specifications, not compiled: checkers compute in their own representation.
+layer's weights as integers at a scale `ω`. These theorems read each integer operation as the
+rational one of `backwardDown`:
+- the ReLU lines (`relaxCoeffs_scaled`) and the product with a layer's weights (`vecMat_scaled`)
+  are exact;
+- the division by `2^q` that keeps the integers small only lowers the coefficients
+  (`below_floorShift`), so it is a rounding `crownLowerDown_le` accepts;
+- a packed checker computes `a · W` one column at a time (`rowDot` over a column's magnitudes and
+  signs): `vecMat_ofCols` and `dot_scaled_signedDot` read that as `vecMat`, and
+  `below_columnDots` composes the layer, so per pass the rounded column sums lie below `a · W`;
+- the constants: the upper lines' intercepts (`relaxConst_scaled`) and the closing step over an
+  input box with integer ends (`ibpDot_scaled`).
+
+These are specifications, not compiled: checkers compute in their own representation and are
+proved equal to them.
 -/
 
 public section
@@ -150,6 +155,7 @@ theorem below_floorShift (q : Nat) {σ : Rat} (hσ : 0 < σ) : ∀ zs : List Int
   | z :: zs, row :: rows => vaddInt (row.map (z * ·)) (vecMatInt zs rows)
   | _, _ => []
 
+/-- Integer sums read at one scale are the rational sums. -/
 theorem vadd_scaled (σ : Rat) : ∀ u v : List Int, vadd (scaled σ u) (scaled σ v) = scaled σ (vaddInt u v)
   | a :: as, b :: bs => by
     have ih := vadd_scaled σ as bs
@@ -161,6 +167,7 @@ theorem vadd_scaled (σ : Rat) : ∀ u v : List Int, vadd (scaled σ u) (scaled 
   | [], v => by simp [scaled, vadd, vaddInt]
   | _ :: _, [] => by simp [scaled, vadd, vaddInt]
 
+/-- An integer multiple of an integer row, read at scales, is the rational multiple. -/
 theorem smul_scaled (c : Int) (σ ω : Rat) : ∀ u : List Int,
     smul ((c : Rat) * σ) (scaled ω u) = scaled (σ * ω) (u.map (c * ·))
   | [] => rfl
@@ -200,6 +207,7 @@ column. -/
   | [] => List.replicate m []
   | c :: cs => List.zipWith List.cons c (ofCols m cs)
 
+/-- The matrix built from columns of `m` entries has `m` rows. -/
 theorem length_ofCols (m : Nat) : ∀ cs : List (List Rat), (∀ c ∈ cs, c.length = m) → (ofCols m cs).length = m
   | [], _ => by simp [ofCols]
   | c :: cs, h => by
@@ -207,10 +215,12 @@ theorem length_ofCols (m : Nat) : ∀ cs : List (List Rat), (∀ c ∈ cs, c.len
     have hc := h c (by simp)
     simp [ofCols, List.length_zipWith, ih, hc]
 
+/-- Adding the empty vector changes nothing. -/
 theorem vadd_nil_right : ∀ u : List Rat, vadd u [] = u
   | [] => rfl
   | _ :: _ => rfl
 
+/-- A matrix of empty rows (no columns) gives the empty product. -/
 theorem vecMat_replicate_nil : ∀ (a : List Rat) (m : Nat), vecMat a (List.replicate m []) = []
   | [], _ => by simp [vecMat]
   | _ :: _, 0 => by simp [vecMat]
