@@ -7,10 +7,14 @@ public import TorchLean.Bounds.Crown
 A checker that computes in fixed point cannot keep every backward coefficient exact: the numbers
 grow with each layer. Over a hidden layer's output, which a ReLU makes nonnegative, a coefficient
 may be lowered freely: `a' ≤ a` and `h ≥ 0` give `a' · h ≤ a · h`, so a lower bound of `a' · h`
-is one of `a · h`. `backwardDown` is `backward` with the coefficients over every hidden output
-passed through a rounding `ρ` that only lowers them (the packed checker's `shiftFields` rounds
-down), and `crownLowerDown_le` states that its bound is as sound as `crownLower`'s. The
-coefficients over the network input and over its output are never rounded: neither need be
+is one of `a · h`.
+- `backwardDown` is `backward` with the coefficients over every hidden output passed through a
+  rounding `ρ` that only lowers them (the packed checker's `shiftFields` rounds down);
+  `crownLowerDown_le` states that its bound is as sound as `crownLower`'s.
+- `DownChain` states the same pass by the vectors a checker computed instead of by a rounding
+  function; `downChain_box_le` is its soundness theorem.
+
+The coefficients over the network input and over its output are never rounded: neither need be
 nonnegative.
 -/
 
@@ -128,6 +132,58 @@ theorem crownLowerDown_le (ρ : Nat → List Rat → List Rat) (hρ : ∀ k v, B
   have hb := backwardDown_le ρ hρ steps c x hs hn
   have hi := (ibpDot_sound (backwardDown ρ steps c).1 B x hx).1
   unfold crownLowerDown
+  grind
+
+/-- A rounded backward pass given by the vectors a checker computed, rather than by a rounding
+function: `DownChain steps c a k` says the pass from the output objective `c` ends with
+coefficients `a` over the network input and constant `k`, where over each hidden output the
+checker's vector `a'` lies below the exact step from the layer above. -/
+inductive DownChain : List (Dense × List Relax) → List Rat → List Rat → Rat → Prop
+  /-- No layers: the objective itself. -/
+  | nil (c : List Rat) : DownChain [] c c 0
+  /-- The last layer, on the objective (never rounded). -/
+  | last (L : Dense) (R : List Relax) (c : List Rat) :
+      DownChain [(L, R)] c (vecMat (relaxCoeffs c R) L.weight) (relaxConst c R + dot (relaxCoeffs c R) L.bias)
+  /-- A layer below a hidden output, on the checker's lowered vector `a'`. -/
+  | cons (L : Dense) (R : List Relax) (M : Dense × List Relax) (more : List (Dense × List Relax))
+      (c a a' : List Rat) (k : Rat) :
+      DownChain (M :: more) c a k → Below a' a →
+      DownChain ((L, R) :: M :: more) c (vecMat (relaxCoeffs a' R) L.weight)
+        (k + relaxConst a' R + dot (relaxCoeffs a' R) L.bias)
+
+/-- **A checker's rounded pass is sound**: wherever the lines hold and the hidden outputs are
+nonnegative, the coefficients `a` and constant `k` of a `DownChain` give a lower bound
+`a · x + k` of `c · net(x)`. -/
+theorem downChain_le : ∀ {steps : List (Dense × List Relax)} {c a : List Rat} {k : Rat},
+    DownChain steps c a k → ∀ x : List Rat, Sandwiched steps x → HiddenNonneg steps x →
+      dot a x + k ≤ dot c (evalNet (steps.map Prod.fst) x)
+  | _, _, _, _, .nil c, x, _, _ => by simp [evalNet] <;> grind
+  | _, _, _, _, .last L R c, x, hs, _ => by
+    obtain ⟨hlen, hlines, _⟩ := hs
+    have hrel := relax_le c R (preAct L x) (L.eval x) hlines
+    have hsub := dot_layerOut_identity x (relaxCoeffs c R) L.weight L.bias hlen
+    simp only [preAct] at hrel
+    simp only [List.map, evalNet]
+    grind
+  | _, _, _, _, .cons L R M more c a a' k hc hb, x, hs, hn => by
+    obtain ⟨hlen, hlines, hrest⟩ := hs
+    obtain ⟨hpos, hnrest⟩ := hn
+    have ih := downChain_le hc (L.eval x) hrest hnrest
+    have hdown := dot_le_dot_of_below a' a (L.eval x) hb hpos
+    have hrel := relax_le a' R (preAct L x) (L.eval x) hlines
+    have hsub := dot_layerOut_identity x (relaxCoeffs a' R) L.weight L.bias hlen
+    simp only [preAct] at hrel
+    simp only [List.map, evalNet] at ih ⊢
+    grind
+
+/-- **A checker's rounded pass, closed over the input box, is a sound bound**: for every `x` in
+`B` at which the lines hold and the hidden outputs are nonnegative, `k + (ibpDot a B).lo` is a
+lower bound of `c · net(x)`. -/
+theorem downChain_box_le {steps : List (Dense × List Relax)} {c a : List Rat} {k : Rat}
+    (h : DownChain steps c a k) {B : Box} {x : List Rat} (hx : Box.Mem B x) (hs : Sandwiched steps x)
+    (hn : HiddenNonneg steps x) : k + (ibpDot a B).lo ≤ dot c (evalNet (steps.map Prod.fst) x) := by
+  have hb := downChain_le h x hs hn
+  have hi := (ibpDot_sound a B x hx).1
   grind
 
 /-- `Below` is reflexive: the rounding that changes nothing qualifies. -/
