@@ -6,6 +6,7 @@ public import TorchLean.Num.RoundBounds
 public import TorchLean.Num.RoundMono
 public import TorchLean.Num.Vectors
 public import TorchLean.Num.Packed
+public import TorchLean.Num.PackedBatch
 public import TorchLean.IR.Dense
 public import TorchLean.IR.Shape
 public import TorchLean.IR.Window
@@ -21,6 +22,8 @@ public import TorchLean.Bounds.Linear
 public import TorchLean.Bounds.Crown
 public import TorchLean.Bounds.CrownDown
 public import TorchLean.Bounds.CrownFixed
+public import TorchLean.Bounds.CrownPass
+public import TorchLean.Bounds.CrownPacked
 public import TorchLean.Bounds.IBPF32
 public import TorchLean.Bounds.IBPF32Vectors
 public import TorchLean.Cert.DenseIBP
