@@ -201,6 +201,24 @@ theorem two_pow_mul_biased {β r : Nat} {x : Int} (hx : InBias β x) :
     rw [Int.natCast_mul, e1, Int.natCast_mul, Int.mul_add, Int.mul_comm ((2 ^ r : Nat) : Int) ((2 ^ β : Nat) : Int)]
   rw [← key, Int.toNat_natCast]
 
+/-- The constant after the lines stays covered: `2^r · C` within `2^(β+r)`, minus at most
+`2^β · Σ ic`, within `2^β2`. -/
+theorem relaxConst_inBias {β r β2 : Nat} (ics xs : List Nat) {C : Int} (hC : InBias β C)
+    (hxs : ∀ x ∈ xs, x ≤ 2 ^ β) (hroom : 2 ^ (β + r) + 2 ^ β * ics.sum ≤ 2 ^ β2) :
+    InBias β2 (((2 ^ r : Nat) : Int) * C - (nnDot ics xs : Int)) := by
+  have hN := nnDot_le β ics xs hxs
+  unfold InBias at hC ⊢
+  have hpos : (0 : Int) < ((2 ^ r : Nat) : Int) := by have := Nat.two_pow_pos r; omega
+  have h1 := Int.mul_le_mul_of_nonneg_left hC.1 (Int.le_of_lt hpos)
+  have h2 := Int.mul_lt_mul_of_pos_left hC.2 hpos
+  rw [Int.mul_neg] at h1
+  have hq : ((2 ^ r : Nat) : Int) * ((2 ^ β : Nat) : Int) = ((2 ^ (β + r) : Nat) : Int) := by
+    rw [← Int.natCast_mul, Nat.pow_add, Nat.mul_comm]
+  have hN' : ((nnDot ics xs : Nat) : Int) ≤ ((2 ^ β * ics.sum : Nat) : Int) := by exact_mod_cast hN
+  have hroom' : ((2 ^ (β + r) : Nat) : Int) + ((2 ^ β * ics.sum : Nat) : Int) ≤ ((2 ^ β2 : Nat) : Int) := by
+    exact_mod_cast hroom
+  constructor <;> omega
+
 /-- **`relaxConstPk` gives every pass its constant after the lines**: `2^r · C − Σ ic · |z⁻|`, at
 bias `2^β2`, when `2^(β+r) + 2^β · Σ ic ≤ 2^β2`. -/
 theorem relaxConstPk_pk {α : Type} {B β r β2 : Nat} (hB : β2 + 1 ≤ B) (hr : β + r ≤ β2) (v : List α)
@@ -257,23 +275,11 @@ theorem relaxConstPk_pk {α : Type} {B β r β2 : Nat} (hB : β2 + 1 ≤ B) (hr 
     List.map_congr_left hrowp]
   apply subFields_biased v _ (fun p => nnDot ics (negs es p))
   intro p hp
-  have hx := hC p hp
-  have hN := nnDot_le β ics (negs es p) (by
+  exact relaxConst_inBias ics (negs es p) (hC p hp) (by
     intro y hy
     simp only [negs, List.mem_map] at hy
     obtain ⟨e, he, rfl⟩ := hy
-    exact neg_toNat_le (hin p hp e (by simp [he])))
-  unfold InBias at hx ⊢
-  have hpos : (0 : Int) < ((2 ^ r : Nat) : Int) := by have := Nat.two_pow_pos r; omega
-  have h1 := Int.mul_le_mul_of_nonneg_left hx.1 (Int.le_of_lt hpos)
-  have h2 := Int.mul_lt_mul_of_pos_left hx.2 hpos
-  rw [Int.mul_neg] at h1
-  have hq : ((2 ^ r : Nat) : Int) * ((2 ^ β : Nat) : Int) = ((2 ^ (β + r) : Nat) : Int) := by
-    rw [← Int.natCast_mul, Nat.pow_add, Nat.mul_comm]
-  have hN' : ((nnDot ics (negs es p) : Nat) : Int) ≤ ((2 ^ β * ics.sum : Nat) : Int) := by exact_mod_cast hN
-  have hroom' : ((2 ^ (β + r) : Nat) : Int) + ((2 ^ β * ics.sum : Nat) : Int) ≤ ((2 ^ β2 : Nat) : Int) := by
-    exact_mod_cast hroom
-  constructor <;> omega
+    exact neg_toNat_le (hin p hp e (by simp [he]))) hroom
 
 /-! ## Closing over the input box -/
 
@@ -284,6 +290,21 @@ constant's, then the widths `wd` times the negative entries' magnitudes subtract
     (Xs : List Nat) (Xc : Nat) : Nat :=
   layerOut B n β b 0 A lw ls (Xs ++ [Xc]) ((Xs ++ [Xc]).map (mirror B β n)) -
     rowDot wd (List.replicate wd.length false) (Xs.map (negFields B β n)) (Xs.map (negFields B β n))
+
+/-- A pass's lower end over the box stays covered by `2^b`: the row within `2^β · A`, minus at
+most `2^β · Σ wd`. -/
+theorem close_inBias {β b A : Nat} (lw : List Nat) (ls : List Bool) (wd : List Nat) (ys : List Int) (xs : List Nat)
+    (hys : ∀ y ∈ ys, InBias β y) (hxs : ∀ x ∈ xs, x ≤ 2 ^ β) (hsum : lw.sum = A)
+    (hroom : 2 ^ β * A + 2 ^ β * wd.sum < 2 ^ b) : InBias b (signedDot lw ls ys - (nnDot wd xs : Int)) := by
+  have h1 := signedDot_le β lw ls ys hys
+  have h2 := le_signedDot β lw ls ys hys
+  have hN := nnDot_le β wd xs hxs
+  rw [hsum] at h1 h2
+  have hN' : ((nnDot wd xs : Nat) : Int) ≤ ((2 ^ β * wd.sum : Nat) : Int) := by exact_mod_cast hN
+  have hroom' : ((2 ^ β * A : Nat) : Int) + ((2 ^ β * wd.sum : Nat) : Int) < ((2 ^ b : Nat) : Int) := by
+    exact_mod_cast hroom
+  unfold InBias
+  constructor <;> omega
 
 /-- **`closePk` leaves every pass's lower end over the box**: `Σ` of the ends' row over the
 pass's entries and constant, minus `Σ wd · |z⁻|`, with bias `2^b`. -/
@@ -334,22 +355,13 @@ theorem closePk_pk {α : Type} {B β b A : Nat} (hB : b + 1 ≤ B) (hβ : β + 1
   rw [List.map_congr_left hdiv]
   apply subFields_biased v _ (fun p => nnDot wd (negs es p))
   intro p hp
-  have hys : ∀ y ∈ (es ++ [ec]).map (· p), InBias β y := by
-    intro y hy
-    obtain ⟨e, he, rfl⟩ := List.mem_map.mp hy
-    exact hin p hp e he
-  have h1 := signedDot_le β lw ls _ hys
-  have h2 := le_signedDot β lw ls _ hys
-  have hN := nnDot_le β wd (negs es p) (by
-    intro y hy
-    simp only [negs, List.mem_map] at hy
-    obtain ⟨e, he, rfl⟩ := hy
-    exact neg_toNat_le (hin p hp e (by simp [he])))
-  rw [hsum] at h1 h2
-  have hN' : ((nnDot wd (negs es p) : Nat) : Int) ≤ ((2 ^ β * wd.sum : Nat) : Int) := by exact_mod_cast hN
-  have hroom' : ((2 ^ β * A : Nat) : Int) + ((2 ^ β * wd.sum : Nat) : Int) < ((2 ^ b : Nat) : Int) := by
-    exact_mod_cast hroom
-  unfold InBias
-  constructor <;> omega
+  exact close_inBias lw ls wd _ (negs es p) (fun y hy => by
+      obtain ⟨e, he, rfl⟩ := List.mem_map.mp hy
+      exact hin p hp e he)
+    (by
+      intro y hy
+      simp only [negs, List.mem_map] at hy
+      obtain ⟨e, he, rfl⟩ := hy
+      exact neg_toNat_le (hin p hp e (by simp [he]))) hsum hroom
 
 end TorchLean.Bounds
