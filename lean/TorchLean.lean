@@ -33,6 +33,7 @@ public import TorchLean.Cert.DenseIBPF32
 public import TorchLean.Cert.DenseCrown
 public import TorchLean.Cert.CrownBoxes
 public import TorchLean.Cert.Bab
+public import TorchLean.Cert.PackedLeaf
 public import TorchLean.Cert.Lowered
 public import TorchLean.Cert.Sha256
 public import TorchLean.Cert.Json
