@@ -301,9 +301,10 @@ fn lean_checks_a_crown_certificate_and_rejects_a_tightened_claim() {
     assert!(err.contains("Certificates.DemoCrown: rejected by Lean") && err.contains("crownLower"), "{}", show(&o));
 }
 
-/// The demo project plus two branch-and-bound certificates of the small network: `small-bab` with
+/// The demo project plus branch-and-bound certificates of the small network: `small-bab` with
 /// IBP intermediate boxes (`crownLeafOk`), `small-crown` with CROWN-justified ones (the default,
-/// `crownBoxLeafOk`).
+/// `crownBoxLeafOk`); and `small-packed`, a 3-10-10-2 network whose 20 hidden neurons get the packed
+/// checker (`packedLeafOk`, one packed CROWN run per leaf).
 fn bab_project() -> tempfile::TempDir {
     let d = demo_project();
     let data = repo().join("tests/data");
@@ -317,6 +318,7 @@ fn bab_project() -> tempfile::TempDir {
         ("small-bab", vec!["--intermediate", "ibp"], small.clone()),
         ("small-crown", vec![], small),
         ("small-linf", vec!["--intermediate", "ibp"], (data.join("linf-small.nnet"), linf.clone())),
+        ("small-packed", vec![], (data.join("packed-small.nnet"), data.join("packed-small.vnnlib"))),
     ] {
         let out = d.path().join("certificates").join(name);
         let lean = d.path().join("lean");
@@ -342,10 +344,11 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     let o = check_one_module_at_a_time(d.path());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.lines().any(|l| l == "lean: 4 certificates checked"), "{}", show(&o));
+    assert!(out.lines().any(|l| l == "lean: 5 certificates checked"), "{}", show(&o));
     assert!(out.contains("Certificates.SmallBab") && out.contains("Certificates.SmallCrown"), "{}", show(&o));
+    assert!(out.contains("Certificates.SmallPacked"), "{}", show(&o));
     // Every module's artifacts (at most about 4 KB) are within the strong binding's bound.
-    assert_eq!(out.matches("Lean hashes; re-derived: equal").count(), 4, "{}", show(&o));
+    assert_eq!(out.matches("Lean hashes; re-derived: equal").count(), 5, "{}", show(&o));
     // Independent tampers, three in one module and one in the other; Lean reports each failing
     // declaration.
     let path = d.path().join("lean/Certificates/SmallBab.lean");
@@ -375,6 +378,13 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     );
     // The L∞ module's violation weakened to `y0 − y1 ≤ −1` (easier to refute than the claim's
     // `y0 − y1 ≤ 0`): the tree may still refute it, but it is not what Lean derives from the claim.
+    // The packed module: leaf 0's box of the first hidden layer claimed to be its upper ends alone
+    // (a point per neuron, false on a box of positive width): the joining passes cannot prove it.
+    let packed = d.path().join("lean/Certificates/SmallPacked.lean");
+    let text = fs::read_to_string(&packed).unwrap();
+    let line = |name: &str| text.lines().find(|l| l.starts_with(&format!("@[expose] def {name} : List Int := "))).unwrap().to_string();
+    let (lo, hi) = (line("leaf0r0lo"), line("leaf0r0hi"));
+    tamper_file(&packed, &lo, &hi.replacen("leaf0r0hi", "leaf0r0lo", 1));
     let linf = d.path().join("lean/Certificates/SmallLinf.lean");
     let violation = "def violation : List (List Row) := [[⟨[1, -1], ";
     tamper_file(&linf, &format!("{violation}0, false⟩]]"), &format!("{violation}-1, false⟩]]"));
@@ -387,6 +397,8 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     assert!(err.contains("covers box0 tree"), "the removed leaf: {}", show(&o));
     assert!(err.contains("Certificates.SmallCrown: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("crownBoxLeafOk violation leaf2Box leaf2Steps"), "the false box: {}", show(&o));
+    assert!(err.contains("Certificates.SmallPacked: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("packedLeafOk 127 49 2 violation leaf0Box"), "the false packed box: {}", show(&o));
     assert!(err.contains("Certificates.SmallLinf: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("[in `theorem claim_lowered`]"), "the weakened violation: {}", show(&o));
 }

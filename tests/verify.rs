@@ -334,3 +334,25 @@ fn robustness_and_output_box_properties_are_decided_and_rechecked() {
     assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), "error: --label: expected an output index below 5, found 5");
     assert!(!bad.exists());
 }
+
+#[test]
+fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_re_derives() {
+    // 3-10-10-2 (20 hidden neurons, at least `PACKED_FROM_HIDDEN`): every leaf's fixed-point passes
+    // refute `Y_0 ≤ -8`, so the module checks each leaf with one packed run (`packedLeafOk`).
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("packed-small");
+    let lean = d.path().join("lean");
+    let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("4 leaves, depth 3, 2 refuted with searched α"), "{}", show(&o));
+    let module = fs::read_to_string(lean.join("Certificates/PackedSmall.lean")).unwrap();
+    assert_eq!(module.matches("packedLeafOk_safe (F := leaf").count(), 4);
+    assert!(module.contains("theorem fits : netFitB 127 49 2 [pk2, pk1] pk0 = true := by decide +kernel"));
+    assert_eq!(module.matches("_describes : describesB layer").count(), 3);
+    assert!(!module.contains("crownBoxLeafOk"));
+    // `audit` re-derives the same module from the artifacts; `check-cert` re-checks the tree.
+    for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]] {
+        let o = torchlean(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    }
+}

@@ -5,6 +5,7 @@ pub mod bab;
 pub mod canonical;
 pub mod crown;
 pub mod ibp;
+pub mod packed;
 pub mod schema;
 pub mod store;
 

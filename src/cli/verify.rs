@@ -268,6 +268,12 @@ fn intermediate_of(a: IntermediateArg) -> Intermediate {
     }
 }
 
+/// Hidden neurons from which a tree with CROWN-justified boxes is checked by the packed checker
+/// (`packedLeafOk`) when every leaf allows it: the rational checker re-runs one CROWN pass per
+/// hidden neuron per leaf on `Rat`, which on ACAS Xu exceeds the wasm toolchain's memory, while
+/// the packed one crosses each weight once per leaf for all passes at once.
+pub const PACKED_FROM_HIDDEN: usize = 16;
+
 /// The Lean module of a tree certificate: every leaf's data re-derived from the artifacts.
 pub fn bab_lean_module(
     name: &str,
@@ -278,12 +284,39 @@ pub fn bab_lean_module(
     leaf: LeafBound,
     binding: &Binding,
 ) -> Result<String> {
+    let hidden: usize = mlp.layers.iter().take(mlp.layers.len().saturating_sub(1)).map(|l| l.weight.len()).sum();
+    if intermediate == Intermediate::Crown && leaf == LeafBound::Crown && hidden >= PACKED_FROM_HIDDEN {
+        if let Some(text) = packed_bab_module(name, mlp, prop, tree, binding)? {
+            return Ok(text);
+        }
+    }
     let leaves = tree
         .leaf_boxes(&prop.input_box)
         .into_iter()
         .map(|(b, refute, alphas)| Ok((b.clone(), lean_leaf(mlp, &b, alphas, refute, intermediate, leaf)?)))
         .collect::<Result<Vec<_>>>()?;
-    Ok(emit::bab_module(name, mlp, prop, tree, &leaves, binding))
+    Ok(emit::bab_module(name, mlp, prop, tree, &emit::BabLeaves::Rational(&leaves), binding))
+}
+
+/// The packed checker's module of a tree certificate, or `None` when some leaf's fixed-point
+/// passes cannot refute it (the packed checker proves hidden boxes by CROWN passes alone, while
+/// the search also intersects them with IBP). Deterministic, so `audit` re-derives the same text.
+fn packed_bab_module(name: &str, mlp: &Mlp, prop: &Vnnlib, tree: &Tree, binding: &Binding) -> Result<Option<String>> {
+    use rayon::prelude::*;
+    let net = crate::cert::packed::net_pk(mlp, prop)?;
+    let leaves = tree
+        .leaf_boxes(&prop.input_box)
+        .into_par_iter()
+        .map(|(b, refute, alphas)| crate::cert::packed::leaf_pk(&net, prop, &b, alphas, refute).map(|l| (b, l)))
+        .collect::<Result<Vec<_>>>();
+    let leaves = match leaves {
+        Ok(l) => l,
+        Err(e) if matches!(e.kind(), crate::error::ErrorKind::CheckFailed) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let packed: Vec<crate::cert::packed::LeafPk> = leaves.iter().map(|(_, l)| l.clone()).collect();
+    let field = crate::cert::packed::field_width(&net, &packed);
+    Ok(Some(emit::bab_module(name, mlp, prop, tree, &emit::BabLeaves::Packed { net: &net, field, leaves: &leaves }, binding)))
 }
 
 /// `torchlean check-cert DIR`.

@@ -615,29 +615,44 @@ fn leaf_theorems(s: &mut String, k: usize, check: &str, what: &str, refute: &[cr
     );
 }
 
+/// How a branch-and-bound module checks its leaves.
+pub enum BabLeaves<'a> {
+    /// Per leaf the rational checkers' data (`crownLeafOk`, `crownBoxLeafOk`, `ibpLeafOk`), from the
+    /// leaves' boxes left to right.
+    Rational(&'a [(Box, crate::cert::bab::LeanLeaf)]),
+    /// The packed checker (`packedLeafOk`): the network's packed data, the field width, and per leaf
+    /// its box and packed data.
+    Packed { net: &'a crate::cert::packed::NetPk, field: u32, leaves: &'a [(Box, crate::cert::packed::LeafPk)] },
+}
+
 /// The text of a module checking a branch-and-bound certificate of a `violation_dnf` property:
-/// the tree and its coverage, then per leaf one `decide +kernel` lemma per layer fact and one for
-/// its refutations, each leaf's `safe` theorem, and `certified` from `TorchLean.Cert.bab_sound`.
-/// `leaves` are the leaves' boxes and Lean data, left to right.
+/// the tree and its coverage, then per leaf one `decide +kernel` check and the leaf's `safe`
+/// theorem, and `certified` from `TorchLean.Cert.bab_sound`.
 pub fn bab_module(
     cert_name: &str,
     mlp: &Mlp,
     prop: &crate::property::Vnnlib,
     tree: &crate::bounds::bab::Tree,
-    leaves: &[(Box, crate::cert::bab::LeanLeaf)],
+    leaves: &BabLeaves,
     binding: &Binding,
 ) -> String {
-    use crate::cert::bab::LeanLeaf;
     let m = module_name(cert_name);
     let n = mlp.layers.len();
+    let count = match leaves {
+        BabLeaves::Rational(l) => l.len(),
+        BabLeaves::Packed { leaves, .. } => leaves.len(),
+    };
     let mut s = String::new();
     let about = format!(
         "A {n}-layer dense network satisfies a VNN-LIB property on its whole input box: the split tree\n\
-         covers the box (`covered`) and every one of its {} leaves refutes each violation disjunct\n\
-         (`leafK_safe`); `certified` combines them with `TorchLean.Cert.bab_sound`.",
-        leaves.len()
+         covers the box (`covered`) and every one of its {count} leaves refutes each violation disjunct\n\
+         (`leafK_safe`); `certified` combines them with `TorchLean.Cert.bab_sound`."
     );
-    certificate_header(&mut s, &["Bab"], cert_name, &about, binding);
+    let checkers: &[&str] = match leaves {
+        BabLeaves::Rational(_) => &["Bab"],
+        BabLeaves::Packed { .. } => &["Bab", "PackedLeaf"],
+    };
+    certificate_header(&mut s, checkers, cert_name, &about, binding);
     network_section(&mut s, &m, mlp, binding);
     let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
     let _ = writeln!(s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
@@ -646,7 +661,11 @@ pub fn bab_module(
     let _ = writeln!(s, "@[expose] def violation : List (List Row) := {}\n", violation_literal(prop));
     let _ = writeln!(s, "/-- The property's input box. -/");
     let _ = writeln!(s, "@[expose] def box0 : Box := {}\n", box_literal(&prop.input_box));
-    for (k, (b, _)) in leaves.iter().enumerate() {
+    let boxes: Vec<&Box> = match leaves {
+        BabLeaves::Rational(l) => l.iter().map(|(b, _)| b).collect(),
+        BabLeaves::Packed { leaves, .. } => leaves.iter().map(|(b, _)| b).collect(),
+    };
+    for (k, b) in boxes.iter().enumerate() {
         let _ = writeln!(s, "/-- Leaf {k}'s box. -/");
         let _ = writeln!(s, "@[expose] def leaf{k}Box : Box := {}\n", box_literal(b));
     }
@@ -656,51 +675,15 @@ pub fn bab_module(
     let _ = writeln!(s, "/-- The leaves cover the input box. -/");
     let _ = writeln!(s, "theorem covered : covers box0 tree = true := by decide +kernel\n");
     let safe = "Safe violation (evalNet net x)";
-    for (k, (_, leaf)) in leaves.iter().enumerate() {
-        match leaf {
-            LeanLeaf::Ibp { boxes, refute } => {
-                for (j, b) in boxes.iter().enumerate().skip(1) {
-                    let _ = writeln!(s, "/-- Leaf {k}: the claimed enclosure after layer {}. -/", j - 1);
-                    let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Box{j} : Box := {}\n", box_literal(b));
-                }
-                let name = |j: usize| if j == 0 { format!("leaf{k}Box") } else { format!("leaf{k}Box{j}") };
-                let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, {})", name(i + 1))).collect();
-                let _ = writeln!(s, "/-- Leaf {k}'s IBP chain. -/");
-                let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box) := [{}]\n", steps.join(", "));
-                let what = "every layer step (exact IBP) and one refuted row per disjunct, in one kernel check";
-                leaf_theorems(&mut s, k, "ibpLeafOk", what, refute, safe);
-            }
-            LeanLeaf::Crown { pre, relax, refute, intermediate } => {
-                for i in 0..n {
-                    let _ = writeln!(s, "/-- Leaf {k}: pre-activation box of layer {i}. -/");
-                    let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Pre{i} : Box := {}\n", box_literal(&pre[i]));
-                    let _ = writeln!(s, "/-- Leaf {k}: relaxation of layer {i}'s activation, one per neuron. -/");
-                    let _ = writeln!(s, "@[expose] noncomputable def leaf{k}Relax{i} : List Relax := {}\n", relax_literal(&relax[i]));
-                }
-                let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, leaf{k}Pre{i}, leaf{k}Relax{i})")).collect();
-                let _ = writeln!(s, "/-- Leaf {k}'s layers with their boxes and relaxations. -/");
-                let _ = writeln!(
-                    s,
-                    "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box × List Relax) := [{}]\n",
-                    steps.join(", ")
-                );
-                let (check, what) = match intermediate {
-                    crate::bounds::crown::Intermediate::Ibp => (
-                        "crownLeafOk",
-                        "every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
-                         upper line above) and one combination of rows per disjunct refuted by CROWN, in one kernel check",
-                    ),
-                    crate::bounds::crown::Intermediate::Crown => (
-                        "crownBoxLeafOk",
-                        "every pre-activation bound (IBP of the previous box or a CROWN pass of its own),\n\
-                         every relaxation and one combination of rows per disjunct refuted by CROWN, in one kernel check",
-                    ),
-                };
-                leaf_theorems(&mut s, k, check, what, refute, safe);
+    match leaves {
+        BabLeaves::Rational(leaves) => {
+            for (k, (_, leaf)) in leaves.iter().enumerate() {
+                rational_leaf(&mut s, n, k, leaf, safe);
             }
         }
+        BabLeaves::Packed { net, field, leaves } => packed_leaves(&mut s, mlp, prop, net, *field, leaves),
     }
-    let proofs: Vec<String> = (0..leaves.len()).map(|k| format!("leaf{k}_safe")).collect();
+    let proofs: Vec<String> = (0..count).map(|k| format!("leaf{k}_safe")).collect();
     let _ = writeln!(s, "/-- Every leaf is safe. -/");
     let _ = writeln!(
         s,
@@ -721,6 +704,210 @@ pub fn bab_module(
     strong_section(&mut s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
     let _ = writeln!(s, "end Certificates.{m}");
     s
+}
+
+/// One leaf of a rational-checker module: its data, `leafK_ok` and `leafK_safe`.
+fn rational_leaf(s: &mut String, n: usize, k: usize, leaf: &crate::cert::bab::LeanLeaf, safe: &str) {
+    use crate::cert::bab::LeanLeaf;
+    match leaf {
+        LeanLeaf::Ibp { boxes, refute } => {
+            for (j, b) in boxes.iter().enumerate().skip(1) {
+                let _ = writeln!(*s, "/-- Leaf {k}: the claimed enclosure after layer {}. -/", j - 1);
+                let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Box{j} : Box := {}\n", box_literal(b));
+            }
+            let name = |j: usize| if j == 0 { format!("leaf{k}Box") } else { format!("leaf{k}Box{j}") };
+            let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, {})", name(i + 1))).collect();
+            let _ = writeln!(*s, "/-- Leaf {k}'s IBP chain. -/");
+            let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box) := [{}]\n", steps.join(", "));
+            let what = "every layer step (exact IBP) and one refuted row per disjunct, in one kernel check";
+            leaf_theorems(s, k, "ibpLeafOk", what, refute, safe);
+        }
+        LeanLeaf::Crown { pre, relax, refute, intermediate } => {
+            for i in 0..n {
+                let _ = writeln!(*s, "/-- Leaf {k}: pre-activation box of layer {i}. -/");
+                let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Pre{i} : Box := {}\n", box_literal(&pre[i]));
+                let _ = writeln!(*s, "/-- Leaf {k}: relaxation of layer {i}'s activation, one per neuron. -/");
+                let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Relax{i} : List Relax := {}\n", relax_literal(&relax[i]));
+            }
+            let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, leaf{k}Pre{i}, leaf{k}Relax{i})")).collect();
+            let _ = writeln!(*s, "/-- Leaf {k}'s layers with their boxes and relaxations. -/");
+            let _ = writeln!(
+                *s,
+                "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box × List Relax) := [{}]\n",
+                steps.join(", ")
+            );
+            let (check, what) = match intermediate {
+                crate::bounds::crown::Intermediate::Ibp => (
+                    "crownLeafOk",
+                    "every pre-activation box (IBP of the previous one), every relaxation (α ∈ [0, 1],\n\
+                     upper line above) and one combination of rows per disjunct refuted by CROWN, in one kernel check",
+                ),
+                crate::bounds::crown::Intermediate::Crown => (
+                    "crownBoxLeafOk",
+                    "every pre-activation bound (IBP of the previous box or a CROWN pass of its own),\n\
+                     every relaxation and one combination of rows per disjunct refuted by CROWN, in one kernel check",
+                ),
+            };
+            leaf_theorems(s, k, check, what, refute, safe);
+        }
+    }
+}
+
+fn int_list(v: &[num_bigint::BigInt]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| if x.sign() == num_bigint::Sign::Minus { format!("({x})") } else { x.to_string() }).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn nat_list(v: &[num_bigint::BigInt]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| x.magnitude().to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn sign_list(v: &[num_bigint::BigInt]) -> String {
+    let parts: Vec<&str> = v.iter().map(|x| if x.sign() == num_bigint::Sign::Minus { "true" } else { "false" }).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// The packed checker's network facts (once per module) and every leaf's check.
+fn packed_leaves(
+    s: &mut String,
+    mlp: &Mlp,
+    prop: &crate::property::Vnnlib,
+    net: &crate::cert::packed::NetPk,
+    field: u32,
+    leaves: &[(Box, crate::cert::packed::LeafPk)],
+) {
+    use num_bigint::BigInt;
+    use num_traits::Signed;
+    let n = mlp.layers.len();
+    // Rust's `net.layers[t]` is layer `n - 1 - t` (the top first); Lean names layers from the input.
+    let idx = |t: usize| n - 1 - t;
+    let _ = writeln!(
+        *s,
+        "/-! ## The packed checker's network data\n\n\
+         Each layer's weights as integer columns (magnitudes, signs and magnitude sums) at the scale\n\
+         `1/Ω`, its bias column ending in `Ω`, and the field widths of the passes crossing it\n\
+         (`LayerPk`). `layerI_describes` checks, once, that the columns are `layerI`'s weights. -/\n"
+    );
+    for (t, l) in net.layers.iter().enumerate() {
+        let i = idx(t);
+        for (c, col) in l.cols.iter().enumerate() {
+            let _ = writeln!(*s, "@[expose] def pk{i}w{c} : List Nat := {}", nat_list(col));
+            let _ = writeln!(*s, "@[expose] def pk{i}s{c} : List Bool := {}", sign_list(col));
+        }
+        let ws: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}w{c}")).collect();
+        let ss: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}s{c}")).collect();
+        let mut bw = l.bias.clone();
+        bw.push(l.omega.clone());
+        let _ = writeln!(*s, "/-- Layer {i} for the packed checker. -/");
+        let _ = writeln!(
+            *s,
+            "@[expose] def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {}⟩",
+            ws.join(", "),
+            ss.join(", "),
+            nat_list(&l.sums()),
+            nat_list(&bw),
+            {
+                let mut g = sign_list(&l.bias);
+                g.insert_str(g.len() - 1, if l.bias.is_empty() { "false" } else { ", false" });
+                g
+            },
+            l.bsum(),
+            l.e,
+            l.q,
+            l.r,
+            l.beta2,
+            l.m
+        );
+        let outputs = l.cols.first().map_or(0, Vec::len);
+        let _ = writeln!(*s, "/-- Layer {i}'s packed columns and bias are its weights and bias, at scale `1/{}`. -/", l.omega);
+        let _ = writeln!(
+            *s,
+            "theorem layer{i}_describes : describesB layer{i} pk{i} {outputs} (1 / {} : Rat) {} {} {} = true := by decide +kernel\n",
+            l.omega,
+            l.omega,
+            nat_list(&l.bias),
+            sign_list(&l.bias)
+        );
+    }
+    let tops: Vec<String> = (0..n - 1).map(|t| format!("layer{}", idx(t))).collect();
+    let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", idx(t))).collect();
+    let outputs = mlp.layers[n - 1].weight.len();
+    let describes: Vec<String> = (0..n).map(|t| format!("describes_of_B layer{}_describes", idx(t))).collect();
+    let _ = writeln!(*s, "/-- The packed data describe the network. -/");
+    let _ = writeln!(
+        *s,
+        "theorem described : NetDescribed [{}] [{}] layer0 pk0 {outputs} :=\n  ⟨{}⟩\n",
+        tops.join(", "),
+        pks.join(", "),
+        describes.join(", ")
+    );
+    let _ = writeln!(*s, "/-- The field width `{field}` holds every field of every level. -/");
+    let _ = writeln!(
+        *s,
+        "theorem fits : netFitB {field} {} {outputs} [{}] pk0 = true := by decide +kernel\n",
+        net.beta_top,
+        pks.join(", ")
+    );
+    let _ = writeln!(*s, "/-- The last layer is linear, every other one ReLU. -/");
+    let _ = writeln!(*s, "theorem acts : NetActs [{}] layer0 := by unfold NetActs; decide\n", tops.join(", "));
+    let _ = writeln!(*s, "/-- The network is its first layer below the others. -/");
+    let _ = writeln!(*s, "theorem net_eq : net = layer0 :: [{}].reverse := rfl\n", tops.join(", "));
+    for (k, (_, leaf)) in leaves.iter().enumerate() {
+        let mut relus = Vec::new();
+        for (h, r) in leaf.relus.iter().enumerate() {
+            // `leaf.relus` runs from the top hidden layer down: entry h is Lean layer n - 2 - h.
+            let j = n - 2 - h;
+            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}an : List Nat := {}", nat_list(&r.an));
+            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}sn : List Nat := {}", nat_list(&r.sn));
+            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}ic : List Nat := {}", nat_list(&r.ics));
+            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}lo : List Int := {}", int_list(&r.lo));
+            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}hi : List Int := {}", int_list(&r.hi));
+            relus.push(format!("⟨leaf{k}r{j}an, leaf{k}r{j}sn, leaf{k}r{j}ic, leaf{k}r{j}lo, leaf{k}r{j}hi⟩"));
+        }
+        let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and box, from the top. -/");
+        let _ = writeln!(*s, "@[expose] def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
+        let mut lw: Vec<BigInt> = leaf.lower.iter().map(BigInt::abs).collect();
+        lw.push(leaf.k.clone());
+        let a: BigInt = lw.iter().sum();
+        let lg = sign_list(&leaf.lower);
+        let mut lg_full = lg.clone();
+        lg_full.insert_str(lg_full.len() - 1, if leaf.lower.is_empty() { "false" } else { ", false" });
+        let _ = writeln!(*s, "/-- Leaf {k}: the first layer and the input box, ends over {}. -/", leaf.k);
+        let _ = writeln!(
+            *s,
+            "@[expose] def leaf{k}F : ClosePk := ⟨pk0, {}, {lg_full}, {a}, {}, {}⟩",
+            nat_list(&lw),
+            nat_list(&leaf.widths),
+            leaf.b
+        );
+        let refs: Vec<String> = leaf
+            .refs
+            .iter()
+            .map(|(terms, m, ys, yc)| {
+                let t: Vec<String> = terms.iter().map(|(i, w)| format!("({i}, {})", rat(w))).collect();
+                format!("([{}], {m}, {}, {})", t.join(", "), int_list(ys), if yc.is_negative() { format!("({yc})") } else { yc.to_string() })
+            })
+            .collect();
+        let _ = writeln!(
+            *s,
+            "set_option profiler true in\nset_option profiler.threshold 0 in\n\
+             /-- Leaf {k}: every hidden box, every line and one refuting pass per disjunct, in one packed run. -/\n\
+             theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} [{}] = true := by\n  decide +kernel\n",
+            net.beta_top,
+            pks.join(", "),
+            leaf.k,
+            nat_list(&leaf.lower.iter().map(BigInt::abs).collect::<Vec<_>>()),
+            refs.join(", ")
+        );
+        let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
+        let _ = writeln!(
+            *s,
+            "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) := by\n  \
+             intro x hx\n  rw [net_eq]\n  exact packedLeafOk_safe (F := leaf{k}F) described fits acts leaf{k}_ok x hx\n"
+        );
+    }
+    let _ = prop;
 }
 
 fn op_name_lean(op: &crate::ir::Op) -> String {

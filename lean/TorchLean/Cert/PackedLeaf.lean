@@ -170,8 +170,8 @@ theorem linAt_unitAt : ∀ (d j : Nat) (c yc : Int) (z : List Rat), j < d → z.
   | _ + 1, _, _, _, [], _, hz => by simp at hz
 
 /-- A leaf's box of a hidden layer: ends over `M`. -/
-@[expose] noncomputable def boxOf (M : Nat) : List Int → List Int → Box
-  | l :: ls, h :: hs => ⟨(l : Rat) / M, (h : Rat) / M⟩ :: boxOf M ls hs
+@[expose] noncomputable def reluBox (M : Nat) : List Int → List Int → Box
+  | l :: ls, h :: hs => ⟨(l : Rat) / M, (h : Rat) / M⟩ :: reluBox M ls hs
   | _, _ => []
 
 /-- `l ≤ M · z` is `l / M ≤ z` for a positive `M`. -/
@@ -196,10 +196,10 @@ theorem le_div_of_mul_le {M : Nat} (hM : 0 < M) {h z : Rat} (hz : (M : Rat) * z 
   rw [Rat.div_def]
   exact h1
 
-/-- Entry by entry `lo ≤ M · z ≤ hi` puts `z` in `boxOf M lo hi`. -/
+/-- Entry by entry `lo ≤ M · z ≤ hi` puts `z` in `reluBox M lo hi`. -/
 theorem mem_boxOf {M : Nat} (hM : 0 < M) : ∀ (lo hi : List Int) (z : List Rat), lo.length = z.length →
     hi.length = z.length → (∀ j < z.length, (lo.getD j 0 : Rat) ≤ M * z.getD j 0 ∧ (M : Rat) * z.getD j 0 ≤ hi.getD j 0) →
-    Box.Mem (boxOf M lo hi) z
+    Box.Mem (reluBox M lo hi) z
   | l :: lo, h :: hi, z0 :: z, h1, h2, hall => by
     have h0 := hall 0 (by simp)
     simp only [List.getD_cons_zero] at h0
@@ -256,13 +256,13 @@ theorem length_topPre : ∀ {Ds : List Dense} {levels : List (LayerPk × ReluPk)
   | _ :: _, [], _, _, _, h, _ => by simp [NetIs] at h
 
 /-- **The joining passes prove their layer's box**: where the lines below hold, both passes of every
-neuron being nonnegative puts the layer's pre-activation in `boxOf M lo hi`. -/
+neuron being nonnegative puts the layer's pre-activation in `reluBox M lo hi`. -/
 theorem box_of_entries {rest : List (LayerPk × ReluPk)} {Ds : List Dense} {D1 : Dense} {F : ClosePk} {m K : Nat}
     {lm : List Nat} {lg : List Bool} (hnet : NetIs Ds rest D1 F m) (hclose : CloseIs F K lm lg) {x : List Rat}
     (hx : Box.Mem (closeBox F K lm lg) x) (hl : LinesAt Ds rest D1 x) {M : Nat} (hM : 0 < M) {lo hi : List Int}
     (hlo : lo.length = m) (hhi : hi.length = m)
     (hent : ∀ e ∈ boxPasses M m 0 lo hi, 0 ≤ finalSpec rest F e.1 e.2) :
-    Box.Mem (boxOf M lo hi) (topPre Ds D1 x) := by
+    Box.Mem (reluBox M lo hi) (topPre Ds D1 x) := by
   have hz := length_topPre hnet x
   apply mem_boxOf hM lo hi _ (hlo.trans hz.symm) (hhi.trans hz.symm)
   intro j hj
@@ -279,7 +279,7 @@ theorem box_of_entries {rest : List (LayerPk × ReluPk)} {Ds : List Dense} {D1 :
 @[expose] noncomputable def linesOkB : List LayerPk → List ReluPk → Bool
   | L :: Ls, R :: Rs =>
     decide (0 < L.M) && (R.lo.length == L.ws.length) && (R.hi.length == L.ws.length) &&
-      validAll .relu (boxOf L.M R.lo R.hi) (relOf L.r R.an R.sn R.ics) && linesOkB Ls Rs
+      validAll .relu (reluBox L.M R.lo R.hi) (relOf L.r R.an R.sn R.ics) && linesOkB Ls Rs
   | [], [] => true
   | _, _ => false
 

@@ -1,0 +1,507 @@
+//! The data of Lean's packed CROWN checker (`lean/TorchLean/Bounds/CrownRun.lean`,
+//! `Cert/PackedLeaf.lean`): integer columns per layer, field widths, and per branch-and-bound leaf
+//! the ReLU lines, the hidden boxes and the passes that refute the property.
+//!
+//! Lean checks all of a leaf's backward passes at once, as fields of one `Nat` per neuron. The
+//! emitter is not trusted. Still, it must produce data the kernel will accept, so it derives the
+//! boxes with the very integer computation Lean's `finalSpec` states for one pass. It works from
+//! the first hidden layer up: each neuron's two passes give its box, the box fixes the layer's
+//! lines, and those lines serve every pass from higher layers. A leaf the fixed-point passes
+//! cannot refute is an error, never a module that fails to build.
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, Zero};
+use rayon::prelude::*;
+
+use crate::bounds::bab::Refutation;
+use crate::bounds::Box;
+use crate::error::{Error, Result};
+use crate::model::{Activation, Mlp};
+use crate::num::Q;
+use crate::property::{LinearConstraint, Vnnlib};
+
+/// Bits every backward coefficient keeps after a layer's rounding (the `E - q` of each hidden
+/// level): the relative error a floor adds is about `2^-PRECISION`.
+pub const PRECISION: u32 = 40;
+/// Bits of the ReLU lines' slopes and intercepts (integers over `2^SLOPE_BITS`).
+pub const SLOPE_BITS: u32 = 24;
+/// Headroom bits above a level's relaxed coefficients, for the constants' intercept sums and
+/// for the hidden boxes' ends (a box end `z` is stored as `z · M`).
+pub const HEADROOM: u32 = 24;
+
+/// One layer's weights as integers at scale `1/Ω` (a power of two: binary32 weights are dyadic),
+/// with the widths the checker uses when crossing it (Lean's `LayerPk`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerPk {
+    /// Per input neuron, the column of weights over the layer's outputs (signed integers).
+    pub cols: Vec<Vec<BigInt>>,
+    /// The bias, one integer per output.
+    pub bias: Vec<BigInt>,
+    /// The integer standing for 1 at the weights' scale.
+    pub omega: BigInt,
+    /// The fields' bias exponent of the sums before rounding.
+    pub e: u32,
+    /// The rounding shift.
+    pub q: u32,
+    /// Slope bits of the ReLU layer below.
+    pub r: u32,
+    /// The bias exponent after that layer's lines.
+    pub beta2: u32,
+    /// The scale of that layer's box ends.
+    pub m: BigInt,
+}
+
+impl LayerPk {
+    /// Each column's magnitude sum.
+    pub fn sums(&self) -> Vec<BigInt> {
+        self.cols.iter().map(|c| c.iter().map(BigInt::abs).sum()).collect()
+    }
+
+    /// The bias column's magnitude sum, `Ω` included.
+    pub fn bsum(&self) -> BigInt {
+        self.bias.iter().map(BigInt::abs).sum::<BigInt>() + &self.omega
+    }
+}
+
+/// The network's packed data: the top layer first, the first layer last, and the bias exponent
+/// the top passes enter with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetPk {
+    /// Layers from the output down; `layers.last()` is the first layer (crossed without rounding).
+    pub layers: Vec<LayerPk>,
+    /// The starting passes' bias exponent.
+    pub beta_top: u32,
+    /// The scale of the output passes' coefficients.
+    pub m_top: BigInt,
+    /// The field width.
+    pub field: u32,
+}
+
+/// One hidden layer's lines and box for one leaf (Lean's `ReluPk`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReluPk {
+    pub an: Vec<BigInt>,
+    pub sn: Vec<BigInt>,
+    pub ics: Vec<BigInt>,
+    pub lo: Vec<BigInt>,
+    pub hi: Vec<BigInt>,
+}
+
+/// A leaf's packed data: its lines and boxes (from the top hidden layer down), the input box as
+/// integers over `k` (lower ends and widths), and per disjunct the refuting pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeafPk {
+    pub relus: Vec<ReluPk>,
+    pub k: BigInt,
+    pub lower: Vec<BigInt>,
+    pub widths: Vec<BigInt>,
+    /// The final comparison's bias exponent.
+    pub b: u32,
+    /// Per disjunct: the rows' weights, the scale `M`, the pass's coefficients and constant.
+    pub refs: Vec<(Vec<(usize, Q)>, BigInt, Vec<BigInt>, BigInt)>,
+}
+
+fn bits(x: &BigInt) -> u32 {
+    u32::try_from(x.bits()).expect("fewer than 2^32 bits")
+}
+
+fn pow2(n: u32) -> BigInt {
+    BigInt::one() << n
+}
+
+/// The integer of `q·scale`, if it is one.
+fn integer_at(q: &Q, scale: &BigInt) -> Option<BigInt> {
+    let v = q * Q::from_integer(scale.clone());
+    v.is_integer().then(|| v.to_integer())
+}
+
+/// The layer's weights and bias as integers over their least common power-of-two denominator.
+fn integer_layer(mlp: &Mlp, k: usize) -> Result<(Vec<Vec<BigInt>>, Vec<BigInt>, BigInt)> {
+    let l = &mlp.layers[k];
+    let w: Vec<Vec<Q>> = l
+        .weight
+        .iter()
+        .map(|row| row.iter().map(|b| b.to_rational()).collect::<Option<Vec<Q>>>())
+        .collect::<Option<_>>()
+        .ok_or_else(|| Error::bad_input(format!("layers.{k}.weight: expected finite binary32 values, found a NaN or infinity")))?;
+    let b: Vec<Q> = l
+        .bias
+        .iter()
+        .map(|b| b.to_rational())
+        .collect::<Option<_>>()
+        .ok_or_else(|| Error::bad_input(format!("layers.{k}.bias: expected finite binary32 values, found a NaN or infinity")))?;
+    let omega = w.iter().flatten().chain(&b).fold(BigInt::one(), |acc, q| acc.lcm(q.denom()));
+    let out = w.len();
+    let inputs = w.first().map_or(0, Vec::len);
+    let cols = (0..inputs)
+        .map(|i| (0..out).map(|o| integer_at(&w[o][i], &omega).expect("a multiple of every denominator")).collect())
+        .collect();
+    let bias = b.iter().map(|q| integer_at(q, &omega).expect("a multiple of every denominator")).collect();
+    Ok((cols, bias, omega))
+}
+
+/// The network's packed data. The top passes' scale `m_top` is chosen so the property's rows
+/// and right-hand sides are integers at it; each level keeps `PRECISION` bits after rounding.
+pub fn net_pk(mlp: &Mlp, prop: &Vnnlib) -> Result<NetPk> {
+    let n = mlp.layers.len();
+    if n == 0 || mlp.layers[n - 1].act != Activation::Identity || mlp.layers[..n - 1].iter().any(|l| l.act != Activation::Relu) {
+        return Err(Error::bad_input(
+            "model: the packed checker expects ReLU hidden layers and a linear last layer, found another activation",
+        ));
+    }
+    // Every row coefficient and right-hand side is an integer over `den`; with CROWN's own
+    // rounding the top passes then keep `PRECISION` more bits.
+    let den = prop
+        .violation
+        .iter()
+        .flatten()
+        .flat_map(|c| c.coeffs.iter().chain(std::iter::once(&c.rhs)))
+        .fold(BigInt::from(4), |acc, q| acc.lcm(q.denom()));
+    let m_top = den << PRECISION;
+    let mut top_max = BigInt::zero();
+    for c in prop.violation.iter().flatten() {
+        for q in c.coeffs.iter().chain(std::iter::once(&c.rhs)) {
+            let v = integer_at(&(q * Q::from_integer(BigInt::from(2))), &m_top).expect("integral at m_top").abs();
+            top_max = top_max.max(v);
+        }
+    }
+    // A combination's weights are at most 1 and there are at most as many rows as the disjunct has.
+    let rows = prop.violation.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let beta_top = bits(&(top_max * BigInt::from(rows))) + 2;
+    let mut layers = Vec::with_capacity(n);
+    let mut beta = beta_top;
+    // The entries' typical magnitude, as opposed to their bias `2^β` (which also covers constants
+    // and box ends): the top passes' coefficients, then relaxed coefficients of `PRECISION` bits
+    // times slopes of `SLOPE_BITS`. Rounding is set against it, so every level keeps about
+    // `PRECISION` significant bits; the biases, which must cover the worst case, grow instead.
+    let mut entry_bits = beta_top - 2;
+    let mut field = 0u32;
+    for k in (0..n).rev() {
+        let (cols, bias, omega) = integer_layer(mlp, k)?;
+        let mut pk = LayerPk { cols, bias, omega, e: 0, q: 0, r: SLOPE_BITS, beta2: 0, m: BigInt::one() };
+        let a_max = pk.sums().into_iter().chain(std::iter::once(pk.bsum())).max().unwrap_or_else(BigInt::one);
+        pk.e = beta + bits(&a_max);
+        if k == 0 {
+            pk.q = 0;
+            field = field.max(pk.e + 1);
+        } else {
+            pk.q = (bits(&a_max) + entry_bits).saturating_sub(PRECISION).min(pk.e);
+            let after = pk.e - pk.q;
+            pk.beta2 = after + SLOPE_BITS + HEADROOM;
+            pk.m = pow2(PRECISION + SLOPE_BITS);
+            field = field.max(pk.e + 1).max(pk.beta2 + 1).max(after + SLOPE_BITS + 2);
+            beta = pk.beta2;
+            entry_bits = PRECISION + SLOPE_BITS;
+        }
+        layers.push(pk);
+    }
+    Ok(NetPk { layers, beta_top, m_top, field })
+}
+
+/// `Σ col_j · ys_j`.
+fn col_dot(col: &[BigInt], ys: &[BigInt]) -> BigInt {
+    col.iter().zip(ys).map(|(c, y)| c * y).sum()
+}
+
+fn neg_part(z: &BigInt) -> BigInt {
+    if z.is_negative() { -z } else { BigInt::zero() }
+}
+
+/// `⌈a / b⌉` for `b > 0`.
+fn ceil_div(a: &BigInt, b: &BigInt) -> BigInt {
+    -((-a).div_floor(b))
+}
+
+/// What one pass's constant meets on its way down, so that Lean's `finalSpec` can be evaluated
+/// for any starting constant without redoing the coefficients: per level the bias column's sum
+/// over the pass and the intercepts' sum, then the first layer's bias sum and the coefficients'
+/// share of the box's lower end.
+struct Trace {
+    levels: Vec<(BigInt, BigInt)>,
+    first_bias: BigInt,
+    xpart: BigInt,
+}
+
+/// One pass's coefficients from the pre-activation of `levels[0]`'s layer to the input, as Lean's
+/// `crossSpec`/`relaxSpec` compute them (`levels` pairs each layer above the first with the lines
+/// of the layer below it).
+fn trace(levels: &[(&LayerPk, &ReluPk)], first: &LayerPk, leaf: &LeafInput, ys: Vec<BigInt>) -> Trace {
+    let mut ys = ys;
+    let mut out = Vec::with_capacity(levels.len());
+    for (l, rl) in levels {
+        let d = pow2(l.q);
+        let zs: Vec<BigInt> = l.cols.iter().map(|c| col_dot(c, &ys).div_floor(&d)).collect();
+        let cb = col_dot(&l.bias, &ys);
+        let neg: BigInt = zs.iter().zip(&rl.ics).map(|(z, ic)| ic * neg_part(z)).sum();
+        ys = zs
+            .iter()
+            .zip(rl.an.iter().zip(&rl.sn))
+            .map(|(z, (a, s))| if z.is_negative() { s * z } else { a * z })
+            .collect();
+        out.push((cb, neg));
+    }
+    let xs: Vec<BigInt> = first.cols.iter().map(|c| col_dot(c, &ys)).collect();
+    let xpart = col_dot(&leaf.lower, &xs) - leaf.widths.iter().zip(&xs).map(|(w, x)| w * neg_part(x)).sum::<BigInt>();
+    Trace { levels: out, first_bias: col_dot(&first.bias, &ys), xpart }
+}
+
+/// Lean's `finalSpec` of the traced pass started with constant `yc`.
+fn final_value(t: &Trace, levels: &[(&LayerPk, &ReluPk)], first: &LayerPk, k: &BigInt, yc: &BigInt) -> BigInt {
+    let mut c = yc.clone();
+    for ((l, _), (cb, neg)) in levels.iter().zip(&t.levels) {
+        c = (cb + &l.omega * &c).div_floor(&pow2(l.q));
+        c = (c << l.r) - neg;
+    }
+    let c = &t.first_bias + &first.omega * c;
+    &t.xpart + k * c
+}
+
+/// The least starting constant whose pass ends `≥ 0` (`final_value` is nondecreasing in it).
+fn least_constant(t: &Trace, levels: &[(&LayerPk, &ReluPk)], first: &LayerPk, k: &BigInt) -> BigInt {
+    let ok = |yc: &BigInt| !final_value(t, levels, first, k, yc).is_negative();
+    let mut step = BigInt::one();
+    let (mut lo, mut hi);
+    if ok(&BigInt::zero()) {
+        hi = BigInt::zero();
+        loop {
+            let c = -&step;
+            if !ok(&c) {
+                lo = c;
+                break;
+            }
+            hi = c;
+            step <<= 1;
+        }
+    } else {
+        lo = BigInt::zero();
+        loop {
+            let c = step.clone();
+            if ok(&c) {
+                hi = c;
+                break;
+            }
+            lo = c;
+            step <<= 1;
+        }
+    }
+    // Invariant: !ok(lo), ok(hi).
+    while &hi - &lo > BigInt::one() {
+        let mid: BigInt = (&lo + &hi) >> 1;
+        if ok(&mid) { hi = mid } else { lo = mid }
+    }
+    hi
+}
+
+/// A leaf's input box as integers over one denominator `k`: lower ends and widths.
+struct LeafInput {
+    k: BigInt,
+    lower: Vec<BigInt>,
+    widths: Vec<BigInt>,
+}
+
+fn input_ints(b: &Box) -> LeafInput {
+    let k = b.iter().fold(BigInt::one(), |acc, iv| acc.lcm(iv.lo.denom()).lcm(iv.hi.denom()));
+    let lower = b.iter().map(|iv| integer_at(&iv.lo, &k).expect("integral at k")).collect();
+    let widths = b.iter().map(|iv| integer_at(&(&iv.hi - &iv.lo), &k).expect("integral at k")).collect();
+    LeafInput { k, lower, widths }
+}
+
+/// The lines of one hidden layer over its box `lo/M … hi/M`: lower slopes from `alphas` (rounded
+/// down to `r` bits), upper slopes rounded up with the intercept `−s·l` rounded up, which keeps
+/// the line above the ReLU at both ends.
+fn lines(r: u32, m: &BigInt, lo: &[BigInt], hi: &[BigInt], alphas: &[Q]) -> (Vec<BigInt>, Vec<BigInt>, Vec<BigInt>) {
+    let one = pow2(r);
+    let mut an = Vec::with_capacity(lo.len());
+    let mut sn = Vec::with_capacity(lo.len());
+    let mut ics = Vec::with_capacity(lo.len());
+    for ((l, h), a) in lo.iter().zip(hi).zip(alphas) {
+        if !h.is_positive() {
+            an.push(BigInt::zero());
+            sn.push(BigInt::zero());
+            ics.push(BigInt::zero());
+        } else if !l.is_negative() {
+            an.push(one.clone());
+            sn.push(one.clone());
+            ics.push(BigInt::zero());
+        } else {
+            let alpha = (a * Q::from_integer(one.clone())).floor().to_integer().clamp(BigInt::zero(), one.clone());
+            let s = ceil_div(&(h * &one), &(h - l)).min(one.clone());
+            // t = −s·l over 2^r, with l = lo / M: ⌈−s·lo / M⌉.
+            let ic = ceil_div(&(-(&s * l)), m);
+            an.push(alpha);
+            sn.push(s);
+            ics.push(ic);
+        }
+    }
+    (an, sn, ics)
+}
+
+/// Lean's `InBias β x`: `-2^β ≤ x < 2^β`.
+fn in_bias(beta: u32, x: &BigInt) -> bool {
+    let p = pow2(beta);
+    -&p <= *x && *x < p
+}
+
+/// The leaf's packed data over box `b`, with the lower slopes `alphas` (per hidden layer, from the
+/// first) and the refutations the search found, or why the fixed-point passes cannot refute it.
+pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &[Refutation]) -> Result<LeafPk> {
+    let n = net.layers.len();
+    let input = input_ints(b);
+    let first = &net.layers[n - 1];
+    if alphas.len() != n - 1 {
+        return Err(Error::bad_input(format!("alpha: expected {} hidden layers, found {}", n - 1, alphas.len())));
+    }
+    // `relus[h - 1]`: hidden layer h's lines and box (h = 1 is the first hidden layer). A pass
+    // starting over layer h's pre-activation crosses (P_k, R_{k-1}) for k = h … 2, then P_1.
+    let mut relus: Vec<ReluPk> = Vec::with_capacity(n - 1);
+    for h in 1..n {
+        let width = net.layers[n - h].cols.first().map_or(0, Vec::len);
+        let joining = &net.layers[n - h - 1];
+        let m = joining.m.clone();
+        let levels: Vec<(&LayerPk, &ReluPk)> = (2..=h).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
+        let ends: Vec<(BigInt, BigInt)> = (0..width)
+            .into_par_iter()
+            .map(|j| {
+                let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
+                let t_lo = trace(&levels, first, &input, unit(&m));
+                let t_hi = trace(&levels, first, &input, unit(&-&m));
+                (-least_constant(&t_lo, &levels, first, &input.k), least_constant(&t_hi, &levels, first, &input.k))
+            })
+            .collect();
+        let (lo, hi): (Vec<BigInt>, Vec<BigInt>) = ends.into_iter().unzip();
+        for (j, (l, u)) in lo.iter().zip(&hi).enumerate() {
+            if !in_bias(joining.beta2, &-l) || !in_bias(joining.beta2, u) {
+                return Err(Error::check_failed(format!(
+                    "hidden layer {h}, neuron {j}: box end beyond the field's {} bits (headroom {HEADROOM})",
+                    joining.beta2
+                )));
+            }
+        }
+        let (an, sn, ics) = lines(joining.r, &m, &lo, &hi, &alphas[h - 1]);
+        let after = joining.e - joining.q;
+        let room = pow2(after + joining.r) + pow2(after) * ics.iter().sum::<BigInt>();
+        if room > pow2(joining.beta2) {
+            return Err(Error::check_failed(format!(
+                "hidden layer {h}: the upper lines' intercepts sum beyond the constants' headroom of {HEADROOM} bits"
+            )));
+        }
+        relus.push(ReluPk { an, sn, ics, lo, hi });
+    }
+    let levels: Vec<(&LayerPk, &ReluPk)> = (2..=n).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
+    if refute.len() != prop.violation.len() {
+        return Err(Error::bad_input(format!(
+            "refute: expected one refutation per disjunct ({}), found {}",
+            prop.violation.len(),
+            refute.len()
+        )));
+    }
+    let mut refs = Vec::with_capacity(refute.len());
+    for (d, (r, conj)) in refute.iter().zip(&prop.violation).enumerate() {
+        let row: LinearConstraint = r.combined(conj).map_err(|e| Error::bad_input(format!("refute[{d}]: {e}")))?;
+        let ys: Vec<BigInt> = row.coeffs.iter().map(|c| integer_at(c, &net.m_top).expect("integral at m_top")).collect();
+        let rhs = integer_at(&row.rhs, &net.m_top).expect("integral at m_top");
+        let t = trace(&levels, first, &input, ys.clone());
+        let yc = least_constant(&t, &levels, first, &input.k);
+        // The pass proves `ys·y ≥ −yc`, i.e. `row·y ≥ −yc / m_top`: refuted when that exceeds the
+        // right-hand side (reaches it, for a strict row).
+        let refuted = if row.strict { yc <= -&rhs } else { yc < -&rhs };
+        if !refuted {
+            return Err(Error::check_failed(format!(
+                "disjunct {d}: the fixed-point CROWN bound {} does not refute the combined row (right-hand side {})",
+                crate::num::rational::to_canonical(&Q::new(-&yc, net.m_top.clone())),
+                crate::num::rational::to_canonical(&row.rhs)
+            )));
+        }
+        for v in ys.iter().chain(std::iter::once(&yc)) {
+            if !in_bias(net.beta_top, v) {
+                return Err(Error::check_failed(format!(
+                    "disjunct {d}: a starting entry beyond the top passes' {} bits",
+                    net.beta_top
+                )));
+            }
+        }
+        refs.push((r.terms.clone(), net.m_top.clone(), ys, yc));
+    }
+    let a: BigInt = input.lower.iter().map(BigInt::abs).sum::<BigInt>() + &input.k;
+    let wsum: BigInt = input.widths.iter().sum();
+    let b_exp = first.e + bits(&(a + wsum)) + 1;
+    relus.reverse();
+    Ok(LeafPk { relus, k: input.k, lower: input.lower, widths: input.widths, b: b_exp, refs })
+}
+
+/// The field width that holds every field of the network's levels and of these leaves.
+pub fn field_width(net: &NetPk, leaves: &[LeafPk]) -> u32 {
+    leaves.iter().map(|l| l.b + 1).fold(net.field, u32::max)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::Interval;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n.into(), d.into())
+    }
+
+    fn packed_small() -> (Mlp, Vnnlib) {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let p = format!("{root}/tests/data/packed-small.nnet");
+        let mlp = crate::model::nnet::parse_nnet(&std::fs::read_to_string(&p).unwrap(), &p).unwrap().mlp;
+        let p = format!("{root}/tests/data/packed-small.vnnlib");
+        let prop = crate::property::vnnlib::parse_vnnlib(&std::fs::read_to_string(&p).unwrap(), &p).unwrap();
+        (mlp, prop)
+    }
+
+    #[test]
+    fn widths_keep_precision_bits_per_level_and_grow_the_biases_by_the_headroom() {
+        let (mlp, prop) = packed_small();
+        let net = net_pk(&mlp, &prop).unwrap();
+        let got: Vec<(u32, u32, u32)> = net.layers.iter().map(|l| (l.e, l.q, l.beta2)).collect();
+        // Top (3-10-10-2's last layer) first: the top passes enter with 49 bits; each hidden level
+        // keeps PRECISION = 40 bits after rounding (e − q) and adds SLOPE_BITS + HEADROOM; the first
+        // layer is crossed exactly (q = 0).
+        assert_eq!(got, vec![(54, 12, 90), (97, 31, 114), (121, 0, 0)]);
+        assert_eq!((net.beta_top, net.field), (49, 122));
+        // The row `Y_0 ≤ -8` has integer coefficients: the top scale is 4 · 2^40.
+        assert_eq!(net.m_top, BigInt::from(4u64 << 40));
+        assert_eq!(net.layers.iter().map(|l| l.omega.clone()).collect::<Vec<_>>(), vec![BigInt::from(8); 3]);
+        assert_eq!(net.layers[0].m, BigInt::from(1u128 << 64));
+    }
+
+    #[test]
+    fn lines_round_the_upper_slope_up_and_lift_the_intercept_to_stay_above_relu() {
+        // Over 1/4: [-1, 1] unstable (α = 1/2), [1/2, 3/2] active, [-2, -1/4] inactive; 4 slope bits.
+        let ints = |v: &[i64]| v.iter().map(|&x| BigInt::from(x)).collect::<Vec<_>>();
+        let (an, sn, ics) = lines(4, &BigInt::from(4), &ints(&[-4, 2, -8]), &ints(&[4, 6, -1]), &[q(1, 2), q(1, 1), q(0, 1)]);
+        assert_eq!(an, ints(&[8, 16, 0]));
+        // s = 4/(4+4) = 1/2 = 8/16; t = −s·l = 1/2 = 8/16.
+        assert_eq!(sn, ints(&[8, 16, 0]));
+        assert_eq!(ics, ints(&[8, 0, 0]));
+        // [-1, 2] over 1: s = 2/3 rounds up to 11/16, t = 11/16 · 1 (the line stays above at both ends).
+        let (_, sn, ics) = lines(4, &BigInt::one(), &ints(&[-1]), &ints(&[2]), &[q(0, 1)]);
+        assert_eq!((sn, ics), (ints(&[11]), ints(&[11])));
+    }
+
+    #[test]
+    fn the_least_constant_is_the_box_end_the_pass_proves() {
+        // One input in [-2, 2], one identity output z = x: the pass `z + c ≥ 0` needs c = 2, and so
+        // does `-z + c ≥ 0`.
+        let first = LayerPk {
+            cols: vec![vec![BigInt::one()]],
+            bias: vec![BigInt::zero()],
+            omega: BigInt::one(),
+            e: 0,
+            q: 0,
+            r: 0,
+            beta2: 0,
+            m: BigInt::one(),
+        };
+        let input = input_ints(&vec![Interval::new(q(-2, 1), q(2, 1))]);
+        assert_eq!((input.k.clone(), input.lower.clone(), input.widths.clone()), (BigInt::one(), vec![BigInt::from(-2)], vec![BigInt::from(4)]));
+        for c in [1, -1] {
+            let t = trace(&[], &first, &input, vec![BigInt::from(c)]);
+            assert_eq!(least_constant(&t, &[], &first, &input.k), BigInt::from(2));
+        }
+    }
+}
