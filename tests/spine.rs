@@ -380,7 +380,7 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     // `y0 − y1 ≤ 0`): the tree may still refute it, but it is not what Lean derives from the claim.
     // The packed module: leaf 0's box of the first hidden layer claimed to be its upper ends alone
     // (a point per neuron, false on a box of positive width): the joining passes cannot prove it.
-    let packed = d.path().join("lean/Certificates/SmallPacked.lean");
+    let packed = d.path().join("lean/Certificates/SmallPacked/Leaves0.lean");
     let text = fs::read_to_string(&packed).unwrap();
     let line = |name: &str| text.lines().find(|l| l.starts_with(&format!("@[expose] def {name} : List Int := "))).unwrap().to_string();
     let (lo, hi) = (line("leaf0r0lo"), line("leaf0r0hi"));

@@ -257,22 +257,29 @@ fn model_directory_and_property_artifact_are_accepted_and_a_timeout_is_unknown()
 }
 
 #[test]
-fn acas_1_1_prop_1_certificate_round_trips_through_check_cert_and_audit() {
+fn acas_1_1_prop_1_leaves_are_split_for_the_packed_checker_and_round_trip_through_check_cert_and_audit() {
+    // The search's 29 leaves bound hidden layers by CROWN ∩ IBP; the packed checker proves them by
+    // CROWN passes alone, which on some of those boxes miss the refutation. `verify` splits those
+    // leaves again until the packed run refutes each: 36 leaves, every one a `packedLeafOk`.
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("acas-1-1-prop1");
-    let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &d.path().join("lean"));
+    let lean = d.path().join("lean");
+    let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("29 leaves, depth 7, 1 refuted with searched α"), "{}", show(&o));
-    // CROWN intermediate boxes: the module re-checks every hidden neuron's bounds by its own CROWN
-    // pass (`crownBoxLeafOk`), one kernel check per leaf.
-    let module = std::fs::read_to_string(d.path().join("lean/Certificates/Acas11Prop1.lean")).unwrap();
-    assert_eq!(module.matches(":= by decide +kernel").count(), 29 + 3, "29 leaves, coverage, finite weights, lowering");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("36 leaves, depth 8, 0 refuted with searched α"), "{}", show(&o));
+    let module = fs::read_to_string(lean.join("Certificates/Acas11Prop1.lean")).unwrap();
     assert!(module.contains("theorem lowered : graph = mlpGraph 5 net ∧ mlpShaped 5 net = true ∧ box0.length = 5 := by decide +kernel"));
-    assert_eq!(module.matches("crownBoxLeafOk_safe (dnf := violation)").count(), 29);
     // 174 KB of payload is past the strong binding's bound: the module keeps to the weak form.
     assert!(!module.contains("theorem certified_artifacts"));
-    for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
-        let o = torchlean(&args);
+    let parts = lean.join("Certificates/Acas11Prop1");
+    assert_eq!(fs::read_dir(&parts).unwrap().count(), 1 + 9, "Net and 9 parts of at most 4 leaves");
+    let packed: usize = (0..9)
+        .map(|p| fs::read_to_string(parts.join(format!("Leaves{p}.lean"))).unwrap().matches("packedLeafOk_safe (F := leaf").count())
+        .sum();
+    assert_eq!(packed, 36);
+    let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
+    for args in [&["check-cert", out.to_str().unwrap()][..], &audit[..]] {
+        let o = torchlean(args);
         assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     }
 }
@@ -345,14 +352,38 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("4 leaves, depth 3, 2 refuted with searched α"), "{}", show(&o));
+    // The certificate's module imports its parts: the network facts, and the leaves four per module.
     let module = fs::read_to_string(lean.join("Certificates/PackedSmall.lean")).unwrap();
-    assert_eq!(module.matches("packedLeafOk_safe (F := leaf").count(), 4);
-    assert!(module.contains("theorem fits : netFitB 127 49 2 [pk2, pk1] pk0 = true := by decide +kernel"));
-    assert_eq!(module.matches("_describes : describesB layer").count(), 3);
-    assert!(!module.contains("crownBoxLeafOk"));
-    // `audit` re-derives the same module from the artifacts; `check-cert` re-checks the tree.
-    for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]] {
-        let o = torchlean(&args);
+    assert!(module.contains("public import Certificates.PackedSmall.Net\npublic import Certificates.PackedSmall.Leaves0\n"));
+    assert!(module.contains("theorem leaves_safe : AllLeaves (fun x => Safe violation (evalNet net x)) tree.leaves :=\n  ⟨leaf0_safe, leaf1_safe, leaf2_safe, leaf3_safe, trivial⟩"));
+    let parts = lean.join("Certificates/PackedSmall");
+    let mut names: Vec<String> = fs::read_dir(&parts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["Leaves0.lean", "Net.lean"]);
+    let net = fs::read_to_string(parts.join("Net.lean")).unwrap();
+    assert!(net.contains("theorem fits : netFitB 127 49 2 [pk2, pk1] pk0 = true := by decide +kernel"));
+    assert_eq!(net.matches("_describes : describesB layer").count(), 3);
+    let leaves = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
+    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 4);
+    assert!(!format!("{module}{net}{leaves}").contains("crownBoxLeafOk"));
+    // `audit` re-derives the same modules from the artifacts; `check-cert` re-checks the tree.
+    let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
+    for args in [&["check-cert", out.to_str().unwrap()][..], &audit[..]] {
+        let o = torchlean(args);
         assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     }
+    // A changed part breaks the weak binding; a stray module among the parts (which `check` would
+    // build) is reported; a new `verify` clears the stray file.
+    fs::write(parts.join("Leaves0.lean"), leaves.replacen("leaf0r0lo", "leaf0r0hi", 1)).unwrap();
+    fs::write(parts.join("Leaves1.lean"), "module\n").unwrap();
+    let o = torchlean(&audit);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("Leaves0.lean") && text.contains("weak binding broken"), "{}", show(&o));
+    assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves1.lean"), "{}", show(&o));
+    let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(!parts.join("Leaves1.lean").exists());
+    assert_eq!(torchlean(&audit).status.code(), Some(0));
 }
+

@@ -143,6 +143,19 @@ impl Tree {
         }
     }
 
+    /// The tree with its leaves, left to right, replaced by the subtrees `subs` yields where it
+    /// yields `Some` (a subtree splits the leaf's own box).
+    pub fn graft(self, subs: &mut impl Iterator<Item = Option<Tree>>) -> Tree {
+        match self {
+            Tree::Leaf { .. } => subs.next().flatten().unwrap_or(self),
+            Tree::Split { dim, at, below, above } => {
+                let below = std::boxed::Box::new(below.graft(subs));
+                let above = std::boxed::Box::new(above.graft(subs));
+                Tree::Split { dim, at, below, above }
+            }
+        }
+    }
+
     /// Longest root-to-leaf path.
     pub fn depth(&self) -> usize {
         match self {
@@ -419,10 +432,42 @@ fn width(iv: &Interval) -> f64 {
     (&iv.hi - &iv.lo).to_f64().unwrap_or(0.0)
 }
 
-fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, seed: u64) -> Result<Decision> {
+/// A leaf's refutations and α that the search found, offered to the certificate's checker: `false`
+/// sends the box on to be split (the search's bounds are not the checker's; see [`verify`]).
+pub type Accept<'a> = &'a (dyn Fn(&Box, &[Refutation], &[Vec<Q>]) -> Result<bool> + Sync);
+
+/// The disjunct's single row closest to being refuted.
+fn nearest_row(prop: &Vnnlib, cs: &[(Vec<(usize, Q)>, LinearConstraint, Q)], d: usize) -> usize {
+    let n = prop.violation[d].len();
+    (0..n).max_by(|&i, &j| (&cs[i].2 - &cs[i].1.rhs).cmp(&(&cs[j].2 - &cs[j].1.rhs))).expect("non-empty")
+}
+
+fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, accept: Option<Accept>, seed: u64) -> Result<Decision> {
     let rb = bound_rows(mlp, prop, b, opts.intermediate, opts.leaf, None, opts.pairs)?;
+    // Without splits a rejected leaf stays a leaf: its certificate then takes the general checker.
+    let accepted = |r: &[Refutation], a: &[Vec<Q>]| -> Result<bool> {
+        match accept {
+            Some(f) if opts.split => f(b, r, a),
+            _ => Ok(true),
+        }
+    };
     if let Some(r) = refutations(&rb.lower) {
-        return Ok(Decision::Leaf(r, hidden_alphas(&rb.crown)));
+        let a = hidden_alphas(&rb.crown);
+        if accepted(&r, &a)? {
+            return Ok(Decision::Leaf(r, a));
+        }
+        // Refuted, so no counterexample here: split on the row with the least margin.
+        let (d, row) = rb
+            .lower
+            .iter()
+            .enumerate()
+            .map(|(d, cs)| (d, nearest_row(prop, cs, d)))
+            .min_by(|&(d1, r1), &(d2, r2)| {
+                let m = |d: usize, r: usize| &rb.lower[d][r].2 - &rb.lower[d][r].1.rhs;
+                m(d1, r1).cmp(&m(d2, r2))
+            })
+            .expect("a property has a disjunct");
+        return split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b);
     }
     // The first disjunct nothing refutes, and its single row closest to being refuted.
     let (d, row) = rb
@@ -430,11 +475,7 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
         .iter()
         .enumerate()
         .find(|(_, cs)| !cs.iter().any(|(_, c, l)| refutes(c, l)))
-        .map(|(d, cs)| {
-            let n = prop.violation[d].len();
-            let r = (0..n).max_by(|&i, &j| (&cs[i].2 - &cs[i].1.rhs).cmp(&(&cs[j].2 - &cs[j].1.rhs))).expect("non-empty");
-            (d, r)
-        })
+        .map(|(d, cs)| (d, nearest_row(prop, cs, d)))
         .expect("not refuted, so some disjunct is open");
     if opts.leaf == LeafBound::Crown && opts.alpha_steps > 0 {
         // α for the candidate of disjunct `d` nearest to refuting it; one α serves every disjunct,
@@ -446,7 +487,10 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
         if let Some(alphas) = super::alpha::optimise(net, &rb.crown, &best.1.coeffs, b, opts.alpha_steps) {
             let tuned = rebound_rows(mlp, prop, b, &rb, &alphas, opts.pairs)?;
             if let Some(r) = refutations(&tuned.lower) {
-                return Ok(Decision::Leaf(r, alphas));
+                if accepted(&r, &alphas)? {
+                    return Ok(Decision::Leaf(r, alphas));
+                }
+                return split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b);
             }
         }
     }
@@ -463,7 +507,13 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, se
     if !opts.split {
         return Ok(Decision::Stuck(String::from("the bounds do not refute the property on the whole box")));
     }
-    let g = gradient_range(net, &rb.crown, &prop.violation[d][row].coeffs);
+    split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b)
+}
+
+/// The split of `b` for the row `c`: at the midpoint of the input with the largest
+/// `g_i·width_i`.
+fn split_decision(net: &F64Net, crown: &Crown, c: &[Q], b: &Box) -> Result<Decision> {
+    let g = gradient_range(net, crown, c);
     let dim = (0..b.len())
         .filter(|&i| b[i].hi > b[i].lo)
         .max_by(|&i, &j| {
@@ -496,7 +546,15 @@ fn volume(b: &Box, root: &Box) -> f64 {
 }
 
 /// Decides `prop` on `mlp`: a certificate tree, a replayed counterexample, or unknown.
-pub fn verify(mlp: &Mlp, prop: &Vnnlib, opts: &Options, mut progress: impl FnMut(&Stats)) -> Result<Outcome> {
+pub fn verify(mlp: &Mlp, prop: &Vnnlib, opts: &Options, progress: impl FnMut(&Stats)) -> Result<Outcome> {
+    verify_with(mlp, prop, opts, None, progress)
+}
+
+/// As [`verify`], with every refuted box also offered to `accept` (when splitting): a box it
+/// rejects is split like an undecided one. The certificate's checker may bound less tightly than
+/// the search (Lean's packed checker proves hidden boxes by fixed-point CROWN passes alone, the
+/// search also intersects them with IBP); splitting until it accepts gives a tree it can check.
+pub fn verify_with(mlp: &Mlp, prop: &Vnnlib, opts: &Options, accept: Option<Accept>, mut progress: impl FnMut(&Stats)) -> Result<Outcome> {
     let widths = mlp.widths()?;
     if prop.input_box.len() != widths[0] {
         return Err(Error::bad_input(format!(
@@ -534,7 +592,7 @@ pub fn verify(mlp: &Mlp, prop: &Vnnlib, opts: &Options, mut progress: impl FnMut
         let decisions: Vec<Result<Decision>> = wave
             .par_iter()
             .map(|&i| match &slots[i] {
-                Slot::Open(b) => bound_box(mlp, &net, prop, b, opts, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+                Slot::Open(b) => bound_box(mlp, &net, prop, b, opts, accept, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
                 _ => unreachable!("only open boxes are in the frontier"),
             })
             .collect();
@@ -672,6 +730,22 @@ mod tests {
         let c = [q(1, 1)];
         assert_eq!(input_coefficients(&net, &crown, &c), vec![0.25, 0.0]);
         assert_eq!(gradient_range(&net, &crown, &c), vec![0.25, 1.0]);
+    }
+
+    #[test]
+    fn graft_replaces_leaves_left_to_right_and_keeps_the_others() {
+        let leaf = |w: i64| Tree::Leaf { refute: vec![Refutation { terms: vec![(0, q(1, 1))], bound: q(w, 1) }], alphas: vec![] };
+        let split = |dim: usize, at: Q, below: Tree, above: Tree| Tree::Split { dim, at, below: std::boxed::Box::new(below), above: std::boxed::Box::new(above) };
+        let tree = split(0, q(0, 1), leaf(1), split(1, q(1, 2), leaf(2), leaf(3)));
+        // The middle leaf (x_0 ≥ 0, x_1 ≤ 1/2) split again on x_0.
+        let sub = split(0, q(1, 4), leaf(4), leaf(5));
+        let got = tree.graft(&mut vec![None, Some(sub.clone()), None].into_iter());
+        assert_eq!(got, split(0, q(0, 1), leaf(1), split(1, q(1, 2), sub, leaf(3))));
+        assert_eq!((got.leaves(), got.depth()), (4, 3));
+        let root = vec![Interval::new(q(-1, 1), q(1, 1)), Interval::new(q(0, 1), q(1, 1))];
+        let boxes: Vec<Box> = got.leaf_boxes(&root).into_iter().map(|(b, _, _)| b).collect();
+        assert_eq!(boxes[1], vec![Interval::new(q(0, 1), q(1, 4)), Interval::new(q(0, 1), q(1, 2))]);
+        assert_eq!(boxes[2], vec![Interval::new(q(1, 4), q(1, 1)), Interval::new(q(0, 1), q(1, 2))]);
     }
 
     #[test]

@@ -451,7 +451,8 @@ fn texts_of<'a>(files: &'a [File], certificate: &'a [u8], payload: &str, propert
 /// The weak binding: `<lean_dir>/Certificates/<Module>.lean` equals the module re-derived from
 /// the manifest's name, the certificate, its payload and its hashes.
 fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<AuditRow>) {
-    let path = lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&m.name)));
+    let module = emit::module_name(&m.name);
+    let path = lean_dir.join("Certificates").join(format!("{module}.lean"));
     let certs: Vec<&File> = files.iter().filter(|f| f.declared == Some(Kind::Certificate)).collect();
     if certs.is_empty() {
         return;
@@ -460,7 +461,7 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
     rows.push(AuditRow { file: path.clone(), kind: Some(LEAN_MODULE.into()), sha256: None, problems: Vec::new() });
     let found = fs::read(&path).ok();
     rows[row].sha256 = found.as_deref().map(sha256_ref);
-    let derived = match certs.as_slice() {
+    let derived: std::result::Result<Vec<(String, String)>, String> = match certs.as_slice() {
         [f] => match (&f.artifact, &f.sha256) {
             (Some(Artifact::Certificate(c)), Some(sha)) => {
                 let mlp =
@@ -472,7 +473,7 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                     Some(mlp) => {
                         let texts = texts_of(files, &f.bytes, &c.payload, &c.property);
                         let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property, texts };
-                        Ok(emit::dense_ibp_module(&m.name, mlp, &c.boxes, &binding))
+                        Ok(vec![(format!("Certificates/{module}.lean"), emit::dense_ibp_module(&m.name, mlp, &c.boxes, &binding))])
                     }
                     None => Err(format!("{}'s payload reference does not resolve to a valid payload", f.name)),
                 }
@@ -502,9 +503,36 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
         _ => Err(format!("{} certificates in one directory; expected one", certs.len())),
     };
     let derived = match derived {
-        Ok(text) => text,
+        Ok(files) => files,
         Err(why) => return problem(rows, row, ErrorKind::CheckFailed, format!("cannot re-derive the module: {why}")),
     };
+    // Part modules (packed certificates): each must be its re-derivation, and no other file may sit
+    // among them, since `check` builds every module of the project.
+    let parts_dir = lean_dir.join("Certificates").join(&module);
+    for (rel, text) in derived.iter().skip(1) {
+        let part = lean_dir.join(rel);
+        let r = rows.len();
+        let found = fs::read(&part).ok();
+        rows.push(AuditRow { file: part, kind: Some(LEAN_MODULE.into()), sha256: found.as_deref().map(sha256_ref), problems: Vec::new() });
+        compare_module(rows, r, text, found);
+    }
+    if let Ok(entries) = fs::read_dir(&parts_dir) {
+        let mut stray: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| !derived.iter().any(|(rel, _)| lean_dir.join(rel) == *p))
+            .map(|p| p.display().to_string())
+            .collect();
+        stray.sort();
+        if !stray.is_empty() {
+            problem(rows, row, ErrorKind::CheckFailed, format!("unexpected files among the certificate's part modules: {}", stray.join(", ")));
+        }
+    }
+    compare_module(rows, row, &derived[0].1, found);
+}
+
+/// Byte equality of a module file with its re-derivation (the weak binding).
+fn compare_module(rows: &mut [AuditRow], row: usize, derived: &str, found: Option<Vec<u8>>) {
     let want = sha256_ref(derived.as_bytes());
     match found {
         None => problem(

@@ -348,45 +348,7 @@ pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &
     let n = net.layers.len();
     let input = input_ints(b);
     let first = &net.layers[n - 1];
-    if alphas.len() != n - 1 {
-        return Err(Error::bad_input(format!("alpha: expected {} hidden layers, found {}", n - 1, alphas.len())));
-    }
-    // `relus[h - 1]`: hidden layer h's lines and box (h = 1 is the first hidden layer). A pass
-    // starting over layer h's pre-activation crosses (P_k, R_{k-1}) for k = h … 2, then P_1.
-    let mut relus: Vec<ReluPk> = Vec::with_capacity(n - 1);
-    for h in 1..n {
-        let width = net.layers[n - h].cols.first().map_or(0, Vec::len);
-        let joining = &net.layers[n - h - 1];
-        let m = joining.m.clone();
-        let levels: Vec<(&LayerPk, &ReluPk)> = (2..=h).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
-        let ends: Vec<(BigInt, BigInt)> = (0..width)
-            .into_par_iter()
-            .map(|j| {
-                let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
-                let t_lo = trace(&levels, first, &input, unit(&m));
-                let t_hi = trace(&levels, first, &input, unit(&-&m));
-                (-least_constant(&t_lo, &levels, first, &input.k), least_constant(&t_hi, &levels, first, &input.k))
-            })
-            .collect();
-        let (lo, hi): (Vec<BigInt>, Vec<BigInt>) = ends.into_iter().unzip();
-        for (j, (l, u)) in lo.iter().zip(&hi).enumerate() {
-            if !in_bias(joining.beta2, &-l) || !in_bias(joining.beta2, u) {
-                return Err(Error::check_failed(format!(
-                    "hidden layer {h}, neuron {j}: box end beyond the field's {} bits (headroom {HEADROOM})",
-                    joining.beta2
-                )));
-            }
-        }
-        let (an, sn, ics) = lines(joining.r, &m, &lo, &hi, &alphas[h - 1]);
-        let after = joining.e - joining.q;
-        let room = pow2(after + joining.r) + pow2(after) * ics.iter().sum::<BigInt>();
-        if room > pow2(joining.beta2) {
-            return Err(Error::check_failed(format!(
-                "hidden layer {h}: the upper lines' intercepts sum beyond the constants' headroom of {HEADROOM} bits"
-            )));
-        }
-        relus.push(ReluPk { an, sn, ics, lo, hi });
-    }
+    let mut relus = hidden_lines(net, &input, alphas)?;
     let levels: Vec<(&LayerPk, &ReluPk)> = (2..=n).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
     if refute.len() != prop.violation.len() {
         return Err(Error::bad_input(format!(
@@ -427,6 +389,57 @@ pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &
     let b_exp = first.e + bits(&(a + wsum)) + 1;
     relus.reverse();
     Ok(LeafPk { relus, k: input.k, lower: input.lower, widths: input.widths, b: b_exp, refs })
+}
+
+/// The hidden layers' boxes and lines over the input box (from the first hidden layer up), each
+/// box proved by its neurons' fixed-point passes over the lines below it.
+pub fn hidden_boxes(net: &NetPk, b: &Box, alphas: &[Vec<Q>]) -> Result<Vec<ReluPk>> {
+    hidden_lines(net, &input_ints(b), alphas)
+}
+
+fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>]) -> Result<Vec<ReluPk>> {
+    let n = net.layers.len();
+    let first = &net.layers[n - 1];
+    if alphas.len() != n - 1 {
+        return Err(Error::bad_input(format!("alpha: expected {} hidden layers, found {}", n - 1, alphas.len())));
+    }
+    // `relus[h - 1]`: hidden layer h's lines and box (h = 1 is the first hidden layer). A pass
+    // starting over layer h's pre-activation crosses (P_k, R_{k-1}) for k = h … 2, then P_1.
+    let mut relus: Vec<ReluPk> = Vec::with_capacity(n - 1);
+    for h in 1..n {
+        let width = net.layers[n - h].cols.first().map_or(0, Vec::len);
+        let joining = &net.layers[n - h - 1];
+        let m = joining.m.clone();
+        let levels: Vec<(&LayerPk, &ReluPk)> = (2..=h).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
+        let ends: Vec<(BigInt, BigInt)> = (0..width)
+            .into_par_iter()
+            .map(|j| {
+                let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
+                let t_lo = trace(&levels, first, input, unit(&m));
+                let t_hi = trace(&levels, first, input, unit(&-&m));
+                (-least_constant(&t_lo, &levels, first, &input.k), least_constant(&t_hi, &levels, first, &input.k))
+            })
+            .collect();
+        let (lo, hi): (Vec<BigInt>, Vec<BigInt>) = ends.into_iter().unzip();
+        for (j, (l, u)) in lo.iter().zip(&hi).enumerate() {
+            if !in_bias(joining.beta2, &-l) || !in_bias(joining.beta2, u) {
+                return Err(Error::check_failed(format!(
+                    "hidden layer {h}, neuron {j}: box end beyond the field's {} bits (headroom {HEADROOM})",
+                    joining.beta2
+                )));
+            }
+        }
+        let (an, sn, ics) = lines(joining.r, &m, &lo, &hi, &alphas[h - 1]);
+        let after = joining.e - joining.q;
+        let room = pow2(after + joining.r) + pow2(after) * ics.iter().sum::<BigInt>();
+        if room > pow2(joining.beta2) {
+            return Err(Error::check_failed(format!(
+                "hidden layer {h}: the upper lines' intercepts sum beyond the constants' headroom of {HEADROOM} bits"
+            )));
+        }
+        relus.push(ReluPk { an, sn, ics, lo, hi });
+    }
+    Ok(relus)
 }
 
 /// The field width that holds every field of the network's levels and of these leaves.

@@ -164,6 +164,17 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     };
     let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut last = Instant::now();
+    // Where the certificate may take the packed checker (the rule `bab_lean_module` applies, so
+    // audit re-derives the same module), leaves it rejects are split further until it accepts them.
+    let packed = (split && packed_applies(&mlp, intermediate, leaf)).then(|| crate::cert::packed::net_pk(&mlp, &prop)).transpose()?;
+    let accept = |b: &crate::bounds::Box, r: &[bab::Refutation], a: &[Vec<crate::num::Q>]| -> Result<bool> {
+        let net = packed.as_ref().expect("accept is passed only with a packed network");
+        match crate::cert::packed::leaf_pk(net, &prop, b, a, r) {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.kind(), crate::error::ErrorKind::CheckFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
     let outcome = bab::verify(&mlp, &prop, &opts, |s: &Stats| {
         if last.elapsed() >= Duration::from_millis(500) {
             last = Instant::now();
@@ -176,6 +187,15 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
             ));
         }
     })?;
+    let outcome = match outcome {
+        Outcome::Verified { tree, mut stats } if packed.is_some() => {
+            progress.message("splitting leaves for the packed checker");
+            let (tree, extra) = refine_for_packed(&mlp, &prop, &opts, &accept, tree, stats.boxes.max(64))?;
+            stats.boxes += extra;
+            Outcome::Verified { tree, stats }
+        }
+        o => o,
+    };
     progress.finish();
     let search = start.elapsed().as_secs_f64();
 
@@ -196,15 +216,24 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         Outcome::Verified { tree, stats } => {
             let cert = certificate_json(&payload.sha256, &property.sha256, intermediate, leaf, tree);
             let c = write_artifact(&args.out.join("certificate.json"), "certificate", &cert)?;
-            let text = bab_lean_module(&name, &mlp, &prop, tree, intermediate, leaf, &Binding {
+            let files = bab_lean_module(&name, &mlp, &prop, tree, intermediate, leaf, &Binding {
                 certificate: &c.sha256,
                 payload: &payload.sha256,
                 property: &property.sha256,
                 texts: Some(Texts { certificate: &c.bytes, payload: &payload.bytes, property: &property.bytes }),
             })?;
-            let path = args.lean_dir.join("Certificates").join(format!("{}.lean", emit::module_name(&name)));
-            write_atomic(&path, text.as_bytes())?;
-            lean_note = format!("{} (run `torchlean check`)", path.display());
+            // A previous run's parts would be built (and fail) beside the new ones.
+            let parts = args.lean_dir.join("Certificates").join(emit::module_name(&name));
+            if parts.is_dir() {
+                std::fs::remove_dir_all(&parts).map_err(|e| Error::io("cannot remove", &parts, e))?;
+            }
+            for (rel, text) in &files {
+                write_atomic(&args.lean_dir.join(rel), text.as_bytes())?;
+            }
+            lean_note = format!("{} (run `torchlean check`)", args.lean_dir.join(&files[0].0).display());
+            if files.len() > 1 {
+                lean_note = format!("{lean_note}; {} part modules in {}", files.len() - 1, parts.display());
+            }
             written.push(c);
             *stats
         }
@@ -274,7 +303,45 @@ fn intermediate_of(a: IntermediateArg) -> Intermediate {
 /// the packed one crosses each weight once per leaf for all passes at once.
 pub const PACKED_FROM_HIDDEN: usize = 16;
 
-/// The Lean module of a tree certificate: every leaf's data re-derived from the artifacts.
+/// The tree with every leaf the packed checker rejects replaced by a subtree whose leaves it
+/// accepts, found by a search of that leaf's box that splits until `accept` holds; or the tree
+/// unchanged when the searches exceed `budget` boxes in all (its certificate then takes the
+/// rational checker). The packed checker proves hidden boxes by fixed-point CROWN passes alone,
+/// while the search intersects them with IBP, which on large boxes is tighter on some neurons.
+/// Also returns the boxes bounded.
+fn refine_for_packed(mlp: &Mlp, prop: &Vnnlib, opts: &bab::Options, accept: bab::Accept, tree: Tree, budget: usize) -> Result<(Tree, usize)> {
+    use rayon::prelude::*;
+    let leaves = tree.leaf_boxes(&prop.input_box);
+    let ok = leaves.par_iter().map(|(b, r, a)| accept(b, r, a)).collect::<Result<Vec<bool>>>()?;
+    let mut used = 0;
+    let mut subtrees = Vec::with_capacity(leaves.len());
+    for ((b, _, _), ok) in leaves.iter().zip(ok) {
+        if ok {
+            subtrees.push(None);
+            continue;
+        }
+        let sub = Vnnlib { input_box: b.clone(), ..prop.clone() };
+        let sub_opts = bab::Options { max_boxes: budget.saturating_sub(used), ..opts.clone() };
+        match bab::verify_with(mlp, &sub, &sub_opts, Some(accept), |_| {})? {
+            Outcome::Verified { tree, stats } => {
+                used += stats.boxes;
+                subtrees.push(Some(tree));
+            }
+            Outcome::Violated { stats, .. } | Outcome::Unknown { stats, .. } => return Ok((tree, used + stats.boxes)),
+        }
+    }
+    drop(leaves);
+    Ok((tree.graft(&mut subtrees.into_iter()), used))
+}
+
+/// Whether a tree of these bounds on this network is offered to the packed checker.
+fn packed_applies(mlp: &Mlp, intermediate: Intermediate, leaf: LeafBound) -> bool {
+    let hidden: usize = mlp.layers.iter().take(mlp.layers.len().saturating_sub(1)).map(|l| l.weight.len()).sum();
+    intermediate == Intermediate::Crown && leaf == LeafBound::Crown && hidden >= PACKED_FROM_HIDDEN
+}
+
+/// The Lean modules of a tree certificate (paths under the Lean project and texts, its own module
+/// first): every leaf's data re-derived from the artifacts.
 pub fn bab_lean_module(
     name: &str,
     mlp: &Mlp,
@@ -283,9 +350,8 @@ pub fn bab_lean_module(
     intermediate: Intermediate,
     leaf: LeafBound,
     binding: &Binding,
-) -> Result<String> {
-    let hidden: usize = mlp.layers.iter().take(mlp.layers.len().saturating_sub(1)).map(|l| l.weight.len()).sum();
-    if intermediate == Intermediate::Crown && leaf == LeafBound::Crown && hidden >= PACKED_FROM_HIDDEN {
+) -> Result<Vec<(String, String)>> {
+    if packed_applies(mlp, intermediate, leaf) {
         if let Some(text) = packed_bab_module(name, mlp, prop, tree, binding)? {
             return Ok(text);
         }
@@ -301,7 +367,7 @@ pub fn bab_lean_module(
 /// The packed checker's module of a tree certificate, or `None` when some leaf's fixed-point
 /// passes cannot refute it (the packed checker proves hidden boxes by CROWN passes alone, while
 /// the search also intersects them with IBP). Deterministic, so `audit` re-derives the same text.
-fn packed_bab_module(name: &str, mlp: &Mlp, prop: &Vnnlib, tree: &Tree, binding: &Binding) -> Result<Option<String>> {
+fn packed_bab_module(name: &str, mlp: &Mlp, prop: &Vnnlib, tree: &Tree, binding: &Binding) -> Result<Option<Vec<(String, String)>>> {
     use rayon::prelude::*;
     let net = crate::cert::packed::net_pk(mlp, prop)?;
     let leaves = tree

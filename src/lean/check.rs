@@ -112,8 +112,19 @@ pub fn scan_sources(project: &Path, modules: &[Module]) -> Result<Vec<String>> {
     Ok(hits)
 }
 
+/// A certificate's own module, `Certificates.<Module>`.
 fn is_certificate(name: &str) -> bool {
-    name.starts_with("Certificates.")
+    name.strip_prefix("Certificates.").is_some_and(|rest| !rest.contains('.'))
+}
+
+/// A part of a certificate's checks, `Certificates.<Module>.<Part>`: reported with its certificate.
+fn is_part(name: &str) -> bool {
+    name.strip_prefix("Certificates.").is_some_and(|rest| rest.contains('.'))
+}
+
+fn parts_of<'a>(cert: &str, modules: &'a [(String, Outcome)]) -> impl Iterator<Item = &'a (String, Outcome)> {
+    let prefix = format!("{cert}.");
+    modules.iter().filter(move |(n, _)| n.starts_with(&prefix))
 }
 
 /// Builds the project and reports on every certificate module.
@@ -133,6 +144,11 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
         let source = std::fs::read_to_string(path).unwrap_or_default();
         c.binding = binding_form(&source);
         c.detail = name_declarations(&c.detail, &c.module, &source);
+        for (part, _) in parts_of(&c.module, &report.modules) {
+            let path = project.join(format!("{}.lean", part.replace('.', "/")));
+            let source = std::fs::read_to_string(path).unwrap_or_default();
+            c.detail = name_declarations(&c.detail, part, &source);
+        }
     }
     Ok(report)
 }
@@ -225,7 +241,7 @@ type AxiomLookup<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
 fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<AxiomLookup>, note: &str) -> CheckReport {
     let lib_failures: Vec<String> = modules
         .iter()
-        .filter(|(n, o)| !is_certificate(n) && !o.ok())
+        .filter(|(n, o)| !is_certificate(n) && !is_part(n) && !o.ok())
         .map(|(n, o)| match o {
             Outcome::Failed(d) => format!("{n}:\n{d}"),
             Outcome::Skipped(d) => format!("{n}: skipped because {d} failed"),
@@ -235,18 +251,28 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
     let certificates = modules
         .iter()
         .filter(|(n, _)| is_certificate(n))
-        .map(|(n, o)| CertResult {
-            module: n.clone(),
-            passed: o.ok(),
-            detail: match o {
-                Outcome::Failed(d) => d.clone(),
-                Outcome::Skipped(d) => format!("not checked: {d} failed"),
-                _ => String::new(),
-            },
-            axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
-            seconds: if let Outcome::Built(s, _) = o { Some(*s) } else { None },
-            kernel_seconds: if let Outcome::Built(_, k) = o { *k } else { None },
-            binding: String::new(),
+        .map(|(n, o)| {
+            let failed_part = |d: &str| modules.iter().find(|(p, _)| p == d && is_part(p)).map(|(_, o)| o);
+            // A certificate's time is its own module's and its parts' (built now, not cached).
+            let own: Vec<&Outcome> = std::iter::once(o).chain(parts_of(n, &modules).map(|(_, o)| o)).collect();
+            let built: Vec<(f64, Option<f64>)> =
+                own.iter().filter_map(|o| if let Outcome::Built(s, k) = o { Some((*s, *k)) } else { None }).collect();
+            CertResult {
+                module: n.clone(),
+                passed: o.ok(),
+                detail: match o {
+                    Outcome::Failed(d) => d.clone(),
+                    Outcome::Skipped(d) => match failed_part(d) {
+                        Some(Outcome::Failed(pd)) => format!("{d} failed:\n{pd}"),
+                        _ => format!("not checked: {d} failed"),
+                    },
+                    _ => String::new(),
+                },
+                axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
+                seconds: (!built.is_empty()).then(|| built.iter().map(|b| b.0).sum()),
+                kernel_seconds: built.iter().filter_map(|b| b.1).fold(None, |acc, k| Some(acc.unwrap_or(0.0) + k)),
+                binding: String::new(),
+            }
         })
         .collect();
     CheckReport {

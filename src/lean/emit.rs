@@ -69,11 +69,26 @@ fn layer_defs(s: &mut String, mlp: &Mlp) {
 /// The start of a certificate module's body: namespace, the certificate's hash, the layers (packed
 /// binary32 rows) and `net`.
 fn network_section(s: &mut String, m: &str, mlp: &Mlp, binding: &Binding) {
-    let n = mlp.layers.len();
+    open_namespace(s, m);
+    sha_def(s, binding);
+    net_defs(s, mlp);
+}
+
+/// `public section`, the certificate's namespace and the theory's namespaces opened.
+fn open_namespace(s: &mut String, m: &str) {
     let _ = writeln!(*s, "public section\n\nnamespace Certificates.{m}\n");
     let _ = writeln!(*s, "open TorchLean.IR TorchLean.Bounds TorchLean.Cert TorchLean.Num.Binary32\n");
+}
+
+/// `certificateSha256`, which `check` reads to name the module's binding form.
+fn sha_def(s: &mut String, binding: &Binding) {
     let _ = writeln!(*s, "/-- SHA-256 of the canonical certificate artifact this module restates. -/");
     let _ = writeln!(*s, "def certificateSha256 : String := \"{}\"\n", binding.certificate);
+}
+
+/// The layers and `net`.
+fn net_defs(s: &mut String, mlp: &Mlp) {
+    let n = mlp.layers.len();
     layer_defs(s, mlp);
     let layers: Vec<String> = (0..n).map(|i| format!("layer{i}")).collect();
     let _ = writeln!(*s, "/-- The network: its layers in order. -/");
@@ -311,7 +326,13 @@ fn strong_section(s: &mut String, mlp: &Mlp, binding: &Binding, last: usize, exp
 /// The imports and docstring of a certificate module checked by `TorchLean.Cert.<checker>`: what it
 /// proves (`about`) and the hashes of the artifacts it restates.
 fn certificate_header(s: &mut String, checkers: &[&str], cert_name: &str, about: &str, binding: &Binding) {
-    let imports: String = checkers.iter().map(|c| format!("public import TorchLean.Cert.{c}\n")).collect();
+    let imports: Vec<String> = checkers.iter().map(|c| format!("TorchLean.Cert.{c}")).collect();
+    header(s, &imports, cert_name, about, binding);
+}
+
+/// As [`certificate_header`], with the imports named in full (the binding modules added).
+fn header(s: &mut String, imports: &[String], cert_name: &str, about: &str, binding: &Binding) {
+    let imports: String = imports.iter().map(|c| format!("public import {c}\n")).collect();
     let _ = writeln!(
         *s,
         "module\n\n{imports}public import TorchLean.Cert.Lowered\n\
@@ -625,9 +646,19 @@ pub enum BabLeaves<'a> {
     Packed { net: &'a crate::cert::packed::NetPk, field: u32, leaves: &'a [(Box, crate::cert::packed::LeafPk)] },
 }
 
-/// The text of a module checking a branch-and-bound certificate of a `violation_dnf` property:
-/// the tree and its coverage, then per leaf one `decide +kernel` check and the leaf's `safe`
-/// theorem, and `certified` from `TorchLean.Cert.bab_sound`.
+/// Leaves per part module of a packed certificate. The wasm toolchain gives each module one
+/// process of at most 4 GiB, and a whole ACAS Xu certificate in one module exhausted it (an
+/// `INTERNAL PANIC` after the network facts and one leaf had passed on their own); each part is
+/// built by its own process, two at a time on two cores.
+pub const LEAVES_PER_PART: usize = 4;
+
+/// The modules checking a branch-and-bound certificate of a `violation_dnf` property, as paths
+/// under the Lean project and texts, the certificate's own module (`Certificates/<Module>.lean`)
+/// first. Rational leaves make one module: the tree and its coverage, then per leaf one `decide
+/// +kernel` check and the leaf's `safe` theorem, and `certified` from `TorchLean.Cert.bab_sound`.
+/// Packed leaves make parts under `Certificates/<Module>/`: `Net` (the network and the facts the
+/// kernel checks once per network) and `LeavesI` (`LEAVES_PER_PART` leaves each), which the
+/// certificate's module imports to combine.
 pub fn bab_module(
     cert_name: &str,
     mlp: &Mlp,
@@ -635,75 +666,139 @@ pub fn bab_module(
     tree: &crate::bounds::bab::Tree,
     leaves: &BabLeaves,
     binding: &Binding,
-) -> String {
+) -> Vec<(String, String)> {
     let m = module_name(cert_name);
     let n = mlp.layers.len();
     let count = match leaves {
         BabLeaves::Rational(l) => l.len(),
         BabLeaves::Packed { leaves, .. } => leaves.len(),
     };
-    let mut s = String::new();
     let about = format!(
         "A {n}-layer dense network satisfies a VNN-LIB property on its whole input box: the split tree\n\
          covers the box (`covered`) and every one of its {count} leaves refutes each violation disjunct\n\
          (`leafK_safe`); `certified` combines them with `TorchLean.Cert.bab_sound`."
     );
-    let checkers: &[&str] = match leaves {
-        BabLeaves::Rational(_) => &["Bab"],
-        BabLeaves::Packed { .. } => &["Bab", "PackedLeaf"],
-    };
-    certificate_header(&mut s, checkers, cert_name, &about, binding);
-    network_section(&mut s, &m, mlp, binding);
-    let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
-    let _ = writeln!(s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
-    let _ = writeln!(s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
-    let _ = writeln!(s, "/-- The violation: a disjunction (outer list) of conjunctions of output rows. -/");
-    let _ = writeln!(s, "@[expose] def violation : List (List Row) := {}\n", violation_literal(prop));
-    let _ = writeln!(s, "/-- The property's input box. -/");
-    let _ = writeln!(s, "@[expose] def box0 : Box := {}\n", box_literal(&prop.input_box));
-    let boxes: Vec<&Box> = match leaves {
-        BabLeaves::Rational(l) => l.iter().map(|(b, _)| b).collect(),
-        BabLeaves::Packed { leaves, .. } => leaves.iter().map(|(b, _)| b).collect(),
-    };
-    for (k, b) in boxes.iter().enumerate() {
-        let _ = writeln!(s, "/-- Leaf {k}'s box. -/");
-        let _ = writeln!(s, "@[expose] def leaf{k}Box : Box := {}\n", box_literal(b));
-    }
-    let mut next = 0;
-    let _ = writeln!(s, "/-- The split tree. -/");
-    let _ = writeln!(s, "@[expose] def tree : Tree := {}\n", tree_literal(tree, &mut next));
-    let _ = writeln!(s, "/-- The leaves cover the input box. -/");
-    let _ = writeln!(s, "theorem covered : covers box0 tree = true := by decide +kernel\n");
-    let safe = "Safe violation (evalNet net x)";
-    match leaves {
+    let main_path = format!("Certificates/{m}.lean");
+    let (net, field, packed) = match leaves {
         BabLeaves::Rational(leaves) => {
+            let mut s = String::new();
+            certificate_header(&mut s, &["Bab"], cert_name, &about, binding);
+            network_section(&mut s, &m, mlp, binding);
+            bab_head(&mut s, mlp, prop);
+            leaf_box_defs(&mut s, leaves.iter().map(|(b, _)| b).enumerate());
+            tree_section(&mut s, tree);
             for (k, (_, leaf)) in leaves.iter().enumerate() {
-                rational_leaf(&mut s, n, k, leaf, safe);
+                rational_leaf(&mut s, n, k, leaf, SAFE);
             }
+            bab_tail(&mut s, mlp, count, binding);
+            let _ = writeln!(s, "end Certificates.{m}");
+            return vec![(main_path, s)];
         }
-        BabLeaves::Packed { net, field, leaves } => packed_leaves(&mut s, mlp, prop, net, *field, leaves),
+        BabLeaves::Packed { net, field, leaves } => (*net, *field, *leaves),
+    };
+    let part_doc = |what: &str| {
+        format!(
+            "/-! # Part of certificate `{cert_name}` (generated by torchlean; do not edit)\n\n{what}\n\
+             `Certificates.{m}` combines the parts. -/\n"
+        )
+    };
+    let mut out = Vec::new();
+    let mut s = String::from("module\n\n");
+    for c in ["Bab", "PackedLeaf", "Lowered", "Artifact", "Robust"] {
+        let _ = writeln!(s, "public import TorchLean.Cert.{c}");
     }
+    let _ = writeln!(s, "\n{}", part_doc("The network, the property, and the packed checker's facts about the network, checked\nonce for every leaf."));
+    open_namespace(&mut s, &m);
+    net_defs(&mut s, mlp);
+    bab_head(&mut s, mlp, prop);
+    packed_net_section(&mut s, mlp, net, field);
+    let _ = writeln!(s, "end Certificates.{m}");
+    out.push((format!("Certificates/{m}/Net.lean"), s));
+    let mut parts = Vec::new();
+    for (p, chunk) in packed.chunks(LEAVES_PER_PART).enumerate() {
+        let first = p * LEAVES_PER_PART;
+        let mut s = format!("module\n\npublic import Certificates.{m}.Net\n\n");
+        let _ = writeln!(
+            s,
+            "{}",
+            part_doc(&format!("Leaves {first} to {}: each one's box, its packed data and its check.", first + chunk.len() - 1))
+        );
+        open_namespace(&mut s, &m);
+        leaf_box_defs(&mut s, chunk.iter().map(|(b, _)| b).enumerate().map(|(i, b)| (first + i, b)));
+        for (i, (_, leaf)) in chunk.iter().enumerate() {
+            packed_leaf_section(&mut s, mlp, net, field, first + i, leaf);
+        }
+        let _ = writeln!(s, "end Certificates.{m}");
+        parts.push(format!("Certificates.{m}.Leaves{p}"));
+        out.push((format!("Certificates/{m}/Leaves{p}.lean"), s));
+    }
+    let mut s = String::new();
+    let mut imports: Vec<String> = ["Bab", "PackedLeaf"].iter().map(|c| format!("TorchLean.Cert.{c}")).collect();
+    imports.push(format!("Certificates.{m}.Net"));
+    imports.extend(parts);
+    header(&mut s, &imports, cert_name, &about, binding);
+    open_namespace(&mut s, &m);
+    sha_def(&mut s, binding);
+    tree_section(&mut s, tree);
+    bab_tail(&mut s, mlp, count, binding);
+    let _ = writeln!(s, "end Certificates.{m}");
+    out.insert(0, (main_path, s));
+    out
+}
+
+/// What every leaf proves about an input of its box.
+const SAFE: &str = "Safe violation (evalNet net x)";
+
+/// `layers_finite`, the violation and the property's input box.
+fn bab_head(s: &mut String, mlp: &Mlp, prop: &crate::property::Vnnlib) {
+    let n = mlp.layers.len();
+    let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
+    let _ = writeln!(*s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
+    let _ = writeln!(*s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
+    let _ = writeln!(*s, "/-- The violation: a disjunction (outer list) of conjunctions of output rows. -/");
+    let _ = writeln!(*s, "@[expose] def violation : List (List Row) := {}\n", violation_literal(prop));
+    let _ = writeln!(*s, "/-- The property's input box. -/");
+    let _ = writeln!(*s, "@[expose] def box0 : Box := {}\n", box_literal(&prop.input_box));
+}
+
+fn leaf_box_defs<'a>(s: &mut String, boxes: impl Iterator<Item = (usize, &'a Box)>) {
+    for (k, b) in boxes {
+        let _ = writeln!(*s, "/-- Leaf {k}'s box. -/");
+        let _ = writeln!(*s, "@[expose] def leaf{k}Box : Box := {}\n", box_literal(b));
+    }
+}
+
+/// The split tree over the leaves' boxes and `covered`.
+fn tree_section(s: &mut String, tree: &crate::bounds::bab::Tree) {
+    let mut next = 0;
+    let _ = writeln!(*s, "/-- The split tree. -/");
+    let _ = writeln!(*s, "@[expose] def tree : Tree := {}\n", tree_literal(tree, &mut next));
+    let _ = writeln!(*s, "/-- The leaves cover the input box. -/");
+    let _ = writeln!(*s, "theorem covered : covers box0 tree = true := by decide +kernel\n");
+}
+
+/// `leaves_safe`, `certified`, the IR graph and the strong binding.
+fn bab_tail(s: &mut String, mlp: &Mlp, count: usize, binding: &Binding) {
+    let n = mlp.layers.len();
     let proofs: Vec<String> = (0..count).map(|k| format!("leaf{k}_safe")).collect();
-    let _ = writeln!(s, "/-- Every leaf is safe. -/");
+    let _ = writeln!(*s, "/-- Every leaf is safe. -/");
     let _ = writeln!(
-        s,
-        "theorem leaves_safe : AllLeaves (fun x => {safe}) tree.leaves :=\n  ⟨{}, trivial⟩\n",
+        *s,
+        "theorem leaves_safe : AllLeaves (fun x => {SAFE}) tree.leaves :=\n  ⟨{}, trivial⟩\n",
         proofs.join(", ")
     );
     let _ = writeln!(
-        s,
+        *s,
         "/-- **The certified fact**: no real input in the property's box makes `net` (exact rational\n\
          semantics of the payload's binary32 weights) satisfy a violation disjunct. -/"
     );
     let _ = writeln!(
-        s,
-        "theorem certified : ∀ x : List Rat, Box.Mem box0 x → {safe} :=\n  bab_sound covered leaves_safe\n"
+        *s,
+        "theorem certified : ∀ x : List Rat, Box.Mem box0 x → {SAFE} :=\n  bab_sound covered leaves_safe\n"
     );
-    lowered_section(&mut s, mlp);
-    certified_graph(&mut s, mlp, "Safe violation y", "under the graph, and it satisfies no violation disjunct");
-    strong_section(&mut s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
-    let _ = writeln!(s, "end Certificates.{m}");
-    s
+    lowered_section(s, mlp);
+    certified_graph(s, mlp, "Safe violation y", "under the graph, and it satisfies no violation disjunct");
+    strong_section(s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
 }
 
 /// One leaf of a rational-checker module: its data, `leafK_ok` and `leafK_safe`.
@@ -768,17 +863,8 @@ fn sign_list(v: &[num_bigint::BigInt]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// The packed checker's network facts (once per module) and every leaf's check.
-fn packed_leaves(
-    s: &mut String,
-    mlp: &Mlp,
-    prop: &crate::property::Vnnlib,
-    net: &crate::cert::packed::NetPk,
-    field: u32,
-    leaves: &[(Box, crate::cert::packed::LeafPk)],
-) {
-    use num_bigint::BigInt;
-    use num_traits::Signed;
+/// The packed checker's network data and the facts checked once per network.
+fn packed_net_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::NetPk, field: u32) {
     let n = mlp.layers.len();
     // Rust's `net.layers[t]` is layer `n - 1 - t` (the top first); Lean names layers from the input.
     let idx = |t: usize| n - 1 - t;
@@ -853,61 +939,67 @@ fn packed_leaves(
     let _ = writeln!(*s, "theorem acts : NetActs [{}] layer0 := by unfold NetActs; decide\n", tops.join(", "));
     let _ = writeln!(*s, "/-- The network is its first layer below the others. -/");
     let _ = writeln!(*s, "theorem net_eq : net = layer0 :: [{}].reverse := rfl\n", tops.join(", "));
-    for (k, (_, leaf)) in leaves.iter().enumerate() {
-        let mut relus = Vec::new();
-        for (h, r) in leaf.relus.iter().enumerate() {
-            // `leaf.relus` runs from the top hidden layer down: entry h is Lean layer n - 2 - h.
-            let j = n - 2 - h;
-            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}an : List Nat := {}", nat_list(&r.an));
-            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}sn : List Nat := {}", nat_list(&r.sn));
-            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}ic : List Nat := {}", nat_list(&r.ics));
-            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}lo : List Int := {}", int_list(&r.lo));
-            let _ = writeln!(*s, "@[expose] def leaf{k}r{j}hi : List Int := {}", int_list(&r.hi));
-            relus.push(format!("⟨leaf{k}r{j}an, leaf{k}r{j}sn, leaf{k}r{j}ic, leaf{k}r{j}lo, leaf{k}r{j}hi⟩"));
-        }
-        let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and box, from the top. -/");
-        let _ = writeln!(*s, "@[expose] def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
-        let mut lw: Vec<BigInt> = leaf.lower.iter().map(BigInt::abs).collect();
-        lw.push(leaf.k.clone());
-        let a: BigInt = lw.iter().sum();
-        let lg = sign_list(&leaf.lower);
-        let mut lg_full = lg.clone();
-        lg_full.insert_str(lg_full.len() - 1, if leaf.lower.is_empty() { "false" } else { ", false" });
-        let _ = writeln!(*s, "/-- Leaf {k}: the first layer and the input box, ends over {}. -/", leaf.k);
-        let _ = writeln!(
-            *s,
-            "@[expose] def leaf{k}F : ClosePk := ⟨pk0, {}, {lg_full}, {a}, {}, {}⟩",
-            nat_list(&lw),
-            nat_list(&leaf.widths),
-            leaf.b
-        );
-        let refs: Vec<String> = leaf
-            .refs
-            .iter()
-            .map(|(terms, m, ys, yc)| {
-                let t: Vec<String> = terms.iter().map(|(i, w)| format!("({i}, {})", rat(w))).collect();
-                format!("([{}], {m}, {}, {})", t.join(", "), int_list(ys), if yc.is_negative() { format!("({yc})") } else { yc.to_string() })
-            })
-            .collect();
-        let _ = writeln!(
-            *s,
-            "set_option profiler true in\nset_option profiler.threshold 0 in\n\
-             /-- Leaf {k}: every hidden box, every line and one refuting pass per disjunct, in one packed run. -/\n\
-             theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} [{}] = true := by\n  decide +kernel\n",
-            net.beta_top,
-            pks.join(", "),
-            leaf.k,
-            nat_list(&leaf.lower.iter().map(BigInt::abs).collect::<Vec<_>>()),
-            refs.join(", ")
-        );
-        let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
-        let _ = writeln!(
-            *s,
-            "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) := by\n  \
-             intro x hx\n  rw [net_eq]\n  exact packedLeafOk_safe (F := leaf{k}F) described fits acts leaf{k}_ok x hx\n"
-        );
+}
+
+/// Leaf `k`'s packed data, `leafK_ok` (one packed run) and `leafK_safe`.
+fn packed_leaf_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::NetPk, field: u32, k: usize, leaf: &crate::cert::packed::LeafPk) {
+    use num_bigint::BigInt;
+    use num_traits::Signed;
+    let n = mlp.layers.len();
+    let outputs = mlp.layers[n - 1].weight.len();
+    let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", n - 1 - t)).collect();
+    let mut relus = Vec::new();
+    for (h, r) in leaf.relus.iter().enumerate() {
+        // `leaf.relus` runs from the top hidden layer down: entry h is Lean layer n - 2 - h.
+        let j = n - 2 - h;
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}an : List Nat := {}", nat_list(&r.an));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}sn : List Nat := {}", nat_list(&r.sn));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}ic : List Nat := {}", nat_list(&r.ics));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}lo : List Int := {}", int_list(&r.lo));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}hi : List Int := {}", int_list(&r.hi));
+        relus.push(format!("⟨leaf{k}r{j}an, leaf{k}r{j}sn, leaf{k}r{j}ic, leaf{k}r{j}lo, leaf{k}r{j}hi⟩"));
     }
-    let _ = prop;
+    let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and box, from the top. -/");
+    let _ = writeln!(*s, "@[expose] def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
+    let mut lw: Vec<BigInt> = leaf.lower.iter().map(BigInt::abs).collect();
+    lw.push(leaf.k.clone());
+    let a: BigInt = lw.iter().sum();
+    let lg = sign_list(&leaf.lower);
+    let mut lg_full = lg.clone();
+    lg_full.insert_str(lg_full.len() - 1, if leaf.lower.is_empty() { "false" } else { ", false" });
+    let _ = writeln!(*s, "/-- Leaf {k}: the first layer and the input box, ends over {}. -/", leaf.k);
+    let _ = writeln!(
+        *s,
+        "@[expose] def leaf{k}F : ClosePk := ⟨pk0, {}, {lg_full}, {a}, {}, {}⟩",
+        nat_list(&lw),
+        nat_list(&leaf.widths),
+        leaf.b
+    );
+    let refs: Vec<String> = leaf
+        .refs
+        .iter()
+        .map(|(terms, m, ys, yc)| {
+            let t: Vec<String> = terms.iter().map(|(i, w)| format!("({i}, {})", rat(w))).collect();
+            format!("([{}], {m}, {}, {})", t.join(", "), int_list(ys), if yc.is_negative() { format!("({yc})") } else { yc.to_string() })
+        })
+        .collect();
+    let _ = writeln!(
+        *s,
+        "set_option profiler true in\nset_option profiler.threshold 0 in\n\
+         /-- Leaf {k}: every hidden box, every line and one refuting pass per disjunct, in one packed run. -/\n\
+         theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} [{}] = true := by\n  decide +kernel\n",
+        net.beta_top,
+        pks.join(", "),
+        leaf.k,
+        nat_list(&leaf.lower.iter().map(BigInt::abs).collect::<Vec<_>>()),
+        refs.join(", ")
+    );
+    let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
+    let _ = writeln!(
+        *s,
+        "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) := by\n  \
+         intro x hx\n  rw [net_eq]\n  exact packedLeafOk_safe (F := leaf{k}F) described fits acts leaf{k}_ok x hx\n"
+    );
 }
 
 fn op_name_lean(op: &crate::ir::Op) -> String {
