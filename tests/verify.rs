@@ -60,6 +60,7 @@ fn small_network_needs_splits_and_its_tree_is_pinned() {
         show(&o)
     );
     assert!(d.path().join("lean/Certificates/SmallBab.lean").exists());
+    assert!(stdout.lines().any(|l| l == "checker    crownLeafOk"), "{}", show(&o));
     let o = torchlean(&["check-cert", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("5 leaves re-bounded"), "{}", show(&o));
@@ -266,7 +267,9 @@ fn acas_1_1_prop_1_leaves_are_split_for_the_packed_checker_and_round_trip_throug
     let lean = d.path().join("lean");
     let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("36 leaves, depth 8, 0 refuted with searched α"), "{}", show(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("36 leaves, depth 8, 0 refuted with searched α"), "{}", show(&o));
+    assert!(stdout.lines().any(|l| l == "checker    packedLeafOk"), "{}", show(&o));
     let module = fs::read_to_string(lean.join("Certificates/Acas11Prop1.lean")).unwrap();
     assert!(module.contains("theorem lowered : graph = mlpGraph 5 net ∧ mlpShaped 5 net = true ∧ box0.length = 5 := by decide +kernel"));
     // 174 KB of payload is past the strong binding's bound: the module keeps to the weak form.
@@ -381,8 +384,10 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(text.contains("Leaves0.lean") && text.contains("weak binding broken"), "{}", show(&o));
     assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves1.lean"), "{}", show(&o));
-    let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
+    let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &["--json"], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["lean_checker"], "packedLeafOk");
     assert!(!parts.join("Leaves1.lean").exists());
     assert_eq!(torchlean(&audit).status.code(), Some(0));
 }

@@ -64,6 +64,10 @@ pub struct VerifyArgs {
     /// undecided; the α found are recorded in the certificate. 0 turns the search off.
     #[arg(long, default_value_t = 20)]
     pub alpha_steps: usize,
+    /// Boxes the re-search of leaves the packed Lean checker rejects may bound in all (default: as
+    /// many as the search bounded, at least 64); beyond it the certificate takes the rational checker.
+    #[arg(long)]
+    pub packed_boxes: Option<usize>,
     /// The certificate directory to write (its name names the Lean module).
     #[arg(long)]
     pub out: PathBuf,
@@ -190,7 +194,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     let outcome = match outcome {
         Outcome::Verified { tree, mut stats } if packed.is_some() => {
             progress.message("splitting leaves for the packed checker");
-            let (tree, extra) = refine_for_packed(&mlp, &prop, &opts, &accept, tree, stats.boxes.max(64))?;
+            let (tree, extra) = refine_for_packed(&mlp, &prop, &opts, &accept, tree, args.packed_boxes.unwrap_or(stats.boxes.max(64)))?;
             stats.boxes += extra;
             Outcome::Verified { tree, stats }
         }
@@ -212,6 +216,9 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     let property = write_artifact(&args.out.join("property.json"), "property", &prop_json)?;
     let mut written = vec![payload.clone(), property.clone()];
     let mut lean_note = String::from("-");
+    // Which Lean checker the module's leaves use: users need to know whether the certificate took
+    // the packed checker or fell back to the rational one (far costlier for the kernel).
+    let mut checker: Option<&str> = None;
     let stats = match &outcome {
         Outcome::Verified { tree, stats } => {
             let cert = certificate_json(&payload.sha256, &property.sha256, intermediate, leaf, tree);
@@ -230,6 +237,12 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
             for (rel, text) in &files {
                 write_atomic(&args.lean_dir.join(rel), text.as_bytes())?;
             }
+            checker = Some(match (files.len() > 1, leaf, intermediate) {
+                (true, ..) => "packedLeafOk",
+                (false, LeafBound::Ibp, _) => "ibpLeafOk",
+                (false, LeafBound::Crown, Intermediate::Ibp) => "crownLeafOk",
+                (false, LeafBound::Crown, Intermediate::Crown) => "crownBoxLeafOk",
+            });
             lean_note = format!("{} (run `torchlean check`)", args.lean_dir.join(&files[0].0).display());
             if files.len() > 1 {
                 lean_note = format!("{lean_note}; {} part modules in {}", files.len() - 1, parts.display());
@@ -276,7 +289,8 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         println!(
             "{}",
             json!({"status": status_word(&outcome), "exit": code, "detail": detail, "boxes": stats.boxes,
-                   "leaves": stats.leaves, "alpha_leaves": alpha_leaves, "seconds": search, "files": files})
+                   "leaves": stats.leaves, "alpha_leaves": alpha_leaves, "seconds": search, "lean_checker": checker,
+                   "files": files})
         );
     } else {
         println!("{:<10} {}", "status", status_word(&outcome));
@@ -286,6 +300,9 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
             println!("{:<10} {} {}", w.kind, w.sha256, w.path.display());
         }
         println!("{:<10} {lean_note}", "lean");
+        if let Some(c) = checker {
+            println!("{:<10} {c}", "checker");
+        }
     }
     Ok(code)
 }
