@@ -26,6 +26,7 @@ public import TorchLean.Bounds.CrownPass
 public import TorchLean.Bounds.CrownPacked
 public import TorchLean.Bounds.CrownRun
 public import TorchLean.Bounds.CrownRunNet
+public import TorchLean.Bounds.CrownRunIbp
 public import TorchLean.Bounds.IBPF32
 public import TorchLean.Bounds.IBPF32Vectors
 public import TorchLean.Cert.DenseIBP
@@ -33,6 +34,9 @@ public import TorchLean.Cert.DenseIBPF32
 public import TorchLean.Cert.DenseCrown
 public import TorchLean.Cert.CrownBoxes
 public import TorchLean.Cert.Bab
+public import TorchLean.Cert.PackedFit
+public import TorchLean.Cert.PackedBoxes
+public import TorchLean.Cert.PackedLevels
 public import TorchLean.Cert.PackedLeaf
 public import TorchLean.Cert.Lowered
 public import TorchLean.Cert.Sha256

@@ -259,27 +259,27 @@ fn model_directory_and_property_artifact_are_accepted_and_a_timeout_is_unknown()
 
 #[test]
 fn acas_1_1_prop_1_leaves_are_split_for_the_packed_checker_and_round_trip_through_check_cert_and_audit() {
-    // The search's 29 leaves bound hidden layers by CROWN ∩ IBP; the packed checker proves them by
-    // CROWN passes alone, which on some of those boxes miss the refutation. `verify` splits those
-    // leaves again until the packed run refutes each: 36 leaves, every one a `packedLeafOk`.
+    // The search's 29 leaves bound hidden layers by CROWN ∩ IBP; the packed checker's CROWN passes
+    // alone miss the refutation on three of them. `verify` splits those again (rather than give
+    // them IBP boxes, which cost the kernel a run per layer) until the packed run refutes each:
+    // 35 leaves, every one a `packedLeafOk` with CROWN boxes only.
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("acas-1-1-prop1");
     let lean = d.path().join("lean");
     let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("36 leaves, depth 8, 0 refuted with searched α"), "{}", show(&o));
+    assert!(stdout.contains("35 leaves, depth 8, 0 refuted with searched α"), "{}", show(&o));
     assert!(stdout.lines().any(|l| l == "checker    packedLeafOk"), "{}", show(&o));
     let module = fs::read_to_string(lean.join("Certificates/Acas11Prop1.lean")).unwrap();
     assert!(module.contains("theorem lowered : graph = mlpGraph 5 net ∧ mlpShaped 5 net = true ∧ box0.length = 5 := by decide +kernel"));
     // 174 KB of payload is past the strong binding's bound: the module keeps to the weak form.
     assert!(!module.contains("theorem certified_artifacts"));
     let parts = lean.join("Certificates/Acas11Prop1");
-    assert_eq!(fs::read_dir(&parts).unwrap().count(), 1 + 9, "Net and 9 parts of at most 4 leaves");
-    let packed: usize = (0..9)
-        .map(|p| fs::read_to_string(parts.join(format!("Leaves{p}.lean"))).unwrap().matches("packedLeafOk_safe (F := leaf").count())
-        .sum();
-    assert_eq!(packed, 36);
+    assert_eq!(fs::read_dir(&parts).unwrap().count(), 1 + 18, "Net and 18 parts of at most 2 leaves");
+    let leaves: String = (0..18).map(|p| fs::read_to_string(parts.join(format!("Leaves{p}.lean"))).unwrap()).collect();
+    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 35);
+    assert_eq!(leaves.matches(" : List (Option IbpPk) := [none, none, none, none, none, none]").count(), 35);
     let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
     for args in [&["check-cert", out.to_str().unwrap()][..], &audit[..]] {
         let o = torchlean(args);
@@ -315,7 +315,9 @@ fn robustness_and_output_box_properties_are_decided_and_rechecked() {
     assert!(stdout.contains("certificate sha256:54a210434cfceffc7f03b1022f11f5635269d660aa55db082c210cff7aba1808"), "{}", show(&o));
     // The certificate references the robustness claim itself, not a derived DNF.
     assert_eq!(fs::read(out.join("property.json")).unwrap(), fs::read(&p).unwrap());
-    let module = fs::read_to_string(lean.join("Certificates/Robust.lean")).unwrap();
+    // 250 hidden neurons: the packed checker, whose network part states the violation.
+    assert!(stdout.lines().any(|l| l == "checker    packedLeafOk"), "{}", show(&o));
+    let module = fs::read_to_string(lean.join("Certificates/Robust/Net.lean")).unwrap();
     assert!(module.contains("@[expose] def violation : List (List Row) := [[⟨[-1, 1, 0, 0, 0], 0, false⟩], [⟨[0, 1, -1, 0, 0], 0, false⟩]"), "{module}");
     for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
         let o = torchlean(&args);
@@ -355,19 +357,23 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("4 leaves, depth 3, 2 refuted with searched α"), "{}", show(&o));
-    // The certificate's module imports its parts: the network facts, and the leaves four per module.
+    // The certificate's module imports its parts: the network facts, and the leaves two per module.
     let module = fs::read_to_string(lean.join("Certificates/PackedSmall.lean")).unwrap();
-    assert!(module.contains("public import Certificates.PackedSmall.Net\npublic import Certificates.PackedSmall.Leaves0\n"));
+    assert!(module.contains(
+        "public import Certificates.PackedSmall.Net\npublic import Certificates.PackedSmall.Leaves0\npublic import Certificates.PackedSmall.Leaves1\n"
+    ));
     assert!(module.contains("theorem leaves_safe : AllLeaves (fun x => Safe violation (evalNet net x)) tree.leaves :=\n  ⟨leaf0_safe, leaf1_safe, leaf2_safe, leaf3_safe, trivial⟩"));
     let parts = lean.join("Certificates/PackedSmall");
     let mut names: Vec<String> = fs::read_dir(&parts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["Leaves0.lean", "Net.lean"]);
+    assert_eq!(names, ["Leaves0.lean", "Leaves1.lean", "Net.lean"]);
     let net = fs::read_to_string(parts.join("Net.lean")).unwrap();
-    assert!(net.contains("theorem fits : netFitB 127 49 2 [pk2, pk1] pk0 = true := by decide +kernel"));
+    assert!(net.contains("theorem fits : netFitB 151 73 2 [pk2, pk1] pk0 = true := by decide +kernel"));
     assert_eq!(net.matches("_describes : describesB layer").count(), 3);
     let leaves = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
-    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 4);
+    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 2);
+    // CROWN's boxes refute every leaf, so no leaf pays for an IBP run.
+    assert!(leaves.contains("@[expose] def leaf0Is : List (Option IbpPk) := [none, none]"));
     assert!(!format!("{module}{net}{leaves}").contains("crownBoxLeafOk"));
     // `audit` re-derives the same modules from the artifacts; `check-cert` re-checks the tree.
     let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
@@ -378,17 +384,17 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     // A changed part breaks the weak binding; a stray module among the parts (which `check` would
     // build) is reported; a new `verify` clears the stray file.
     fs::write(parts.join("Leaves0.lean"), leaves.replacen("leaf0r0lo", "leaf0r0hi", 1)).unwrap();
-    fs::write(parts.join("Leaves1.lean"), "module\n").unwrap();
+    fs::write(parts.join("Leaves2.lean"), "module\n").unwrap();
     let o = torchlean(&audit);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(text.contains("Leaves0.lean") && text.contains("weak binding broken"), "{}", show(&o));
-    assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves1.lean"), "{}", show(&o));
+    assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves2.lean"), "{}", show(&o));
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &["--json"], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["lean_checker"], "packedLeafOk");
-    assert!(!parts.join("Leaves1.lean").exists());
+    assert!(!parts.join("Leaves2.lean").exists());
     assert_eq!(torchlean(&audit).status.code(), Some(0));
 }
 

@@ -22,7 +22,7 @@ use crate::property::{LinearConstraint, Vnnlib};
 
 /// Bits every backward coefficient keeps after a layer's rounding (the `E - q` of each hidden
 /// level): the relative error a floor adds is about `2^-PRECISION`.
-pub const PRECISION: u32 = 40;
+pub const PRECISION: u32 = 64;
 /// Bits of the ReLU lines' slopes and intercepts (integers over `2^SLOPE_BITS`).
 pub const SLOPE_BITS: u32 = 24;
 /// Headroom bits above a level's relaxed coefficients, for the constants' intercept sums and
@@ -77,14 +77,41 @@ pub struct NetPk {
     pub field: u32,
 }
 
-/// One hidden layer's lines and box for one leaf (Lean's `ReluPk`).
+/// One hidden layer's lines and box for one leaf (Lean's `ReluPk`, with the layer's entry of the
+/// leaf's `IbpPk` list).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReluPk {
     pub an: Vec<BigInt>,
     pub sn: Vec<BigInt>,
     pub ics: Vec<BigInt>,
+    /// The CROWN box: the ends the main run's joining passes prove.
     pub lo: Vec<BigInt>,
     pub hi: Vec<BigInt>,
+    /// The IBP box over the claimed box of the layer below, where it tightens the CROWN box.
+    pub ibp: Option<IbpPk>,
+}
+
+/// A hidden layer's IBP box for one leaf (Lean's `IbpPk`): ends over the layer's `M`, and the IBP
+/// run's final bias exponent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IbpPk {
+    pub lo: Vec<BigInt>,
+    pub hi: Vec<BigInt>,
+    pub b: u32,
+}
+
+impl ReluPk {
+    /// The box the lines are checked against (Lean's `claimLo`/`claimHi`): the CROWN box met with
+    /// the IBP box.
+    pub fn claimed(&self) -> (Vec<BigInt>, Vec<BigInt>) {
+        match &self.ibp {
+            None => (self.lo.clone(), self.hi.clone()),
+            Some(i) => (
+                self.lo.iter().zip(&i.lo).map(|(a, b)| a.max(b).clone()).collect(),
+                self.hi.iter().zip(&i.hi).map(|(a, b)| a.min(b).clone()).collect(),
+            ),
+        }
+    }
 }
 
 /// A leaf's packed data: its lines and boxes (from the top hidden layer down), the input box as
@@ -344,12 +371,12 @@ fn in_bias(beta: u32, x: &BigInt) -> bool {
 
 /// The leaf's packed data over box `b`, with the lower slopes `alphas` (per hidden layer, from the
 /// first) and the refutations the search found, or why the fixed-point passes cannot refute it.
-pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &[Refutation]) -> Result<LeafPk> {
-    let n = net.layers.len();
-    let input = input_ints(b);
-    let first = &net.layers[n - 1];
-    let mut relus = hidden_lines(net, &input, alphas)?;
-    let levels: Vec<(&LayerPk, &ReluPk)> = (2..=n).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
+///
+/// The hidden boxes are CROWN's alone when that refutes the leaf; otherwise, with `ibp`, they are
+/// met with IBP's where it is tighter. Every IBP box costs the kernel one more packed run of two
+/// passes per neuron, and on the wasm toolchain a leaf with several exhausts the worker's 4 GiB,
+/// so `verify` splits a leaf rather than give it IBP boxes while its budget lasts.
+pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &[Refutation], ibp: bool) -> Result<LeafPk> {
     if refute.len() != prop.violation.len() {
         return Err(Error::bad_input(format!(
             "refute: expected one refutation per disjunct ({}), found {}",
@@ -357,12 +384,39 @@ pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &
             refute.len()
         )));
     }
+    let input = input_ints(b);
+    let attempt = |ibp: bool| hidden_lines(net, &input, alphas, ibp).and_then(|r| refutations(net, prop, &input, &r, refute).map(|f| (r, f)));
+    let (mut relus, refs) = match attempt(false) {
+        Err(e) if ibp && matches!(e.kind(), crate::error::ErrorKind::CheckFailed) => attempt(true)?,
+        other => other?,
+    };
+    let first = &net.layers[net.layers.len() - 1];
+    let a: BigInt = input.lower.iter().map(BigInt::abs).sum::<BigInt>() + &input.k;
+    let wsum: BigInt = input.widths.iter().sum();
+    let b_exp = first.e + bits(&(a + wsum)) + 1;
+    relus.reverse();
+    Ok(LeafPk { relus, k: input.k, lower: input.lower, widths: input.widths, b: b_exp, refs })
+}
+
+/// Per disjunct, the refuting pass: the combined row's coefficients at the top scale and the least
+/// constant the run proves, or why the fixed-point passes do not refute it.
+#[allow(clippy::type_complexity)]
+fn refutations(
+    net: &NetPk,
+    prop: &Vnnlib,
+    input: &LeafInput,
+    relus: &[ReluPk],
+    refute: &[Refutation],
+) -> Result<Vec<(Vec<(usize, Q)>, BigInt, Vec<BigInt>, BigInt)>> {
+    let n = net.layers.len();
+    let first = &net.layers[n - 1];
+    let levels: Vec<(&LayerPk, &ReluPk)> = (2..=n).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
     let mut refs = Vec::with_capacity(refute.len());
     for (d, (r, conj)) in refute.iter().zip(&prop.violation).enumerate() {
         let row: LinearConstraint = r.combined(conj).map_err(|e| Error::bad_input(format!("refute[{d}]: {e}")))?;
         let ys: Vec<BigInt> = row.coeffs.iter().map(|c| integer_at(c, &net.m_top).expect("integral at m_top")).collect();
         let rhs = integer_at(&row.rhs, &net.m_top).expect("integral at m_top");
-        let t = trace(&levels, first, &input, ys.clone());
+        let t = trace(&levels, first, input, ys.clone());
         let yc = least_constant(&t, &levels, first, &input.k);
         // The pass proves `ys·y ≥ −yc`, i.e. `row·y ≥ −yc / m_top`: refuted when that exceeds the
         // right-hand side (reaches it, for a strict row).
@@ -384,20 +438,17 @@ pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &
         }
         refs.push((r.terms.clone(), net.m_top.clone(), ys, yc));
     }
-    let a: BigInt = input.lower.iter().map(BigInt::abs).sum::<BigInt>() + &input.k;
-    let wsum: BigInt = input.widths.iter().sum();
-    let b_exp = first.e + bits(&(a + wsum)) + 1;
-    relus.reverse();
-    Ok(LeafPk { relus, k: input.k, lower: input.lower, widths: input.widths, b: b_exp, refs })
+    Ok(refs)
 }
 
 /// The hidden layers' boxes and lines over the input box (from the first hidden layer up), each
-/// box proved by its neurons' fixed-point passes over the lines below it.
-pub fn hidden_boxes(net: &NetPk, b: &Box, alphas: &[Vec<Q>]) -> Result<Vec<ReluPk>> {
-    hidden_lines(net, &input_ints(b), alphas)
+/// box proved by its neurons' fixed-point passes over the lines below it and, with `ibp`, met
+/// with the IBP box over the layer below where that is tighter.
+pub fn hidden_boxes(net: &NetPk, b: &Box, alphas: &[Vec<Q>], ibp: bool) -> Result<Vec<ReluPk>> {
+    hidden_lines(net, &input_ints(b), alphas, ibp)
 }
 
-fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>]) -> Result<Vec<ReluPk>> {
+fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>], ibp: bool) -> Result<Vec<ReluPk>> {
     let n = net.layers.len();
     let first = &net.layers[n - 1];
     if alphas.len() != n - 1 {
@@ -429,7 +480,13 @@ fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>]) -> Result<Vec
                 )));
             }
         }
-        let (an, sn, ics) = lines(joining.r, &m, &lo, &hi, &alphas[h - 1]);
+        let ibp = match relus.last() {
+            Some(below) if ibp => ibp_box(&net.layers[n - h], joining, below, &lo, &hi),
+            _ => None,
+        };
+        let mut relu = ReluPk { an: Vec::new(), sn: Vec::new(), ics: Vec::new(), lo, hi, ibp };
+        let (cl, ch) = relu.claimed();
+        let (an, sn, ics) = lines(joining.r, &m, &cl, &ch, &alphas[h - 1]);
         let after = joining.e - joining.q;
         let room = pow2(after + joining.r) + pow2(after) * ics.iter().sum::<BigInt>();
         if room > pow2(joining.beta2) {
@@ -437,9 +494,42 @@ fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>]) -> Result<Vec
                 "hidden layer {h}: the upper lines' intercepts sum beyond the constants' headroom of {HEADROOM} bits"
             )));
         }
-        relus.push(ReluPk { an, sn, ics, lo, hi });
+        (relu.an, relu.sn, relu.ics) = (an, sn, ics);
+        relus.push(relu);
     }
     Ok(relus)
+}
+
+/// The IBP box of a hidden layer whose pre-activation `layer` computes from the ReLU of the
+/// claimed box of the layer below, as Lean's `ibpRun` proves it: each neuron's two passes cross
+/// `layer` once (no rounding) and close over `relu(lo)/M' … relu(hi)/M'`. `None` when it tightens
+/// no end of the CROWN box `lo … hi`, or when an end it would need is beyond the field's bias.
+fn ibp_box(layer: &LayerPk, joining: &LayerPk, below: &ReluPk, lo: &[BigInt], hi: &[BigInt]) -> Option<IbpPk> {
+    let (cl, ch) = below.claimed();
+    let relu = |x: &BigInt| if x.is_negative() { BigInt::zero() } else { x.clone() };
+    let lower: Vec<BigInt> = cl.iter().map(relu).collect();
+    let widths: Vec<BigInt> = cl.iter().zip(&ch).map(|(l, u)| (relu(u) - relu(l)).max(BigInt::zero())).collect();
+    let input = LeafInput { k: layer.m.clone(), lower, widths };
+    let width = lo.len();
+    let m = &joining.m;
+    let ends: Vec<(BigInt, BigInt)> = (0..width)
+        .into_par_iter()
+        .map(|j| {
+            let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
+            let t_lo = trace(&[], layer, &input, unit(m));
+            let t_hi = trace(&[], layer, &input, unit(&-m));
+            (-least_constant(&t_lo, &[], layer, &input.k), least_constant(&t_hi, &[], layer, &input.k))
+        })
+        .collect();
+    let (ilo, ihi): (Vec<BigInt>, Vec<BigInt>) = ends.into_iter().unzip();
+    let tighter = ilo.iter().zip(lo).any(|(i, c)| i > c) || ihi.iter().zip(hi).any(|(i, c)| i < c);
+    let fits = ilo.iter().all(|l| in_bias(joining.beta2, &-l)) && ihi.iter().all(|u| in_bias(joining.beta2, u));
+    if !tighter || !fits {
+        return None;
+    }
+    let a: BigInt = input.lower.iter().sum::<BigInt>() + &input.k;
+    let wsum: BigInt = input.widths.iter().sum();
+    Some(IbpPk { lo: ilo, hi: ihi, b: layer.e + bits(&(a + wsum)) + 1 })
 }
 
 /// The field width that holds every field of the network's levels and of these leaves.
@@ -471,15 +561,15 @@ mod tests {
         let (mlp, prop) = packed_small();
         let net = net_pk(&mlp, &prop).unwrap();
         let got: Vec<(u32, u32, u32)> = net.layers.iter().map(|l| (l.e, l.q, l.beta2)).collect();
-        // Top (3-10-10-2's last layer) first: the top passes enter with 49 bits; each hidden level
-        // keeps PRECISION = 40 bits after rounding (e − q) and adds SLOPE_BITS + HEADROOM; the first
+        // Top (3-10-10-2's last layer) first: the top passes enter with 73 bits; each hidden level
+        // keeps PRECISION = 64 bits after rounding (e − q) and adds SLOPE_BITS + HEADROOM; the first
         // layer is crossed exactly (q = 0).
-        assert_eq!(got, vec![(54, 12, 90), (97, 31, 114), (121, 0, 0)]);
-        assert_eq!((net.beta_top, net.field), (49, 122));
-        // The row `Y_0 ≤ -8` has integer coefficients: the top scale is 4 · 2^40.
-        assert_eq!(net.m_top, BigInt::from(4u64 << 40));
+        assert_eq!(got, vec![(78, 12, 114), (121, 31, 138), (145, 0, 0)]);
+        assert_eq!((net.beta_top, net.field), (73, 146));
+        // The row `Y_0 ≤ -8` has integer coefficients: the top scale is 4 · 2^64.
+        assert_eq!(net.m_top, BigInt::from(4u128 << 64));
         assert_eq!(net.layers.iter().map(|l| l.omega.clone()).collect::<Vec<_>>(), vec![BigInt::from(8); 3]);
-        assert_eq!(net.layers[0].m, BigInt::from(1u128 << 64));
+        assert_eq!(net.layers[0].m, BigInt::one() << 88);
     }
 
     #[test]
@@ -494,6 +584,41 @@ mod tests {
         // [-1, 2] over 1: s = 2/3 rounds up to 11/16, t = 11/16 · 1 (the line stays above at both ends).
         let (_, sn, ics) = lines(4, &BigInt::one(), &ints(&[-1]), &ints(&[2]), &[q(0, 1)]);
         assert_eq!((sn, ics), (ints(&[11]), ints(&[11])));
+    }
+
+    #[test]
+    fn the_ibp_box_crosses_one_layer_from_the_relu_of_the_claimed_box_below() {
+        // z = x0 - x1 + 1/2 over the ReLU of the claimed box below, [-1, 2] × [1/2, 3] (the CROWN
+        // box [-1, 3] × [1/2, 6] met with the IBP box [-4, 2] × [-2, 3], ends over M' = 2): the ReLU
+        // gives [0, 2] × [1/2, 3], so z ∈ [-5/2, 2], ends -5 and 4 over M = 2.
+        let ints = |v: &[i64]| v.iter().map(|&x| BigInt::from(x)).collect::<Vec<_>>();
+        let layer = LayerPk {
+            cols: vec![ints(&[2]), ints(&[-2])],
+            bias: ints(&[1]),
+            omega: BigInt::from(2),
+            e: 7,
+            q: 3,
+            r: 0,
+            beta2: 0,
+            m: BigInt::from(2),
+        };
+        let joining = LayerPk { cols: vec![], bias: vec![], omega: BigInt::one(), e: 0, q: 0, r: 0, beta2: 8, m: BigInt::from(2) };
+        let below = ReluPk {
+            an: vec![],
+            sn: vec![],
+            ics: vec![],
+            lo: ints(&[-2, 1]),
+            hi: ints(&[6, 12]),
+            ibp: Some(IbpPk { lo: ints(&[-8, -4]), hi: ints(&[4, 6]), b: 0 }),
+        };
+        assert_eq!(below.claimed(), (ints(&[-2, 1]), ints(&[4, 6])));
+        let got = ibp_box(&layer, &joining, &below, &ints(&[-6]), &ints(&[6])).unwrap();
+        // b = e + bits(Σ relu(lo) + M' + Σ widths) + 1 = 7 + bits(0 + 1 + 2 + 4 + 5) + 1.
+        assert_eq!(got, IbpPk { lo: ints(&[-5]), hi: ints(&[4]), b: 7 + 4 + 1 });
+        // An IBP box no tighter than the CROWN box is left out, and so is one beyond the bias.
+        assert_eq!(ibp_box(&layer, &joining, &below, &ints(&[-5]), &ints(&[4])), None);
+        let narrow = LayerPk { beta2: 2, ..joining.clone() };
+        assert_eq!(ibp_box(&layer, &narrow, &below, &ints(&[-6]), &ints(&[6])), None);
     }
 
     #[test]

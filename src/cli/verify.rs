@@ -173,7 +173,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     let packed = (split && packed_applies(&mlp, intermediate, leaf)).then(|| crate::cert::packed::net_pk(&mlp, &prop)).transpose()?;
     let accept = |b: &crate::bounds::Box, r: &[bab::Refutation], a: &[Vec<crate::num::Q>]| -> Result<bool> {
         let net = packed.as_ref().expect("accept is passed only with a packed network");
-        match crate::cert::packed::leaf_pk(net, &prop, b, a, r) {
+        match crate::cert::packed::leaf_pk(net, &prop, b, a, r, false) {
             Ok(_) => Ok(true),
             Err(e) if matches!(e.kind(), crate::error::ErrorKind::CheckFailed) => Ok(false),
             Err(e) => Err(e),
@@ -382,15 +382,15 @@ pub fn bab_lean_module(
 }
 
 /// The packed checker's module of a tree certificate, or `None` when some leaf's fixed-point
-/// passes cannot refute it (the packed checker proves hidden boxes by CROWN passes alone, while
-/// the search also intersects them with IBP). Deterministic, so `audit` re-derives the same text.
+/// passes cannot refute it, even with IBP boxes. Leaves the refinement left unaccepted (its
+/// budget ran out) take IBP boxes here. Deterministic, so `audit` re-derives the same text.
 fn packed_bab_module(name: &str, mlp: &Mlp, prop: &Vnnlib, tree: &Tree, binding: &Binding) -> Result<Option<Vec<(String, String)>>> {
     use rayon::prelude::*;
     let net = crate::cert::packed::net_pk(mlp, prop)?;
     let leaves = tree
         .leaf_boxes(&prop.input_box)
         .into_par_iter()
-        .map(|(b, refute, alphas)| crate::cert::packed::leaf_pk(&net, prop, &b, alphas, refute).map(|l| (b, l)))
+        .map(|(b, refute, alphas)| crate::cert::packed::leaf_pk(&net, prop, &b, alphas, refute, true).map(|l| (b, l)))
         .collect::<Result<Vec<_>>>();
     let leaves = match leaves {
         Ok(l) => l,

@@ -648,9 +648,11 @@ pub enum BabLeaves<'a> {
 
 /// Leaves per part module of a packed certificate. The wasm toolchain gives each module one
 /// process of at most 4 GiB, and a whole ACAS Xu certificate in one module exhausted it (an
-/// `INTERNAL PANIC` after the network facts and one leaf had passed on their own); each part is
-/// built by its own process, two at a time on two cores.
-pub const LEAVES_PER_PART: usize = 4;
+/// `INTERNAL PANIC` after the network facts and one leaf had passed on their own); so did four
+/// ACAS Xu leaves with 64-bit precision and IBP boxes (the worker died on the second, after 76 s
+/// of kernel time on the first). Each part is built by its own process, two at a time on two
+/// cores.
+pub const LEAVES_PER_PART: usize = 2;
 
 /// The modules checking a branch-and-bound certificate of a `violation_dnf` property, as paths
 /// under the Lean project and texts, the certificate's own module (`Certificates/<Module>.lean`)
@@ -949,6 +951,7 @@ fn packed_leaf_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::Net
     let outputs = mlp.layers[n - 1].weight.len();
     let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", n - 1 - t)).collect();
     let mut relus = Vec::new();
+    let mut ibps = Vec::new();
     for (h, r) in leaf.relus.iter().enumerate() {
         // `leaf.relus` runs from the top hidden layer down: entry h is Lean layer n - 2 - h.
         let j = n - 2 - h;
@@ -958,9 +961,19 @@ fn packed_leaf_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::Net
         let _ = writeln!(*s, "@[expose] def leaf{k}r{j}lo : List Int := {}", int_list(&r.lo));
         let _ = writeln!(*s, "@[expose] def leaf{k}r{j}hi : List Int := {}", int_list(&r.hi));
         relus.push(format!("⟨leaf{k}r{j}an, leaf{k}r{j}sn, leaf{k}r{j}ic, leaf{k}r{j}lo, leaf{k}r{j}hi⟩"));
+        ibps.push(match &r.ibp {
+            None => "none".to_string(),
+            Some(i) => {
+                let _ = writeln!(*s, "@[expose] def leaf{k}i{j}lo : List Int := {}", int_list(&i.lo));
+                let _ = writeln!(*s, "@[expose] def leaf{k}i{j}hi : List Int := {}", int_list(&i.hi));
+                format!("some ⟨leaf{k}i{j}lo, leaf{k}i{j}hi, {}⟩", i.b)
+            }
+        });
     }
-    let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and box, from the top. -/");
+    let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and CROWN box, from the top. -/");
     let _ = writeln!(*s, "@[expose] def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
+    let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's IBP box where it is tighter, from the top. -/");
+    let _ = writeln!(*s, "@[expose] def leaf{k}Is : List (Option IbpPk) := [{}]", ibps.join(", "));
     let mut lw: Vec<BigInt> = leaf.lower.iter().map(BigInt::abs).collect();
     lw.push(leaf.k.clone());
     let a: BigInt = lw.iter().sum();
@@ -987,7 +1000,7 @@ fn packed_leaf_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::Net
         *s,
         "set_option profiler true in\nset_option profiler.threshold 0 in\n\
          /-- Leaf {k}: every hidden box, every line and one refuting pass per disjunct, in one packed run. -/\n\
-         theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} [{}] = true := by\n  decide +kernel\n",
+         theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} leaf{k}Is [{}] = true := by\n  decide +kernel\n",
         net.beta_top,
         pks.join(", "),
         leaf.k,

@@ -1,0 +1,96 @@
+module
+
+public import TorchLean.Bounds.CrownRunNet
+
+/-! # The packed checker's width conditions, as Booleans
+
+`RunFit` states that every field of a packed run stays in range. It splits into the network's
+share, decided once per network (`netFitB`), and a leaf's share (`leafFitB`); `runFit_of_B`
+joins them.
+-/
+
+public section
+
+namespace TorchLean.Cert
+
+open TorchLean.Bounds TorchLean.Num
+
+/-! ## Width checks, as Booleans -/
+
+/-- Whether the bias covers an entry is decided by two comparisons. -/
+noncomputable instance instDecidableInBias (b : Nat) (x : Int) : Decidable (InBias b x) :=
+  inferInstanceAs (Decidable (-((2 ^ b : Nat) : Int) ≤ x ∧ x < ((2 ^ b : Nat) : Int)))
+
+/-- `ColsFit`, decided. -/
+@[expose] noncomputable def colsFitB (β E m : Nat) : List (List Nat) → List (List Bool) → List Nat → Bool
+  | w :: ws, s :: ss, A :: As =>
+    (w.sum == A) && decide (2 ^ β * A < 2 ^ E) && (w.length == m) && (s.length == m) && colsFitB β E m ws ss As
+  | [], [], [] => true
+  | _, _, _ => false
+
+theorem colsFit_of_B {β E m : Nat} : ∀ {ws : List (List Nat)} {ss : List (List Bool)} {As : List Nat},
+    colsFitB β E m ws ss As = true → ColsFit β E m ws ss As
+  | _ :: _, _ :: _, _ :: _, h => by
+    simp only [colsFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at h
+    exact ⟨h.1.1.1.1, h.1.1.1.2, h.1.1.2, h.1.2, colsFit_of_B h.2⟩
+  | [], [], [], _ => trivial
+  | [], _ :: _, _, h => by simp [colsFitB] at h
+  | _ :: _, [], _, h => by simp [colsFitB] at h
+  | [], [], _ :: _, h => by simp [colsFitB] at h
+  | _ :: _, _ :: _, [], h => by simp [colsFitB] at h
+
+/-- The network's share of `RunFit`: the columns, bias columns and field widths of every layer,
+entering the top layer with bias `2^β` over `d` outputs. Decided once per network. -/
+@[expose] noncomputable def netFitB (B : Nat) : Nat → Nat → List LayerPk → LayerPk → Bool
+  | β, d, [], P1 =>
+    (P1.q == 0) && decide (P1.E + 1 ≤ B) && colsFitB β P1.E d P1.ws P1.ss P1.sums && (P1.bw.sum == P1.bsum) &&
+      decide (2 ^ β * P1.bsum < 2 ^ P1.E) && (P1.bw.length == d + 1) && (P1.bs.length == d + 1)
+  | β, d, L :: Ls, P1 =>
+    decide (L.q ≤ L.E) && decide (L.E + 1 ≤ B) && colsFitB β L.E d L.ws L.ss L.sums && (L.bw.sum == L.bsum) &&
+      decide (2 ^ β * L.bsum < 2 ^ L.E) && (L.bw.length == d + 1) && (L.bs.length == d + 1) &&
+      decide (L.E - L.q + L.r + 2 ≤ B) && decide (L.E - L.q + L.r ≤ L.β2) && decide (L.β2 + 1 ≤ B) &&
+      decide (0 < L.M) && decide (L.M < 2 ^ L.β2) && netFitB B L.β2 L.ws.length Ls P1
+
+/-- The leaf's share of `RunFit`: slopes and intercepts, box ends and the input box, per layer. -/
+@[expose] noncomputable def leafFitB (B : Nat) : List LayerPk → List ReluPk → ClosePk → Bool
+  | [], [], F =>
+    decide (F.b + 1 ≤ B) && (F.lw.sum == F.A) && (F.lw.length == F.ls.length) &&
+      (F.ls.length == F.L.ws.length + 1) && (F.wd.length == F.L.ws.length) &&
+      decide (2 ^ F.L.E * F.A + 2 ^ F.L.E * F.wd.sum < 2 ^ F.b)
+  | L :: Ls, R :: Rs, F =>
+    R.an.all (· ≤ 2 ^ L.r) && R.sn.all (· ≤ 2 ^ L.r) && (R.an.length == L.ws.length) &&
+      (R.sn.length == L.ws.length) && (R.ics.length == L.ws.length) &&
+      decide (2 ^ (L.E - L.q + L.r) + 2 ^ (L.E - L.q) * R.ics.sum ≤ 2 ^ L.β2) &&
+      (R.lo.length == L.ws.length) && (R.hi.length == L.ws.length) &&
+      R.lo.all (fun l => decide (InBias L.β2 (-l))) && R.hi.all (fun h => decide (InBias L.β2 h)) &&
+      leafFitB B Ls Rs F
+  | _, _, _ => false
+
+/-- **The two shares make `RunFit`.** -/
+theorem runFit_of_B (B : Nat) : ∀ (β d : Nat) (Ps : List LayerPk) (Rs : List ReluPk) (F : ClosePk),
+    netFitB B β d Ps F.L = true → leafFitB B Ps Rs F = true → RunFit B β d (Ps.zip Rs) F
+  | β, d, [], [], F, hn, hl => by
+    simp only [netFitB, leafFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at hn hl
+    obtain ⟨⟨⟨⟨⟨⟨hq, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩ := hn
+    obtain ⟨⟨⟨⟨⟨hb, hA⟩, hl1⟩, hl2⟩, hwd⟩, hroom⟩ := hl
+    exact ⟨hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hb, hA, hl1, hl2, by omega, hroom⟩
+  | β, d, L :: Ls, R :: Rs, F, hn, hl => by
+    simp only [netFitB, leafFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq, List.all_eq_true] at hn hl
+    obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨hq, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, hB1⟩, hr⟩, hB2⟩, _⟩, hM⟩, hn'⟩ := hn
+    obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨han, hsn⟩, hanl⟩, hsnl⟩, hicl⟩, hroom⟩, hlo⟩, hhi⟩, hlob⟩, hhib⟩, hl'⟩ := hl
+    exact ⟨hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hB1, hr, hB2, ⟨han, hsn⟩, hanl, hsnl, by omega, hroom,
+      hlo, hhi, hM, hlob, hhib, runFit_of_B B L.β2 L.ws.length Ls Rs F hn' hl'⟩
+  | _, _, [], _ :: _, _, _, hl => by simp [leafFitB] at hl
+  | _, _, _ :: _, [], _, _, hl => by simp [leafFitB] at hl
+
+/-- The network's share read back at one level: the layer's columns and bias fit the bias `2^β`
+entering it, its box scale is positive and covered after the lines, and the levels below fit. -/
+theorem netFit_cons {B β d : Nat} {L : LayerPk} {Ls : List LayerPk} {P1 : LayerPk}
+    (h : netFitB B β d (L :: Ls) P1 = true) :
+    ColsFit β L.E d L.ws L.ss L.sums ∧ L.bw.sum = L.bsum ∧ 2 ^ β * L.bsum < 2 ^ L.E ∧ L.bw.length = d + 1 ∧
+      L.bs.length = d + 1 ∧ 0 < L.M ∧ L.M < 2 ^ L.β2 ∧ netFitB B L.β2 L.ws.length Ls P1 = true := by
+  simp only [netFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at h
+  obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨_, _⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, _⟩, _⟩, _⟩, hM0⟩, hM⟩, hn'⟩ := h
+  exact ⟨colsFit_of_B hc, hbs, hbA, hbl, hbg, hM0, hM, hn'⟩
+
+end TorchLean.Cert
