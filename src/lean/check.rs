@@ -262,10 +262,17 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
                 passed: o.ok(),
                 detail: match o {
                     Outcome::Failed(d) => d.clone(),
-                    Outcome::Skipped(d) => match failed_part(d) {
-                        Some(Outcome::Failed(pd)) => format!("{d} failed:\n{pd}"),
-                        _ => format!("not checked: {d} failed"),
-                    },
+                    // Every failed part is named, so one run shows every rejected leaf.
+                    Outcome::Skipped(d) => {
+                        let parts: Vec<String> = parts_of(n, &modules)
+                            .filter_map(|(p, o)| if let Outcome::Failed(pd) = o { Some(format!("{p} failed:\n{pd}")) } else { None })
+                            .collect();
+                        match failed_part(d) {
+                            Some(Outcome::Failed(_)) if !parts.is_empty() => parts.join("\n"),
+                            Some(Outcome::Failed(pd)) => format!("{d} failed:\n{pd}"),
+                            _ => format!("not checked: {d} failed"),
+                        }
+                    }
                     _ => String::new(),
                 },
                 axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
@@ -344,6 +351,25 @@ pub fn parse_axioms(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_certificate_skipped_for_its_parts_names_every_failed_part() {
+        let modules = vec![
+            ("Certificates.P.Net".to_string(), Outcome::Built(2.0, Some(1.0))),
+            ("Certificates.P.Leaves0".to_string(), Outcome::Failed("leaf0Box rejected".to_string())),
+            ("Certificates.P.Leaves1".to_string(), Outcome::Built(3.0, Some(2.5))),
+            ("Certificates.P.Leaves2".to_string(), Outcome::Failed("leaf4Box rejected".to_string())),
+            ("Certificates.P".to_string(), Outcome::Skipped("Certificates.P.Leaves0".to_string())),
+        ];
+        let r = summarise("test", modules, 5.0, None, "");
+        assert_eq!(r.certificates.len(), 1);
+        let c = &r.certificates[0];
+        assert_eq!(
+            (c.passed, c.detail.as_str()),
+            (false, "Certificates.P.Leaves0 failed:\nleaf0Box rejected\nCertificates.P.Leaves2 failed:\nleaf4Box rejected")
+        );
+        assert_eq!((c.seconds, c.kernel_seconds), (Some(5.0), Some(3.5)));
+    }
 
     #[test]
     fn lean_errors_name_the_declaration_they_are_in() {
