@@ -462,16 +462,7 @@ fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>], ibp: bool) ->
         let joining = &net.layers[n - h - 1];
         let m = joining.m.clone();
         let levels: Vec<(&LayerPk, &ReluPk)> = (2..=h).rev().map(|k| (&net.layers[n - k], &relus[k - 2])).collect();
-        let ends: Vec<(BigInt, BigInt)> = (0..width)
-            .into_par_iter()
-            .map(|j| {
-                let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
-                let t_lo = trace(&levels, first, input, unit(&m));
-                let t_hi = trace(&levels, first, input, unit(&-&m));
-                (-least_constant(&t_lo, &levels, first, &input.k), least_constant(&t_hi, &levels, first, &input.k))
-            })
-            .collect();
-        let (lo, hi): (Vec<BigInt>, Vec<BigInt>) = ends.into_iter().unzip();
+        let (lo, hi) = box_ends(&levels, first, input, &m, width);
         for (j, (l, u)) in lo.iter().zip(&hi).enumerate() {
             if !in_bias(joining.beta2, &-l) || !in_bias(joining.beta2, u) {
                 return Err(Error::check_failed(format!(
@@ -500,6 +491,21 @@ fn hidden_lines(net: &NetPk, input: &LeafInput, alphas: &[Vec<Q>], ibp: bool) ->
     Ok(relus)
 }
 
+/// The box ends over `m` that a layer's box passes prove (Lean's `boxPasses`): per neuron, the
+/// least lower end of `m · z − lo ≥ 0` and upper end of `hi − m · z ≥ 0`, each pass crossing
+/// `levels` and closing over `input` through `first`.
+fn box_ends(levels: &[(&LayerPk, &ReluPk)], first: &LayerPk, input: &LeafInput, m: &BigInt, width: usize) -> (Vec<BigInt>, Vec<BigInt>) {
+    (0..width)
+        .into_par_iter()
+        .map(|j| {
+            let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
+            let t_lo = trace(levels, first, input, unit(m));
+            let t_hi = trace(levels, first, input, unit(&-m));
+            (-least_constant(&t_lo, levels, first, &input.k), least_constant(&t_hi, levels, first, &input.k))
+        })
+        .unzip()
+}
+
 /// The IBP box of a hidden layer whose pre-activation `layer` computes from the ReLU of the
 /// claimed box of the layer below, as Lean's `ibpRun` proves it: each neuron's two passes cross
 /// `layer` once (no rounding) and close over `relu(lo)/M' … relu(hi)/M'`. `None` when it tightens
@@ -512,16 +518,7 @@ fn ibp_box(layer: &LayerPk, joining: &LayerPk, below: &ReluPk, lo: &[BigInt], hi
     let input = LeafInput { k: layer.m.clone(), lower, widths };
     let width = lo.len();
     let m = &joining.m;
-    let ends: Vec<(BigInt, BigInt)> = (0..width)
-        .into_par_iter()
-        .map(|j| {
-            let unit = |c: &BigInt| -> Vec<BigInt> { (0..width).map(|i| if i == j { c.clone() } else { BigInt::zero() }).collect() };
-            let t_lo = trace(&[], layer, &input, unit(m));
-            let t_hi = trace(&[], layer, &input, unit(&-m));
-            (-least_constant(&t_lo, &[], layer, &input.k), least_constant(&t_hi, &[], layer, &input.k))
-        })
-        .collect();
-    let (ilo, ihi): (Vec<BigInt>, Vec<BigInt>) = ends.into_iter().unzip();
+    let (ilo, ihi) = box_ends(&[], layer, &input, m, width);
     let tighter = ilo.iter().zip(lo).any(|(i, c)| i > c) || ihi.iter().zip(hi).any(|(i, c)| i < c);
     let fits = ilo.iter().all(|l| in_bias(joining.beta2, &-l)) && ihi.iter().all(|u| in_bias(joining.beta2, u));
     if !tighter || !fits {
