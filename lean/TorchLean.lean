@@ -26,7 +26,7 @@ public import TorchLean.Bounds.CrownPass
 public import TorchLean.Bounds.CrownPacked
 public import TorchLean.Bounds.CrownRun
 public import TorchLean.Bounds.CrownRunNet
-public import TorchLean.Bounds.CrownRunIbp
+public import TorchLean.Bounds.IbpCols
 public import TorchLean.Bounds.IBPF32
 public import TorchLean.Bounds.IBPF32Vectors
 public import TorchLean.Cert.DenseIBP

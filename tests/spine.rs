@@ -386,12 +386,12 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     let (lo, hi) = (line("leaf0r0lo"), line("leaf0r0hi"));
     tamper_file(&packed, &lo, &hi.replacen("leaf0r0hi", "leaf0r0lo", 1));
     // Leaf 2 given an IBP box of the top hidden layer that is a point (its CROWN upper ends): the
-    // IBP run over the first hidden layer's box cannot prove it.
+    // interval sums over the first hidden layer's box cannot cover it.
     let packed1 = d.path().join("lean/Certificates/SmallPacked/Leaves1.lean");
     tamper_file(
         &packed1,
         "@[expose] def leaf2Is : List (Option IbpPk) := [none, none]",
-        "@[expose] def leaf2Is : List (Option IbpPk) := [some ⟨leaf2r1hi, leaf2r1hi, 400⟩, none]",
+        "@[expose] def leaf2Is : List (Option IbpPk) := [some ⟨leaf2r1hi, leaf2r1hi⟩, none]",
     );
     let linf = d.path().join("lean/Certificates/SmallLinf.lean");
     let violation = "def violation : List (List Row) := [[⟨[1, -1], ";
@@ -407,7 +407,7 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     assert!(err.contains("crownBoxLeafOk violation leaf2Box leaf2Steps"), "the false box: {}", show(&o));
     assert!(err.contains("Certificates.SmallPacked: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("packedLeafOk 151 73 2 violation leaf0Box"), "the false packed box: {}", show(&o));
-    assert!(err.contains("packedLeafOk 151 73 2 violation leaf2Box"), "the false IBP box: {}", show(&o));
+    assert!(err.contains("ibpsOkB [pk2, pk1] leaf2Rs leaf2Is"), "the false IBP box: {}", show(&o));
     assert!(err.contains("Certificates.SmallLinf: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("[in `theorem claim_lowered`]"), "the weakened violation: {}", show(&o));
 }

@@ -259,27 +259,29 @@ fn model_directory_and_property_artifact_are_accepted_and_a_timeout_is_unknown()
 
 #[test]
 fn acas_1_1_prop_1_leaves_are_split_for_the_packed_checker_and_round_trip_through_check_cert_and_audit() {
-    // The search's 29 leaves bound hidden layers by CROWN ∩ IBP; the packed checker's CROWN passes
-    // alone miss the refutation on three of them. `verify` splits those again (rather than give
-    // them IBP boxes, which cost the kernel a run per layer) until the packed run refutes each:
-    // 35 leaves, every one a `packedLeafOk` with CROWN boxes only.
+    // The search's leaves bound hidden layers by CROWN ∩ IBP; the packed checker's CROWN passes
+    // alone miss the refutation on some of them. Three take IBP boxes (Lean checks one with a
+    // multiplication per weight); the leaves neither refutes are split again: 30 leaves, every
+    // one a `packedLeafOk`.
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("acas-1-1-prop1");
     let lean = d.path().join("lean");
     let o = verify_cli(&acas("ACASXU_run2a_1_1_batch_2000.nnet"), &acas("prop_1.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("35 leaves, depth 8, 0 refuted with searched α"), "{}", show(&o));
+    assert!(stdout.contains("30 leaves, depth 7, 0 refuted with searched α"), "{}", show(&o));
     assert!(stdout.lines().any(|l| l == "checker    packedLeafOk"), "{}", show(&o));
     let module = fs::read_to_string(lean.join("Certificates/Acas11Prop1.lean")).unwrap();
     assert!(module.contains("theorem lowered : graph = mlpGraph 5 net ∧ mlpShaped 5 net = true ∧ box0.length = 5 := by decide +kernel"));
     // 174 KB of payload is past the strong binding's bound: the module keeps to the weak form.
     assert!(!module.contains("theorem certified_artifacts"));
     let parts = lean.join("Certificates/Acas11Prop1");
-    assert_eq!(fs::read_dir(&parts).unwrap().count(), 1 + 18, "Net and 18 parts of at most 2 leaves");
-    let leaves: String = (0..18).map(|p| fs::read_to_string(parts.join(format!("Leaves{p}.lean"))).unwrap()).collect();
-    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 35);
-    assert_eq!(leaves.matches(" : List (Option IbpPk) := [none, none, none, none, none, none]").count(), 35);
+    assert_eq!(fs::read_dir(&parts).unwrap().count(), 1 + 15, "Net and 15 parts of at most 2 leaves");
+    let leaves: String = (0..15).map(|p| fs::read_to_string(parts.join(format!("Leaves{p}.lean"))).unwrap()).collect();
+    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 30);
+    assert_eq!(leaves.matches(" : List (Option IbpPk) := [none, none, none, none, none, none]").count(), 27);
+    assert_eq!(leaves.matches("some ⟨leaf").count(), 11, "IBP boxes of three leaves");
+    assert!(leaves.contains("@[expose] def leaf19Is : List (Option IbpPk) := [some ⟨leaf19i5lo, leaf19i5hi⟩, some ⟨leaf19i4lo, leaf19i4hi⟩, none, none, some ⟨leaf19i1lo, leaf19i1hi⟩, none]"));
     let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
     for args in [&["check-cert", out.to_str().unwrap()][..], &audit[..]] {
         let o = torchlean(args);
@@ -372,7 +374,7 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     assert_eq!(net.matches("_describes : describesB layer").count(), 3);
     let leaves = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
     assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 2);
-    // CROWN's boxes refute every leaf, so no leaf pays for an IBP run.
+    // CROWN's boxes refute every leaf, so no leaf carries IBP boxes.
     assert!(leaves.contains("@[expose] def leaf0Is : List (Option IbpPk) := [none, none]"));
     assert!(!format!("{module}{net}{leaves}").contains("crownBoxLeafOk"));
     // `audit` re-derives the same modules from the artifacts; `check-cert` re-checks the tree.

@@ -91,13 +91,11 @@ pub struct ReluPk {
     pub ibp: Option<IbpPk>,
 }
 
-/// A hidden layer's IBP box for one leaf (Lean's `IbpPk`): ends over the layer's `M`, and the IBP
-/// run's final bias exponent.
+/// A hidden layer's IBP box for one leaf (Lean's `IbpPk`): ends over the layer's `M`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IbpPk {
     pub lo: Vec<BigInt>,
     pub hi: Vec<BigInt>,
-    pub b: u32,
 }
 
 impl ReluPk {
@@ -507,26 +505,30 @@ fn box_ends(levels: &[(&LayerPk, &ReluPk)], first: &LayerPk, input: &LeafInput, 
 }
 
 /// The IBP box of a hidden layer whose pre-activation `layer` computes from the ReLU of the
-/// claimed box of the layer below, as Lean's `ibpRun` proves it: each neuron's two passes cross
-/// `layer` once (no rounding) and close over `relu(lo)/M' … relu(hi)/M'`. `None` when it tightens
-/// no end of the CROWN box `lo … hi`, or when an end it would need is beyond the field's bias.
+/// claimed box of the layer below, with the integers Lean's `layerIbpSums` and `ibpEndsOk` state:
+/// per neuron, the bias (times `M'`) plus each weight times the ReLU'd end it is least (or most)
+/// with, then the end over `M` rounded outward from `sum · M / (M' Ω)`. `None` when it tightens
+/// no end of the CROWN box `lo … hi`.
 fn ibp_box(layer: &LayerPk, joining: &LayerPk, below: &ReluPk, lo: &[BigInt], hi: &[BigInt]) -> Option<IbpPk> {
     let (cl, ch) = below.claimed();
     let relu = |x: &BigInt| if x.is_negative() { BigInt::zero() } else { x.clone() };
-    let lower: Vec<BigInt> = cl.iter().map(relu).collect();
-    let widths: Vec<BigInt> = cl.iter().zip(&ch).map(|(l, u)| (relu(u) - relu(l)).max(BigInt::zero())).collect();
-    let input = LeafInput { k: layer.m.clone(), lower, widths };
-    let width = lo.len();
-    let m = &joining.m;
-    let (ilo, ihi) = box_ends(&[], layer, &input, m, width);
-    let tighter = ilo.iter().zip(lo).any(|(i, c)| i > c) || ihi.iter().zip(hi).any(|(i, c)| i < c);
-    let fits = ilo.iter().all(|l| in_bias(joining.beta2, &-l)) && ihi.iter().all(|u| in_bias(joining.beta2, u));
-    if !tighter || !fits {
-        return None;
+    let k = &layer.m;
+    let mut lsum: Vec<BigInt> = layer.bias.iter().map(|b| b * k).collect();
+    let mut hsum = lsum.clone();
+    for (col, (l, u)) in layer.cols.iter().zip(cl.iter().zip(&ch)) {
+        let (a, c) = (relu(l), relu(u));
+        for (j, w) in col.iter().enumerate() {
+            let (least, most) = if w.is_negative() { (&c, &a) } else { (&a, &c) };
+            lsum[j] += w * least;
+            hsum[j] += w * most;
+        }
     }
-    let a: BigInt = input.lower.iter().sum::<BigInt>() + &input.k;
-    let wsum: BigInt = input.widths.iter().sum();
-    Some(IbpPk { lo: ilo, hi: ihi, b: layer.e + bits(&(a + wsum)) + 1 })
+    let den = k * &layer.omega;
+    let m = &joining.m;
+    let ilo: Vec<BigInt> = lsum.iter().map(|s| (m * s).div_floor(&den)).collect();
+    let ihi: Vec<BigInt> = hsum.iter().map(|s| -((-(m * s)).div_floor(&den))).collect();
+    let tighter = ilo.iter().zip(lo).any(|(i, c)| i > c) || ihi.iter().zip(hi).any(|(i, c)| i < c);
+    tighter.then_some(IbpPk { lo: ilo, hi: ihi })
 }
 
 /// The field width that holds every field of the network's levels and of these leaves.
@@ -606,16 +608,18 @@ mod tests {
             ics: vec![],
             lo: ints(&[-2, 1]),
             hi: ints(&[6, 12]),
-            ibp: Some(IbpPk { lo: ints(&[-8, -4]), hi: ints(&[4, 6]), b: 0 }),
+            ibp: Some(IbpPk { lo: ints(&[-8, -4]), hi: ints(&[4, 6]) }),
         };
         assert_eq!(below.claimed(), (ints(&[-2, 1]), ints(&[4, 6])));
+        // The sums over M' = 2 with Ω = 2: lower 1·2 + 2·0 − 2·6 = −10, upper 1·2 + 2·4 − 2·1 = 8;
+        // over M = 2 they are −10·2/4 = −5 and 8·2/4 = 4.
         let got = ibp_box(&layer, &joining, &below, &ints(&[-6]), &ints(&[6])).unwrap();
-        // b = e + bits(Σ relu(lo) + M' + Σ widths) + 1 = 7 + bits(0 + 1 + 2 + 4 + 5) + 1.
-        assert_eq!(got, IbpPk { lo: ints(&[-5]), hi: ints(&[4]), b: 7 + 4 + 1 });
-        // An IBP box no tighter than the CROWN box is left out, and so is one beyond the bias.
+        assert_eq!(got, IbpPk { lo: ints(&[-5]), hi: ints(&[4]) });
+        // Ends that do not divide round outward: over M = 3, −30/4 → −8 and 24/4 = 6.
+        let thirds = LayerPk { m: BigInt::from(3), ..joining.clone() };
+        assert_eq!(ibp_box(&layer, &thirds, &below, &ints(&[-9]), &ints(&[9])).unwrap(), IbpPk { lo: ints(&[-8]), hi: ints(&[6]) });
+        // An IBP box no tighter than the CROWN box is left out.
         assert_eq!(ibp_box(&layer, &joining, &below, &ints(&[-5]), &ints(&[4])), None);
-        let narrow = LayerPk { beta2: 2, ..joining.clone() };
-        assert_eq!(ibp_box(&layer, &narrow, &below, &ints(&[-6]), &ints(&[6])), None);
     }
 
     #[test]

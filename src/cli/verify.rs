@@ -170,10 +170,12 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     let mut last = Instant::now();
     // Where the certificate may take the packed checker (the rule `bab_lean_module` applies, so
     // audit re-derives the same module), leaves it rejects are split further until it accepts them.
+    // IBP boxes count: Lean checks one with a multiplication per weight, far less than a split's
+    // second leaf costs.
     let packed = (split && packed_applies(&mlp, intermediate, leaf)).then(|| crate::cert::packed::net_pk(&mlp, &prop)).transpose()?;
     let accept = |b: &crate::bounds::Box, r: &[bab::Refutation], a: &[Vec<crate::num::Q>]| -> Result<bool> {
         let net = packed.as_ref().expect("accept is passed only with a packed network");
-        match crate::cert::packed::leaf_pk(net, &prop, b, a, r, false) {
+        match crate::cert::packed::leaf_pk(net, &prop, b, a, r, true) {
             Ok(_) => Ok(true),
             Err(e) if matches!(e.kind(), crate::error::ErrorKind::CheckFailed) => Ok(false),
             Err(e) => Err(e),

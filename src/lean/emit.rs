@@ -966,7 +966,7 @@ fn packed_leaf_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::Net
             Some(i) => {
                 let _ = writeln!(*s, "@[expose] def leaf{k}i{j}lo : List Int := {}", int_list(&i.lo));
                 let _ = writeln!(*s, "@[expose] def leaf{k}i{j}hi : List Int := {}", int_list(&i.hi));
-                format!("some ⟨leaf{k}i{j}lo, leaf{k}i{j}hi, {}⟩", i.b)
+                format!("some ⟨leaf{k}i{j}lo, leaf{k}i{j}hi⟩")
             }
         });
     }
@@ -1007,11 +1007,20 @@ fn packed_leaf_section(s: &mut String, mlp: &Mlp, net: &crate::cert::packed::Net
         nat_list(&leaf.lower.iter().map(BigInt::abs).collect::<Vec<_>>()),
         refs.join(", ")
     );
+    // A declaration of its own: the kernel frees its caches between declarations, and the wasm
+    // worker crashed holding the IBP sums' and the main run's together.
+    let _ = writeln!(
+        *s,
+        "set_option profiler true in\nset_option profiler.threshold 0 in\n\
+         /-- Leaf {k}: every IBP box is covered by interval sums over the claimed box below. -/\n\
+         theorem leaf{k}_ibp : ibpsOkB [{}] leaf{k}Rs leaf{k}Is = true := by\n  decide +kernel\n",
+        pks.join(", ")
+    );
     let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
     let _ = writeln!(
         *s,
         "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) := by\n  \
-         intro x hx\n  rw [net_eq]\n  exact packedLeafOk_safe (F := leaf{k}F) described fits acts leaf{k}_ok x hx\n"
+         intro x hx\n  rw [net_eq]\n  exact packedLeafOk_safe (F := leaf{k}F) described fits acts leaf{k}_ok leaf{k}_ibp x hx\n"
     );
 }
 

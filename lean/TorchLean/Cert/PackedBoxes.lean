@@ -1,6 +1,6 @@
 module
 
-public import TorchLean.Bounds.CrownRunIbp
+public import TorchLean.Bounds.IbpCols
 public import TorchLean.Bounds.CrownRunNet
 public import TorchLean.Cert.Bab
 
@@ -205,30 +205,7 @@ theorem mem_meet {M : Nat} : ∀ (lo hi ilo ihi : List Int) (z : List Rat), Box.
   | _ :: _, _ :: _, [], _, _ :: _, _, hB => by simp [reluBox, Box.Mem] at hB
   | _ :: _, _ :: _, _ :: _, [], _ :: _, _, hB => by simp [reluBox, Box.Mem] at hB
 
-/-! ## The ReLU of a box, closed over -/
-
-/-- The ReLU of the box `lo/M … hi/M`, as the close of a run crossing `L` without rounding: lower
-ends `relu lo` and widths `relu hi - relu lo`, integers at scale `1/M`, and the final bias `2^b`. -/
-@[expose] noncomputable def reluClose (L : LayerPk) (M : Nat) (lo hi : List Int) (b : Nat) : ClosePk :=
-  { L := { L with q := 0 }
-    lw := lo.map Int.toNat ++ [M]
-    ls := lo.map (fun _ => false) ++ [false]
-    A := (lo.map Int.toNat).sum + M
-    wd := List.zipWith (fun l h => h.toNat - l.toNat) lo hi
-    b := b }
-
-/-- `reluClose` closes over its box at scale `1/M`. -/
-theorem closeIs_reluClose (L : LayerPk) {M : Nat} (hM : 0 < M) {lo hi : List Int} (b : Nat)
-    (hlo : lo.length = L.ws.length) (hhi : hi.length = lo.length) :
-    CloseIs (reluClose L M lo hi b) M (lo.map Int.toNat) (lo.map (fun _ => false)) :=
-  ⟨rfl, rfl, rfl, hM, by simp [reluClose, hlo], by simp [reluClose, hlo],
-    by simp [reluClose, List.length_zipWith, hhi, hlo]⟩
-
-/-- Nonnegative parts, all signs positive. -/
-theorem signedCol_toNat : ∀ lo : List Int,
-    signedCol (lo.map Int.toNat) (lo.map (fun _ => false)) = lo.map (fun l => ((l.toNat : Nat) : Int))
-  | [] => rfl
-  | l :: lo => by simp [signedCol, signedCol_toNat lo]
+/-! ## Interval bounds of a layer over the ReLU of a box -/
 
 /-- `l ≤ M · z` from `l / M ≤ z`, for a positive `M`. -/
 theorem le_mul_of_div_le {M : Nat} (hM : 0 < M) {l z : Rat} (h : l / M ≤ z) : l ≤ (M : Rat) * z := by
@@ -252,19 +229,14 @@ theorem mul_le_of_le_div {M : Nat} (hM : 0 < M) {h z : Rat} (hz : z ≤ h / M) :
 theorem mul_one_div (x : Rat) (M : Nat) : x * (1 / (M : Rat)) = x / M := by
   rw [Rat.div_def, Rat.div_def, Rat.one_mul]
 
-/-- One coordinate: `z ∈ [l/M, h/M]` puts `relu z` in `[relu l / M, relu h / M]`, written as the close's
-lower end and lower end plus width. -/
+/-- One coordinate: `z ∈ [l/M, h/M]` puts `relu z` in `[relu l / M, relu h / M]`. -/
 theorem relu_ends {M : Nat} (hM : 0 < M) {l h : Int} {z : Rat} (h1 : (l : Rat) / M ≤ z) (h2 : z ≤ (h : Rat) / M) :
     (((l.toNat : Nat) : Int) : Rat) * (1 / M) ≤ Act.eval .relu z ∧
-      Act.eval .relu z ≤ ((((l.toNat : Nat) : Int) + ((h.toNat - l.toNat : Nat) : Int) : Int) : Rat) * (1 / M) := by
+      Act.eval .relu z ≤ (((h.toNat : Nat) : Int) : Rat) * (1 / M) := by
   have hM' : (0 : Rat) < M := by exact_mod_cast hM
   have a1 := le_mul_of_div_le hM h1
   have a2 := mul_le_of_le_div hM h2
-  have hlh : l ≤ h := by
-    have : (l : Rat) ≤ (h : Rat) := Rat.le_trans a1 a2
-    exact_mod_cast this
-  have hsum : ((l.toNat : Nat) : Int) + ((h.toNat - l.toNat : Nat) : Int) = ((h.toNat : Nat) : Int) := by omega
-  rw [hsum, mul_one_div, mul_one_div]
+  rw [mul_one_div, mul_one_div]
   simp only [Act.eval]
   split
   · next hz =>
@@ -300,37 +272,154 @@ theorem relu_ends {M : Nat} (hM : 0 < M) {l h : Int} {z : Rat} (h1 : (l : Rat) /
         rw [e]; exact Rat.le_trans (by first | exact Rat.le_refl | decide) (Rat.le_of_lt hMz)
     · exact le_div_of_mul_le hM a2
 
-/-- **The ReLU of a box lies in its close**: `z` in `reluBox M lo hi` puts `relu z` in the box of
-`reluClose`. -/
-theorem mem_closeBox_reluClose (L : LayerPk) {M : Nat} (hM : 0 < M) (b : Nat) : ∀ (lo hi : List Int) (z : List Rat),
-    Box.Mem (reluBox M lo hi) z →
-    Box.Mem (closeBox (reluClose L M lo hi b) M (lo.map Int.toNat) (lo.map (fun _ => false))) (z.map (Act.eval .relu))
-  | l :: lo, h :: hi, z0 :: z, hA => by
-    have ih := mem_closeBox_reluClose L hM b lo hi z (by simp only [reluBox, Box.Mem] at hA; exact hA.2)
-    simp only [reluBox, Box.Mem, Interval.Mem] at hA
-    simp only [closeBox, reluClose, signedCol_toNat] at ih ⊢
-    simp only [List.map_cons, List.zipWith_cons_cons, addWidths, endsAt, Box.Mem, Interval.Mem] at ih ⊢
-    exact ⟨relu_ends hM hA.1.1 hA.1.2, ih⟩
-  | [], _, [], _ => by simp [closeBox, reluClose, endsAt, addWidths, Box.Mem]
-  | _ :: _, [], [], _ => by simp [closeBox, reluClose, endsAt, addWidths, Box.Mem]
-  | _ :: _, _ :: _, [], hA => by simp [reluBox, Box.Mem] at hA
-  | [], _, _ :: _, hA => by simp [reluBox, Box.Mem] at hA
-  | _ :: _, [], _ :: _, hA => by simp [reluBox, Box.Mem] at hA
+/-- The ends of a box after the ReLU: each end's nonnegative part. -/
+@[expose] noncomputable def reluEnds (ends : List Int) : List Int := ends.map (fun e => ((e.toNat : Nat) : Int))
 
-/-- **An IBP run proves a box**: if `D` is the layer `L'` describes, with `d` outputs, and `z'` lies in
-the box `lo'/M' … hi'/M'`, an accepted IBP run with ends `lo`, `hi` over `M` puts `D`'s
-pre-activation at `relu z'` in the box `lo/M … hi/M`. -/
-theorem ibp_box {D : Dense} {L' : LayerPk} {d B β M M' b : Nat} {lo hi lo' hi' : List Int}
-    (hD : Describes D L' d) (hfit : RunFit B β d [] (reluClose L' M' lo' hi' b)) (hM' : 0 < M')
-    (hlo' : lo'.length = L'.ws.length) (hhi' : hi'.length = lo'.length) (hM : 0 < M) (hMb : M < 2 ^ β)
-    (hlo : lo.length = d) (hhi : hi.length = d) (hlob : ∀ l ∈ lo, InBias β (-l)) (hhib : ∀ h ∈ hi, InBias β h)
-    (hrun : ibpRun B β M lo hi (reluClose L' M' lo' hi' b) = true) {z' : List Rat}
+/-- `z` in the box `lo/M … hi/M` puts `relu z` between the ReLU'd ends, at scale `1/M`. -/
+theorem inEnds_relu {M : Nat} (hM : 0 < M) : ∀ (lo hi : List Int) (z : List Rat), lo.length = hi.length →
+    Box.Mem (reluBox M lo hi) z → InEnds (1 / M) (reluEnds lo) (reluEnds hi) (z.map (Act.eval .relu))
+  | l :: lo, h :: hi, z0 :: z, hl, hA => by
+    simp only [reluBox, Box.Mem, Interval.Mem] at hA
+    have ih := inEnds_relu hM lo hi z (by simpa using hl) hA.2
+    simp only [reluEnds] at ih ⊢
+    simp only [List.map_cons, InEnds]
+    exact ⟨(relu_ends hM hA.1.1 hA.1.2).1, (relu_ends hM hA.1.1 hA.1.2).2, ih⟩
+  | [], [], [], _, _ => by simp [reluEnds, InEnds]
+  | [], _ :: _, _, hl, _ => by simp at hl
+  | _ :: _, [], _, hl, _ => by simp at hl
+  | [], [], _ :: _, _, hA => by simp [reluBox, Box.Mem] at hA
+  | _ :: _, _ :: _, [], _, hA => by simp [reluBox, Box.Mem] at hA
+
+/-- The claimed ends `lo`, `hi` over `M` are covered by the IBP sums at scale `1/(K Ω)`:
+`lo · K Ω ≤ M · sum` below and `M · sum ≤ hi · K Ω` above. -/
+@[expose] def ibpEndsOk (M K Ω : Nat) : List Int → List Int → List (Int × Int) → Bool
+  | l :: ls, h :: hs, p :: S =>
+    decide (l * K * Ω ≤ M * p.1) && decide (M * p.2 ≤ h * K * Ω) && ibpEndsOk M K Ω ls hs S
+  | [], [], _ => true
+  | _, _, _ => false
+
+/-- A positive count is a nonzero rational. -/
+theorem natCast_ne_zero {M : Nat} (hM : 0 < M) : (M : Rat) ≠ 0 := by
+  have : (0 : Rat) < M := by exact_mod_cast hM
+  grind
+
+/-- One end: `l K Ω ≤ M s` puts `l / M` below `s ω / K` (`ω Ω = 1`). -/
+theorem div_le_of_ends {M K Ω : Nat} {ω : Rat} (hM : 0 < M) (hK : 0 < K) (hω0 : 0 < ω) (hω : ω * Ω = 1) {l s : Int}
+    (h : l * K * Ω ≤ M * s) : (l : Rat) / M ≤ (s : Rat) * (ω * (1 / K)) := by
+  have hM' := natCast_ne_zero hM
+  have hK' := natCast_ne_zero hK
+  have hω0 : 0 ≤ ω := Rat.le_of_lt hω0
+  have hi : ((l * K * Ω : Int) : Rat) ≤ ((M * s : Int) : Rat) := by exact_mod_cast h
+  rw [Rat.intCast_mul, Rat.intCast_mul, Rat.intCast_mul, Rat.intCast_natCast, Rat.intCast_natCast,
+    Rat.intCast_natCast] at hi
+  have hnn : (0 : Rat) ≤ ω * ((M : Rat)⁻¹ * (K : Rat)⁻¹) :=
+    Rat.mul_nonneg hω0 (Rat.mul_nonneg (Rat.le_of_lt (Rat.inv_pos.mpr (by exact_mod_cast hM)))
+      (Rat.le_of_lt (Rat.inv_pos.mpr (by exact_mod_cast hK))))
+  have h2 := Rat.mul_le_mul_of_nonneg_right hi hnn
+  have hMi := Rat.mul_inv_cancel (M : Rat) hM'
+  have hKi := Rat.mul_inv_cancel (K : Rat) hK'
+  rw [Rat.div_def, Rat.div_def, Rat.one_mul]
+  generalize (M : Rat)⁻¹ = mi at *
+  generalize (K : Rat)⁻¹ = ki at *
+  have e1 : (l : Rat) * K * Ω * (ω * (mi * ki)) = l * mi * ((K * ki) * (ω * Ω)) := by grind
+  have e2 : (M : Rat) * s * (ω * (mi * ki)) = s * (ω * ki) * (M * mi) := by grind
+  rw [e1, e2, hKi, hω, hMi, Rat.mul_one, Rat.mul_one, Rat.mul_one] at h2
+  exact h2
+
+/-- The other end: `M s ≤ h K Ω` puts `s ω / K` below `h / M`. -/
+theorem le_div_of_ends {M K Ω : Nat} {ω : Rat} (hM : 0 < M) (hK : 0 < K) (hω0 : 0 < ω) (hω : ω * Ω = 1) {h s : Int}
+    (hs : M * s ≤ h * K * Ω) : (s : Rat) * (ω * (1 / K)) ≤ (h : Rat) / M := by
+  have hM' := natCast_ne_zero hM
+  have hK' := natCast_ne_zero hK
+  have hω0 : 0 ≤ ω := Rat.le_of_lt hω0
+  have hi : ((M * s : Int) : Rat) ≤ ((h * K * Ω : Int) : Rat) := by exact_mod_cast hs
+  rw [Rat.intCast_mul, Rat.intCast_mul, Rat.intCast_mul, Rat.intCast_natCast, Rat.intCast_natCast,
+    Rat.intCast_natCast] at hi
+  have hnn : (0 : Rat) ≤ ω * ((M : Rat)⁻¹ * (K : Rat)⁻¹) :=
+    Rat.mul_nonneg hω0 (Rat.mul_nonneg (Rat.le_of_lt (Rat.inv_pos.mpr (by exact_mod_cast hM)))
+      (Rat.le_of_lt (Rat.inv_pos.mpr (by exact_mod_cast hK))))
+  have h2 := Rat.mul_le_mul_of_nonneg_right hi hnn
+  have hMi := Rat.mul_inv_cancel (M : Rat) hM'
+  have hKi := Rat.mul_inv_cancel (K : Rat) hK'
+  rw [Rat.div_def, Rat.div_def, Rat.one_mul]
+  generalize (M : Rat)⁻¹ = mi at *
+  generalize (K : Rat)⁻¹ = ki at *
+  have e1 : (h : Rat) * K * Ω * (ω * (mi * ki)) = h * mi * ((K * ki) * (ω * Ω)) := by grind
+  have e2 : (M : Rat) * s * (ω * (mi * ki)) = s * (ω * ki) * (M * mi) := by grind
+  rw [e1, e2, hKi, hω, hMi, Rat.mul_one, Rat.mul_one, Rat.mul_one] at h2
+  exact h2
+
+/-- **Checked ends make a box**: sums that enclose `v` at scale `ω / K`, with `ibpEndsOk`, put `v` in
+the box `lo/M … hi/M`. -/
+theorem mem_of_ibpEndsOk {M K Ω : Nat} {ω : Rat} (hM : 0 < M) (hK : 0 < K) (hω0 : 0 < ω) (hω : ω * Ω = 1) :
+    ∀ (lo hi : List Int) (S : List (Int × Int)) (v : List Rat), ibpEndsOk M K Ω lo hi S = true →
+      Encl (ω * (1 / K)) S v → lo.length = v.length → Box.Mem (reluBox M lo hi) v
+  | l :: lo, h :: hi, p :: S, u :: v, hok, he, hl => by
+    simp only [ibpEndsOk, Bool.and_eq_true, decide_eq_true_eq] at hok
+    simp only [Encl] at he
+    simp only [reluBox, Box.Mem, Interval.Mem]
+    exact ⟨⟨Rat.le_trans (div_le_of_ends hM hK hω0 hω hok.1.1) he.1, Rat.le_trans he.2.1 (le_div_of_ends hM hK hω0 hω hok.1.2)⟩,
+      mem_of_ibpEndsOk hM hK hω0 hω lo hi S v hok.2 he.2.2 (by simpa using hl)⟩
+  | [], [], _, [], _, _, _ => by simp [reluBox, Box.Mem]
+  | [], _ :: _, _, _, hok, _, _ => by simp [ibpEndsOk] at hok
+  | _ :: _, [], _, _, hok, _, _ => by simp [ibpEndsOk] at hok
+  | _ :: _, _ :: _, [], _, hok, _, _ => by simp [ibpEndsOk] at hok
+  | [], [], _, _ :: _, _, _, hl => by simp at hl
+  | _ :: _, _ :: _, _ :: _, [], _, _, hl => by simp at hl
+
+/-- The last entry of a list (`0` for none): a packed layer's `Ω`, the integer standing for 1. -/
+@[expose] def lastOf : List Nat → Nat
+  | [] => 0
+  | [x] => x
+  | _ :: x :: xs => lastOf (x :: xs)
+
+/-- `lastOf` reads the entry appended last. -/
+theorem lastOf_append_one : ∀ (l : List Nat) (x : Nat), lastOf (l ++ [x]) = x
+  | [], _ => rfl
+  | [_], _ => rfl
+  | a :: b :: l, x => by
+    show lastOf ((a :: b :: l) ++ [x]) = x
+    simp only [List.cons_append]
+    exact lastOf_append_one (b :: l) x
+
+/-- A signed column with one more entry. -/
+theorem signedCol_append_one (w : Nat) (s : Bool) : ∀ (ws : List Nat) (ss : List Bool), ws.length = ss.length →
+    signedCol (ws ++ [w]) (ss ++ [s]) = signedCol ws ss ++ signedCol [w] [s]
+  | [], [], _ => rfl
+  | _ :: ws, _ :: ss, h => by
+    simp only [List.cons_append, signedCol]
+    rw [signedCol_append_one w s ws ss (by simpa using h)]
+    rfl
+  | [], _ :: _, h => by simp at h
+  | _ :: _, [], h => by simp at h
+
+/-- The IBP sums of the layer `L` over the ReLU of the box `lo'/M' … hi'/M'`. -/
+@[expose] noncomputable def layerIbpSums (L : LayerPk) (M' : Nat) (lo' hi' : List Int) : List (Int × Int) :=
+  ibpSums (biasPairs M' (signedCol L.bw L.bs)) L.ws L.ss (reluEnds lo') (reluEnds hi')
+
+/-- **Interval arithmetic proves a box**: if `D` is the layer `L'` describes, with `d` outputs,
+and `z'` lies in the box `lo'/M' … hi'/M'`, ends `lo`, `hi` over `M` that the layer's IBP sums
+cover (`ibpEndsOk`) put `D`'s pre-activation at `relu z'` in the box `lo/M … hi/M`. -/
+theorem ibp_box {D : Dense} {L' : LayerPk} {d M M' : Nat} {lo hi lo' hi' : List Int}
+    (hD : Describes D L' d) (hM' : 0 < M') (hlo' : lo'.length = L'.ws.length) (hhi' : hi'.length = lo'.length)
+    (hM : 0 < M) (hlo : lo.length = d)
+    (hok : ibpEndsOk M M' (lastOf L'.bw) lo hi (layerIbpSums L' M' lo' hi') = true) {z' : List Rat}
     (hz : Box.Mem (reluBox M' lo' hi') z') :
     Box.Mem (reluBox M lo hi) (preAct D (z'.map (Act.eval .relu))) := by
-  have hent := ibpRun_sound (by rw [hlo]; exact hfit) hMb (hlo.trans hhi.symm) hlob hhib hrun
-  rw [hlo] at hent
-  have hnet : NetIs [] [] D (reluClose L' M' lo' hi' b) d := hD
-  exact box_of_entries hnet (closeIs_reluClose L' hM' b hlo' hhi') (mem_closeBox_reluClose L' hM' b lo' hi' z' hz)
-    trivial hM hlo hhi hent
+  have hlen := length_preAct_of_describes hD (z'.map (Act.eval .relu))
+  obtain ⟨ω, Ω, bm, bg, hω, hωΩ, _, hbw, hbs, hbm, hbg, _, hwss, hW, hB⟩ := hD
+  have hΩ : lastOf L'.bw = Ω := by rw [hbw, lastOf_append_one]
+  rw [hΩ] at hok
+  have hx := inEnds_relu hM' lo' hi' z' hhi'.symm hz
+  have hKτ : (M' : Rat) * (1 / M') = 1 := by
+    rw [Rat.div_def, Rat.one_mul, Rat.mul_inv_cancel _ (natCast_ne_zero hM')]
+  have hbl : (signedCol bm bg).length = d := by rw [length_signedCol bm bg (hbm.trans hbg.symm), hbm]
+  have he := encl_ibpSums (Rat.le_of_lt hω) hKτ (signedCol bm bg) (signedCol [Ω] [false]) d hbl L'.ws L'.ss
+    (reluEnds lo') (reluEnds hi') (z'.map (Act.eval .relu)) hwss hx (by simp [reluEnds, hlo'])
+  rw [← signedCol_append_one Ω false bm bg (hbm.trans hbg.symm), ← hbw, ← hbs, ← hW, ← hB] at he
+  have hpre : preAct D (z'.map (Act.eval .relu)) =
+      IR.layerOut .identity (z'.map (Act.eval .relu)) D.weight D.bias := rfl
+  rw [hpre]
+  exact mem_of_ibpEndsOk hM hM' hω hωΩ lo hi _ _ hok he (by rw [← hpre, hlen, hlo])
 
 end TorchLean.Cert

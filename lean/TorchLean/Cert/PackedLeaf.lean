@@ -130,7 +130,8 @@ theorem closeIs_of_B {F : ClosePk} {K : Nat} {lm : List Nat} {lg : List Bool} (h
   (List.range m).map (fun j e => e.1.getD j 0)
 
 /-- **The local check of a leaf**: widths, the input box, the lines on the boxes, the refutations,
-and one packed run whose box passes and property passes all end `≥ 0`. -/
+and one packed run whose box passes and property passes all end `≥ 0`. The leaf's IBP boxes are
+checked apart (`ibpsOkB`). -/
 @[expose] noncomputable def packedLeafOk (B β m : Nat) (dnf : List (List Row)) (C : Box) (Ps : List LayerPk)
     (Rs : List ReluPk) (F : ClosePk) (K : Nat) (lm : List Nat) (lg : List Bool)
     (os : List (Option IbpPk)) (refs : List (List (Nat × Rat) × Nat × List Int × Int)) : Bool :=
@@ -177,11 +178,12 @@ theorem range_map_getD (l : List Int) : (List.range l.length).map (fun j => l.ge
     simp [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem (by simpa using h1)]
 
 /-- **A checked packed leaf is safe**: given the network's description and widths (checked once
-per network), no input of the leaf's box `C` violates the property. -/
+per network) and its IBP boxes checked, no input of the leaf's box `C` violates the property. -/
 theorem packedLeafOk_safe {B β m : Nat} {dnf : List (List Row)} {C : Box} {Ps : List LayerPk} {Rs : List ReluPk}
     {F : ClosePk} {K : Nat} {lm : List Nat} {lg : List Bool} {os : List (Option IbpPk)}
     {refs : List (List (Nat × Rat) × Nat × List Int × Int)} {Ds : List Dense} {D1 : Dense} (hdesc : NetDescribed Ds Ps D1 F.L m) (hfit : netFitB B β m Ps F.L = true)
-    (hacts : NetActs Ds D1) (h : packedLeafOk B β m dnf C Ps Rs F K lm lg os refs = true) :
+    (hacts : NetActs Ds D1) (h : packedLeafOk B β m dnf C Ps Rs F K lm lg os refs = true)
+    (hibps : ibpsOkB Ps Rs os = true) :
     ∀ x, Box.Mem C x → Safe dnf (evalNet (D1 :: Ds.reverse) x) := by
   intro x hx
   simp only [packedLeafOk, Bool.and_eq_true] at h
@@ -206,7 +208,7 @@ theorem packedLeafOk_safe {B β m : Nat} {dnf : List (List Row)} {C : Box} {Ps :
       | some z => simp; exact he'.2 z (List.mem_of_getElem? hj)
   obtain ⟨hpass, hent⟩ := runPk_sound (Ps.zip Rs) F β (topPasses refs) (topFns m) (fun e => e.2)
     (by rw [hlen]; exact hfitR) hinAll hrun
-  have hL := (linesAt_of_levels Ps Rs os Ds D1 F β m hnet hfit hclose' hent hlines hx').1
+  have hL := (linesAt_of_levels Ps Rs os Ds D1 F β m hnet hfit hclose' hent hlines hibps hx').1
   rw [evalNet_eq_topPre Ds D1 x hacts]
   apply safe_of_refutesPk dnf refs hrefs
   intro r hr

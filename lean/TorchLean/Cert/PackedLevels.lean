@@ -8,8 +8,8 @@ public import TorchLean.Cert.PackedFit
 A leaf's ReLU lines are checked against a claimed box per hidden layer. The claimed box is the
 meet of two proved boxes:
 - the CROWN box, `R.lo … R.hi`, which the main run's joining passes prove;
-- where the leaf gives one, the IBP box, `I.lo … I.hi`, which an IBP run proves from the ReLU of
-  the claimed box of the layer below (`ibpStepOkB`).
+- where the leaf gives one, the IBP box, `I.lo … I.hi`, which interval arithmetic proves from the
+  ReLU of the claimed box of the layer below (`ibpStepOkB`, over `layerIbpSums`).
 
 `linesAt_of_levels` proves, from the first hidden layer up, that each layer's pre-activation lies
 in its claimed box and that its lines hold there.
@@ -21,15 +21,12 @@ namespace TorchLean.Cert
 
 open TorchLean.IR TorchLean.Bounds TorchLean.Num
 
-/-- A hidden layer's IBP box for one leaf: lower and upper ends over the layer's scale `M`, and
-the IBP run's final bias exponent `b` (its fields have `b + 1` bits). -/
+/-- A hidden layer's IBP box for one leaf: lower and upper ends over the layer's scale `M`. -/
 structure IbpPk where
   /-- Lower ends. -/
   lo : List Int
   /-- Upper ends. -/
   hi : List Int
-  /-- The final comparison's bias exponent. -/
-  b : Nat
 
 /-- The lower ends a level's lines are checked against: CROWN's, met with IBP's where given. -/
 @[expose] noncomputable def claimLo (R : ReluPk) : Option IbpPk → List Int
@@ -41,17 +38,13 @@ structure IbpPk where
   | none => R.hi
   | some I => meetHi R.hi I.hi
 
-/-- The IBP box `I` of level `(L, R)`, checked: ends covered by the bias `2^L.β2`, widths that fit,
-and an IBP run that crosses `L'` (the layer whose pre-activation `R` boxes) from the ReLU of the
-claimed box of level `(L', R')`. -/
+/-- The IBP box `I` of level `(L, R)`, checked: one end per neuron, and ends that the IBP sums
+of `L'` (the layer whose pre-activation `R` boxes) cover, over the ReLU of the claimed box of
+level `(L', R')`. -/
 @[expose] noncomputable def ibpStepOkB (L L' : LayerPk) (R R' : ReluPk) (o' : Option IbpPk) (I : IbpPk) : Bool :=
-  (I.lo.length == R.lo.length) && (I.hi.length == R.lo.length) &&
-    I.lo.all (fun l => decide (InBias L.β2 (-l))) && I.hi.all (fun h => decide (InBias L.β2 h)) &&
-    ((claimLo R' o').length == L'.ws.length) && ((claimHi R' o').length == (claimLo R' o').length) &&
-    decide (L'.E ≤ I.b) &&
-    decide (2 ^ L'.E * (reluClose L' L'.M (claimLo R' o') (claimHi R' o') I.b).A +
-      2 ^ L'.E * (reluClose L' L'.M (claimLo R' o') (claimHi R' o') I.b).wd.sum < 2 ^ I.b) &&
-    ibpRun (I.b + 1) L.β2 L.M I.lo I.hi (reluClose L' L'.M (claimLo R' o') (claimHi R' o') I.b)
+  (I.lo.length == R.lo.length) && ((claimLo R' o').length == L'.ws.length) &&
+    ((claimHi R' o').length == (claimLo R' o').length) && decide (0 < L'.M) &&
+    ibpEndsOk L.M L'.M (lastOf L'.bw) I.lo I.hi (layerIbpSums L' L'.M (claimLo R' o') (claimHi R' o'))
 
 /-- A level's IBP check: nothing without an IBP box, else its step over the level below (the
 first hidden layer, with no level below, takes none). -/
@@ -61,50 +54,37 @@ first hidden layer, with no level below, takes none). -/
   | some I, L' :: _, R' :: _, o' :: _ => ibpStepOkB L L' R R' o' I
   | some _, _, _, _ => false
 
-/-- Each hidden layer's box has one interval per neuron, its IBP box checks, and its lines are
-valid on the claimed box. -/
+/-- Each hidden layer's box has one interval per neuron and its lines are valid on the claimed
+box. -/
 @[expose] noncomputable def levelsOkB : List LayerPk → List ReluPk → List (Option IbpPk) → Bool
   | L :: Ls, R :: Rs, o :: os =>
     decide (0 < L.M) && (R.lo.length == L.ws.length) && (R.hi.length == L.ws.length) &&
       validAll .relu (reluBox L.M (claimLo R o) (claimHi R o)) (relOf L.r R.an R.sn R.ics) &&
-      ibpOkB L R o Ls Rs os && levelsOkB Ls Rs os
+      levelsOkB Ls Rs os
   | [], [], [] => true
   | _, _, _ => false
+
+/-- Every level's IBP box checks. Kept apart from `levelsOkB` so that a leaf checks it in a
+declaration of its own: the kernel's memory for one declaration is bounded on the wasm worker. -/
+@[expose] noncomputable def ibpsOkB : List LayerPk → List ReluPk → List (Option IbpPk) → Bool
+  | L :: Ls, R :: Rs, o :: os => ibpOkB L R o Ls Rs os && ibpsOkB Ls Rs os
+  | _, _, _ => true
 
 /-- At `x`, the top level's pre-activation lies in its claimed box. -/
 @[expose] def ClaimAt : List Dense → List LayerPk → List ReluPk → List (Option IbpPk) → Dense → List Rat → Prop
   | _ :: Ds, L :: _, R :: _, o :: _, D1, x => Box.Mem (reluBox L.M (claimLo R o) (claimHi R o)) (topPre Ds D1 x)
   | _, _, _, _, _, _ => True
 
-/-- A sum with one more term. -/
-theorem sum_append_one : ∀ (l : List Nat) (a : Nat), (l ++ [a]).sum = l.sum + a
-  | [], a => by simp
-  | x :: l, a => by simp only [List.cons_append, List.sum_cons, sum_append_one l a]; omega
-
-/-- The IBP run's widths: the network's share for `L'` and the leaf's checked room. -/
-theorem runFit_reluClose {β d b M : Nat} {L' : LayerPk} {lo hi : List Int} (hcols : ColsFit β L'.E d L'.ws L'.ss L'.sums)
-    (hbs : L'.bw.sum = L'.bsum) (hbA : 2 ^ β * L'.bsum < 2 ^ L'.E) (hbl : L'.bw.length = d + 1)
-    (hbg : L'.bs.length = d + 1) (hE : L'.E ≤ b) (hlo : lo.length = L'.ws.length)
-    (hroom : 2 ^ L'.E * (reluClose L' M lo hi b).A + 2 ^ L'.E * (reluClose L' M lo hi b).wd.sum < 2 ^ b) :
-    RunFit (b + 1) β d [] (reluClose L' M lo hi b) :=
-  ⟨rfl, by show L'.E + 1 ≤ b + 1; omega, hcols, hbs, hbA, hbl, hbg, Nat.le_refl _,
-    by simp only [reluClose]; exact sum_append_one _ _, by simp [reluClose], by simp [reluClose, hlo],
-    by simp only [reluClose, List.length_zipWith]; omega, hroom⟩
-
 /-- **A checked IBP step proves the claimed box** of its level, given the claimed box of the level
 below and the CROWN box. -/
-theorem claim_of_ibp {B β2 d : Nat} {L L' : LayerPk} {Ls : List LayerPk} {P1 : LayerPk} {R R' : ReluPk}
-    {o' : Option IbpPk} {I : IbpPk} {D' : Dense} (hD' : Describes D' L' d) (hfit : netFitB B β2 d (L' :: Ls) P1 = true)
-    (hM : 0 < L.M) (hMb : L.M < 2 ^ β2) (hβ : L.β2 = β2) (hlo : R.lo.length = d) (hstep : ibpStepOkB L L' R R' o' I = true)
+theorem claim_of_ibp {d : Nat} {L L' : LayerPk} {R R' : ReluPk} {o' : Option IbpPk} {I : IbpPk} {D' : Dense}
+    (hD' : Describes D' L' d) (hM : 0 < L.M) (hlo : R.lo.length = d) (hstep : ibpStepOkB L L' R R' o' I = true)
     {z' : List Rat} (hz' : Box.Mem (reluBox L'.M (claimLo R' o') (claimHi R' o')) z')
     (hbox : Box.Mem (reluBox L.M R.lo R.hi) (preAct D' (z'.map (Act.eval .relu)))) :
     Box.Mem (reluBox L.M (claimLo R (some I)) (claimHi R (some I))) (preAct D' (z'.map (Act.eval .relu))) := by
-  simp only [ibpStepOkB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq, List.all_eq_true] at hstep
-  obtain ⟨⟨⟨⟨⟨⟨⟨⟨hIl, hIh⟩, hlob⟩, hhib⟩, hcl⟩, hch⟩, hE⟩, hroom⟩, hrun⟩ := hstep
-  obtain ⟨hcols, hbs, hbA, hbl, hbg, hM', _, _⟩ := netFit_cons hfit
-  subst hβ
-  have hfitR := runFit_reluClose hcols hbs hbA hbl hbg hE hcl hroom
-  have hI := ibp_box hD' hfitR hM' hcl hch hM hMb (hIl.trans hlo) (hIh.trans hlo) hlob hhib hrun hz'
+  simp only [ibpStepOkB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at hstep
+  obtain ⟨⟨⟨⟨hIl, hcl⟩, hch⟩, hM'⟩, hends⟩ := hstep
+  have hI := ibp_box hD' hM' hcl hch hM (hIl.trans hlo) hends hz'
   exact mem_meet _ _ _ _ _ hbox hI
 
 /-- **Checked levels make every line hold**: at every input of the box, by induction from the
@@ -113,16 +93,18 @@ its IBP box where it has one (`claim_of_ibp`), so in the claimed box, and its li
 theorem linesAt_of_levels {B K : Nat} {lm : List Nat} {lg : List Bool} :
     ∀ (Ps : List LayerPk) (Rs : List ReluPk) (os : List (Option IbpPk)) (Ds : List Dense) (D1 : Dense) (F : ClosePk)
       (β m : Nat), NetIs Ds (Ps.zip Rs) D1 F m → netFitB B β m Ps F.L = true → CloseIs F K lm lg →
-    EntriesHold (Ps.zip Rs) F → levelsOkB Ps Rs os = true →
+    EntriesHold (Ps.zip Rs) F → levelsOkB Ps Rs os = true → ibpsOkB Ps Rs os = true →
     ∀ {x : List Rat}, Box.Mem (closeBox F K lm lg) x → LinesAt Ds (Ps.zip Rs) D1 x ∧ ClaimAt Ds Ps Rs os D1 x
-  | [], [], [], [], _, _, _, _, _, _, _, _, _, _, _ => ⟨trivial, trivial⟩
-  | L :: Ps, R :: Rs, o :: os, D :: Ds, D1, F, β, m, hnet, hfit, hclose, hent, hok, x, hx => by
+  | [], [], [], [], _, _, _, _, _, _, _, _, _, _, _, _ => ⟨trivial, trivial⟩
+  | L :: Ps, R :: Rs, o :: os, D :: Ds, D1, F, β, m, hnet, hfit, hclose, hent, hok, hibps, x, hx => by
     obtain ⟨_, _, _, _, hrest⟩ := hnet
     simp only [levelsOkB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at hok
-    obtain ⟨⟨⟨⟨⟨hM, hlo⟩, hhi⟩, hval⟩, hibp⟩, hok'⟩ := hok
-    obtain ⟨_, _, _, _, _, _, hMb, hfit'⟩ := netFit_cons hfit
+    obtain ⟨⟨⟨⟨hM, hlo⟩, hhi⟩, hval⟩, hok'⟩ := hok
+    simp only [ibpsOkB, Bool.and_eq_true] at hibps
+    obtain ⟨hibp, hibps'⟩ := hibps
+    obtain ⟨_, _, _, _, _, _, _, hfit'⟩ := netFit_cons hfit
     simp only [List.zip_cons_cons, EntriesHold] at hent
-    obtain ⟨ihL, ihC⟩ := linesAt_of_levels Ps Rs os Ds D1 F L.β2 L.ws.length hrest hfit' hclose hent.2 hok' hx
+    obtain ⟨ihL, ihC⟩ := linesAt_of_levels Ps Rs os Ds D1 F L.β2 L.ws.length hrest hfit' hclose hent.2 hok' hibps' hx
     have hbox := box_of_entries hrest hclose hx ihL hM hlo hhi (by rw [← hlo]; exact hent.1)
     have hclaim : Box.Mem (reluBox L.M (claimLo R o) (claimHi R o)) (topPre Ds D1 x) := by
       cases o with
@@ -142,13 +124,13 @@ theorem linesAt_of_levels {B K : Nat} {lm : List Nat} {lg : List Bool} :
               | cons D' Ds' =>
                 simp only [ibpOkB] at hibp
                 have hD' : Describes D' L' L.ws.length := hrest.1
-                exact claim_of_ibp hD' hfit' hM hMb rfl hlo hibp ihC hbox
+                exact claim_of_ibp hD' hM hlo hibp ihC hbox
     exact ⟨⟨lines_of_valid .relu _ _ _ hval hclaim, ihL⟩, hclaim⟩
-  | [], [], [], _ :: _, _, _, _, _, hnet, _, _, _, _, _, _ => by simp [NetIs] at hnet
-  | _ :: _, _ :: _, _ :: _, [], _, _, _, _, hnet, _, _, _, _, _, _ => by simp [List.zip_cons_cons, NetIs] at hnet
-  | [], _ :: _, _, _, _, _, _, _, _, _, _, _, hok, _, _ => by simp [levelsOkB] at hok
-  | [], [], _ :: _, _, _, _, _, _, _, _, _, _, hok, _, _ => by simp [levelsOkB] at hok
-  | _ :: _, [], _, _, _, _, _, _, _, _, _, _, hok, _, _ => by simp [levelsOkB] at hok
-  | _ :: _, _ :: _, [], _, _, _, _, _, _, _, _, _, hok, _, _ => by simp [levelsOkB] at hok
+  | [], [], [], _ :: _, _, _, _, _, hnet, _, _, _, _, _, _, _ => by simp [NetIs] at hnet
+  | _ :: _, _ :: _, _ :: _, [], _, _, _, _, hnet, _, _, _, _, _, _, _ => by simp [List.zip_cons_cons, NetIs] at hnet
+  | [], _ :: _, _, _, _, _, _, _, _, _, _, _, hok, _, _, _ => by simp [levelsOkB] at hok
+  | [], [], _ :: _, _, _, _, _, _, _, _, _, _, hok, _, _, _ => by simp [levelsOkB] at hok
+  | _ :: _, [], _, _, _, _, _, _, _, _, _, _, hok, _, _, _ => by simp [levelsOkB] at hok
+  | _ :: _, _ :: _, [], _, _, _, _, _, _, _, _, _, hok, _, _, _ => by simp [levelsOkB] at hok
 
 end TorchLean.Cert
