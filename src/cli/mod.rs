@@ -240,8 +240,9 @@ fn demo(args: &DemoArgs) -> Result<i32> {
 
 fn outcome_word(o: &Outcome) -> String {
     match o {
-        Outcome::Built(s, _) => format!("built {s:.1}s"),
-        Outcome::Cached => "cached".into(),
+        Outcome::Built(Some(t)) => format!("built {:.1}s", t.seconds),
+        Outcome::Built(None) => "built".into(),
+        Outcome::Cached(_) => "cached".into(),
         Outcome::Failed(_) => "FAILED".into(),
         Outcome::Skipped(d) => format!("skipped: {d} failed"),
     }
@@ -254,10 +255,14 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
         "seconds": r.seconds,
         "library_ok": r.library_ok,
         "library_detail": r.library_detail,
-        "modules": r.modules.iter().map(|(n, o)| json!({"module": n, "status": outcome_word(o)})).collect::<Vec<_>>(),
+        "modules": r.modules.iter().map(|(n, o)| json!({
+            "module": n, "status": outcome_word(o),
+            "seconds": o.timing().map(|t| t.seconds), "kernel_seconds": o.timing().and_then(|t| t.kernel_seconds),
+        })).collect::<Vec<_>>(),
         "certificates": r.certificates.iter().map(|c| json!({
-            "module": c.module, "passed": c.passed, "detail": c.detail, "axioms": c.axioms, "seconds": c.seconds,
-            "kernel_seconds": c.kernel_seconds, "binding": c.binding,
+            "module": c.module, "passed": c.passed, "detail": c.detail, "axioms": c.axioms,
+            "parts": c.parts, "theorems": c.theorems, "kernel_decisions": c.kernel_decisions,
+            "seconds": c.seconds, "untimed_modules": c.untimed, "kernel_seconds": c.kernel_seconds, "binding": c.binding,
         })).collect::<Vec<_>>(),
         "axiom_note": r.axiom_note,
     })
@@ -271,7 +276,10 @@ fn print_check(r: &CheckReport, as_json: bool) {
     if !r.library_ok {
         eprintln!("TorchLean library failed to build:\n{}", r.library_detail);
     }
-    println!("\n{:<36} {:<8} {:<62} axioms", "certificate module", "lean", "binding");
+    println!(
+        "\n{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} axioms",
+        "certificate module", "lean", "parts", "theorems", "decide", "lean time", "binding"
+    );
     for c in &r.certificates {
         let axioms = match &c.axioms {
             Some(a) if a.is_empty() => "none".to_string(),
@@ -279,13 +287,32 @@ fn print_check(r: &CheckReport, as_json: bool) {
             None if c.passed => "not reported (see note)".to_string(),
             None => "-".to_string(),
         };
-        println!("{:<36} {:<8} {:<62} {}", c.module, if c.passed { "pass" } else { "FAIL" }, c.binding, axioms);
+        // The summed compile time of its modules; `+` when some module's time is unknown.
+        let time = match (c.seconds, c.untimed) {
+            (Some(s), 0) => format!("{s:.0} s"),
+            (Some(s), _) => format!("{s:.0} s+"),
+            (None, _) => "-".to_string(),
+        };
+        println!(
+            "{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} {}",
+            c.module,
+            if c.passed { "pass" } else { "FAIL" },
+            c.parts,
+            c.theorems,
+            c.kernel_decisions,
+            time,
+            c.binding,
+            axioms
+        );
         if !c.passed {
             let by = if c.detail.starts_with("artifact binding broken") { "its artifacts" } else { "Lean" };
             eprintln!("{}: rejected by {by}:\n{}", c.module, c.detail);
         }
     }
     println!("axioms: {}", r.axiom_note);
+    if r.certificates.iter().any(|c| c.untimed > 0 && c.seconds.is_some()) {
+        println!("lean time: summed over the modules whose compile time is known (`+`: some are not, e.g. cached before times were recorded)");
+    }
     println!("toolchain: {}; {} modules in {:.1} s", r.toolchain, r.modules.len(), r.seconds);
     let passed = r.certificates.iter().filter(|c| c.passed).count();
     let failed = r.certificates.len() - passed;

@@ -27,8 +27,19 @@ pub struct CertResult {
     /// Axioms used by the final theorem (`certified_artifacts` or `certified_graph`), when the toolchain
     /// can report them.
     pub axioms: Option<Vec<String>>,
+    /// Its part modules, `Certificates.<Module>.<Part>`.
+    pub parts: usize,
+    /// Theorems stated in the module and its parts, and how many of them are `decide +kernel`
+    /// checks: the size of the certificate as Lean sees it.
+    pub theorems: usize,
+    pub kernel_decisions: usize,
+    /// Seconds Lean took to compile the module and its parts, each measured when it was compiled
+    /// (this run, or recorded in the store), summed over the modules whose time is known.
     pub seconds: Option<f64>,
-    /// Kernel type-checking seconds, when the module turned Lean's profiler on (wasm toolchain).
+    /// Modules of this certificate whose compile time is not known (`lake build` does not time
+    /// modules one by one; store entries from before timings were recorded).
+    pub untimed: usize,
+    /// Kernel type-checking seconds, where the module turned Lean's profiler on (wasm toolchain).
     pub kernel_seconds: Option<f64>,
     /// How the module is bound to its artifacts (see [`binding_form`]).
     pub binding: String,
@@ -144,13 +155,37 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
         let source = std::fs::read_to_string(path).unwrap_or_default();
         c.binding = binding_form(&source);
         c.detail = name_declarations(&c.detail, &c.module, &source);
+        (c.theorems, c.kernel_decisions) = count_theorems(&source);
         for (part, _) in parts_of(&c.module, &report.modules) {
             let path = project.join(format!("{}.lean", part.replace('.', "/")));
             let source = std::fs::read_to_string(path).unwrap_or_default();
             c.detail = name_declarations(&c.detail, part, &source);
+            let (t, k) = count_theorems(&source);
+            c.theorems += t;
+            c.kernel_decisions += k;
         }
     }
     Ok(report)
+}
+
+/// The theorems a Lean source states and how many `decide +kernel` proofs it has, outside
+/// comments and strings.
+pub fn count_theorems(source: &str) -> (usize, usize) {
+    let code = code_only(source);
+    let theorems = code
+        .lines()
+        .filter(|l| {
+            let mut rest = l.trim_start();
+            while let Some(r) = rest.strip_prefix("@[") {
+                rest = r.split_once(']').map_or("", |(_, after)| after).trim_start();
+            }
+            for modifier in ["public ", "private ", "protected "] {
+                rest = rest.strip_prefix(modifier).unwrap_or(rest);
+            }
+            rest.starts_with("theorem ")
+        })
+        .count();
+    (theorems, code.matches("decide +kernel").count())
 }
 
 /// Appends to each of Lean's `…/<Module>.lean:LINE:COL: error` lines the declaration that line
@@ -219,8 +254,9 @@ fn run_toolchain(
         Toolchain::Wasm(w) => {
             let done = |name: &str, o: &Outcome| {
                 let what = match o {
-                    Outcome::Built(s, _) => format!("built in {s:.1} s"),
-                    Outcome::Cached => "cached".to_string(),
+                    Outcome::Built(Some(t)) => format!("built in {:.1} s", t.seconds),
+                    Outcome::Built(None) => "built".to_string(),
+                    Outcome::Cached(_) => "cached".to_string(),
                     Outcome::Failed(_) => "FAILED".to_string(),
                     Outcome::Skipped(d) => format!("skipped ({d} failed)"),
                 };
@@ -253,10 +289,10 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
         .filter(|(n, _)| is_certificate(n))
         .map(|(n, o)| {
             let failed_part = |d: &str| modules.iter().find(|(p, _)| p == d && is_part(p)).map(|(_, o)| o);
-            // A certificate's time is its own module's and its parts' (built now, not cached).
+            // A certificate's time is its own module's and its parts', built now or recorded in the
+            // store when they were built; failed and skipped modules have none.
             let own: Vec<&Outcome> = std::iter::once(o).chain(parts_of(n, &modules).map(|(_, o)| o)).collect();
-            let built: Vec<(f64, Option<f64>)> =
-                own.iter().filter_map(|o| if let Outcome::Built(s, k) = o { Some((*s, *k)) } else { None }).collect();
+            let timed: Vec<driver::Timing> = own.iter().filter_map(|o| o.timing()).collect();
             CertResult {
                 module: n.clone(),
                 passed: o.ok(),
@@ -276,8 +312,12 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
                     _ => String::new(),
                 },
                 axioms: if o.ok() { axioms.and_then(|f| f(n)) } else { None },
-                seconds: (!built.is_empty()).then(|| built.iter().map(|b| b.0).sum()),
-                kernel_seconds: built.iter().filter_map(|b| b.1).fold(None, |acc, k| Some(acc.unwrap_or(0.0) + k)),
+                parts: own.len() - 1,
+                theorems: 0,
+                kernel_decisions: 0,
+                seconds: (!timed.is_empty()).then(|| timed.iter().map(|t| t.seconds).sum()),
+                untimed: own.len() - timed.len(),
+                kernel_seconds: timed.iter().filter_map(|t| t.kernel_seconds).fold(None, |acc, k| Some(acc.unwrap_or(0.0) + k)),
                 binding: String::new(),
             }
         })
@@ -315,7 +355,7 @@ fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress:
             }
             // Lake names every module it failed to build; the others built (a failed build with no
             // module named is reported as a whole below).
-            let o = if errs.is_empty() { Outcome::Built(0.0, None) } else { Outcome::Failed(errs.join("\n")) };
+            let o = if errs.is_empty() { Outcome::Built(None) } else { Outcome::Failed(errs.join("\n")) };
             (m.name.clone(), o)
         })
         .collect();
@@ -351,13 +391,14 @@ pub fn parse_axioms(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lean::driver::Timing;
 
     #[test]
     fn a_certificate_skipped_for_its_parts_names_every_failed_part() {
         let modules = vec![
-            ("Certificates.P.Net".to_string(), Outcome::Built(2.0, Some(1.0))),
+            ("Certificates.P.Net".to_string(), Outcome::Built(Some(Timing { seconds: 2.0, kernel_seconds: Some(1.0) }))),
             ("Certificates.P.Leaves0".to_string(), Outcome::Failed("leaf0Box rejected".to_string())),
-            ("Certificates.P.Leaves1".to_string(), Outcome::Built(3.0, Some(2.5))),
+            ("Certificates.P.Leaves1".to_string(), Outcome::Built(Some(Timing { seconds: 3.0, kernel_seconds: Some(2.5) }))),
             ("Certificates.P.Leaves2".to_string(), Outcome::Failed("leaf4Box rejected".to_string())),
             ("Certificates.P".to_string(), Outcome::Skipped("Certificates.P.Leaves0".to_string())),
         ];
@@ -368,7 +409,43 @@ mod tests {
             (c.passed, c.detail.as_str()),
             (false, "Certificates.P.Leaves0 failed:\nleaf0Box rejected\nCertificates.P.Leaves2 failed:\nleaf4Box rejected")
         );
-        assert_eq!((c.seconds, c.kernel_seconds), (Some(5.0), Some(3.5)));
+        assert_eq!((c.seconds, c.kernel_seconds, c.parts, c.untimed), (Some(5.0), Some(3.5), 4, 3));
+    }
+
+    #[test]
+    fn a_certificate_costs_its_parts_times_built_now_or_recorded_in_the_store() {
+        let t = |seconds, kernel_seconds| Some(Timing { seconds, kernel_seconds });
+        let modules = vec![
+            ("TorchLean.Num.Packed".to_string(), Outcome::Cached(t(40.0, None))),
+            ("Certificates.Q.Net".to_string(), Outcome::Cached(t(230.5, None))),
+            ("Certificates.Q.Leaves0".to_string(), Outcome::Cached(t(120.25, Some(90.5)))),
+            ("Certificates.Q.Leaves1".to_string(), Outcome::Cached(None)),
+            ("Certificates.Q.Leaves2".to_string(), Outcome::Built(t(130.0, Some(101.0)))),
+            ("Certificates.Q".to_string(), Outcome::Built(t(48.0, Some(0.75)))),
+            ("Certificates.R".to_string(), Outcome::Built(None)),
+        ];
+        let r = summarise("test", modules, 178.0, None, "");
+        let q = &r.certificates[0];
+        assert_eq!(
+            (q.passed, q.parts, q.seconds, q.untimed, q.kernel_seconds),
+            (true, 4, Some(528.75), 1, Some(192.25))
+        );
+        let r2 = &r.certificates[1];
+        assert_eq!((r2.module.as_str(), r2.parts, r2.seconds, r2.untimed, r2.kernel_seconds), ("Certificates.R", 0, None, 1, None));
+    }
+
+    #[test]
+    fn theorems_and_kernel_decisions_are_counted_outside_comments() {
+        let source = "module
+/-- theorem fake : True := by decide +kernel -/
+public theorem a : 1 = 1 := by
+  decide +kernel
+                      @[simp] theorem b : True := trivial
+-- theorem c : True
+theorem d : 2 = 2 := by decide +kernel
+                      @[expose] def e : Nat := 1
+";
+        assert_eq!(count_theorems(source), (3, 2));
     }
 
     #[test]

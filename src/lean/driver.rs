@@ -14,14 +14,24 @@ use super::imports::Module;
 use super::toolchain::{WASM_TOOLCHAIN_ID, WasmLean};
 use crate::error::{Error, Result};
 
+/// How long one module took to compile, measured when it was compiled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub seconds: f64,
+    /// The kernel's type-checking time as Lean's profiler reported it, when the module turns the
+    /// profiler on.
+    pub kernel_seconds: Option<f64>,
+}
+
 /// What happened to one module.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Compiled now, in this many seconds; the second field is the kernel's type-checking time
-    /// as Lean's profiler reported it, when the module turns the profiler on.
-    Built(f64, Option<f64>),
-    /// Reused from the store: source and dependencies unchanged.
-    Cached,
+    /// Compiled now; the timing where the toolchain measures modules one by one (the wasm driver
+    /// does, `lake build` does not).
+    Built(Option<Timing>),
+    /// Reused from the store: source and dependencies unchanged. The timing is the one recorded
+    /// when the module was compiled, so a certificate's cost stays known across runs.
+    Cached(Option<Timing>),
     /// Lean reported errors (the diagnostics, with paths relative to the project's parent).
     Failed(String),
     /// Not attempted because a dependency failed.
@@ -30,7 +40,15 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn ok(&self) -> bool {
-        matches!(self, Outcome::Built(..) | Outcome::Cached)
+        matches!(self, Outcome::Built(..) | Outcome::Cached(..))
+    }
+
+    /// The compile timing, measured now or recorded in the store.
+    pub fn timing(&self) -> Option<Timing> {
+        match self {
+            Outcome::Built(t) | Outcome::Cached(t) => *t,
+            _ => None,
+        }
     }
 }
 
@@ -126,6 +144,41 @@ pub fn profiled_type_checking(output: &str) -> Option<f64> {
     total
 }
 
+/// The store file that records a module's [`Timing`]: `seconds kernel_seconds` (`-` when absent).
+const TIMING_FILE: &str = ".timing";
+
+fn write_timing(dir: &Path, t: Timing) -> Result<()> {
+    let kernel = t.kernel_seconds.map_or_else(|| "-".to_string(), |k| k.to_string());
+    let path = dir.join(TIMING_FILE);
+    fs::write(&path, format!("{} {kernel}\n", t.seconds)).map_err(|e| Error::io("cannot write", &path, e))
+}
+
+/// Reads a recorded timing; `None` for entries written before timings were recorded, or unreadable.
+fn read_timing(dir: &Path) -> Option<Timing> {
+    let text = fs::read_to_string(dir.join(TIMING_FILE)).ok()?;
+    let mut words = text.split_whitespace();
+    let seconds = words.next()?.parse::<f64>().ok()?;
+    let kernel_seconds = match words.next()? {
+        "-" => None,
+        k => Some(k.parse::<f64>().ok()?),
+    };
+    Some(Timing { seconds, kernel_seconds })
+}
+
+/// Says what a Lean run that ended without diagnostics most likely ran into. The wasm toolchain
+/// reports running out of memory only indirectly: the host's OOM killer ends node with SIGKILL,
+/// and a wasm32 heap that runs out crashes lean.wasm's worker thread.
+fn crash_hint(status: &std::process::ExitStatus, output: &str) -> Option<&'static str> {
+    use std::os::unix::process::ExitStatusExt;
+    if status.signal() == Some(9) {
+        Some("node was killed by SIGKILL, which on Linux is what the kernel's out-of-memory killer sends (see `dmesg`): free memory or build with fewer --jobs")
+    } else if output.contains("worker sent an error") {
+        Some("lean.wasm's worker crashed without a Lean diagnostic, which on this toolchain has meant its wasm32 heap ran out: a declaration whose kernel check is too large (split it), or too little host memory")
+    } else {
+        None
+    }
+}
+
 fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
     let start = Instant::now();
     let src_root = run.join("src");
@@ -153,11 +206,12 @@ fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
             let diag = diagnostics(&text, &rel, &shown);
             let has_error = diag.lines().any(|l| l.starts_with(&shown) && l.contains(": error"));
             if out.status.success() && !has_error && olean.is_file() {
-                Outcome::Built(secs, profiled_type_checking(&text))
+                Outcome::Built(Some(Timing { seconds: secs, kernel_seconds: profiled_type_checking(&text) }))
             } else if diag.is_empty() {
                 let tail: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG")).collect();
                 let tail = tail[tail.len().saturating_sub(20)..].join("\n");
-                Outcome::Failed(format!("lean exited with {} and no diagnostics; last output:\n{tail}", out.status))
+                let hint = crash_hint(&out.status, &text).map(|h| format!(" ({h})")).unwrap_or_default();
+                Outcome::Failed(format!("lean exited with {} and no diagnostics{hint}; last output:\n{tail}", out.status))
             } else {
                 Outcome::Failed(diag)
             }
@@ -241,7 +295,7 @@ pub fn build_wasm(
                         Outcome::Skipped(modules[d].name.clone())
                     } else if cached.join(".complete").is_file() {
                         copy_outputs(&cached, &stem(m), &out_dir(m))?;
-                        Outcome::Cached
+                        Outcome::Cached(read_timing(&cached))
                     } else if running < jobs {
                         running += 1;
                         state[i] = State::Running;
@@ -272,6 +326,9 @@ pub fn build_wasm(
                 let key_dir = store.join(&keys[&m.name]);
                 let tmp = tempfile::tempdir_in(&store).map_err(|e| Error::io("cannot create temp dir in", &store, e))?;
                 copy_outputs(&out_dir(m), &stem(m), tmp.path())?;
+                if let Some(t) = o.timing() {
+                    write_timing(tmp.path(), t)?;
+                }
                 fs::write(tmp.path().join(".complete"), &m.name).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
                 let kept = tmp.keep();
                 if fs::rename(&kept, &key_dir).is_err() {
@@ -305,6 +362,30 @@ mod tests {
             diagnostics(out, "Certificates/D.lean", "lean/Certificates/D.lean"),
             "lean/Certificates/D.lean:4:33: error: Tactic `decide` failed\n  f 2 = 14 / 3"
         );
+    }
+
+    #[test]
+    fn a_recorded_timing_reads_back_and_old_entries_have_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_timing(dir.path()), None);
+        let t = Timing { seconds: 131.625, kernel_seconds: Some(97.5) };
+        write_timing(dir.path(), t).unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join(TIMING_FILE)).unwrap(), "131.625 97.5\n");
+        assert_eq!(read_timing(dir.path()), Some(t));
+        write_timing(dir.path(), Timing { seconds: 230.0, kernel_seconds: None }).unwrap();
+        assert_eq!(read_timing(dir.path()), Some(Timing { seconds: 230.0, kernel_seconds: None }));
+        fs::write(dir.path().join(TIMING_FILE), "12 x\n").unwrap();
+        assert_eq!(read_timing(dir.path()), None);
+    }
+
+    #[test]
+    fn a_crash_without_diagnostics_is_named_as_memory() {
+        use std::os::unix::process::ExitStatusExt;
+        let killed = std::process::ExitStatus::from_raw(9);
+        assert!(crash_hint(&killed, "").unwrap().starts_with("node was killed by SIGKILL"));
+        let exited = std::process::ExitStatus::from_raw(1 << 8);
+        assert!(crash_hint(&exited, "Error: worker sent an error! undefined").unwrap().starts_with("lean.wasm's worker crashed"));
+        assert_eq!(crash_hint(&exited, "some other failure"), None);
     }
 
     #[test]
