@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::bounds::interval::parse_box;
 use crate::cert::ibp::{box_display, certify_dense_ibp};
 use crate::error::{Error, Result};
-use crate::lean::check::{CheckReport, check};
+use crate::lean::check::{CertResult, CheckReport, check};
 use crate::lean::driver::Outcome;
 use crate::lean::toolchain::Preference;
 use crate::model::Mlp;
@@ -268,6 +268,40 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
     })
 }
 
+fn check_header() -> String {
+    format!(
+        "{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} axioms",
+        "certificate module", "lean", "parts", "theorems", "decide", "lean time", "binding"
+    )
+}
+
+/// One certificate's line of the `check` table.
+fn check_row(c: &CertResult) -> String {
+    let axioms = match &c.axioms {
+        Some(a) if a.is_empty() => "none".to_string(),
+        Some(a) => a.join(", "),
+        None if c.passed => "not reported (see note)".to_string(),
+        None => "-".to_string(),
+    };
+    // The summed compile time of its modules; `+` when some module's time is unknown.
+    let time = match (c.seconds, c.untimed) {
+        (Some(s), 0) => format!("{s:.0} s"),
+        (Some(s), _) => format!("{s:.0} s+"),
+        (None, _) => "-".to_string(),
+    };
+    format!(
+        "{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} {}",
+        c.module,
+        if c.passed { "pass" } else { "FAIL" },
+        c.parts,
+        c.theorems,
+        c.kernel_decisions,
+        time,
+        c.binding,
+        axioms
+    )
+}
+
 fn print_check(r: &CheckReport, as_json: bool) {
     if as_json {
         println!("{}", check_json(r));
@@ -276,34 +310,9 @@ fn print_check(r: &CheckReport, as_json: bool) {
     if !r.library_ok {
         eprintln!("TorchLean library failed to build:\n{}", r.library_detail);
     }
-    println!(
-        "\n{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} axioms",
-        "certificate module", "lean", "parts", "theorems", "decide", "lean time", "binding"
-    );
+    println!("\n{}", check_header());
     for c in &r.certificates {
-        let axioms = match &c.axioms {
-            Some(a) if a.is_empty() => "none".to_string(),
-            Some(a) => a.join(", "),
-            None if c.passed => "not reported (see note)".to_string(),
-            None => "-".to_string(),
-        };
-        // The summed compile time of its modules; `+` when some module's time is unknown.
-        let time = match (c.seconds, c.untimed) {
-            (Some(s), 0) => format!("{s:.0} s"),
-            (Some(s), _) => format!("{s:.0} s+"),
-            (None, _) => "-".to_string(),
-        };
-        println!(
-            "{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} {}",
-            c.module,
-            if c.passed { "pass" } else { "FAIL" },
-            c.parts,
-            c.theorems,
-            c.kernel_decisions,
-            time,
-            c.binding,
-            axioms
-        );
+        println!("{}", check_row(c));
         if !c.passed {
             let by = if c.detail.starts_with("artifact binding broken") { "its artifacts" } else { "Lean" };
             eprintln!("{}: rejected by {by}:\n{}", c.module, c.detail);
@@ -321,5 +330,40 @@ fn print_check(r: &CheckReport, as_json: bool) {
         println!("lean: {passed} {} checked", noun(passed));
     } else {
         println!("lean: {failed} {} rejected, {passed} checked", noun(failed));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(seconds: Option<f64>, untimed: usize, axioms: Option<Vec<String>>) -> CertResult {
+        CertResult {
+            module: "Certificates.P2".into(),
+            passed: true,
+            detail: String::new(),
+            axioms,
+            parts: 80,
+            theorems: 489,
+            kernel_decisions: 325,
+            seconds,
+            untimed,
+            kernel_seconds: None,
+            binding: "weak (sha256:2866a4028d0a…; re-derived: equal)".into(),
+        }
+    }
+
+    #[test]
+    fn a_check_row_states_size_time_binding_and_axioms() {
+        let b = format!("{:<62}", "weak (sha256:2866a4028d0a…; re-derived: equal)");
+        assert_eq!(
+            check_row(&cert(Some(10234.4), 0, None)),
+            format!("Certificates.P2          pass     80      489    325   10234 s {b} not reported (see note)")
+        );
+        assert_eq!(
+            check_row(&cert(Some(9000.0), 2, Some(vec!["propext".into(), "Quot.sound".into()]))),
+            format!("Certificates.P2          pass     80      489    325   9000 s+ {b} propext, Quot.sound")
+        );
+        assert_eq!(check_row(&cert(None, 81, Some(vec![]))), format!("Certificates.P2          pass     80      489    325         - {b} none"));
     }
 }
