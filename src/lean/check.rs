@@ -446,6 +446,8 @@ theorem d : 2 = 2 := by decide +kernel
                       @[expose] def e : Nat := 1
 ";
         assert_eq!(count_theorems(source), (3, 2));
+        // The demo certificate as committed: `check` prints these counts on its row.
+        assert_eq!(count_theorems(include_str!("../../lean/Certificates/DemoMlp.lean")), (18, 12));
     }
 
     #[test]
