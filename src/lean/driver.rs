@@ -219,6 +219,22 @@ fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
     }
 }
 
+/// Removes what builds that were killed left behind: their run dirs (a copy of the project and its
+/// outputs, hundreds of MB for ACAS Xu) and half-filled store entries. Called with the build lock
+/// held, so no live build owns any of them; store entries are published by renaming, so only the
+/// `.tmp` dirs can be incomplete.
+fn remove_stale(runs: &Path, store: &Path) {
+    for dir in [runs, store] {
+        let Ok(rd) = fs::read_dir(dir) else { continue };
+        for e in rd.flatten() {
+            let stale = dir == runs || e.file_name().to_string_lossy().starts_with(".tmp");
+            if stale && e.path().is_dir() {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 /// Builds every module with the wasm toolchain, at most `jobs` at once. `on_done` is called as
 /// each module finishes (for progress display).
 pub fn build_wasm(
@@ -244,6 +260,7 @@ pub fn build_wasm(
     fs::create_dir_all(&store).map_err(|e| Error::io("cannot create", &store, e))?;
     let runs = tc.work.join("runs");
     fs::create_dir_all(&runs).map_err(|e| Error::io("cannot create", &runs, e))?;
+    remove_stale(&runs, &store);
     let run = tempfile::tempdir_in(&runs).map_err(|e| Error::io("cannot create temp dir in", &runs, e))?;
     for m in modules {
         let dest = run.path().join("src").join(&m.rel_path);
@@ -376,6 +393,23 @@ mod tests {
         assert_eq!(read_timing(dir.path()), Some(Timing { seconds: 230.0, kernel_seconds: None }));
         fs::write(dir.path().join(TIMING_FILE), "12 x\n").unwrap();
         assert_eq!(read_timing(dir.path()), None);
+    }
+
+    #[test]
+    fn stale_run_dirs_and_half_written_store_entries_are_removed() {
+        let work = tempfile::tempdir().unwrap();
+        let (runs, store) = (work.path().join("runs"), work.path().join("oleans"));
+        for d in [runs.join(".tmpA1/src"), store.join(".tmpB2"), store.join("ab12")] {
+            fs::create_dir_all(&d).unwrap();
+        }
+        fs::write(store.join("ab12/.complete"), "M").unwrap();
+        remove_stale(&runs, &store);
+        let names = |d: &Path| {
+            let mut v: Vec<String> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!((names(&runs), names(&store)), (vec![], vec!["ab12".to_string()]));
     }
 
     #[test]
