@@ -39,7 +39,9 @@ pub struct CertResult {
     /// Modules of this certificate whose compile time is not known (`lake build` does not time
     /// modules one by one; store entries from before timings were recorded).
     pub untimed: usize,
-    /// Kernel type-checking seconds, where the module turned Lean's profiler on (wasm toolchain).
+    /// Kernel type-checking seconds, where the module turned Lean's profiler on (wasm toolchain):
+    /// per-declaration times summed, which exceeds wall time when Lean checks declarations on
+    /// parallel threads.
     pub kernel_seconds: Option<f64>,
     /// How the module is bound to its artifacts (see [`binding_form`]).
     pub binding: String,
