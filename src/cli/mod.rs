@@ -268,10 +268,16 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
     })
 }
 
+/// The `check` table's column layout, shared by the header and the rows so they cannot drift.
+macro_rules! check_line {
+    ($($column:expr),* $(,)?) => {
+        format!("{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} {}", $($column),*)
+    };
+}
+
 fn check_header() -> String {
-    format!(
-        "{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} axioms",
-        "certificate module", "lean", "parts", "theorems", "decide", "lean time", "binding"
+    check_line!(
+        "certificate module", "lean", "parts", "theorems", "decide", "lean time", "binding", "axioms"
     )
 }
 
@@ -289,8 +295,7 @@ fn check_row(c: &CertResult) -> String {
         (Some(s), _) => format!("{s:.0} s+"),
         (None, _) => "-".to_string(),
     };
-    format!(
-        "{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} {}",
+    check_line!(
         c.module,
         if c.passed { "pass" } else { "FAIL" },
         c.parts,
