@@ -6,7 +6,7 @@ A benchmark you run by hand, not part of CI:
     python3 benches/compare_auto_lirpa.py --auto-lirpa /path/to/auto_LiRPA [--reps 5]
 
 auto_LiRPA is used from a source checkout via PYTHONPATH (PyPI's 0.3 needs torch < 1.13); besides
-torch it needs numpy, tqdm, graphviz, appdirs and pyyaml. torch runs on the CPU with one thread;
+torch it needs numpy, tqdm, graphviz, appdirs, pyyaml and packaging. torch runs on the CPU with one thread;
 torchlean runs with RAYON_NUM_THREADS=--threads (default 1).
 
 Both tools get bit-identical networks and boxes:
@@ -227,7 +227,14 @@ def main():
     sys.path.insert(0, os.path.abspath(args.auto_lirpa))
     import torch
     torch.set_num_threads(1)
-    import auto_LiRPA
+    try:
+        import auto_LiRPA
+    except ModuleNotFoundError as e:
+        if e.name == "auto_LiRPA":
+            sys.exit(f"--auto-lirpa {args.auto_lirpa}: expected an auto_LiRPA checkout, found no "
+                     f"{os.path.join(args.auto_lirpa, 'auto_LiRPA', '__init__.py')}")
+        sys.exit(f"auto_LiRPA from {args.auto_lirpa} could not be imported: module {e.name!r} is missing "
+                 f"(pip install {e.name}; auto_LiRPA itself is not installed, only put on the path)")
     print(f"torch {torch.__version__}, auto_LiRPA {getattr(auto_LiRPA, '__version__', '?')} from {args.auto_lirpa}; "
           f"torchlean {args.torchlean}")
     results = []
