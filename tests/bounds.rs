@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use num_bigint::BigInt;
 use serde_json::Value;
 use torchlean::model::family::{Act, CnnSpec, Family, MlpSpec, Model};
 use torchlean::num::Q;
@@ -89,6 +90,34 @@ fn crown_on_acas_prop3_stays_inside_ibp_and_bounds_every_row() {
     }
     let table = stdout(&bounds(&["--model", ACAS, "--property", PROP3]));
     assert!(table.contains("Y_0 - Y_1 <= 0") && table.contains("disjuncts refuted by these bounds"), "{table}");
+}
+
+/// The binary64 backward pass (`--backward-arith f64`) charges its roundings outward: on ACAS Xu
+/// prop_3 every output and objective row contains the default (dyadic) pass's bounds, wider by
+/// under 10⁻⁹; without rounded boxes it is refused.
+#[test]
+fn binary64_backward_pass_contains_the_dyadic_bounds() {
+    let dy = json_of(&["--model", ACAS, "--property", PROP3, "--json"]);
+    let fl = json_of(&["--model", ACAS, "--property", PROP3, "--backward-arith", "f64", "--json"]);
+    assert_eq!((dy["backward_arith"].as_str(), fl["backward_arith"].as_str()), (Some("dyadic"), Some("f64")));
+    let tol = Q::new(1.into(), BigInt::from(10).pow(9));
+    let pairs = |v: &Value| -> Vec<(Q, Q)> {
+        let mut out = intervals(&v["outputs"]);
+        out.extend(v["objectives"].as_array().unwrap().iter().map(|o| intervals(&serde_json::json!([o["bounds"]]))[0].clone()));
+        out
+    };
+    let (d, f) = (pairs(&dy), pairs(&fl));
+    assert_eq!((d.len(), f.len()), (9, 9));
+    for (j, ((dl, dh), (fl, fh))) in d.iter().zip(&f).enumerate() {
+        assert!(fl <= dl && dh <= fh, "{j}: f64 [{fl}, {fh}] does not contain dyadic [{dl}, {dh}]");
+        assert!(dl - fl < tol && fh - dh < tol, "{j}: f64 [{fl}, {fh}] vs dyadic [{dl}, {dh}]");
+    }
+    let table = stdout(&bounds(&["--model", ACAS, "--property", PROP3, "--backward-arith", "f64"]));
+    assert!(table.contains("backward     f64"), "{table}");
+    assert_bad_input(
+        &bounds(&["--model", DEMO, "--input-box", "0:1,0:1", "--round-bits", "0", "--backward-arith", "f64"]),
+        "--backward-arith f64: expected --round-bits > 0 (binary64 lines are dyadic), found 0",
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@ use num_bigint::BigInt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use torchlean::bounds::crown::{Crown, crown_mlp, crown_objectives};
+use torchlean::bounds::crown::{Arith, Crown, Intermediate, crown_mlp, crown_objectives, crown_objectives_in, relaxed_mlp_in};
 use torchlean::bounds::ibp::ibp_mlp;
 use torchlean::bounds::interval::{Box, parse_box};
 use torchlean::model::Mlp;
@@ -94,4 +94,44 @@ fn acas_crown_is_identical_on_one_and_two_threads() {
     let a = pool(1).install(|| crown_objectives(&mlp, &input, &one, &rows).unwrap());
     let b = pool(2).install(|| crown_objectives(&mlp, &input, &one, &rows).unwrap());
     assert_eq!(a, b);
+}
+
+/// The binary64 pass on ACAS Xu (rows in chunks across threads, the dense product on layers of
+/// 50): the same bits on one and two threads, its output box around every sampled exact output,
+/// and around the dyadic pass's box.
+#[test]
+fn acas_binary64_crown_is_thread_independent_and_contains_sampled_outputs() {
+    let (mlp, input) = acas();
+    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+    let run = || relaxed_mlp_in(&mlp, &input, Some(64), Intermediate::Crown, Arith::F64).unwrap();
+    let one = pool(1).install(run);
+    let two = pool(2).install(run);
+    assert_eq!(one, two);
+    let rows: Vec<Vec<Q>> = (1..5)
+        .map(|i| (0..5).map(|j| Q::from_integer(BigInt::from(i64::from(j == 0) - i64::from(j == i)))).collect())
+        .collect();
+    let a = pool(1).install(|| crown_objectives_in(&mlp, &input, &one, &rows, Arith::F64).unwrap());
+    let b = pool(2).install(|| crown_objectives_in(&mlp, &input, &one, &rows, Arith::F64).unwrap());
+    assert_eq!(a, b);
+    let dyadic = crown_mlp(&mlp, &input, Some(64)).unwrap();
+    for (f, d) in one.pre.last().unwrap().iter().zip(dyadic.pre.last().unwrap()) {
+        assert!(f.lo <= d.lo && d.hi <= f.hi, "f64 {f:?} does not contain dyadic {d:?}");
+    }
+    let mut rng = StdRng::seed_from_u64(0xf64c_4044);
+    let den = BigInt::from(1u64 << 40);
+    (0..64)
+        .map(|_| {
+            input
+                .iter()
+                .map(|iv| &iv.lo + Q::new(BigInt::from(rng.random_range(0..=1u64 << 40)), den.clone()) * (&iv.hi - &iv.lo))
+                .collect::<Vec<Q>>()
+        })
+        .collect::<Vec<_>>()
+        .par_iter()
+        .for_each(|x| {
+            let y = mlp.eval_exact(x).unwrap();
+            for (o, (iv, v)) in one.pre.last().unwrap().iter().zip(&y).enumerate() {
+                assert!(iv.contains(v), "output {o}: {v} outside [{}, {}]", iv.lo, iv.hi);
+            }
+        });
 }

@@ -16,6 +16,8 @@
 //! a dyadic, so the whole pass stays dyadic and runs in the integer engine of
 //! [`super::crown_dyadic`] (whose own roundings are charged to the constant, see there). Without
 //! rounding, `s' = s` and the pass is exact over ℚ (slow: denominators grow).
+//! With [`Arith::F64`] the same passes run in binary64 instead ([`super::crown_float`]), every
+//! rounding error bounded and charged to the constant, and `s'` is kept to 53 bits.
 //!
 //! Finally the linear function of `x` is minimised over the input box coordinatewise. Intermediate
 //! bounds are computed layer by layer the same way and intersected with IBP (both are sound). The
@@ -24,6 +26,7 @@
 use rayon::prelude::*;
 
 use super::crown_dyadic::{Engine, InputBox, SLOPE_BITS};
+use super::crown_float::{self, FloatEngine};
 use super::ibp::{ibp_act, round_box_outward};
 use super::interval::{Box, Interval};
 use crate::error::{Error, Result};
@@ -187,6 +190,50 @@ fn backward_bounds(
         .collect()
 }
 
+/// The dyadic engine with the relaxations of the layers bounded so far: built when the binary64
+/// engine declines, so the pass goes on where it stopped.
+fn dyadic_engine(mlp: &Mlp, lines: Lines<'_>) -> Option<Engine> {
+    let mut e = Engine::new(mlp)?;
+    for ((pre, a), s) in lines.pre.iter().zip(lines.alphas).zip(lines.slopes) {
+        e.push_relaxation(pre, a, s)?;
+    }
+    Some(e)
+}
+
+/// All bounds from the binary64 engine, or `None` if it declined one.
+fn float_bounds(f: &FloatEngine, k: usize, objectives: &[Vec<Q>]) -> Option<Vec<Interval>> {
+    crown_float::bounds(f, k, objectives).into_iter().collect()
+}
+
+/// The arithmetic of the backward passes over dyadic lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Arith {
+    /// Integers sharing an exponent, coefficients floored to 62 bits with the rounding charged to
+    /// the constant: within about 2⁻⁶⁰ of exact, one `i128` multiply-add per weight and row.
+    #[default]
+    Dyadic,
+    /// Binary64 with an a-priori bound on every rounding error charged to the constant (see
+    /// `bounds::crown_float`): sound, looser than `Dyadic` by about `n·2⁻⁵³` relative, and a
+    /// blocked matrix product for wide layers. Upper slopes are rounded down to 53 bits.
+    F64,
+}
+
+impl Arith {
+    pub fn name(self) -> &'static str {
+        match self {
+            Arith::Dyadic => "dyadic",
+            Arith::F64 => "f64",
+        }
+    }
+    /// Bits of the upper slopes: binary64 needs them to be binary64 values.
+    fn slope_bits(self, bits: Option<u32>) -> Option<u32> {
+        match self {
+            Arith::Dyadic => bits,
+            Arith::F64 => bits.map(|b| b.min(53)),
+        }
+    }
+}
+
 fn identity(n: usize) -> Vec<Vec<Q>> {
     (0..n).map(|i| (0..n).map(|j| Q::from_integer(i64::from(i == j).into())).collect()).collect()
 }
@@ -246,23 +293,53 @@ impl Intermediate {
 /// As [`crown_mlp`], with the intermediate boxes of the given kind: the boxes, α and upper slopes a
 /// final objective is bounded with (see [`crown_objectives`]).
 pub fn relaxed_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>, intermediate: Intermediate) -> Result<Crown> {
+    relaxed_mlp_in(mlp, input, round_bits, intermediate, Arith::Dyadic)
+}
+
+/// As [`relaxed_mlp`], with the backward passes in `arith` (binary64 needs `round_bits`: its lines
+/// must be dyadic).
+pub fn relaxed_mlp_in(
+    mlp: &Mlp,
+    input: &Box,
+    round_bits: Option<u32>,
+    intermediate: Intermediate,
+    arith: Arith,
+) -> Result<Crown> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
     }
-    let mut engine = round_bits.and_then(|_| Engine::new(mlp));
+    let mut float = match arith {
+        Arith::F64 if round_bits.is_some() => FloatEngine::new(mlp, input),
+        _ => None,
+    };
+    // With the binary64 engine the dyadic one is built only if the former declines.
+    let mut engine = if float.is_some() { None } else { round_bits.and_then(|_| Engine::new(mlp)) };
     // The exact layers are decoded only when the exact path runs.
     let mut exact: Option<Vec<Layer>> = None;
     let mut pre: Vec<Box> = Vec::with_capacity(mlp.layers.len());
     let mut alphas: Vec<Vec<Q>> = Vec::with_capacity(mlp.layers.len());
     let mut slopes: Vec<Vec<Q>> = Vec::with_capacity(mlp.layers.len());
     for k in 0..mlp.layers.len() {
-        if engine.is_none() && exact.is_none() {
+        let lines = Lines { pre: &pre, alphas: &alphas, slopes: &slopes };
+        let fast = float.as_ref().and_then(|f| {
+            let ibp = f.ibp(k)?;
+            if k == 0 || intermediate == Intermediate::Ibp {
+                return Some(ibp);
+            }
+            let crown = float_bounds(f, k, &identity(widths[k + 1]))?;
+            Some(crown.iter().zip(&ibp).map(|(c, i)| intersect(c, i)).collect())
+        });
+        if fast.is_none() && float.take().is_some() {
+            engine = round_bits.and_then(|_| dyadic_engine(mlp, lines));
+        }
+        if engine.is_none() && float.is_none() && exact.is_none() {
             exact = Some(layers_of(mlp)?);
         }
         let layers = exact.as_deref().unwrap_or(&[]);
-        let lines = Lines { pre: &pre, alphas: &alphas, slopes: &slopes };
-        let bounds: Box = if k == 0 {
+        let bounds: Box = if let Some(b) = fast {
+            b
+        } else if k == 0 {
             // The first pre-activation is affine in the input: IBP is exact per coordinate there.
             // Without the engine the exact layers were decoded just above.
             match (engine.as_ref(), exact.as_deref()) {
@@ -296,14 +373,19 @@ pub fn relaxed_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>, intermediate
             None => bounds,
         };
         alphas.push(bounds.iter().map(default_alpha).collect());
-        slopes.push(upper_slopes(mlp.layers[k].act, &bounds, round_bits));
-        if let Some(e) = engine.as_mut() {
-            let (a, s) = (alphas.last().expect("just pushed"), slopes.last().expect("just pushed"));
-            if e.push_relaxation(&bounds, a, s).is_none() {
-                engine = None;
-            }
+        slopes.push(upper_slopes(mlp.layers[k].act, &bounds, arith.slope_bits(round_bits)));
+        let (a, s) = (alphas.last().expect("just pushed"), slopes.last().expect("just pushed"));
+        if let Some(e) = engine.as_mut()
+            && e.push_relaxation(&bounds, a, s).is_none()
+        {
+            engine = None;
         }
+        let dropped = float.as_mut().is_some_and(|f| f.push_relaxation(&bounds, a, s).is_none());
         pre.push(bounds);
+        if dropped {
+            float = None;
+            engine = round_bits.and_then(|_| dyadic_engine(mlp, Lines { pre: &pre, alphas: &alphas, slopes: &slopes }));
+        }
     }
     Ok(Crown { pre, alphas, upper_slopes: slopes })
 }
@@ -350,6 +432,17 @@ fn check_lines(mlp: &Mlp, crown: &Crown) -> Result<()> {
 
 /// Bounds of `c · output` for each objective row `c`, using CROWN's intermediate bounds, α and s'.
 pub fn crown_objectives(mlp: &Mlp, input: &Box, crown: &Crown, objectives: &[Vec<Q>]) -> Result<Vec<Interval>> {
+    crown_objectives_in(mlp, input, crown, objectives, Arith::Dyadic)
+}
+
+/// As [`crown_objectives`], with the backward passes in `arith`.
+pub fn crown_objectives_in(
+    mlp: &Mlp,
+    input: &Box,
+    crown: &Crown,
+    objectives: &[Vec<Q>],
+    arith: Arith,
+) -> Result<Vec<Interval>> {
     let widths = mlp.widths()?;
     let last = mlp.layers.len() - 1;
     let out_width = widths[last + 1];
@@ -364,6 +457,13 @@ pub fn crown_objectives(mlp: &Mlp, input: &Box, crown: &Crown, objectives: &[Vec
         return Err(Error::bad_input("objective bounds need a linear (identity) output layer"));
     }
     check_lines(mlp, crown)?;
+    if arith == Arith::F64
+        && let Some(mut f) = FloatEngine::new(mlp, input)
+        && (0..last).all(|k| f.push_relaxation(&crown.pre[k], &crown.alphas[k], &crown.upper_slopes[k]).is_some())
+        && let Some(b) = float_bounds(&f, last, objectives)
+    {
+        return Ok(b);
+    }
     // The dyadic engine applies when every bound and slope of the hidden layers is dyadic.
     let mut engine = Engine::new(mlp);
     for k in 0..last {
@@ -449,6 +549,75 @@ mod tests {
         let tol = q(1, 1 << 50);
         assert!((&exact[0].lo - &fast[0].lo).abs() <= tol && (&exact[0].hi - &fast[0].hi).abs() <= tol);
         assert!(fast[0].lo <= exact[0].lo && exact[0].hi <= fast[0].hi, "{fast:?} vs exact {exact:?}");
+    }
+
+    /// A 4-12-12-3 ReLU network with binary32 weights from a fixed xorshift stream.
+    fn synthetic() -> Mlp {
+        use crate::model::DenseLayer;
+        use crate::num::binary32::F32;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            F32((((seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 1.3).to_bits())
+        };
+        let dims = [4, 12, 12, 3];
+        Mlp {
+            layers: (0..3)
+                .map(|k| DenseLayer {
+                    weight: (0..dims[k + 1]).map(|_| (0..dims[k]).map(|_| next()).collect()).collect(),
+                    bias: (0..dims[k + 1]).map(|_| next()).collect(),
+                    act: if k == 2 { Activation::Identity } else { Activation::Relu },
+                })
+                .collect(),
+        }
+    }
+
+    /// The binary64 pass charges every rounding outward: over the same lines it is never tighter
+    /// than the exact pass over ℚ, and looser by less than 2⁻³⁰ relative; a row it cannot take
+    /// (1/3 is not a binary64) falls back to the dyadic engine.
+    #[test]
+    fn binary64_pass_contains_the_exact_pass_over_the_same_lines() {
+        use num_traits::Signed;
+        let input = parse_box("-1/3:1/2,0:1,1/7:2/7,-1:-1/2").unwrap();
+        let m = synthetic();
+        let c = relaxed_mlp_in(&m, &input, Some(64), Intermediate::Crown, Arith::F64).unwrap();
+        // Slopes were kept to 53 bits, so the binary64 engine took every layer.
+        assert!(c.upper_slopes.iter().flatten().all(|s| exact_f64_test(s)));
+        let layers = layers_of(&m).unwrap();
+        let lines = Lines { pre: &c.pre[..2], alphas: &c.alphas[..2], slopes: &c.upper_slopes[..2] };
+        let rows = vec![vec![q(1, 1), q(-1, 1), q(0, 1)], vec![q(3, 4), q(0, 1), q(-5, 2)]];
+        let exact = backward_bounds(&layers, None, 2, &rows, lines, &input);
+        let float = crown_objectives_in(&m, &input, &c, &rows, Arith::F64).unwrap();
+        let tol = |x: &Q| x.abs() / Q::from_integer((1u64 << 30).into()) + q(1, 1 << 40);
+        for (e, f) in exact.iter().zip(&float) {
+            assert!(f.lo <= e.lo && e.hi <= f.hi, "binary64 {f:?} not around exact {e:?}");
+            assert!(&e.lo - &f.lo <= tol(&e.lo) && &f.hi - &e.hi <= tol(&e.hi), "{f:?} vs {e:?}");
+        }
+        let third = vec![vec![q(1, 3), q(0, 1), q(0, 1)]];
+        assert_eq!(
+            crown_objectives_in(&m, &input, &c, &third, Arith::F64).unwrap(),
+            crown_objectives_in(&m, &input, &c, &third, Arith::Dyadic).unwrap()
+        );
+    }
+
+    fn exact_f64_test(s: &Q) -> bool {
+        crate::num::rational::is_dyadic(s) && crate::num::dyadic::round_down(s, 53).to_rational() == *s
+    }
+
+    /// Regression table: the binary64 pass's bits on the demo network (any change to its order of
+    /// operations or its charges shows here). The exact pass over the same lines is tighter by
+    /// about 29 units of 2⁻⁵² at the lower end and 49 at the upper (the charges).
+    #[test]
+    fn binary64_crown_on_the_demo_is_pinned() {
+        let input = parse_box("-1/2:1,0:1").unwrap();
+        let m = Mlp::demo();
+        let c = relaxed_mlp_in(&m, &input, Some(64), Intermediate::Crown, Arith::F64).unwrap();
+        let raw = crown_objectives_in(&m, &input, &c, &identity(1), Arith::F64).unwrap();
+        assert_eq!(raw[0].to_strings(), [String::from("-5269211637172173/4503599627370496"), String::from("2375056259010285/1125899906842624")]);
+        let d = crown_objectives(&m, &input, &crown_mlp(&m, &input, Some(64)).unwrap(), &identity(1)).unwrap();
+        assert!(raw[0].lo <= d[0].lo && d[0].hi <= raw[0].hi);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod attack;
 pub mod bab;
 pub mod crown;
 mod crown_dyadic;
+mod crown_float;
 pub mod ibp;
 pub mod ibp_f32;
 pub mod interval;

@@ -10,7 +10,7 @@ use clap::Args;
 use num_traits::ToPrimitive;
 use serde_json::json;
 
-use crate::bounds::crown::{crown_mlp, crown_objectives};
+use crate::bounds::crown::{Arith, Intermediate, crown_objectives_in, relaxed_mlp_in};
 use crate::bounds::ibp::{ibp_act, ibp_mlp_rounded};
 use crate::bounds::interval::{Box, Interval, parse_box};
 use crate::cert::schema::read_payload;
@@ -43,6 +43,22 @@ impl Method {
     }
 }
 
+/// `--backward-arith`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackwardArith {
+    Dyadic,
+    F64,
+}
+
+impl From<BackwardArith> for Arith {
+    fn from(a: BackwardArith) -> Arith {
+        match a {
+            BackwardArith::Dyadic => Arith::Dyadic,
+            BackwardArith::F64 => Arith::F64,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct BoundsArgs {
     /// The network: a `.nnet` file (weights rounded once to binary32) or a payload JSON of family
@@ -61,6 +77,11 @@ pub struct BoundsArgs {
     /// numbers short); 0 computes without rounding (exact but slow on deep networks).
     #[arg(long, default_value_t = 64)]
     pub round_bits: u32,
+    /// The arithmetic of CROWN's backward passes: `dyadic` (integers, within about 2⁻⁶⁰ of exact) or
+    /// `f64` (binary64 with every rounding error bounded and charged outward: sound, looser by about
+    /// n·2⁻⁵³ relative, much faster on wide layers). Needs --round-bits > 0.
+    #[arg(long, value_enum, default_value_t = BackwardArith::Dyadic)]
+    pub backward_arith: BackwardArith,
     /// Machine-readable output on stdout (canonical rational strings).
     #[arg(long)]
     pub json: bool,
@@ -162,6 +183,10 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
         )));
     }
     let bits = (args.round_bits > 0).then_some(args.round_bits);
+    let arith = Arith::from(args.backward_arith);
+    if arith == Arith::F64 && bits.is_none() {
+        return Err(Error::bad_input("--backward-arith f64: expected --round-bits > 0 (binary64 lines are dyadic), found 0"));
+    }
     let rows: Vec<(usize, usize, &LinearConstraint)> = property
         .iter()
         .flat_map(|p| p.violation.iter().enumerate())
@@ -183,14 +208,14 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
             (out, rb)
         }
         Method::Crown => {
-            let crown = crown_mlp(&mlp, &input, bits)?;
+            let crown = relaxed_mlp_in(&mlp, &input, bits, Intermediate::Crown, arith)?;
             let last = mlp.layers.last().expect("widths checked").act;
             let out: Box = crown.pre.last().expect("one box per layer").iter().map(|i| ibp_act(last, i)).collect();
             let rb = if rows.is_empty() {
                 Vec::new()
             } else {
                 let cs: Vec<Vec<Q>> = rows.iter().map(|(_, _, c)| c.coeffs.clone()).collect();
-                crown_objectives(&mlp, &input, &crown, &cs)?
+                crown_objectives_in(&mlp, &input, &crown, &cs, arith)?
             };
             (out, rb)
         }
@@ -220,7 +245,7 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
             .collect();
         println!(
             "{}",
-            json!({"method": args.method.name(), "seconds": seconds, "outputs": outputs, "objectives": objs})
+            json!({"method": args.method.name(), "backward_arith": arith.name(), "seconds": seconds, "outputs": outputs, "objectives": objs})
         );
         return Ok(0);
     }
@@ -229,6 +254,9 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
         args.method.name(),
         bits.map_or(String::from("exact, no rounding"), |b| format!("boxes rounded outward to {b} bits"))
     );
+    if args.method == Method::Crown {
+        println!("backward     {}", arith.name());
+    }
     println!("network      {}", widths.iter().map(usize::to_string).collect::<Vec<_>>().join("-"));
     println!("\n{:<6} {:>16} {:>16}  exact", "output", "lo ≈", "hi ≈");
     for (j, i) in output.iter().enumerate() {

@@ -1,0 +1,570 @@
+//! The CROWN backward pass in binary64, with every rounding error bounded and charged to the
+//! constant: the engine for wide layers, where the integer engine of [`super::crown_dyadic`]
+//! spends one `i128` multiply-add per weight and row.
+//!
+//! The result is still a sound lower bound; it is not "exact to 2⁻⁶⁰" like the integer engine,
+//! but looser by the charges below (relative size about `n·2⁻⁵³` of the terms involved).
+//!
+//! Invariant of a row: for every input `x` of the box, `objective · z⁽ᵏ⁾(x) ≥ a · z⁽ʲ⁾(x) + C`,
+//! with `a` a vector of binary64 values (exact dyadics) and `C` a binary64 kept as a lower bound
+//! by rounding every addition toward −∞ ([`add_down`]). Each step is exact algebra plus one
+//! computed quantity whose error is bounded a priori (Higham, *Accuracy and Stability of Numerical
+//! Algorithms*, 2nd ed., §3.1: a dot product of length `n` summed in any order, with or without
+//! fused multiply-add, is within `γₙ·Σ|xᵢyᵢ|` of the exact value, `γₙ = nu/(1 − nu)`,
+//! `u = 2⁻⁵³`, plus `n·2⁻¹⁰⁷⁵` when products underflow):
+//! - substituting `z⁽ʲ⁾ = W h + b`: `g = a·W` and `a·b` are computed; with `|h_c| ≤ M_c`,
+//!   `Σ_c |g_c − g̃_c|·M_c ≤ γ·Σ_r |a_r|·Σ_c |W_rc| M_c`, so the charge is `γ·Σ_r |a_r|·U_r`
+//!   with `U_r ≥ Σ_c |W_rc| M_c + |b_r|` computed once per layer: one extra dot product per row
+//!   and layer, not a second matrix product;
+//! - a ReLU line `h ≥ α z` (coefficient `≥ 0`) or `h ≤ s' z + t` (coefficient `< 0`, `t` rounded
+//!   up): the new coefficient `g·slope` is rounded once (error `≤ u·|g·slope|`, charged against
+//!   `|z_c| ≤ Mz_c`) and the intercepts' dot product is charged like any other;
+//! - at the input, the box ends are rounded outward to binary64 (a larger box), and the last dot
+//!   product is charged the same way.
+//!
+//! Every charge uses `κ(n) = 2(n + 1)u ≥ γₙ/(1 − γₙ₊₁)`, which also covers the rounding of the
+//! charge's own sum of non-negative terms, and an absolute term `(n + 1)·2⁻¹⁰⁰⁰·(1 + ΣM)` that
+//! covers underflow with room to spare. Overflow makes a row non-finite and the row is declined.
+//!
+//! Reproducibility: each entry of `a·W` is the sum over `r` ascending of the products, started
+//! from `+0.0`, skipping exact zeros of `a`, with no fused multiply-add (Rust never contracts),
+//! so it is the same bits for every tiling, thread count and instruction set: the AVX2 and
+//! AVX-512 kernels only compute more of these sums at once.
+use rayon::prelude::*;
+
+use super::interval::{Box, Interval};
+use crate::model::{Activation, Mlp};
+use crate::num::Q;
+use crate::num::dyadic;
+
+/// `κ(n) = 2(n + 1)·2⁻⁵³`, the relative charge of a length-`n` dot product (see the module doc).
+fn kappa(n: usize) -> f64 {
+    (n as f64 + 1.0) * f64::EPSILON
+}
+
+/// The absolute charge for underflow in `n` products against magnitudes summing to `mag`.
+fn tiny(n: usize, mag: f64) -> f64 {
+    ((n as f64 + 1.0) * (1.0 + mag) * 2f64.powi(-1000)).next_up()
+}
+
+/// `x + y` rounded toward −∞: the nearest sum, stepped down when its exact error (TwoSum) shows it
+/// was rounded up. Non-finite sums are returned as they are, and the caller declines them.
+pub(super) fn add_down(x: f64, y: f64) -> f64 {
+    let s = x + y;
+    if !s.is_finite() {
+        return s;
+    }
+    let bp = s - x;
+    let err = (x - (s - bp)) + (y - bp);
+    if err < 0.0 { s.next_down() } else { s }
+}
+
+/// `q` rounded down (`up == false`) or up to a binary64; `None` outside the normal range (where
+/// the conversion would not be exact) or for values too large.
+fn to_f64(q: &Q, up: bool) -> Option<f64> {
+    let d = if up { dyadic::round_up(q, 53) } else { dyadic::round_down(q, 53) };
+    if d.is_zero() {
+        return Some(0.0);
+    }
+    let m = num_traits::ToPrimitive::to_f64(&d.mantissa)?;
+    let v = libm::scalbn(m, i32::try_from(d.exponent).ok()?);
+    v.is_normal().then_some(v)
+}
+
+/// `q` as a binary64 if it is one exactly.
+fn exact_f64(q: &Q) -> Option<f64> {
+    // Objective rows are mostly 0 and ±1: skip the big-integer rounding for small integers.
+    if q.is_integer()
+        && let Some(n) = num_traits::ToPrimitive::to_i64(q.numer())
+        && n.unsigned_abs() < 1 << 53
+    {
+        return Some(n as f64);
+    }
+    let v = to_f64(q, false)?;
+    (to_f64(q, true)? == v).then_some(v)
+}
+
+/// The exact value of a finite binary64.
+pub(super) fn to_q(x: f64) -> Q {
+    Q::from_float(x).expect("finite")
+}
+
+/// One affine layer in binary64 (every binary32 weight is exactly a binary64).
+struct Layer {
+    /// Row-major, `rows × cols`.
+    w: Vec<f64>,
+    rows: usize,
+    cols: usize,
+    b: Vec<f64>,
+    /// `U_r ≥ Σ_c |W_rc|·M_c + |b_r|` for `M` bounding the layer's input; set once `M` is known.
+    charge: Vec<f64>,
+    tiny: f64,
+}
+
+impl Layer {
+    /// Sets `U` and the underflow term from upper bounds `mag` of the input's magnitudes.
+    fn set_input_magnitudes(&mut self, mag: &[f64]) {
+        let grow = 1.0 + kappa(self.cols + 1);
+        let floor = (self.cols as f64 + 1.0) * f64::from_bits(1);
+        self.charge = (0..self.rows)
+            .map(|r| {
+                let row = &self.w[r * self.cols..(r + 1) * self.cols];
+                let s: f64 = row.iter().zip(mag).map(|(w, m)| w.abs() * m).sum();
+                ((s + self.b[r].abs() + floor) * grow).next_up()
+            })
+            .collect();
+        self.tiny = tiny(self.rows, mag.iter().sum::<f64>());
+    }
+}
+
+/// The lines of one layer's activations: lower slopes, upper slopes, upper intercepts (rounded up)
+/// and bounds on `|z|`.
+struct Relaxation {
+    /// The post-activation box `act([l, u])`, rounded outward.
+    h_lo: Vec<f64>,
+    h_hi: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    intercept: Vec<f64>,
+    z_mag: Vec<f64>,
+    tiny: f64,
+}
+
+/// A dense network and input box prepared for the binary64 backward pass.
+pub(super) struct FloatEngine {
+    layers: Vec<Layer>,
+    acts: Vec<Activation>,
+    relax: Vec<Relaxation>,
+    /// The input box rounded outward to binary64.
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+}
+
+/// Rows handed to one task; results do not depend on it (see the module doc).
+const CHUNK: usize = 32;
+/// Rows with at most this many non-zero coefficients are multiplied row by row.
+const SPARSE: usize = 8;
+
+impl FloatEngine {
+    /// The network's parameters and the box in binary64; `None` if a parameter is not finite or a
+    /// box end is outside binary64's normal range.
+    pub(super) fn new(mlp: &Mlp, input: &Box) -> Option<FloatEngine> {
+        let f = |x: &crate::num::binary32::F32| {
+            let v = f64::from(f32::from_bits(x.0));
+            v.is_finite().then_some(v)
+        };
+        let mut layers = Vec::with_capacity(mlp.layers.len());
+        for l in &mlp.layers {
+            let cols = l.weight.first().map_or(0, Vec::len);
+            let w: Vec<f64> = l.weight.iter().flatten().map(f).collect::<Option<_>>()?;
+            let b: Vec<f64> = l.bias.iter().map(f).collect::<Option<_>>()?;
+            layers.push(Layer { w, rows: l.weight.len(), cols, b, charge: Vec::new(), tiny: 0.0 });
+        }
+        let lo: Vec<f64> = input.iter().map(|iv| to_f64(&iv.lo, false)).collect::<Option<_>>()?;
+        let hi: Vec<f64> = input.iter().map(|iv| to_f64(&iv.hi, true)).collect::<Option<_>>()?;
+        let mag: Vec<f64> = lo.iter().zip(&hi).map(|(l, h)| l.abs().max(h.abs())).collect();
+        layers.first_mut()?.set_input_magnitudes(&mag);
+        Some(FloatEngine { layers, acts: mlp.layers.iter().map(|l| l.act).collect(), relax: Vec::new(), lo, hi })
+    }
+
+    /// Records the lines of the next layer from its pre-activation bounds, lower slopes α and
+    /// upper slopes `s'`; `None` if a slope is not exactly a binary64 or a bound is out of range.
+    pub(super) fn push_relaxation(&mut self, pre: &Box, alphas: &[Q], uppers: &[Q]) -> Option<()> {
+        let k = self.relax.len();
+        let act = self.acts[k];
+        let n = pre.len();
+        let (mut lower, mut upper, mut intercept) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut z_mag, mut h_lo, mut h_hi) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let zero = Q::from_integer(0.into());
+        for ((iv, alpha), s) in pre.iter().zip(alphas).zip(uppers) {
+            let (l, u) = (to_f64(&iv.lo, false)?, to_f64(&iv.hi, true)?);
+            let zm = l.abs().max(u.abs());
+            let (lo, hi, t) = match act {
+                Activation::Identity => (1.0, 1.0, 0.0),
+                Activation::Relu if iv.hi <= zero => (0.0, 0.0, 0.0),
+                Activation::Relu if iv.lo >= zero => (1.0, 1.0, 0.0),
+                Activation::Relu => {
+                    // h ≤ s'·(z − u) + u: the intercept u·(1 − s'), rounded up.
+                    let t = &iv.hi * (Q::from_integer(1.into()) - s);
+                    (exact_f64(alpha)?, exact_f64(s)?, to_f64(&t, true)?)
+                }
+            };
+            lower.push(lo);
+            upper.push(hi);
+            intercept.push(t);
+            z_mag.push(zm);
+            match act {
+                Activation::Identity => {
+                    h_lo.push(l);
+                    h_hi.push(u);
+                }
+                Activation::Relu => {
+                    h_lo.push(l.max(0.0));
+                    h_hi.push(u.max(0.0));
+                }
+            }
+        }
+        if let Some(next) = self.layers.get_mut(k + 1) {
+            let h_mag: Vec<f64> = h_lo.iter().zip(&h_hi).map(|(l, h)| l.abs().max(h.abs())).collect();
+            next.set_input_magnitudes(&h_mag);
+        }
+        let tiny = tiny(n, z_mag.iter().sum::<f64>());
+        self.relax.push(Relaxation { h_lo, h_hi, lower, upper, intercept, z_mag, tiny });
+        Some(())
+    }
+
+    /// Interval bounds of `z⁽ᵏ⁾ = W h + b` from the box of `h`: the input box for `k = 0`, else
+    /// the recorded post-activation box of layer `k − 1`. Each end is a dot product rounded
+    /// outward by the charge of the module doc; `None` if one overflowed.
+    pub(super) fn ibp(&self, k: usize) -> Option<Vec<Interval>> {
+        let layer = &self.layers[k];
+        let (lo, hi) = match k {
+            0 => (&self.lo, &self.hi),
+            _ => (&self.relax[k - 1].h_lo, &self.relax[k - 1].h_hi),
+        };
+        let n = layer.cols;
+        let kap = kappa(n + 1);
+        let mag: f64 = lo.iter().zip(hi).map(|(l, h)| l.abs().max(h.abs())).sum();
+        let tiny = tiny(n + 1, mag);
+        (0..layer.rows)
+            .map(|r| {
+                let row = &layer.w[r * n..(r + 1) * n];
+                let (mut dl, mut dh, mut al, mut ah) = (layer.b[r], layer.b[r], layer.b[r].abs(), layer.b[r].abs());
+                for ((&w, &l), &h) in row.iter().zip(lo).zip(hi) {
+                    // Select the ends, then multiply: a blend, not a branch on random signs.
+                    let (p, q) = if w >= 0.0 { (l, h) } else { (h, l) };
+                    let (x, y) = (w * p, w * q);
+                    dl += x;
+                    dh += y;
+                    al += x.abs();
+                    ah += y.abs();
+                }
+                let lo = add_down(dl, -((kap * al).next_up() + tiny).next_up());
+                let hi = -add_down(-dh, -((kap * ah).next_up() + tiny).next_up());
+                (lo.is_finite() && hi.is_finite()).then(|| Interval::new(to_q(lo), to_q(hi)))
+            })
+            .collect()
+    }
+
+    /// A lower bound over the box of `row · z⁽ᵏ⁾` for each row (`rows` is row-major, `z⁽ᵏ⁾`'s width
+    /// per row), or `None` for a row that overflowed. Rows run in parallel chunks.
+    pub(super) fn lower(&self, k: usize, rows: &[f64]) -> Vec<Option<f64>> {
+        let width = self.layers[k].rows;
+        rows.par_chunks(CHUNK * width.max(1)).flat_map_iter(|chunk| self.lower_chunk(k, chunk.to_vec())).collect()
+    }
+
+    fn lower_chunk(&self, k: usize, mut a: Vec<f64>) -> Vec<Option<f64>> {
+        let n_rows = a.len() / self.layers[k].rows.max(1);
+        let mut c = vec![0.0f64; n_rows];
+        let mut j = k;
+        loop {
+            let layer = &self.layers[j];
+            let kap = kappa(layer.rows);
+            for (i, ci) in c.iter_mut().enumerate() {
+                let ar = &a[i * layer.rows..(i + 1) * layer.rows];
+                let (mut s, mut charge) = (0.0, 0.0);
+                for ((&x, &b), &u) in ar.iter().zip(&layer.b).zip(&layer.charge) {
+                    s += x * b;
+                    charge += x.abs() * u;
+                }
+                *ci = add_down(add_down(*ci, s), -((kap * charge).next_up() + layer.tiny).next_up());
+            }
+            let g = matmul(&a, n_rows, layer.rows, &layer.w, layer.cols);
+            let n = layer.cols;
+            if j == 0 {
+                let kap = kappa(n);
+                return c
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &ci)| {
+                        let gr = &g[i * n..(i + 1) * n];
+                        let (mut d, mut abs, mut mag) = (0.0, 0.0, 0.0);
+                        for ((&x, &lo), &hi) in gr.iter().zip(&self.lo).zip(&self.hi) {
+                            let end = if x >= 0.0 { lo } else { hi };
+                            d += x * end;
+                            abs += (x * end).abs();
+                            mag += end.abs();
+                        }
+                        let charge = ((kap * abs).next_up() + tiny(n, mag)).next_up();
+                        let v = add_down(add_down(ci, d), -charge);
+                        v.is_finite().then_some(v)
+                    })
+                    .collect();
+            }
+            let r = &self.relax[j - 1];
+            let kap = kappa(2 * n + 1);
+            let mut next = vec![0.0f64; n_rows * n];
+            for (i, ci) in c.iter_mut().enumerate() {
+                let gr = &g[i * n..(i + 1) * n];
+                let out = &mut next[i * n..(i + 1) * n];
+                let (mut t, mut charge) = (0.0, 0.0);
+                for (col, (&x, o)) in gr.iter().zip(out.iter_mut()).enumerate() {
+                    let y = if x >= 0.0 {
+                        x * r.lower[col]
+                    } else {
+                        let p = x * r.intercept[col];
+                        t += p;
+                        charge += p.abs();
+                        x * r.upper[col]
+                    };
+                    charge += y.abs() * r.z_mag[col];
+                    *o = y;
+                }
+                *ci = add_down(add_down(*ci, t), -((kap * charge).next_up() + r.tiny).next_up());
+                if !ci.is_finite() || out.iter().any(|v| !v.is_finite()) {
+                    // Keep the row's non-finite constant (it is declined at the end) but stop its
+                    // coefficients from spreading NaN work.
+                    *ci = f64::NAN;
+                    out.fill(0.0);
+                }
+            }
+            a = next;
+            j -= 1;
+        }
+    }
+}
+
+/// `G = A·W` for `A` (`n_rows × rows`) and `W` (`rows × cols`), both row-major: each entry the sum
+/// over `r` ascending of `A[i][r]·W[r][c]`, from `+0.0`, skipping zero `A[i][r]` (a skipped zero
+/// product would leave the sum unchanged: the running sum is never `−0`).
+fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[f64], cols: usize) -> Vec<f64> {
+    let mut g = vec![0.0f64; n_rows * cols];
+    let (mut dense, mut sparse) = (Vec::new(), Vec::new());
+    for i in 0..n_rows {
+        let nnz = a[i * rows..(i + 1) * rows].iter().filter(|&&x| x != 0.0).count();
+        if nnz <= SPARSE { sparse.push(i) } else { dense.push(i) }
+    }
+    for &i in &sparse {
+        let out = &mut g[i * cols..(i + 1) * cols];
+        for (r, &x) in a[i * rows..(i + 1) * rows].iter().enumerate() {
+            if x != 0.0 {
+                for (o, &wv) in out.iter_mut().zip(&w[r * cols..(r + 1) * cols]) {
+                    *o += x * wv;
+                }
+            }
+        }
+    }
+    if !dense.is_empty() {
+        dense_product(a, &dense, rows, w, cols, &mut g);
+    }
+    g
+}
+
+/// The rows `which` of `A·W` into `g`, with the widest vector unit the CPU has (same bits, see the
+/// module doc): tiles sized so the running sums fill about half the vector registers.
+fn dense_product(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize, g: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            unsafe { dense_product_avx512(a, which, rows, w, cols, g) };
+            return;
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { dense_product_avx2(a, which, rows, w, cols, g) };
+            return;
+        }
+    }
+    dense_product_body::<2, 4>(a, which, rows, w, cols, g);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dense_product_avx2(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize, g: &mut [f64]) {
+    dense_product_body::<4, 8>(a, which, rows, w, cols, g);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn dense_product_avx512(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize, g: &mut [f64]) {
+    dense_product_body::<4, 16>(a, which, rows, w, cols, g);
+}
+
+/// Rows of `A` in tiles of `TR × TC` outputs: the running sums in registers, each weight strip
+/// read once per tile of rows, and the columns of `A` that are zero in every row skipped.
+#[inline(always)]
+fn dense_product_body<const TR: usize, const TC: usize>(
+    a: &[f64],
+    which: &[usize],
+    rows: usize,
+    w: &[f64],
+    cols: usize,
+    g: &mut [f64],
+) {    let used: Vec<usize> = (0..rows).filter(|&r| which.iter().any(|&i| a[i * rows + r] != 0.0)).collect();
+    // A packed per tile of rows: `[tile][r][4]`, zero rows padding the last tile. A zero entry where
+    // the row has a zero is multiplied in, not skipped: it adds +0 or −0 to a sum that is not −0,
+    // which leaves it unchanged, so the bits are those of the skipping definition.
+    let tiles = which.len().div_ceil(TR);
+    let mut packed = vec![0.0f64; tiles * used.len() * TR];
+    for (t, tile) in which.chunks(TR).enumerate() {
+        for (ri, &r) in used.iter().enumerate() {
+            for (q, &i) in tile.iter().enumerate() {
+                packed[(t * used.len() + ri) * TR + q] = a[i * rows + r];
+            }
+        }
+    }
+    let full = cols / TC * TC;
+    for c0 in (0..full).step_by(TC) {
+        for (t, tile) in which.chunks(TR).enumerate() {
+            let mut acc = [[0.0f64; TC]; TR];
+            let pk = &packed[t * used.len() * TR..(t + 1) * used.len() * TR];
+            for (ri, &r) in used.iter().enumerate() {
+                let wr: &[f64; TC] = w[r * cols + c0..r * cols + c0 + TC].try_into().expect("TC columns");
+                let ar: &[f64; TR] = pk[ri * TR..ri * TR + TR].try_into().expect("TR rows");
+                for q in 0..TR {
+                    for v in 0..TC {
+                        acc[q][v] += ar[q] * wr[v];
+                    }
+                }
+            }
+            for (q, &i) in tile.iter().enumerate() {
+                g[i * cols + c0..i * cols + c0 + TC].copy_from_slice(&acc[q]);
+            }
+        }
+    }
+    for &i in which {
+        for c in full..cols {
+            let mut s = 0.0f64;
+            for &r in &used {
+                s += a[i * rows + r] * w[r * cols + c];
+            }
+            g[i * cols + c] = s;
+        }
+    }
+}
+
+/// Bounds of `c · z⁽ᵏ⁾` for each objective `c` by the binary64 pass (lower from `c`, upper from
+/// `−c`); `None` for an objective that is not exactly binary64 or whose pass overflowed.
+pub(super) fn bounds(engine: &FloatEngine, k: usize, objectives: &[Vec<Q>]) -> Vec<Option<Interval>> {
+    let width = engine.layers[k].rows;
+    let rows: Vec<Option<Vec<f64>>> =
+        objectives.iter().map(|c| c.iter().map(exact_f64).collect::<Option<Vec<f64>>>()).collect();
+    let mut flat = Vec::with_capacity(2 * objectives.len() * width);
+    for r in &rows {
+        match r {
+            Some(v) => {
+                flat.extend_from_slice(v);
+                flat.extend(v.iter().map(|x| -x));
+            }
+            // A zero row stands in; its result is discarded.
+            None => flat.extend(std::iter::repeat_n(0.0, 2 * width)),
+        }
+    }
+    let lower = engine.lower(k, &flat);
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| match (r, lower[2 * i], lower[2 * i + 1]) {
+            (Some(_), Some(lo), Some(neg)) => Some(Interval::new(to_q(lo), -to_q(neg))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n.into(), d.into())
+    }
+
+    #[test]
+    fn add_down_never_exceeds_the_exact_sum_and_is_the_next_binary64_below_it() {
+        for (x, y) in [(0.1, 0.2), (1.0, 1e-30), (-1.0, -1e-30), (1e300, -1e-300), (3.0, 4.0), (0.5, -0.25)] {
+            let s = add_down(x, y);
+            let exact = to_q(x) + to_q(y);
+            assert!(to_q(s) <= exact, "{x} + {y}");
+            assert!(to_q(s.next_up()) > exact, "{x} + {y}: not the largest binary64 below");
+        }
+        assert_eq!(add_down(3.0, 4.0), 7.0);
+        // 1 + 2⁻⁶⁰ rounds to 1 (already below), −1 − 2⁻⁶⁰ rounds to −1 (above: step down).
+        assert_eq!(add_down(1.0, 2f64.powi(-60)), 1.0);
+        assert_eq!(add_down(-1.0, -(2f64.powi(-60))), (-1.0f64).next_down());
+    }
+
+    #[test]
+    fn directed_conversions_bracket_the_rational() {
+        let third = q(1, 3);
+        let (d, u) = (to_f64(&third, false).unwrap(), to_f64(&third, true).unwrap());
+        assert_eq!(u, d.next_up());
+        assert!(to_q(d) < third && third < to_q(u));
+        assert_eq!(exact_f64(&third), None);
+        assert_eq!(exact_f64(&q(-3, 8)), Some(-0.375));
+        // Subnormal results are declined rather than rounded in the wrong direction.
+        assert_eq!(to_f64(&Q::new(1.into(), num_bigint::BigInt::from(1) << 1070usize), false), None);
+    }
+
+    /// Every entry of the tiled AVX2/portable product is the bits of the one-row fold, for sizes
+    /// with remainders in both directions, zeros in `A`, and rows on both the sparse and dense path.
+    #[test]
+    fn tiled_product_has_the_bits_of_the_row_fold() {
+        let (n_rows, rows, cols) = (11, 37, 21);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let w: Vec<f64> = (0..rows * cols).map(|_| next() * 3.0).collect();
+        let mut a: Vec<f64> = (0..n_rows * rows).map(|_| next() / 7.0).collect();
+        for r in 0..rows {
+            if r % 5 == 0 {
+                for i in 0..n_rows {
+                    a[i * rows + r] = 0.0;
+                }
+            }
+        }
+        // Row 3 sparse (two entries), row 4 has scattered zeros.
+        for r in 0..rows {
+            a[3 * rows + r] = if r == 2 || r == 30 { 0.25 + r as f64 } else { 0.0 };
+            if r % 3 == 0 {
+                a[4 * rows + r] = 0.0;
+            }
+        }
+        let g = matmul(&a, n_rows, rows, &w, cols);
+        let mut portable = vec![0.0; n_rows * cols];
+        let which: Vec<usize> = (0..n_rows).collect();
+        dense_product_body::<4, 8>(&a, &which, rows, &w, cols, &mut portable);
+        // The tile the dispatcher uses without AVX2.
+        let mut narrow = vec![0.0; n_rows * cols];
+        dense_product_body::<2, 4>(&a, &which, rows, &w, cols, &mut narrow);
+        assert_eq!(narrow.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), portable.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        for i in 0..n_rows {
+            for c in 0..cols {
+                let mut s = 0.0f64;
+                for r in 0..rows {
+                    if a[i * rows + r] != 0.0 {
+                        s += a[i * rows + r] * w[r * cols + c];
+                    }
+                }
+                assert_eq!(g[i * cols + c].to_bits(), s.to_bits(), "row {i} col {c}");
+                assert_eq!(portable[i * cols + c].to_bits(), s.to_bits(), "portable row {i} col {c}");
+            }
+        }
+        // Every vector width this CPU has, called directly: the same bits again.
+        #[cfg(target_arch = "x86_64")]
+        for (name, run) in [
+            ("avx2", std::is_x86_feature_detected!("avx2")),
+            ("avx512f", std::is_x86_feature_detected!("avx512f")),
+        ] {
+            if !run {
+                continue;
+            }
+            let mut out = vec![0.0; n_rows * cols];
+            // SAFETY: the feature was detected just above.
+            unsafe {
+                match name {
+                    "avx2" => dense_product_avx2(&a, &which, rows, &w, cols, &mut out),
+                    _ => dense_product_avx512(&a, &which, rows, &w, cols, &mut out),
+                }
+            }
+            assert_eq!(
+                out.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                portable.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                "{name}"
+            );
+        }
+    }
+}
