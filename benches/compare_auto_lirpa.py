@@ -19,7 +19,10 @@ Both tools get bit-identical networks and boxes:
 Cases: ACAS Xu 1_1 over the boxes of properties 3 and 1, and a synthetic 784-256-256-10 ReLU MLP
 (PyTorch's default Linear init, seed 0) over an L∞ ball of radius 0.01 around a fixed input in [0, 1].
 Times are medians over --reps runs of the bound computation alone (torchlean's reported `seconds`;
-auto_LiRPA's `compute_bounds` after the BoundedModule is built).
+auto_LiRPA's `compute_bounds` after the BoundedModule is built). torchlean runs twice per case:
+with its default integer backward pass (`--backward-arith dyadic`, within about 2^-60 of exact) and
+with the binary64 one (`--backward-arith f64`, every rounding error bounded and charged outward);
+the script checks that the second's bounds contain the first's.
 """
 import argparse
 import json
@@ -143,13 +146,14 @@ def synthetic_mlp(torch, path, dims, seed=0):
                    "tensors": tensors}, f)
 
 
-def run_torchlean(exe, model, box, reps, threads):
+def run_torchlean(exe, model, box, reps, threads, arith):
     arg = ",".join(f"{Fraction(l)}:{Fraction(h)}" for l, h in box)
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
     secs, walls, out = [], [], None
     for _ in range(reps):
         t0 = time.perf_counter()
-        r = subprocess.run([exe, "bounds", "--model", model, "--input-box", arg, "--method", "crown", "--json"],
+        r = subprocess.run([exe, "bounds", "--model", model, "--input-box", arg, "--method", "crown", "--backward-arith", arith,
+                            "--json"],
                            capture_output=True, text=True, env=env)
         walls.append(time.perf_counter() - t0)
         if r.returncode != 0:
@@ -194,7 +198,8 @@ def tighter(t, a):
 
 def case(torch, args, name, model_path, layers, box):
     box = [(Fraction(f32_round(Fraction(l), "down")), Fraction(f32_round(Fraction(h), "up"))) for l, h in box]
-    tl, tl_s, tl_wall = run_torchlean(args.torchlean, model_path, box, args.reps, args.threads)
+    tl, tl_s, tl_wall = run_torchlean(args.torchlean, model_path, box, args.reps, args.threads, "dyadic")
+    tf, tf_s, tf_wall = run_torchlean(args.torchlean, model_path, box, args.reps, args.threads, "f64")
     al, al_s = run_auto_lirpa(torch, torch_model(torch, layers), [(float(l), float(h)) for l, h in box], args.reps)
     widths = [len(layers[0][0][0])] + [len(w) for w, _, _ in layers]
     print(f"\n== {name}  ({'-'.join(map(str, widths))}, {len(box)}-dim box)")
@@ -212,7 +217,16 @@ def case(torch, args, name, model_path, layers, box):
     print(f"time (median of {args.reps}): torchlean {tl_s * 1e3:.2f} ms (process wall {tl_wall * 1e3:.1f} ms, "
           f"{args.threads} thread{'s' if args.threads != 1 else ''}), auto_LiRPA {al_s * 1e3:.2f} ms (1 thread); "
           f"ratio torchlean/auto_LiRPA = {tl_s / al_s:.2f}")
-    return {"case": name, "tighter": verdicts, "torchlean_s": tl_s, "auto_lirpa_s": al_s}
+    # The binary64 backward pass charges its rounding outward, so its bounds contain the dyadic ones.
+    if any(f[0] > t[0] or f[1] < t[1] for f, t in zip(tf, tl)):
+        sys.exit("torchlean --backward-arith f64 is tighter than dyadic somewhere: its charges are not outward")
+    loose = max(max(t[0] - f[0], f[1] - t[1]) for f, t in zip(tf, tl))
+    f_verdicts = [tighter(f, a) for f, a in zip(tf, al)]
+    print(f"torchlean --backward-arith f64: contains the dyadic bounds, loosest end {float(loose):.2e} wider; "
+          f"vs auto_LiRPA {dict((v, f_verdicts.count(v)) for v in sorted(set(f_verdicts)))}; "
+          f"time {tf_s * 1e3:.2f} ms (process wall {tf_wall * 1e3:.1f} ms); ratio f64/auto_LiRPA = {tf_s / al_s:.2f}")
+    return {"case": name, "tighter": verdicts, "torchlean_s": tl_s, "auto_lirpa_s": al_s,
+            "f64_tighter": f_verdicts, "f64_s": tf_s}
 
 
 def main():
@@ -254,7 +268,8 @@ def main():
     print("\nsummary")
     for r in results:
         counts = {v: r["tighter"].count(v) for v in sorted(set(r["tighter"]))}
-        print(f"  {r['case']:<42} tighter: {counts}  time ratio {r['torchlean_s'] / r['auto_lirpa_s']:.2f}")
+        print(f"  {r['case']:<42} tighter: {counts}  time ratio dyadic {r['torchlean_s'] / r['auto_lirpa_s']:.2f}, "
+              f"f64 {r['f64_s'] / r['auto_lirpa_s']:.2f}")
 
 
 if __name__ == "__main__":

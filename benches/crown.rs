@@ -1,11 +1,12 @@
 //! CROWN on ACAS Xu network 1_1 over the prop_3 input box (5-50×6-5): the dyadic engine
-//! (`crown_mlp(…, Some(64))`) next to exact IBP and 64-bit rounded IBP, measured in the same run.
+//! (`crown_mlp(…, Some(64))`) and the binary64 one (`Arith::F64`) next to exact IBP and 64-bit
+//! rounded IBP, measured in the same run.
 //!
 //! `cargo bench --bench crown` (add `-- --quick` for a short run).
 use std::hint::black_box;
 
 use criterion::Criterion;
-use torchlean::bounds::crown::{crown_mlp, crown_objectives};
+use torchlean::bounds::crown::{Arith, Intermediate, crown_mlp, crown_objectives, relaxed_mlp_in};
 use torchlean::bounds::ibp::{ibp_mlp, ibp_mlp_rounded};
 use torchlean::bounds::interval::parse_box;
 use torchlean::model::nnet::parse_nnet;
@@ -28,6 +29,9 @@ fn main() {
     let mut g = c.benchmark_group("acas_1_1_prop3");
     g.bench_function("crown_dyadic_64", |b| {
         b.iter(|| crown_mlp(black_box(&mlp), black_box(&input), Some(64)).unwrap())
+    });
+    g.bench_function("crown_f64_64", |b| {
+        b.iter(|| relaxed_mlp_in(black_box(&mlp), black_box(&input), Some(64), Intermediate::Crown, Arith::F64).unwrap())
     });
     g.bench_function("crown_objectives_prop3", |b| {
         b.iter(|| crown_objectives(black_box(&mlp), black_box(&input), &crown, &rows).unwrap())
