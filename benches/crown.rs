@@ -8,9 +8,11 @@ use std::hint::black_box;
 use criterion::Criterion;
 use torchlean::bounds::crown::{Arith, Intermediate, crown_mlp, crown_objectives, relaxed_mlp_in};
 use torchlean::bounds::ibp::{ibp_mlp, ibp_mlp_rounded};
-use torchlean::bounds::interval::parse_box;
+use torchlean::bounds::interval::{Interval, parse_box};
 use torchlean::model::nnet::parse_nnet;
+use torchlean::model::{Activation, DenseLayer, Mlp};
 use torchlean::num::Q;
+use torchlean::num::binary32::F32;
 
 const NET: &str = "/work/shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet";
 const PROP3: &str = "-0.303531156:-0.298552812,-0.009549297:0.009549297,0.493380324:0.5,0.3:0.5,0.3:0.5";
@@ -40,6 +42,45 @@ fn main() {
     g.bench_function("ibp_rounded_64", |b| {
         b.iter(|| ibp_mlp_rounded(black_box(&mlp), black_box(&input), Some(64)).unwrap())
     });
+    g.finish();
+
+    // A 784-256-256-10 ReLU MLP with weights uniform in ±1/√fan_in (xorshift, fixed seed) over the
+    // L∞ ball of radius 1/100 around a point of [0, 1]^784: the shape of the auto_LiRPA comparison.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut unit = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let dims = [784usize, 256, 256, 10];
+    let mlp = Mlp {
+        layers: (0..3)
+            .map(|k| {
+                let r = 1.0 / (dims[k] as f64).sqrt();
+                let mut w = |_| F32((((unit() * 2.0 - 1.0) * r) as f32).to_bits());
+                DenseLayer {
+                    weight: (0..dims[k + 1]).map(|_| (0..dims[k]).map(&mut w).collect()).collect(),
+                    bias: (0..dims[k + 1]).map(&mut w).collect(),
+                    act: if k == 2 { Activation::Identity } else { Activation::Relu },
+                }
+            })
+            .collect(),
+    };
+    let box784: Vec<Interval> = (0..784)
+        .map(|_| {
+            let x = Q::new(((unit() * 1e6) as i64).into(), 1_000_000.into());
+            let e = Q::new(1.into(), 100.into());
+            Interval::new(&x - &e, &x + &e)
+        })
+        .collect();
+    let mut g = c.benchmark_group("mlp_784_256_256_10");
+    g.sample_size(20);
+    for (name, arith) in [("crown_dyadic_64", Arith::Dyadic), ("crown_f64_64", Arith::F64)] {
+        g.bench_function(name, |b| {
+            b.iter(|| relaxed_mlp_in(black_box(&mlp), black_box(&box784), Some(64), Intermediate::Crown, arith).unwrap())
+        });
+    }
     g.finish();
     c.final_summary();
 }

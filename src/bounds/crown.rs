@@ -327,7 +327,7 @@ pub fn relaxed_mlp_in(
             if k == 0 || intermediate == Intermediate::Ibp {
                 return Some(ibp);
             }
-            let crown = float_bounds(f, k, &identity(widths[k + 1]))?;
+            let crown = crown_float::unit_bounds(f, k)?;
             Some(crown.iter().zip(&ibp).map(|(c, i)| intersect(c, i)).collect())
         });
         if fast.is_none() && float.take().is_some() {

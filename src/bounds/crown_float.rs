@@ -35,6 +35,7 @@ use rayon::prelude::*;
 use super::interval::{Box, Interval};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
+use crate::num::binary32::F32;
 use crate::num::dyadic;
 
 /// `κ(n) = 2(n + 1)·2⁻⁵³`, the relative charge of a length-`n` dot product (see the module doc).
@@ -84,15 +85,31 @@ fn exact_f64(q: &Q) -> Option<f64> {
     (to_f64(q, true)? == v).then_some(v)
 }
 
-/// The exact value of a finite binary64.
+/// The exact value of a finite binary64, built as a dyadic: `Q::from_float` reduces with a gcd,
+/// which cost as much as a layer's backward pass.
 pub(super) fn to_q(x: f64) -> Q {
-    Q::from_float(x).expect("finite")
+    assert!(x.is_finite(), "to_q of {x}");
+    if x == 0.0 {
+        return Q::from_integer(0.into());
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i64;
+    let frac = (bits & ((1 << 52) - 1)) as i64;
+    let (m, e) = if exp == 0 { (frac, -1074) } else { (frac | 1 << 52, exp - 1075) };
+    let m = if bits >> 63 == 1 { -m } else { m };
+    dyadic::Dyadic::new(m.into(), e).to_rational()
 }
 
-/// One affine layer in binary64 (every binary32 weight is exactly a binary64).
-struct Layer {
-    /// Row-major, `rows × cols`.
-    w: Vec<f64>,
+/// A binary32 weight as the binary64 of the same value.
+#[inline(always)]
+fn wf(x: F32) -> f64 {
+    f64::from(f32::from_bits(x.0))
+}
+
+/// One affine layer, its weights read in place from the network (binary32, widened exactly to
+/// binary64 where they are used), so building the engine copies no weight.
+struct Layer<'a> {
+    w: &'a [Vec<F32>],
     rows: usize,
     cols: usize,
     b: Vec<f64>,
@@ -101,15 +118,14 @@ struct Layer {
     tiny: f64,
 }
 
-impl Layer {
+impl Layer<'_> {
     /// Sets `U` and the underflow term from upper bounds `mag` of the input's magnitudes.
     fn set_input_magnitudes(&mut self, mag: &[f64]) {
         let grow = 1.0 + kappa(self.cols + 1);
         let floor = (self.cols as f64 + 1.0) * f64::from_bits(1);
         self.charge = (0..self.rows)
             .map(|r| {
-                let row = &self.w[r * self.cols..(r + 1) * self.cols];
-                let s: f64 = row.iter().zip(mag).map(|(w, m)| w.abs() * m).sum();
+                let s: f64 = self.w[r].iter().zip(mag).map(|(&w, m)| wf(w).abs() * m).sum();
                 ((s + self.b[r].abs() + floor) * grow).next_up()
             })
             .collect();
@@ -131,8 +147,8 @@ struct Relaxation {
 }
 
 /// A dense network and input box prepared for the binary64 backward pass.
-pub(super) struct FloatEngine {
-    layers: Vec<Layer>,
+pub(super) struct FloatEngine<'a> {
+    layers: Vec<Layer<'a>>,
     acts: Vec<Activation>,
     relax: Vec<Relaxation>,
     /// The input box rounded outward to binary64.
@@ -141,24 +157,26 @@ pub(super) struct FloatEngine {
 }
 
 /// Rows handed to one task; results do not depend on it (see the module doc).
-const CHUNK: usize = 32;
+const CHUNK: usize = 64;
 /// Rows with at most this many non-zero coefficients are multiplied row by row.
 const SPARSE: usize = 8;
 
-impl FloatEngine {
+impl<'a> FloatEngine<'a> {
     /// The network's parameters and the box in binary64; `None` if a parameter is not finite or a
     /// box end is outside binary64's normal range.
-    pub(super) fn new(mlp: &Mlp, input: &Box) -> Option<FloatEngine> {
-        let f = |x: &crate::num::binary32::F32| {
-            let v = f64::from(f32::from_bits(x.0));
+    pub(super) fn new(mlp: &'a Mlp, input: &Box) -> Option<FloatEngine<'a>> {
+        let f = |x: &F32| {
+            let v = wf(*x);
             v.is_finite().then_some(v)
         };
         let mut layers = Vec::with_capacity(mlp.layers.len());
         for l in &mlp.layers {
             let cols = l.weight.first().map_or(0, Vec::len);
-            let w: Vec<f64> = l.weight.iter().flatten().map(f).collect::<Option<_>>()?;
+            if !l.weight.iter().flatten().all(|&x| wf(x).is_finite()) {
+                return None;
+            }
             let b: Vec<f64> = l.bias.iter().map(f).collect::<Option<_>>()?;
-            layers.push(Layer { w, rows: l.weight.len(), cols, b, charge: Vec::new(), tiny: 0.0 });
+            layers.push(Layer { w: &l.weight, rows: l.weight.len(), cols, b, charge: Vec::new(), tiny: 0.0 });
         }
         let lo: Vec<f64> = input.iter().map(|iv| to_f64(&iv.lo, false)).collect::<Option<_>>()?;
         let hi: Vec<f64> = input.iter().map(|iv| to_f64(&iv.hi, true)).collect::<Option<_>>()?;
@@ -228,9 +246,10 @@ impl FloatEngine {
         let tiny = tiny(n + 1, mag);
         (0..layer.rows)
             .map(|r| {
-                let row = &layer.w[r * n..(r + 1) * n];
+                let row = &layer.w[r];
                 let (mut dl, mut dh, mut al, mut ah) = (layer.b[r], layer.b[r], layer.b[r].abs(), layer.b[r].abs());
                 for ((&w, &l), &h) in row.iter().zip(lo).zip(hi) {
+                    let w = wf(w);
                     // Select the ends, then multiply: a blend, not a branch on random signs.
                     let (p, q) = if w >= 0.0 { (l, h) } else { (h, l) };
                     let (x, y) = (w * p, w * q);
@@ -269,7 +288,7 @@ impl FloatEngine {
                 }
                 *ci = add_down(add_down(*ci, s), -((kap * charge).next_up() + layer.tiny).next_up());
             }
-            let g = matmul(&a, n_rows, layer.rows, &layer.w, layer.cols);
+            let g = matmul(&a, n_rows, layer.rows, layer.w, layer.cols);
             let n = layer.cols;
             if j == 0 {
                 let kap = kappa(n);
@@ -324,10 +343,10 @@ impl FloatEngine {
     }
 }
 
-/// `G = A·W` for `A` (`n_rows × rows`) and `W` (`rows × cols`), both row-major: each entry the sum
+/// `G = A·W` for `A` (`n_rows × rows`, row-major) and `W` (`rows` rows of `cols`): each entry the sum
 /// over `r` ascending of `A[i][r]·W[r][c]`, from `+0.0`, skipping zero `A[i][r]` (a skipped zero
 /// product would leave the sum unchanged: the running sum is never `−0`).
-fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[f64], cols: usize) -> Vec<f64> {
+fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[Vec<F32>], cols: usize) -> Vec<f64> {
     let mut g = vec![0.0f64; n_rows * cols];
     let (mut dense, mut sparse) = (Vec::new(), Vec::new());
     for i in 0..n_rows {
@@ -338,8 +357,8 @@ fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[f64], cols: usize) -> Vec<
         let out = &mut g[i * cols..(i + 1) * cols];
         for (r, &x) in a[i * rows..(i + 1) * rows].iter().enumerate() {
             if x != 0.0 {
-                for (o, &wv) in out.iter_mut().zip(&w[r * cols..(r + 1) * cols]) {
-                    *o += x * wv;
+                for (o, &wv) in out.iter_mut().zip(&w[r]) {
+                    *o += x * wf(wv);
                 }
             }
         }
@@ -352,7 +371,7 @@ fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[f64], cols: usize) -> Vec<
 
 /// The rows `which` of `A·W` into `g`, with the widest vector unit the CPU has (same bits, see the
 /// module doc): tiles sized so the running sums fill about half the vector registers.
-fn dense_product(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize, g: &mut [f64]) {
+fn dense_product(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx512f") {
@@ -371,13 +390,13 @@ fn dense_product(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn dense_product_avx2(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize, g: &mut [f64]) {
+fn dense_product_avx2(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
     dense_product_body::<4, 8>(a, which, rows, w, cols, g);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn dense_product_avx512(a: &[f64], which: &[usize], rows: usize, w: &[f64], cols: usize, g: &mut [f64]) {
+fn dense_product_avx512(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
     dense_product_body::<4, 16>(a, which, rows, w, cols, g);
 }
 
@@ -388,7 +407,7 @@ fn dense_product_body<const TR: usize, const TC: usize>(
     a: &[f64],
     which: &[usize],
     rows: usize,
-    w: &[f64],
+    w: &[Vec<F32>],
     cols: usize,
     g: &mut [f64],
 ) {    let used: Vec<usize> = (0..rows).filter(|&r| which.iter().any(|&i| a[i * rows + r] != 0.0)).collect();
@@ -410,7 +429,8 @@ fn dense_product_body<const TR: usize, const TC: usize>(
             let mut acc = [[0.0f64; TC]; TR];
             let pk = &packed[t * used.len() * TR..(t + 1) * used.len() * TR];
             for (ri, &r) in used.iter().enumerate() {
-                let wr: &[f64; TC] = w[r * cols + c0..r * cols + c0 + TC].try_into().expect("TC columns");
+                let wr: &[F32; TC] = w[r][c0..c0 + TC].try_into().expect("TC columns");
+                let wr: [f64; TC] = std::array::from_fn(|v| wf(wr[v]));
                 let ar: &[f64; TR] = pk[ri * TR..ri * TR + TR].try_into().expect("TR rows");
                 for q in 0..TR {
                     for v in 0..TC {
@@ -427,11 +447,24 @@ fn dense_product_body<const TR: usize, const TC: usize>(
         for c in full..cols {
             let mut s = 0.0f64;
             for &r in &used {
-                s += a[i * rows + r] * w[r * cols + c];
+                s += a[i * rows + r] * wf(w[r][c]);
             }
             g[i * cols + c] = s;
         }
     }
+}
+
+/// Bounds of every coordinate of `z⁽ᵏ⁾` by the binary64 pass (the rows `±eᵢ`, without building
+/// them as rationals); `None` if a row overflowed.
+pub(super) fn unit_bounds(engine: &FloatEngine, k: usize) -> Option<Vec<Interval>> {
+    let width = engine.layers[k].rows;
+    let mut flat = vec![0.0; 2 * width * width];
+    for i in 0..width {
+        flat[2 * i * width + i] = 1.0;
+        flat[(2 * i + 1) * width + i] = -1.0;
+    }
+    let lower = engine.lower(k, &flat);
+    (0..width).map(|i| Some(Interval::new(to_q(lower[2 * i]?), -to_q(lower[2 * i + 1]?)))).collect()
 }
 
 /// Bounds of `c · z⁽ᵏ⁾` for each objective `c` by the binary64 pass (lower from `c`, upper from
@@ -484,6 +517,13 @@ mod tests {
     }
 
     #[test]
+    fn to_q_is_the_exact_value() {
+        for x in [0.1, -0.1, 1.0, -3.5, 1e300, -1e-300, f64::from_bits(1), f64::MAX, 0.0, -0.0] {
+            assert_eq!(to_q(x), Q::from_float(x).unwrap(), "{x}");
+        }
+    }
+
+    #[test]
     fn directed_conversions_bracket_the_rational() {
         let third = q(1, 3);
         let (d, u) = (to_f64(&third, false).unwrap(), to_f64(&third, true).unwrap());
@@ -507,7 +547,8 @@ mod tests {
             seed ^= seed << 17;
             (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         };
-        let w: Vec<f64> = (0..rows * cols).map(|_| next() * 3.0).collect();
+        let w: Vec<Vec<F32>> =
+            (0..rows).map(|_| (0..cols).map(|_| F32(((next() * 3.0) as f32).to_bits())).collect()).collect();
         let mut a: Vec<f64> = (0..n_rows * rows).map(|_| next() / 7.0).collect();
         for r in 0..rows {
             if r % 5 == 0 {
@@ -536,7 +577,7 @@ mod tests {
                 let mut s = 0.0f64;
                 for r in 0..rows {
                     if a[i * rows + r] != 0.0 {
-                        s += a[i * rows + r] * w[r * cols + c];
+                        s += a[i * rows + r] * wf(w[r][c]);
                     }
                 }
                 assert_eq!(g[i * cols + c].to_bits(), s.to_bits(), "row {i} col {c}");
