@@ -55,7 +55,7 @@ fn small_network_needs_splits_and_its_tree_is_pinned() {
     assert!(stdout.contains("5 leaves, depth 4, 1 refuted with searched α"), "{}", show(&o));
     // The whole certificate (splits, α, claimed bounds) is reproducible byte for byte.
     assert!(
-        stdout.contains("certificate sha256:054cf98b6bd51435083756b6a933019557e4c2596684e8f693dc7ec11c232f63"),
+        stdout.contains("certificate sha256:b4694cdd64178c18bf9544d0955566cb7964c742f1ced1c93e5cfd6e5bd411bd"),
         "{}",
         show(&o)
     );
@@ -247,7 +247,7 @@ fn model_directory_and_property_artifact_are_accepted_and_a_timeout_is_unknown()
     let o = verify_cli(imported.to_str().unwrap(), prop.to_str().unwrap(), &["--intermediate", "ibp"], &out, &d.path().join("lean"));
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     // The same network and property give the same certificate as from the .nnet and .vnnlib files.
-    assert!(String::from_utf8_lossy(&o.stdout).contains("sha256:054cf98b6bd51435083756b6a933019557e4c2596684e8f693dc7ec11c232f63"), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sha256:b4694cdd64178c18bf9544d0955566cb7964c742f1ced1c93e5cfd6e5bd411bd"), "{}", show(&o));
     // A zero time budget: unknown (exit 20), a manifest but no certificate, and the reason.
     let out = d.path().join("no-time");
     let o = verify_cli(&data("bab-small.nnet"), &data("bab-small.vnnlib"), &["--timeout", "0", "--json"], &out, &d.path().join("lean"));
@@ -400,3 +400,53 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     assert_eq!(torchlean(&audit).status.code(), Some(0));
 }
 
+
+/// Regression (issue 29's wrong verdict): a strict input bound `X_0 < 1` was read as `X_0 ≤ 1`,
+/// and on y = x with violation `Y_0 ≥ 1` `verify` reported a "counterexample" at x = 1, outside
+/// the region, which `check-cert` and `audit` accepted.
+#[test]
+fn a_strict_input_bound_is_never_the_site_of_a_counterexample() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let net = data("identity.nnet");
+    // The region [0, 1) never reaches y = 1: not violated. Its closure is violated at x = 1, so
+    // bounds over the closed box cannot prove it either: unknown, with the point named.
+    let strict = d.path().join("strict");
+    let o = verify_cli(&net, &data("strict-upper.vnnlib"), &[], &strict, &lean);
+    assert_eq!(o.status.code(), Some(20), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("the point [1] on a strict input bound (outside the region)"), "{}", show(&o));
+    assert!(!strict.join("counterexample.json").exists() && !strict.join("certificate.json").exists());
+    let prop: serde_json::Value = serde_json::from_slice(&fs::read(strict.join("property.json")).unwrap()).unwrap();
+    assert_eq!(prop["input_open"], serde_json::json!([[false, true]]));
+    // Closed, the same file is violated at x = 1 exactly.
+    let closed = d.path().join("closed");
+    let o = verify_cli(&net, &data("closed-upper.vnnlib"), &[], &closed, &lean);
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("input [1] satisfies disjunct 0 exactly"), "{}", show(&o));
+    // With the strict bound a counterexample inside the region is still found (`Y_0 ≥ 1/2`).
+    let inside = d.path().join("inside");
+    let o = verify_cli(&net, &data("strict-upper-inside.vnnlib"), &[], &inside, &lean);
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("input [1/2] satisfies disjunct 0 exactly"), "{}", show(&o));
+    // The closed run's counterexample presented against the strict property: both checkers refuse
+    // it and say which bound it breaks.
+    let forged = d.path().join("forged");
+    fs::create_dir(&forged).unwrap();
+    for f in ["payload.json", "property.json"] {
+        fs::copy(strict.join(f), forged.join(f)).unwrap();
+    }
+    let mut cex: serde_json::Value = serde_json::from_slice(&fs::read(closed.join("counterexample.json")).unwrap()).unwrap();
+    cex["property"] = torchlean::cert::sha256_ref(&fs::read(strict.join("property.json")).unwrap()).into();
+    fs::write(forged.join("counterexample.json"), canonical_bytes(&cex).unwrap()).unwrap();
+    let entry = |kind: &str, f: &str| serde_json::json!({"kind": kind, "path": f, "sha256": torchlean::cert::sha256_ref(&fs::read(forged.join(f)).unwrap())});
+    let manifest = serde_json::json!({"format": "torchlean.manifest.v1", "name": "forged", "files": [
+        entry("counterexample", "counterexample.json"), entry("payload", "payload.json"), entry("property", "property.json")]});
+    fs::write(forged.join("manifest.json"), canonical_bytes(&manifest).unwrap()).unwrap();
+    let o = torchlean(&["check-cert", forged.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let why = "input: expected a point of the property's input region, X_0: expected a value < 1, found 1";
+    assert!(String::from_utf8_lossy(&o.stderr).contains(why), "{}", show(&o));
+    let o = torchlean(&["audit", forged.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(why), "{}", show(&o));
+}

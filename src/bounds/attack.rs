@@ -40,10 +40,11 @@ pub fn satisfies(conj: &[LinearConstraint], y: &[Q]) -> bool {
 }
 
 /// Evaluates `mlp` at a binary32 point in both semantics and returns the counterexample if the exact
-/// outputs satisfy a disjunct of `prop`'s violation. Points outside the box are not replayed.
+/// outputs satisfy a disjunct of `prop`'s violation. Points outside the input region (strict
+/// bounds excluded) are not replayed.
 pub fn replay(mlp: &Mlp, prop: &Vnnlib, x: &[F32]) -> Result<Option<Counterexample>> {
     let q: Vec<Q> = x.iter().map(|b| b.to_rational()).collect::<Option<_>>().unwrap_or_default();
-    if q.len() != prop.input_box.len() || !q.iter().zip(&prop.input_box).all(|(v, iv)| iv.contains(v)) {
+    if !prop.in_region(&q) {
         return Ok(None);
     }
     let exact = mlp.eval_exact(&q)?;
@@ -79,6 +80,57 @@ fn to_box_point(x: &[f64], b: &Box) -> Option<Vec<F32>> {
             iv.contains(&p.to_rational()?).then_some(p)
         })
         .collect()
+}
+
+/// `p` moved one binary32 step inward off every open end of the region it sits on (`None` when
+/// that leaves the closed box: no binary32 lies strictly inside).
+fn off_open_ends(p: &[F32], prop: &Vnnlib) -> Option<Vec<F32>> {
+    p.iter()
+        .zip(&prop.input_box)
+        .zip(&prop.input_open)
+        .map(|((&v, iv), [lo_open, hi_open])| {
+            let q = v.to_rational()?;
+            let w = if *lo_open && q == iv.lo {
+                v.next_up().value
+            } else if *hi_open && q == iv.hi {
+                v.next_down().value
+            } else {
+                v
+            };
+            iv.contains(&w.to_rational()?).then_some(w)
+        })
+        .collect()
+}
+
+/// What the search found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// A point of the input region whose exact output violates the property.
+    Counterexample(Counterexample),
+    /// A point on an open end of the input region (outside it) whose exact output satisfies
+    /// violation disjunct `disjunct`: the closure of the region is violated, so bounds over the
+    /// closed box can never refute this box, while the region itself may still hold.
+    OnOpenEnd { input: Vec<F32>, disjunct: usize },
+}
+
+/// Replays `p` (a point of the closed box): a counterexample when it lies in the region; a
+/// violation of the closure when it lies on an open end and violates; else the point moved off
+/// the open ends, replayed in turn.
+fn try_point(mlp: &Mlp, prop: &Vnnlib, p: &[F32]) -> Result<Option<Found>> {
+    if let Some(cex) = replay(mlp, prop, p)? {
+        return Ok(Some(Found::Counterexample(cex)));
+    }
+    let Some(q) = p.iter().map(|b| b.to_rational()).collect::<Option<Vec<Q>>>() else { return Ok(None) };
+    if prop.in_region(&q) {
+        return Ok(None);
+    }
+    if let Some(inner) = off_open_ends(p, prop)
+        && let Some(cex) = replay(mlp, prop, &inner)?
+    {
+        return Ok(Some(Found::Counterexample(cex)));
+    }
+    let exact = mlp.eval_exact(&q)?;
+    Ok(prop.violation.iter().position(|conj| satisfies(conj, &exact)).map(|disjunct| Found::OnOpenEnd { input: p.to_vec(), disjunct }))
 }
 
 /// `y` and the rows' gradient machinery: the forward pass with its ReLU masks.
@@ -129,7 +181,8 @@ impl Rng {
 }
 
 /// Searches `b` for a counterexample from the given starts plus `random` random ones, `steps`
-/// descent steps each; returns the first candidate whose exact replay violates the property.
+/// descent steps each; returns the first candidate whose exact replay violates the property (or
+/// violates it on an open end of the region, [`Found::OnOpenEnd`]).
 pub fn search(
     mlp: &Mlp,
     net: &F64Net,
@@ -139,7 +192,7 @@ pub fn search(
     random: usize,
     steps: usize,
     seed: u64,
-) -> Result<Option<Counterexample>> {
+) -> Result<Option<Found>> {
     let lo: Vec<f64> = b.iter().map(|iv| iv.lo.to_f64().unwrap_or(0.0)).collect();
     let hi: Vec<f64> = b.iter().map(|iv| iv.hi.to_f64().unwrap_or(0.0)).collect();
     let mut rng = Rng(seed);
@@ -167,9 +220,9 @@ pub fn search(
                 // Near the boundary the f64 margin cannot decide; let the exact replay do it.
                 if m <= 1e-9 * (1.0 + y.iter().map(|v| v.abs()).fold(0.0, f64::max)) {
                     if let Some(p) = to_box_point(&x, b)
-                        && let Some(cex) = replay(mlp, prop, &p)?
+                        && let Some(found) = try_point(mlp, prop, &p)?
                     {
-                        return Ok(Some(cex));
+                        return Ok(Some(found));
                     }
                     if m <= 0.0 {
                         break;

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
 use super::interval::{Box, Interval};
-use super::attack::{self, Counterexample};
+use super::attack::{self, Counterexample, Found};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
@@ -501,13 +501,27 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, ac
         .zip(b)
         .map(|(ai, iv)| if *ai >= 0.0 { iv.lo.to_f64().unwrap_or(0.0) } else { iv.hi.to_f64().unwrap_or(0.0) })
         .collect();
-    if let Some(cex) = attack::search(mlp, net, prop, b, &[corner], 4, 20, seed)? {
-        return Ok(Decision::Found(cex));
+    match attack::search(mlp, net, prop, b, &[corner], 4, 20, seed)? {
+        Some(Found::Counterexample(cex)) => return Ok(Decision::Found(cex)),
+        Some(found @ Found::OnOpenEnd { .. }) => return Ok(Decision::Stuck(open_end_reason(&found))),
+        None => {}
     }
     if !opts.split {
         return Ok(Decision::Stuck(String::from("the bounds do not refute the property on the whole box")));
     }
     split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b)
+}
+
+/// Why a box whose closure is violated on an open end of the region stays undecided: its bounds
+/// hold on the closed box, which contains the violating point, so no split can refute it.
+fn open_end_reason(found: &Found) -> String {
+    let Found::OnOpenEnd { input, disjunct } = found else { unreachable!("called on open-end findings only") };
+    let x: Vec<String> = input.iter().map(|b| b.to_rational().map_or_else(|| b.to_hex(), |q| crate::num::rational::to_canonical(&q))).collect();
+    format!(
+        "the point [{}] on a strict input bound (outside the region) satisfies violation disjunct {disjunct}; bounds hold on the \
+         closed box, so they cannot decide a property violated only on its open ends",
+        x.join(", ")
+    )
 }
 
 /// The split of `b` for the row `c`: at the midpoint of the input with the largest
@@ -573,8 +587,10 @@ pub fn verify_with(mlp: &Mlp, prop: &Vnnlib, opts: &Options, accept: Option<Acce
     let net = F64Net::new(mlp);
     let root = prop.input_box.clone();
     let mut stats = Stats::default();
-    if let Some(cex) = attack::search(mlp, &net, prop, &root, &[], 64, 100, opts.seed)? {
-        return Ok(Outcome::Violated { cex, stats });
+    match attack::search(mlp, &net, prop, &root, &[], 64, 100, opts.seed)? {
+        Some(Found::Counterexample(cex)) => return Ok(Outcome::Violated { cex, stats }),
+        Some(found @ Found::OnOpenEnd { .. }) => return Ok(Outcome::Unknown { reason: open_end_reason(&found), stats }),
+        None => {}
     }
     let mut slots = vec![Slot::Open(root.clone())];
     let mut frontier = vec![0usize];

@@ -147,6 +147,9 @@ pub fn counterexample_problems(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate
         })
         .collect();
     let Some(bits) = bits else { return vec!["input: expected binary32 values, found a value binary32 cannot hold".into()] };
+    if let Some(why) = p.outside_region(&c.input) {
+        return vec![format!("input: expected a point of the property's input region, {why}")];
+    }
     match crate::bounds::attack::replay(mlp, p, &bits) {
         Err(e) => vec![format!("input: cannot evaluate the payload: {e}")],
         Ok(None) => vec!["input: expected a point of the box whose exact output satisfies a violation disjunct, found none".into()],

@@ -571,8 +571,8 @@ pub fn read_property(value: &Value) -> Result<Property> {
 /// describe a violation (VNN-LIB semantics: the property holds iff no input of the box satisfies
 /// every constraint of some disjunct).
 pub fn read_violation_property(value: &Value) -> Result<Vnnlib> {
-    let [format, input_box, kind, outputs, semantics, violation] =
-        fields(value, "", ["format", "input_box", "kind", "outputs", "semantics", "violation"])?;
+    let [format, input_box, input_open, kind, outputs, semantics, violation] =
+        fields(value, "", ["format", "input_box", "input_open", "kind", "outputs", "semantics", "violation"])?;
     expect_format(format, Kind::Property)?;
     at("kind", literal(kind, &["violation_dnf"]))?;
     at("semantics", literal(semantics, &["exact-rational"]))?;
@@ -601,7 +601,30 @@ pub fn read_violation_property(value: &Value) -> Result<Vnnlib> {
         }
         dnf.push(conj);
     }
-    Ok(Vnnlib { input_box: read_box(input_box, "input_box")?, violation: dnf, num_outputs })
+    let input_box = read_box(input_box, "input_box")?;
+    let ends = at("input_open", array(input_open))?;
+    if ends.len() != input_box.len() {
+        return Err(Error::bad_input(format!(
+            "input_open: expected {} entries (one per input_box interval), found {}",
+            input_box.len(),
+            ends.len()
+        )));
+    }
+    let mut open = Vec::with_capacity(ends.len());
+    for (i, (e, iv)) in ends.iter().zip(&input_box).enumerate() {
+        let pair = match e.as_array().map(|a| a.as_slice()) {
+            Some([Value::Bool(l), Value::Bool(h)]) => [*l, *h],
+            _ => return Err(Error::bad_input(format!("input_open[{i}]: expected [bool, bool], found {}", found(e)))),
+        };
+        if iv.lo == iv.hi && (pair[0] || pair[1]) {
+            return Err(Error::bad_input(format!(
+                "input_open[{i}]: expected a non-empty range, found an open end on the point interval {}",
+                to_canonical(&iv.lo)
+            )));
+        }
+        open.push(pair);
+    }
+    Ok(Vnnlib { input_box, input_open: open, violation: dnf, num_outputs })
 }
 
 /// Reads a `torchlean.property.v1` of kind `linf_robust`: every input within L∞ distance
@@ -657,6 +680,7 @@ pub fn violation_property_json(p: &Vnnlib) -> Value {
         "kind": "violation_dnf",
         "semantics": "exact-rational",
         "input_box": b,
+        "input_open": p.input_open.iter().map(|e| serde_json::json!(e)).collect::<Vec<_>>(),
         "outputs": p.num_outputs,
         "violation": dnf,
     })

@@ -339,7 +339,7 @@ fn refine_for_packed(mlp: &Mlp, prop: &Vnnlib, opts: &bab::Options, accept: bab:
             subtrees.push(None);
             continue;
         }
-        let sub = Vnnlib { input_box: b.clone(), ..prop.clone() };
+        let sub = prop.restricted(b);
         let sub_opts = bab::Options { max_boxes: budget.saturating_sub(used), ..opts.clone() };
         match bab::verify_with(mlp, &sub, &sub_opts, Some(accept), |_| {})? {
             Outcome::Verified { tree, stats } => {

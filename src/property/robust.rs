@@ -57,7 +57,7 @@ impl LinfRobust {
                 vec![LinearConstraint { coeffs, rhs: zero.clone(), strict: false }]
             })
             .collect();
-        Vnnlib { input_box: self.input_box(), violation, num_outputs: self.outputs }
+        Vnnlib::closed(self.input_box(), violation, self.outputs)
     }
 
     /// The canonical `torchlean.property.v1` artifact (kind `linf_robust`).
@@ -89,7 +89,7 @@ pub fn output_box_violation(input_box: &Box, output_box: &Box) -> Vnnlib {
         violation.push(vec![LinearConstraint { coeffs: unit(1), rhs: iv.lo.clone(), strict: true }]);
         violation.push(vec![LinearConstraint { coeffs: unit(-1), rhs: -iv.hi.clone(), strict: true }]);
     }
-    Vnnlib { input_box: input_box.clone(), violation, num_outputs: n }
+    Vnnlib::closed(input_box.clone(), violation, n)
 }
 
 #[cfg(test)]

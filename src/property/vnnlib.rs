@@ -19,7 +19,11 @@ pub struct LinearConstraint {
 /// A parsed VNN-LIB property.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vnnlib {
+    /// The closure of the input region: bounds propagated over it hold on the region itself.
     pub input_box: Box,
+    /// Per input, whether its lower and upper bound are strict (`<`, `>`): the region excludes
+    /// that end of `input_box`. A counterexample must lie in the region, not just the closure.
+    pub input_open: Vec<[bool; 2]>,
     /// Disjunction of conjunctions describing the violation region over the outputs.
     pub violation: Vec<Vec<LinearConstraint>>,
     pub num_outputs: usize,
@@ -86,6 +90,54 @@ fn parse_sexps(file: &str, toks: &[(String, usize)]) -> Result<Vec<Sexp>> {
     Ok(stack.pop().expect("one level").0)
 }
 
+impl Vnnlib {
+    /// Every input bound closed (`≤`, `≥`): the region is `input_box`.
+    pub fn closed(input_box: Box, violation: Vec<Vec<LinearConstraint>>, num_outputs: usize) -> Vnnlib {
+        let input_open = vec![[false, false]; input_box.len()];
+        Vnnlib { input_box, input_open, violation, num_outputs }
+    }
+
+    /// Why `x` is not in the input region (the first coordinate outside, with the bound it
+    /// breaks), or `None` when it is.
+    pub fn outside_region(&self, x: &[Q]) -> Option<String> {
+        if x.len() != self.input_box.len() {
+            return Some(format!("expected {} input coordinates, found {}", self.input_box.len(), x.len()));
+        }
+        for (i, ((v, iv), [lo_open, hi_open])) in x.iter().zip(&self.input_box).zip(&self.input_open).enumerate() {
+            let (lo, hi) = (to_canonical(&iv.lo), to_canonical(&iv.hi));
+            if *v < iv.lo || (*lo_open && *v == iv.lo) {
+                return Some(format!("X_{i}: expected a value {} {lo}, found {}", if *lo_open { ">" } else { "≥" }, to_canonical(v)));
+            }
+            if *v > iv.hi || (*hi_open && *v == iv.hi) {
+                return Some(format!("X_{i}: expected a value {} {hi}, found {}", if *hi_open { "<" } else { "≤" }, to_canonical(v)));
+            }
+        }
+        None
+    }
+
+    /// Whether `x` lies in the input region (strict bounds excluded).
+    pub fn in_region(&self, x: &[Q]) -> bool {
+        self.outside_region(x).is_none()
+    }
+
+    /// The same property over `b ⊆ input_box`: an end of `b` is open where it is an open end of
+    /// the region.
+    pub fn restricted(&self, b: &Box) -> Vnnlib {
+        let input_open = b
+            .iter()
+            .zip(&self.input_box)
+            .zip(&self.input_open)
+            .map(|((s, r), [lo, hi])| [*lo && s.lo == r.lo, *hi && s.hi == r.hi])
+            .collect();
+        Vnnlib { input_box: b.clone(), input_open, ..self.clone() }
+    }
+
+    /// Whether some input bound is strict.
+    pub fn has_open_bound(&self) -> bool {
+        self.input_open.iter().any(|[l, h]| *l || *h)
+    }
+}
+
 /// A linear term: coefficients on X and Y plus a constant.
 #[derive(Debug, Clone, Default)]
 struct Lin {
@@ -109,6 +161,25 @@ impl Lin {
     }
     fn is_const(&self) -> bool {
         self.x.is_empty() && self.y.is_empty()
+    }
+    /// One coefficient per variable, zero coefficients dropped: `(+ X_0 X_0)` is `2·X_0`, and
+    /// `(* 0 X_0)` is the constant 0 (never a bound divided by zero).
+    fn normalised(mut self) -> Lin {
+        fn merge(v: &mut Vec<(usize, Q)>) {
+            v.sort_by_key(|(i, _)| *i);
+            let mut out: Vec<(usize, Q)> = Vec::with_capacity(v.len());
+            for (i, k) in v.drain(..) {
+                match out.last_mut() {
+                    Some((j, acc)) if *j == i => *acc += k,
+                    _ => out.push((i, k)),
+                }
+            }
+            out.retain(|(_, k)| *k != Q::from_integer(0.into()));
+            *v = out;
+        }
+        merge(&mut self.x);
+        merge(&mut self.y);
+        self
     }
 }
 
@@ -180,8 +251,8 @@ impl Ctx<'_> {
         };
         let (l, r) = (self.term(&args[0])?, self.term(&args[1])?);
         let neg = Q::from_integer((-1).into());
-        let l_minus_r = l.clone().add(r.clone().scale(&neg));
-        let r_minus_l = r.add(l.scale(&neg));
+        let l_minus_r = l.clone().add(r.clone().scale(&neg)).normalised();
+        let r_minus_l = r.add(l.scale(&neg)).normalised();
         Ok(match op {
             "<=" => vec![(l_minus_r, false)],
             "<" => vec![(l_minus_r, true)],
@@ -246,21 +317,37 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
     if ctx.inputs == 0 || ctx.outputs == 0 {
         return Err(Error::bad_input(format!("{file}: expected declared inputs X_i and outputs Y_j, found {} and {}", ctx.inputs, ctx.outputs)));
     }
-    let mut lo: Vec<Option<Q>> = vec![None; ctx.inputs];
-    let mut hi: Vec<Option<Q>> = vec![None; ctx.inputs];
+    // Each end: the tightest bound so far and whether it is strict.
+    let mut lo: Vec<Option<(Q, bool)>> = vec![None; ctx.inputs];
+    let mut hi: Vec<Option<(Q, bool)>> = vec![None; ctx.inputs];
     let mut violation: Vec<Vec<LinearConstraint>> = vec![Vec::new()];
     for f in asserts {
         let dnf = ctx.dnf(f)?;
-        // A top-level single-variable input bound tightens the box; everything else must be over Y.
-        if dnf.len() == 1 && dnf[0].iter().all(|(l, _, _)| l.y.is_empty() && l.x.len() == 1) {
-            for (l, _, _) in &dnf[0] {
-                let (i, k) = &l.x[0];
+        // A top-level input bound (one variable, or a constant comparison) tightens the box;
+        // everything else must be over Y.
+        if dnf.len() == 1 && dnf[0].iter().all(|(l, _, _)| l.y.is_empty() && l.x.len() <= 1) {
+            for (l, strict, line) in &dnf[0] {
+                let Some((i, k)) = l.x.first() else {
+                    // `c ≤ 0` (`c < 0`) with no variable: true adds nothing, false empties the region.
+                    let holds = if *strict { l.c < Q::from_integer(0.into()) } else { l.c <= Q::from_integer(0.into()) };
+                    if !holds {
+                        return Err(Error::bad_input(format!(
+                            "{file}:{line}: expected a satisfiable input constraint, found one that is false for every input"
+                        )));
+                    }
+                    continue;
+                };
                 let bound = -&l.c / k;
-                if *k > Q::from_integer(0.into()) {
-                    hi[*i] = Some(hi[*i].take().map_or(bound.clone(), |h| h.min(bound.clone())));
-                } else {
-                    lo[*i] = Some(lo[*i].take().map_or(bound.clone(), |v| v.max(bound.clone())));
-                }
+                let end = if *k > Q::from_integer(0.into()) { &mut hi[*i] } else { &mut lo[*i] };
+                let upper = *k > Q::from_integer(0.into());
+                *end = Some(match end.take() {
+                    None => (bound, *strict),
+                    Some((b, s)) if b == bound => (b, s || *strict),
+                    // The tighter bound wins: the smaller upper bound, the larger lower bound.
+                    Some((b, s)) => {
+                        if (b < bound) == upper { (b, s) } else { (bound, *strict) }
+                    }
+                });
             }
             continue;
         }
@@ -284,16 +371,24 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
         violation = violation.iter().flat_map(|a| conj.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
     }
     let mut input_box = Vec::with_capacity(ctx.inputs);
+    let mut input_open = Vec::with_capacity(ctx.inputs);
     for i in 0..ctx.inputs {
         match (&lo[i], &hi[i]) {
-            (Some(l), Some(h)) if l <= h => input_box.push(Interval::new(l.clone(), h.clone())),
-            (Some(l), Some(h)) => {
-                return Err(Error::bad_input(format!("{file}: X_{i}: expected lower bound <= upper bound, found {} > {}", to_canonical(l), to_canonical(h))));
+            (Some((l, lo_open)), Some((h, hi_open))) => {
+                let (ls, hs) = (to_canonical(l), to_canonical(h));
+                let (lb, hb) = (if *lo_open { "(" } else { "[" }, if *hi_open { ")" } else { "]" });
+                if l > h || (l == h && (*lo_open || *hi_open)) {
+                    return Err(Error::bad_input(format!(
+                        "{file}: X_{i}: expected a non-empty input range, found {lb}{ls}, {hs}{hb}"
+                    )));
+                }
+                input_box.push(Interval::new(l.clone(), h.clone()));
+                input_open.push([*lo_open, *hi_open]);
             }
             _ => return Err(Error::bad_input(format!("{file}: X_{i}: expected both a lower and an upper bound, found {}", if lo[i].is_some() { "only a lower bound" } else if hi[i].is_some() { "only an upper bound" } else { "none" }))),
         }
     }
-    Ok(Vnnlib { input_box, violation, num_outputs: ctx.outputs })
+    Ok(Vnnlib { input_box, input_open, violation, num_outputs: ctx.outputs })
 }
 
 #[cfg(test)]
@@ -354,5 +449,39 @@ mod tests {
         assert_eq!(parse_vnnlib(nonlinear, "n.vnnlib").unwrap_err().to_string(), "n.vnnlib:5: expected a linear term, found a product of variables");
         assert_eq!(parse_vnnlib("(assert (<= X_0 1)", "o.vnnlib").unwrap_err().to_string(), "o.vnnlib:1: '(' is never closed");
         assert_eq!(parse_vnnlib("(assert (<= X_0 1)))", "c.vnnlib").unwrap_err().to_string(), "c.vnnlib:1: unbalanced ')'");
+    }
+
+    fn head(asserts: &str) -> String {
+        format!("(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n{asserts}(assert (>= Y_0 0))\n")
+    }
+
+    #[test]
+    fn strict_input_bounds_keep_their_end_open_and_the_tighter_bound_wins() {
+        let p = parse_vnnlib(&head("(assert (< X_0 1))(assert (<= X_0 1))(assert (>= X_0 0))(assert (> X_0 -1))\n(assert (> (* 2 X_1) 1))(assert (< X_1 2))(assert (<= X_1 3/2))\n"), "s.vnnlib").unwrap();
+        assert_eq!(p.input_box, vec![Interval::new(q("0"), q("1")), Interval::new(q("1/2"), q("3/2"))]);
+        // X_0 < 1 and X_0 <= 1 at the same end: the strict one; X_0 >= 0 beats X_0 > -1.
+        assert_eq!(p.input_open, vec![[false, true], [true, false]]);
+        assert!(p.in_region(&[q("0"), q("3/2")]));
+        assert_eq!(p.outside_region(&[q("1"), q("1")]).unwrap(), "X_0: expected a value < 1, found 1");
+        assert_eq!(p.outside_region(&[q("0"), q("1/2")]).unwrap(), "X_1: expected a value > 1/2, found 1/2");
+        assert_eq!(p.outside_region(&[q("-1/2"), q("1")]).unwrap(), "X_0: expected a value ≥ 0, found -1/2");
+    }
+
+    /// Regression: `(* 0 X_0)` divided a bound by zero (a panic, exit 101).
+    #[test]
+    fn a_zero_coefficient_on_an_input_is_a_constant_not_a_division_by_zero() {
+        let ok = head("(assert (<= (* 0 X_0) 1))(assert (<= X_0 1))(assert (>= X_0 0))(assert (<= X_1 1))(assert (>= (+ X_1 X_1) 0))\n");
+        let p = parse_vnnlib(&ok, "z.vnnlib").unwrap();
+        assert_eq!(p.input_box, vec![Interval::new(q("0"), q("1")); 2]);
+        let bad = head("(assert (>= (* 0 X_0) 1))(assert (<= X_0 1))(assert (>= X_0 0))(assert (<= X_1 1))(assert (>= X_1 0))\n");
+        assert_eq!(parse_vnnlib(&bad, "z.vnnlib").unwrap_err().to_string(), "z.vnnlib:4: expected a satisfiable input constraint, found one that is false for every input");
+    }
+
+    #[test]
+    fn an_empty_input_range_is_refused() {
+        let e = head("(assert (< X_0 1))(assert (>= X_0 1))(assert (<= X_1 1))(assert (>= X_1 0))\n");
+        assert_eq!(parse_vnnlib(&e, "e.vnnlib").unwrap_err().to_string(), "e.vnnlib: X_0: expected a non-empty input range, found [1, 1)");
+        let r = head("(assert (<= X_0 0))(assert (>= X_0 1))(assert (<= X_1 1))(assert (>= X_1 0))\n");
+        assert_eq!(parse_vnnlib(&r, "r.vnnlib").unwrap_err().to_string(), "r.vnnlib: X_0: expected a non-empty input range, found [1, 0]");
     }
 }
