@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::Criterion;
 use torchlean::bounds::crown::{Arith, Intermediate, crown_mlp, crown_objectives, relaxed_mlp_in};
 use torchlean::bounds::ibp::{ibp_mlp, ibp_mlp_rounded};
-use torchlean::bounds::interval::{Interval, parse_box};
+use torchlean::num::interval::{Interval, parse_box};
 use torchlean::model::nnet::parse_nnet;
 use torchlean::model::{Activation, DenseLayer, Mlp};
 use torchlean::num::Q;

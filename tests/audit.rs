@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use torchlean::bounds::interval::parse_box;
+use torchlean::num::interval::parse_box;
 use torchlean::cert::audit::{AuditReport, audit};
 use torchlean::cert::canonical::{canonical_bytes, sha256_ref};
 use torchlean::cert::ibp::{Certified, certify_dense_ibp};

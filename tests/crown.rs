@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use torchlean::bounds::crown::{Arith, Crown, Intermediate, crown_mlp, crown_objectives, crown_objectives_in, relaxed_mlp_in};
 use torchlean::bounds::ibp::ibp_mlp;
-use torchlean::bounds::interval::{Box, parse_box};
+use torchlean::num::interval::{Box, parse_box};
 use torchlean::model::Mlp;
 use torchlean::model::nnet::parse_nnet;
 use torchlean::num::Q;

@@ -8,7 +8,7 @@ use std::fs;
 
 use torchlean::bounds::attack::eval_f32;
 use torchlean::bounds::ibp_f32::ibp_f32_mlp;
-use torchlean::bounds::{Box, Interval};
+use torchlean::num::interval::{Box, Interval};
 use torchlean::model::Mlp;
 use torchlean::num::binary32::F32;
 

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use torchlean::bounds::interval::parse_box;
+use torchlean::num::interval::parse_box;
 use torchlean::cert::ibp::certify_dense_ibp;
 use torchlean::model::Mlp;
 

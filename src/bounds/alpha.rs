@@ -12,7 +12,7 @@ use num_traits::{ToPrimitive, Zero};
 
 use super::bab::F64Net;
 use super::crown::Crown;
-use super::interval::Box;
+use crate::num::interval::Box;
 use crate::model::Activation;
 use crate::num::Q;
 
@@ -169,7 +169,7 @@ pub fn optimise(net: &F64Net, crown: &Crown, c: &[Q], input: &Box, steps: usize)
 pub(crate) mod tests {
     use super::*;
     use crate::bounds::crown::{Intermediate, relaxed_mlp};
-    use crate::bounds::interval::Interval;
+    use crate::num::interval::Interval;
     use crate::model::{DenseLayer, Mlp};
     use crate::num::binary32::F32;
 

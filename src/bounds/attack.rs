@@ -8,7 +8,7 @@
 use num_traits::ToPrimitive;
 
 use super::bab::F64Net;
-use super::interval::Box;
+use crate::num::interval::Box;
 use crate::error::Result;
 use crate::ir::{Tensor, lower};
 use crate::model::{Activation, Mlp, Model};

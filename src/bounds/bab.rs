@@ -21,7 +21,7 @@ use num_traits::{ToPrimitive, Zero};
 use rayon::prelude::*;
 
 use super::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
-use super::interval::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use super::attack::{self, Counterexample, Found};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
@@ -261,7 +261,7 @@ fn bound_on(mlp: &Mlp, input: &Box, crown: &Crown, leaf: LeafBound, objectives: 
             // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
             let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
             let out = boxes.last().expect("ibp returns the input box first");
-            objectives.iter().map(|c| super::interval::dot(c, out).lo).collect()
+            objectives.iter().map(|c| crate::num::interval::dot(c, out).lo).collect()
         }
     })
 }

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use super::crown_dyadic::{Engine, InputBox, SLOPE_BITS};
 use super::crown_float::{self, FloatEngine};
 use super::ibp::{ibp_act, round_box_outward};
-use super::interval::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
 use crate::num::{Q, dyadic};
@@ -490,7 +490,7 @@ fn negate(c: &[Q]) -> Vec<Q> {
 mod tests {
     use super::*;
     use crate::bounds::ibp::ibp_mlp;
-    use crate::bounds::interval::parse_box;
+    use crate::num::interval::parse_box;
 
     fn q(n: i64, d: i64) -> Q {
         Q::new(n.into(), d.into())

@@ -23,7 +23,7 @@ use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::Zero;
 
-use super::interval::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
 use crate::num::binary32::F32;

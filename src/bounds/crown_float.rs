@@ -32,7 +32,7 @@
 //! AVX-512 kernels only compute more of these sums at once.
 use rayon::prelude::*;
 
-use super::interval::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
 use crate::num::binary32::F32;

@@ -1,7 +1,7 @@
 //! Exact interval bound propagation through dense layers (Lean: `TorchLean.Bounds.IBP`, proved sound
 //! by `ibpLayer_sound`). The Rust rule and the Lean rule are the same function, so the boxes Rust
 //! writes into a certificate are exactly the ones the Lean checker recomputes.
-use super::interval::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
 use crate::num::{Q, dyadic};
@@ -60,7 +60,7 @@ pub fn ibp_mlp_rounded(mlp: &Mlp, input: &Box, bits: Option<u32>) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::interval::parse_box;
+    use crate::num::interval::parse_box;
 
     #[test]
     fn rounded_boxes_contain_the_exact_ones_and_stay_short() {

@@ -12,7 +12,7 @@
 //! Lean proves this argument (`netIv32_sound` in `lean/TorchLean/Bounds/IBPF32.lean`, on
 //! `round_mono` of `Num/RoundMono.lean`), and `tests/ibp_f32_vectors.rs` checks that this function
 //! and the Lean one give the same bits on the demo network.
-use super::interval::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
@@ -117,7 +117,7 @@ fn enclose(mlp: &Mlp, input: &Box) -> Result<Vec<Vec<Iv>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::interval::parse_box;
+    use crate::num::interval::parse_box;
 
     #[test]
     fn demo_enclosure_is_pinned_and_contains_sampled_binary32_executions() {

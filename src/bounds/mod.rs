@@ -8,6 +8,4 @@ mod crown_dyadic;
 mod crown_float;
 pub mod ibp;
 pub mod ibp_f32;
-pub mod interval;
 
-pub use interval::{Box, Interval};

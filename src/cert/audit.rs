@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::canonical::{parse_canonical, sha256_ref};
 use super::schema::{Artifact, Certificate, Counterexample, Graph, Kind, Manifest, Property};
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, ErrorKind, Result};
 use crate::lean::emit::{self, Binding, Texts};
 use crate::model::Mlp;

@@ -7,7 +7,7 @@ use crate::bounds::bab::{LeafBound, ROUND_BITS, Refutation, Tree};
 use crate::bounds::attack::Counterexample;
 use crate::bounds::crown::{Crown, Intermediate, relaxed_mlp};
 use crate::bounds::ibp::ibp_mlp_rounded;
-use crate::bounds::Box;
+use crate::num::interval::Box;
 use crate::cert::crown::Relax;
 use crate::error::Result;
 use crate::model::{Activation, Mlp};

@@ -6,7 +6,7 @@
 //! input box), so the claims the generated module states are exactly what the kernel recomputes.
 use crate::bounds::crown::default_alpha;
 use crate::bounds::ibp::{ibp_act, ibp_layer};
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
@@ -124,7 +124,7 @@ pub fn crown_certificate(mlp: &Mlp, input: &Box) -> Result<CrownCertificate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::interval::parse_box;
+    use crate::num::interval::parse_box;
 
     #[test]
     fn demo_certificate_matches_the_reference_crown_with_ibp_intermediate_bounds() {

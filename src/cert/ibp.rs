@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::schema::{Property, output_box_property_json};
 use super::store::{Written, write_artifact, write_atomic, write_manifest};
 use crate::bounds::ibp::ibp_mlp_rounded;
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::Result;
 use crate::lean::emit::{self, Binding, Texts};
 use crate::model::Mlp;

@@ -14,7 +14,7 @@ use num_traits::{One, Signed, Zero};
 use rayon::prelude::*;
 
 use crate::bounds::bab::Refutation;
-use crate::bounds::Box;
+use crate::num::interval::Box;
 use crate::error::{Error, Result};
 use crate::model::{Activation, Mlp};
 use crate::num::Q;
@@ -540,7 +540,7 @@ pub fn field_width(net: &NetPk, leaves: &[LeafPk]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::Interval;
+    use crate::num::interval::Interval;
 
     fn q(n: i64, d: i64) -> Q {
         Q::new(n.into(), d.into())

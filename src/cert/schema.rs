@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::bounds::bab::{LeafBound, Refutation, Tree};
 use crate::bounds::crown::Intermediate;
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::ir::{AttrKind, AttrValue, Op, OpTag};
 use crate::ir::Tensor as IrTensor;

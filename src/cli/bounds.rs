@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::bounds::crown::{Arith, Intermediate, crown_objectives_in, relaxed_mlp_in};
 use crate::bounds::ibp::{ibp_act, ibp_mlp_rounded};
-use crate::bounds::interval::{Box, Interval, parse_box};
+use crate::num::interval::{Box, Interval, parse_box};
 use crate::cert::schema::read_payload;
 use crate::error::{Error, Result};
 use crate::model::nnet::parse_nnet;
@@ -198,13 +198,13 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
         Method::Ibp => {
             let boxes = ibp_mlp_rounded(&mlp, &input, bits)?;
             let out = boxes.last().expect("ibp returns the input box first").clone();
-            let rb = rows.iter().map(|(_, _, c)| crate::bounds::interval::dot(&c.coeffs, &out)).collect();
+            let rb = rows.iter().map(|(_, _, c)| crate::num::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
         Method::IbpF32 => {
             let boxes = crate::bounds::ibp_f32::ibp_f32_mlp(&mlp, &input)?;
             let out = boxes.last().expect("ibp returns the input box first").clone();
-            let rb = rows.iter().map(|(_, _, c)| crate::bounds::interval::dot(&c.coeffs, &out)).collect();
+            let rb = rows.iter().map(|(_, _, c)| crate::num::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
         Method::Crown => {

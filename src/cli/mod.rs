@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::bounds::interval::parse_box;
+use crate::num::interval::parse_box;
 use crate::cert::ibp::{box_display, certify_dense_ibp};
 use crate::error::{Error, Result};
 use crate::lean::check::{CertResult, CheckReport, check};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::bounds::interval::parse_box;
+use crate::num::interval::parse_box;
 use crate::cert::schema::{Property, output_box_property_json};
 use crate::cert::store::write_artifact;
 use crate::error::{Error, Result};

@@ -173,7 +173,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     // IBP boxes count: Lean checks one with a multiplication per weight, far less than a split's
     // second leaf costs.
     let packed = (split && packed_applies(&mlp, intermediate, leaf)).then(|| crate::cert::packed::net_pk(&mlp, &prop)).transpose()?;
-    let accept = |b: &crate::bounds::Box, r: &[bab::Refutation], a: &[Vec<crate::num::Q>]| -> Result<bool> {
+    let accept = |b: &crate::num::interval::Box, r: &[bab::Refutation], a: &[Vec<crate::num::Q>]| -> Result<bool> {
         let net = packed.as_ref().expect("accept is passed only with a packed network");
         match crate::cert::packed::leaf_pk(net, &prop, b, a, r, true) {
             Ok(_) => Ok(true),

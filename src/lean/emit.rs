@@ -4,7 +4,7 @@
 //! The emitter is not trusted: Lean recomputes everything it states.
 use std::fmt::Write;
 
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::model::Mlp;
 use crate::num::rational::to_canonical;
 
@@ -1178,7 +1178,7 @@ mod tests {
 
     #[test]
     fn the_binary32_fact_is_stated_only_over_a_box_of_binary32_ends() {
-        use crate::bounds::interval::parse_box;
+        use crate::num::interval::parse_box;
         let binding = Binding { certificate: "sha256:c", payload: "sha256:p", property: "sha256:q", texts: None };
         let mlp = Mlp::demo();
         let exact = parse_box("-1/2:1,0:1").unwrap();

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::{LinearConstraint, Vnnlib};
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::num::Q;
 use crate::num::rational::to_canonical;

@@ -3,7 +3,7 @@
 //!
 //! VNN-LIB asserts describe a *violation*: the property holds iff no input of the box makes every
 //! constraint of some disjunct true. Numbers are read exactly (`0.3` is 3/10); nothing is rounded.
-use crate::bounds::{Box, Interval};
+use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::num::Q;
 use crate::num::rational::{parse_exact, to_canonical};
