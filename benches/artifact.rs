@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use torchlean::cert::canonical::{canonical_bytes, parse_canonical, sha256_ref};
-use torchlean::cert::schema::read_mlp;
-use torchlean::model::{Activation, DenseLayer, Mlp};
+use torchlean::json::{canonical_bytes, parse_canonical, sha256_ref};
+use torchlean::artifact::payload::{read as read_payload, write as payload};
+use torchlean::ir::Tensor;
+use torchlean::model::{Act, Family, MlpSpec, Model};
 use torchlean::num::binary32::F32;
 
 #[path = "../tests/support/rng.rs"]
@@ -32,18 +33,17 @@ impl Rng {
     }
 }
 
-fn synthetic_mlp() -> Mlp {
+fn synthetic_mlp() -> Model {
     let mut rng = Rng(0x5eed);
-    let layers = WIDTHS
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| DenseLayer {
-            weight: (0..w[1]).map(|_| (0..w[0]).map(|_| rng.finite()).collect()).collect(),
-            bias: (0..w[1]).map(|_| rng.finite()).collect(),
-            act: if i + 2 < WIDTHS.len() { Activation::Relu } else { Activation::Identity },
-        })
-        .collect();
-    Mlp { layers }
+    let mut tensors = Vec::new();
+    for (i, w) in WIDTHS.windows(2).enumerate() {
+        let weight: Vec<F32> = (0..w[1] * w[0]).map(|_| rng.finite()).collect();
+        let bias: Vec<F32> = (0..w[1]).map(|_| rng.finite()).collect();
+        tensors.push((format!("layers.{i}.weight"), Tensor::new(vec![w[1], w[0]], weight).expect("shape")));
+        tensors.push((format!("layers.{i}.bias"), Tensor::vector(bias)));
+    }
+    let acts = (0..WIDTHS.len() - 1).map(|i| if i + 2 < WIDTHS.len() { Act::Relu } else { Act::Identity }).collect();
+    Model::new(Family::Mlp(MlpSpec::new(WIDTHS.to_vec(), acts).expect("spec")), tensors).expect("model")
 }
 
 /// Bytes per second of `f` processing `bytes` bytes, measured for about `budget` (at least 3 runs).
@@ -75,21 +75,21 @@ fn sha256sum_rate(canon: &[u8], want: &str) -> Result<f64, String> {
     Ok(canon.len() as f64 / best)
 }
 
-fn table(mlp: &Mlp, value: &Value, canon: &[u8]) {
+fn table(mlp: &Model, value: &Value, canon: &[u8]) {
     let n = canon.len();
     let budget = Duration::from_millis(1500);
     let sha = sha256_ref(canon);
     println!(
         "\npayload artifact: {} parameters, {n} canonical bytes ({:.2} MB), {sha}",
-        mlp.layers.iter().map(|l| l.weight.len() * l.weight[0].len() + l.bias.len()).sum::<usize>(),
+        mlp.tensors().iter().map(|(_, t)| t.data().len()).sum::<usize>(),
         n as f64 / 1e6
     );
     println!("{:<44} {:>10}", "step (one thread)", "MB/s");
     let rows: [(&str, f64); 5] = [
         (
-            "build JSON value (Mlp::payload)",
+            "build JSON value (payload::write)",
             rate(n, budget, || {
-                let _ = black_box(mlp.payload().unwrap());
+                let _ = black_box(payload(mlp));
             }),
         ),
         (
@@ -113,7 +113,7 @@ fn table(mlp: &Mlp, value: &Value, canon: &[u8]) {
         (
             "parse_canonical + schema read (audit path)",
             rate(n, budget, || {
-                let _ = black_box(read_mlp(&parse_canonical(canon).unwrap()).unwrap());
+                let _ = black_box(read_payload(&parse_canonical(canon).unwrap()).unwrap());
             }),
         ),
     ];
@@ -128,9 +128,9 @@ fn table(mlp: &Mlp, value: &Value, canon: &[u8]) {
 
 fn main() {
     let mlp = synthetic_mlp();
-    let value = mlp.payload().unwrap();
+    let value = payload(&mlp);
     let canon = canonical_bytes(&value).unwrap();
-    assert_eq!(read_mlp(&parse_canonical(&canon).unwrap()).unwrap(), mlp);
+    assert_eq!(read_payload(&parse_canonical(&canon).unwrap()).unwrap(), mlp);
 
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("payload_335k");

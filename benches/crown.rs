@@ -10,16 +10,18 @@ use torchlean::bounds::crown::{Arith, Intermediate, crown_mlp, crown_objectives,
 use torchlean::bounds::ibp::{ibp_mlp, ibp_mlp_rounded};
 use torchlean::num::interval::{Interval, parse_box};
 use torchlean::model::nnet::parse_nnet;
-use torchlean::model::{Activation, DenseLayer, Mlp};
+use torchlean::bounds::dense::Dense;
+use torchlean::ir::Tensor;
+use torchlean::model::{Act, Family, MlpSpec, Model, lower};
 use torchlean::num::Q;
 use torchlean::num::binary32::F32;
 
-const NET: &str = "/work/shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet";
+const NET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet");
 const PROP3: &str = "-0.303531156:-0.298552812,-0.009549297:0.009549297,0.493380324:0.5,0.3:0.5,0.3:0.5";
 
 fn main() {
     let text = std::fs::read_to_string(NET).expect("ACAS Xu benchmark network");
-    let mlp = parse_nnet(&text, NET).expect("valid .nnet").mlp;
+    let mlp = Dense::of(&parse_nnet(&text, NET).expect("valid .nnet")).expect("a dense network");
     let input = parse_box(PROP3).expect("valid box");
     // prop_3's objective rows y0 − yi.
     let rows: Vec<Vec<Q>> = (1..5)
@@ -54,19 +56,18 @@ fn main() {
         (seed >> 11) as f64 / (1u64 << 53) as f64
     };
     let dims = [784usize, 256, 256, 10];
-    let mlp = Mlp {
-        layers: (0..3)
-            .map(|k| {
-                let r = 1.0 / (dims[k] as f64).sqrt();
-                let mut w = |_| F32((((unit() * 2.0 - 1.0) * r) as f32).to_bits());
-                DenseLayer {
-                    weight: (0..dims[k + 1]).map(|_| (0..dims[k]).map(&mut w).collect()).collect(),
-                    bias: (0..dims[k + 1]).map(&mut w).collect(),
-                    act: if k == 2 { Activation::Identity } else { Activation::Relu },
-                }
-            })
-            .collect(),
-    };
+    let mut tensors = Vec::new();
+    for k in 0..3 {
+        let r = 1.0 / (dims[k] as f64).sqrt();
+        let mut w = |_| F32((((unit() * 2.0 - 1.0) * r) as f32).to_bits());
+        let weight: Vec<F32> = (0..dims[k + 1] * dims[k]).map(&mut w).collect();
+        let bias: Vec<F32> = (0..dims[k + 1]).map(&mut w).collect();
+        tensors.push((format!("layers.{k}.weight"), Tensor::new(vec![dims[k + 1], dims[k]], weight).expect("shape")));
+        tensors.push((format!("layers.{k}.bias"), Tensor::vector(bias)));
+    }
+    let spec = MlpSpec::new(dims.to_vec(), vec![Act::Relu, Act::Relu, Act::Identity]).expect("spec");
+    let model = Model::new(Family::Mlp(spec), tensors).expect("model");
+    let mlp = Dense::of(&lower(&model).expect("lowers")).expect("dense");
     let box784: Vec<Interval> = (0..784)
         .map(|_| {
             let x = Q::new(((unit() * 1e6) as i64).into(), 1_000_000.into());

@@ -7,10 +7,10 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 use torchlean::num::interval::parse_box;
-use torchlean::cert::audit::{AuditReport, audit};
-use torchlean::cert::canonical::{canonical_bytes, sha256_ref};
-use torchlean::cert::ibp::{Certified, certify_dense_ibp};
-use torchlean::model::Mlp;
+use torchlean::audit::{AuditReport, audit};
+use torchlean::json::{canonical_bytes, sha256_ref};
+use torchlean::certify::{Certified, certify_dense_ibp};
+use torchlean::model::{Model, lower};
 use torchlean::num::rational::to_canonical;
 
 /// A fresh temp dir with `certificates/demo-mlp/` and `lean/Certificates/DemoMlp.lean`.
@@ -26,7 +26,7 @@ fn demo() -> Demo {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("certificates");
     let lean = tmp.path().join("lean");
-    let cert = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), None, &root, &lean).unwrap();
+    let cert = certify_dense_ibp("demo-mlp", &lower(&Model::demo()).unwrap(), &parse_box("-1/2:1,0:1").unwrap(), None, &root, &lean).unwrap();
     Demo { dir: root.join("demo-mlp"), root, lean, cert, _tmp: tmp }
 }
 
@@ -304,9 +304,9 @@ fn manifest_must_list_every_artifact_and_carry_the_directory_name() {
 #[test]
 fn a_counterexample_must_really_violate_its_property() {
     let d = demo();
-    let mlp = Mlp::demo();
+    let graph = lower(&Model::demo()).unwrap();
     let x: Vec<torchlean::num::Q> = parse_box("1:1,0:0").unwrap().into_iter().map(|i| i.lo).collect();
-    let y = mlp.eval_exact(&x).unwrap();
+    let y = torchlean::search::attack::eval_exact(&graph, &x).unwrap();
     let text = |v: &[torchlean::num::Q]| v.iter().map(to_canonical).collect::<Vec<_>>();
     // A tighter property the network violates at x.
     let property = json!({"format": "torchlean.property.v1", "kind": "output_box", "semantics": "exact-rational",

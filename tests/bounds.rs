@@ -136,7 +136,7 @@ fn missing_or_doubled_input_is_bad_input() {
 fn write_payload(dir: &Path, name: &str, family: Family) -> String {
     let model = Model::filled(family, |_| F32(0x3f000000)).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec(&model.payload()).unwrap()).unwrap();
+    std::fs::write(&path, serde_json::to_vec(&torchlean::artifact::payload::write(&model)).unwrap()).unwrap();
     path.display().to_string()
 }
 
@@ -146,13 +146,17 @@ fn other_families_and_activations_are_rejected() {
     let cnn = write_payload(dir.path(), "cnn.json", Family::Cnn(CnnSpec::default_spec()));
     assert_bad_input(
         &bounds(&["--model", &cnn, "--input-box", "0:1"]),
-        &format!("{cnn}: expected family mlp with relu/identity activations, found family cnn"),
+        &format!(
+            "{cnn}: node \"layers.0.conv2d\" (conv2d): no bound rule for op conv2d in the dense engines (they take linear layers with relu or identity activations)"
+        ),
     );
     let spec = MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Gelu]).unwrap();
     let gelu = write_payload(dir.path(), "gelu.json", Family::Mlp(spec));
     assert_bad_input(
         &bounds(&["--model", &gelu, "--input-box", "0:1,0:1"]),
-        &format!("{gelu}: expected family mlp with relu/identity activations, found activation gelu in layer 1"),
+        &format!(
+            "{gelu}: node \"layers.1.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take linear layers with relu or identity activations)"
+        ),
     );
 }
 

@@ -7,20 +7,20 @@ use rayon::prelude::*;
 use torchlean::bounds::crown::{Arith, Crown, Intermediate, crown_mlp, crown_objectives, crown_objectives_in, relaxed_mlp_in};
 use torchlean::bounds::ibp::ibp_mlp;
 use torchlean::num::interval::{Box, parse_box};
-use torchlean::model::Mlp;
+use torchlean::bounds::dense::Dense;
 use torchlean::model::nnet::parse_nnet;
 use torchlean::num::Q;
 
-const NET: &str = "/work/shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet";
+const NET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet");
 /// The input box of ACAS Xu property 3 (normalised inputs).
 const PROP3: &str = "-0.303531156:-0.298552812,-0.009549297:0.009549297,0.493380324:0.5,0.3:0.5,0.3:0.5";
 
-fn acas() -> (Mlp, Box) {
+fn acas() -> (Dense, Box) {
     let text = std::fs::read_to_string(NET).expect("ACAS Xu benchmark network");
-    (parse_nnet(&text, NET).expect("valid .nnet").mlp, parse_box(PROP3).expect("valid box"))
+    (Dense::of(&parse_nnet(&text, NET).expect("valid .nnet")).expect("dense"), parse_box(PROP3).expect("valid box"))
 }
 
-fn crown_in_pool(threads: usize, mlp: &Mlp, input: &Box) -> Crown {
+fn crown_in_pool(threads: usize, mlp: &Dense, input: &Box) -> Crown {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     pool.install(|| crown_mlp(mlp, input, Some(64)).expect("crown"))
 }

@@ -3,13 +3,14 @@
 //! box, a binary32 point, and what the declared-order execution (`IR/DenseF32.lean`) and the
 //! directed-rounding IBP (`Bounds/IBPF32.lean`) give there; the kernel checks those statements
 //! against the Lean models. This test reads the same file and checks every number against the
-//! Rust: the network is `Mlp::demo()`, the execution is `eval_f32`, the box is `ibp_f32_mlp`'s.
+//! Rust: the network is `Model::demo()`, the execution is `eval_f32`, the box is `ibp_f32_mlp`'s.
 use std::fs;
 
-use torchlean::bounds::attack::eval_f32;
+use torchlean::search::attack::eval_f32;
 use torchlean::bounds::ibp_f32::ibp_f32_mlp;
 use torchlean::num::interval::{Box, Interval};
-use torchlean::model::Mlp;
+use torchlean::bounds::dense::Dense;
+use torchlean::model::{Model, lower};
 use torchlean::num::binary32::F32;
 
 fn lean_file() -> String {
@@ -34,9 +35,9 @@ fn bits(xs: &[F32]) -> Vec<u32> {
 #[test]
 fn lean_states_the_demo_network_bit_for_bit() {
     let mut expect = Vec::new();
-    for layer in &Mlp::demo().layers {
-        expect.extend(layer.weight.iter().flat_map(|row| bits(row)));
-        expect.extend(bits(&layer.bias));
+    // The payload's tensors in order: each layer's weight rows, then its bias.
+    for (_, t) in Model::demo().tensors() {
+        expect.extend(bits(t.data()));
     }
     assert_eq!(hex_of(&lean_file(), "def demoNet32"), expect);
 }
@@ -46,7 +47,7 @@ fn lean_and_rust_execute_the_demo_network_to_the_same_bits() {
     let text = lean_file();
     let x: Vec<F32> = hex_of(&text, "def demoPoint32").into_iter().map(F32).collect();
     assert_eq!(x.len(), 2);
-    let y = eval_f32(&Mlp::demo(), &x).unwrap();
+    let y = eval_f32(&lower(&Model::demo()).unwrap(), &x).unwrap();
     assert_eq!(hex_of(&text, "theorem demoNet32_exec"), bits(&y), "Rust executes {:08x?}", bits(&y));
 }
 
@@ -58,7 +59,7 @@ fn lean_and_rust_compute_the_same_binary32_enclosure() {
         .chunks(2)
         .map(|c| Interval::new(F32(c[0]).to_rational().unwrap(), F32(c[1]).to_rational().unwrap()))
         .collect();
-    let boxes = ibp_f32_mlp(&Mlp::demo(), &input).unwrap();
+    let boxes = ibp_f32_mlp(&Dense::of(&lower(&Model::demo()).unwrap()).unwrap(), &input).unwrap();
     let rust: Vec<u32> = boxes
         .last()
         .unwrap()

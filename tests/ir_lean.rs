@@ -16,13 +16,13 @@ fn bits(v: f32) -> F32 {
 
 #[test]
 fn graph_examples_module_is_the_generated_one() {
-    let (linear, linear_store) = arch_graph("linear").unwrap();
-    let (mlp, mlp_store) = arch_graph("mlp").unwrap();
-    let (sum, sum_store) = arch_graph("sum").unwrap();
+    let linear = arch_graph("linear").unwrap();
+    let mlp = arch_graph("mlp").unwrap();
+    let sum = arch_graph("sum").unwrap();
     // Every other op with an exact Lean denotation, in one graph.
     let mut store = TensorStore::new();
     store.insert("m", Tensor::new(vec![3, 2], [0.5, -1.0, 0.25, 2.0, -0.75, 1.5].map(bits).to_vec()).unwrap()).unwrap();
-    let mut b = GraphBuilder::new(&store);
+    let mut b = GraphBuilder::new(store);
     b.input("x", vec![2, 3]).unwrap();
     b.node("c", Op::Constant, &[], &["m"]).unwrap();
     b.node("p", Op::Matmul, &["x", "c"], &[]).unwrap();
@@ -33,13 +33,13 @@ fn graph_examples_module_is_the_generated_one() {
     b.node("f", Op::Flatten, &["r"], &[]).unwrap();
     b.node("h", Op::Relu, &["f"], &[]).unwrap();
     let ops = b.finish(&["h", "t"]).unwrap();
-    let (cnn, cnn_store) = arch_graph("cnn").unwrap();
+    let cnn = arch_graph("cnn").unwrap();
     // Rectangular windows, unequal strides and padding, both pools, then slices joined back.
     let mut wstore = TensorStore::new();
     let cw: Vec<F32> = (0..2 * 2 * 2 * 3).map(|k| bits(((k * 5 % 9) as f32 - 4.0) / 4.0)).collect();
     wstore.insert("cw", Tensor::new(vec![2, 2, 2, 3], cw).unwrap()).unwrap();
     wstore.insert("cb", Tensor::new(vec![2], vec![bits(0.5), bits(-0.25)]).unwrap()).unwrap();
-    let mut b = GraphBuilder::new(&wstore);
+    let mut b = GraphBuilder::new(wstore);
     b.input("x", vec![2, 4, 5]).unwrap();
     let conv = Conv2d { in_channels: 2, out_channels: 2, kernel: [2, 3], stride: [2, 1], padding: [1, 0] };
     b.node("conv", Op::Conv2d(conv), &["x"], &["cw", "cb"]).unwrap();
@@ -55,12 +55,12 @@ fn graph_examples_module_is_the_generated_one() {
     let cnn_in: Vec<Q> = (0..64).map(|k| q((k * 7 % 13) - 6, 4)).collect();
     let win_in: Vec<Q> = (0..40).map(|k| q((k * 3 % 11) - 5, 2)).collect();
     let text = torchlean::lean::emit::graph_examples_module(&[
-        ("linear", &linear, &linear_store, vec![q(1, 2), q(-1, 1), q(1, 4), q(3, 4)]),
-        ("mlp", &mlp, &mlp_store, vec![q(1, 2), q(-1, 1), q(1, 4), q(3, 4)]),
-        ("sum", &sum, &sum_store, vec![q(1, 1), q(-1, 2), q(3, 8), q(2, 1)]),
-        ("ops", &ops, &store, vec![q(1, 2), q(-1, 1), q(3, 4), q(2, 1), q(-1, 4), q(1, 1)]),
-        ("cnn", &cnn, &cnn_store, cnn_in),
-        ("windows", &windows, &wstore, win_in),
+        ("linear", &linear, vec![q(1, 2), q(-1, 1), q(1, 4), q(3, 4)]),
+        ("mlp", &mlp, vec![q(1, 2), q(-1, 1), q(1, 4), q(3, 4)]),
+        ("sum", &sum, vec![q(1, 1), q(-1, 2), q(3, 8), q(2, 1)]),
+        ("ops", &ops, vec![q(1, 2), q(-1, 1), q(3, 4), q(2, 1), q(-1, 4), q(1, 1)]),
+        ("cnn", &cnn, cnn_in),
+        ("windows", &windows, win_in),
     ])
     .unwrap();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/lean/TorchLean/IR/GraphExamples.lean");

@@ -1,9 +1,11 @@
 //! The `transformer` family in the IR: the lowered graph's nodes and shapes, binary32 evaluation
 //! bit for bit against a reference written here with host `f32`/`f64` in the declared order
 //! (`docs/ir.md`), the exact-semantics refusals, and the graph artifact of a fixed payload.
-use torchlean::cert::canonical::{canonical_bytes, sha256_ref};
-use torchlean::cert::schema::read_payload;
-use torchlean::ir::{Graph, GraphBuilder, Op, Tensor, TensorStore, from_artifact, lower, to_artifact};
+use torchlean::json::{canonical_bytes, sha256_ref};
+use torchlean::artifact::payload::read as read_payload;
+use torchlean::artifact::graph::{from_artifact, to_artifact};
+use torchlean::ir::{Graph, GraphBuilder, Op, Tensor, TensorStore};
+use torchlean::model::lower;
 use torchlean::model::transformer::{AttentionMask, TransformerSpec};
 use torchlean::model::{Act, Family, Model};
 use torchlean::num::Q;
@@ -151,15 +153,15 @@ fn reference(spec: &TransformerSpec, store: &TensorStore, x: &[f32]) -> Vec<f32>
     layernorm(&add(&n1, &ff), &p("norm2.weight"), &p("norm2.bias"), eps).concat()
 }
 
-fn eval_f32(g: &Graph, store: &TensorStore, x: &[f32], shape: Vec<usize>) -> Vec<f32> {
+fn eval_f32(g: &Graph, x: &[f32], shape: Vec<usize>) -> Vec<f32> {
     let x = Tensor::new(shape, x.iter().map(|&v| F32::from_f32(v)).collect()).unwrap();
-    g.eval_f32(store, &[x]).unwrap().value[0].data().iter().map(|b| b.to_f32()).collect()
+    g.eval_f32(&[x]).unwrap().value[0].data().iter().map(|b| b.to_f32()).collect()
 }
 
 #[test]
 fn the_default_transformer_lowers_with_payload_names_and_shapes() {
     let m = Model::filled(Family::Transformer(TransformerSpec::default_spec()), |_| F32::ONE).unwrap();
-    let (g, _) = lower(&m).unwrap();
+    let g = lower(&m).unwrap();
     let got: Vec<(String, &str, Vec<usize>)> =
         g.nodes().iter().map(|n| (n.id.clone(), n.op.name(), n.shape.clone())).collect();
     let mut want: Vec<(String, &str, Vec<usize>)> =
@@ -215,7 +217,7 @@ fn a_causal_two_layer_gelu_encoder_lowers_with_masks() {
         ..TransformerSpec::default_spec()
     };
     let m = Model::filled(Family::Transformer(spec), |_| F32::ONE).unwrap();
-    let (g, _) = lower(&m).unwrap();
+    let g = lower(&m).unwrap();
     let masked = g.node("layers.1.self_attn.masked.1").unwrap();
     assert_eq!(
         (masked.op.name(), masked.parents.as_slice()),
@@ -231,10 +233,10 @@ fn binary32_evaluation_matches_the_host_reference_bit_for_bit() {
     for act in [Act::Relu, Act::Gelu] {
         for mask in [AttentionMask::None, AttentionMask::Causal] {
             let m = small_model(act, mask);
-            let (g, store) = lower(&m).unwrap();
+            let g = lower(&m).unwrap();
             let x = small_input();
-            let got = eval_f32(&g, &store, &x, vec![3, 4]);
-            let want = reference(&small_spec(act, mask), &store, &x);
+            let got = eval_f32(&g, &x, vec![3, 4]);
+            let want = reference(&small_spec(act, mask), g.tensors(), &x);
             let bits = |v: &[f32]| v.iter().map(|f| format!("{:08x}", f.to_bits())).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "{act:?} {mask:?}");
             assert!(got.iter().all(|v| v.is_finite()), "{got:?}");
@@ -245,9 +247,9 @@ fn binary32_evaluation_matches_the_host_reference_bit_for_bit() {
 #[test]
 fn the_causal_mask_changes_every_row_but_the_last() {
     let x = small_input();
-    let (g0, st0) = lower(&small_model(Act::Relu, AttentionMask::None)).unwrap();
-    let (g1, st1) = lower(&small_model(Act::Relu, AttentionMask::Causal)).unwrap();
-    let (a, b) = (eval_f32(&g0, &st0, &x, vec![3, 4]), eval_f32(&g1, &st1, &x, vec![3, 4]));
+    let g0 = lower(&small_model(Act::Relu, AttentionMask::None)).unwrap();
+    let g1 = lower(&small_model(Act::Relu, AttentionMask::Causal)).unwrap();
+    let (a, b) = (eval_f32(&g0, &x, vec![3, 4]), eval_f32(&g1, &x, vec![3, 4]));
     // The last position attends to every position under both masks.
     assert_eq!(a[8..], b[8..]);
     assert_ne!(a[..4], b[..4]);
@@ -256,13 +258,13 @@ fn the_causal_mask_changes_every_row_but_the_last() {
 #[test]
 fn causal_mask_adds_minus_infinity_above_the_diagonal() {
     let st = TensorStore::new();
-    let mut gb = GraphBuilder::new(&st);
+    let mut gb = GraphBuilder::new(st.clone());
     gb.input("x", vec![2, 3]).unwrap();
     gb.node("m", Op::CausalMask, &["x"], &[]).unwrap();
     gb.node("p", Op::Softmax, &["m"], &[]).unwrap();
     let g = gb.finish(&["m", "p"]).unwrap();
     let x = Tensor::new(vec![2, 3], [-0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0].map(F32::from_f32).to_vec()).unwrap();
-    let r = g.eval_f32(&st, &[x]).unwrap();
+    let r = g.eval_f32(&[x]).unwrap();
     let m: Vec<f32> = r.value[0].data().iter().map(|b| b.to_f32()).collect();
     assert_eq!(
         m.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
@@ -271,7 +273,7 @@ fn causal_mask_adds_minus_infinity_above_the_diagonal() {
     let p: Vec<f32> = r.value[1].data().iter().map(|b| b.to_f32()).collect();
     assert_eq!(p[..3], [1.0, 0.0, 0.0]);
     assert_eq!(p[3..], [softmax(&[3.0, 4.0])[0], softmax(&[3.0, 4.0])[1], 0.0]);
-    let mut gb = GraphBuilder::new(&st);
+    let mut gb = GraphBuilder::new(st.clone());
     gb.input("x", vec![4]).unwrap();
     assert_err!(
         gb.node("m", Op::CausalMask, &["x"], &[]),
@@ -282,7 +284,7 @@ fn causal_mask_adds_minus_infinity_above_the_diagonal() {
 #[test]
 fn slice_and_scale_shapes_values_and_errors() {
     let st = TensorStore::new();
-    let mut gb = GraphBuilder::new(&st);
+    let mut gb = GraphBuilder::new(st.clone());
     gb.input("x", vec![2, 3]).unwrap();
     gb.node("s", Op::Slice { axis: 1, start: 1, end: 3 }, &["x"], &[]).unwrap();
     gb.node("r", Op::Slice { axis: 0, start: 1, end: 2 }, &["x"], &[]).unwrap();
@@ -300,24 +302,24 @@ fn slice_and_scale_shapes_values_and_errors() {
     let q = |n: i64, d: i64| Q::new(n.into(), d.into());
     let xq: Vec<Q> = (1..=6).map(|n| q(n, 1)).collect();
     // Exact semantics: slices and 1/√4 = 1/2 are rational, 1/√2 is not.
-    let mut gb = GraphBuilder::new(&st);
+    let mut gb = GraphBuilder::new(st.clone());
     gb.input("x", vec![2, 3]).unwrap();
     gb.node("s", Op::Slice { axis: 1, start: 1, end: 3 }, &["x"], &[]).unwrap();
     gb.node("r", Op::Slice { axis: 0, start: 1, end: 2 }, &["x"], &[]).unwrap();
     gb.node("c", Op::ScaleRsqrt { n: 4 }, &["x"], &[]).unwrap();
     let ge = gb.finish(&["s", "r", "c"]).unwrap();
-    let out = ge.eval_exact(&st, &[Tensor::new(vec![2, 3], xq.clone()).unwrap()]).unwrap();
+    let out = ge.eval_exact(&[Tensor::new(vec![2, 3], xq.clone()).unwrap()]).unwrap();
     assert_eq!(out[0].data(), [q(2, 1), q(3, 1), q(5, 1), q(6, 1)]);
     assert_eq!(out[1].shape(), [1, 3]);
     assert_eq!(out[1].data(), [q(4, 1), q(5, 1), q(6, 1)]);
     assert_eq!(out[2].data(), (1..=6).map(|n| q(n, 2)).collect::<Vec<_>>());
     assert_err!(
-        g.eval_exact(&st, &[Tensor::new(vec![2, 3], xq).unwrap()]),
+        g.eval_exact(&[Tensor::new(vec![2, 3], xq).unwrap()]),
         "node \"c2\" (scale_rsqrt): op scale_rsqrt has no exact rational semantics for n = 2 (1/√2 is irrational)"
     );
     // binary32: c = the binary32 nearest 1/√2 (0x3f3504f3), one product per element.
     let x = Tensor::new(vec![2, 3], (1..=6).map(|n| F32::from_f32(n as f32)).collect()).unwrap();
-    let r = g.eval_f32(&st, &[x]).unwrap();
+    let r = g.eval_f32(&[x]).unwrap();
     let c = 1.0f32 / 2.0f32.sqrt();
     assert_eq!(c.to_bits(), 0x3f3504f3);
     assert_eq!(r.value[3].data(), (1..=6).map(|n| F32::from_f32(n as f32 * c)).collect::<Vec<_>>());
@@ -327,12 +329,12 @@ fn slice_and_scale_shapes_values_and_errors() {
 #[test]
 fn gelu_is_the_erf_form_in_host_f64_rounded_once() {
     let st = TensorStore::new();
-    let mut gb = GraphBuilder::new(&st);
+    let mut gb = GraphBuilder::new(st.clone());
     gb.input("x", vec![6]).unwrap();
     gb.node("g", Op::Gelu, &["x"], &[]).unwrap();
     let g = gb.finish(&["g"]).unwrap();
     let xs = [-3.0f32, -1.0, -0.0, 0.5, 1.0, 10.0];
-    let got = eval_f32(&g, &st, &xs, vec![6]);
+    let got = eval_f32(&g, &xs, vec![6]);
     assert_eq!(got, xs.map(gelu));
     // Each within half an ulp of 0.5·x·(1 + erf(x/√2)) (checked with Python's math.erf). PyTorch
     // 2.9.1's float32 gelu gives the same bits at −1, −0, 0.5 and 10, one ulp less at 1
@@ -352,24 +354,24 @@ impl Bits for Vec<f32> {
 
 #[test]
 fn exact_semantics_is_refused_at_the_first_irrational_node() {
-    let (g, store) = lower(&small_model(Act::Relu, AttentionMask::None)).unwrap();
+    let g = lower(&small_model(Act::Relu, AttentionMask::None)).unwrap();
     let x: Vec<Q> = small_input().iter().map(|&v| F32::from_f32(v).to_rational().unwrap()).collect();
     assert_err!(
-        g.eval_exact(&store, &[Tensor::new(vec![3, 4], x.clone()).unwrap()]),
+        g.eval_exact(&[Tensor::new(vec![3, 4], x.clone()).unwrap()]),
         "node \"layers.0.self_attn.scaled.0\" (scale_rsqrt): op scale_rsqrt has no exact rational semantics for n = 2 (1/√2 is irrational)"
     );
     // d_head 4: the scale is 1/2, so the refusal moves to the softmax (exp).
     let m = Model::filled(Family::Transformer(TransformerSpec::default_spec()), |_| F32::ONE).unwrap();
-    let (g, store) = lower(&m).unwrap();
+    let g = lower(&m).unwrap();
     let x = vec![Q::from_integer(1.into()); 32];
     assert_err!(
-        g.eval_exact(&store, &[Tensor::new(vec![4, 8], x).unwrap()]),
+        g.eval_exact(&[Tensor::new(vec![4, 8], x).unwrap()]),
         "node \"layers.0.self_attn.attn.0\" (softmax): op softmax has no exact rational semantics"
     );
     let spec = TransformerSpec { mask: AttentionMask::Causal, ..TransformerSpec::default_spec() };
-    let (g, store) = lower(&Model::filled(Family::Transformer(spec), |_| F32::ONE).unwrap()).unwrap();
+    let g = lower(&Model::filled(Family::Transformer(spec), |_| F32::ONE).unwrap()).unwrap();
     assert_err!(
-        g.eval_exact(&store, &[Tensor::new(vec![4, 8], vec![Q::from_integer(1.into()); 32]).unwrap()]),
+        g.eval_exact(&[Tensor::new(vec![4, 8], vec![Q::from_integer(1.into()); 32]).unwrap()]),
         "node \"layers.0.self_attn.masked.0\" (causal_mask): op causal_mask has no exact rational semantics (it adds −∞)"
     );
 }
@@ -387,7 +389,7 @@ fn the_default_payload_graph_artifact_has_a_fixed_name_and_round_trips() {
     assert_eq!(canonical_bytes(&value).unwrap(), PAYLOAD.as_bytes());
     assert_eq!(sha256_ref(PAYLOAD.as_bytes()), PAYLOAD_SHA);
     let m = read_payload(&value).unwrap();
-    let (g, store) = lower(&m).unwrap();
+    let g = lower(&m).unwrap();
     let art = to_artifact(&g, PAYLOAD_SHA);
     let bytes = canonical_bytes(&art).unwrap();
     assert_eq!(sha256_ref(&bytes), GRAPH_SHA);
@@ -397,7 +399,7 @@ fn the_default_payload_graph_artifact_has_a_fixed_name_and_round_trips() {
         "{text}"
     );
     assert!(text.contains(r#"{"attrs":{"n":4},"id":"layers.0.self_attn.scaled.0""#), "{text}");
-    let (back, payload) = from_artifact(&art, &store).unwrap();
+    let (back, payload) = from_artifact(&art, g.tensors().clone()).unwrap();
     assert_eq!((back, payload.as_str()), (g, PAYLOAD_SHA));
 }
 
@@ -407,10 +409,10 @@ const FIRST_ROW: [u32; 4] = [0xbf92f9ca, 0xbf000a93, 0x3f6d55c3, 0x3fb25efd];
 #[test]
 fn the_default_payload_evaluates_to_fixed_bits() {
     let m = read_payload(&serde_json::from_str(PAYLOAD).unwrap()).unwrap();
-    let (g, store) = lower(&m).unwrap();
+    let g = lower(&m).unwrap();
     let x: Vec<f32> = (0..32).map(|i| ((i * 5 % 17) as f32 - 8.0) / 8.0).collect();
-    let got = eval_f32(&g, &store, &x, vec![4, 8]);
+    let got = eval_f32(&g, &x, vec![4, 8]);
     let spec = TransformerSpec::default_spec();
-    assert_eq!(got.map_or_bits(), reference(&spec, &store, &x).map_or_bits());
+    assert_eq!(got.map_or_bits(), reference(&spec, g.tensors(), &x).map_or_bits());
     assert_eq!(got.map_or_bits()[..4], FIRST_ROW);
 }

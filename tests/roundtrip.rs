@@ -6,15 +6,15 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use torchlean::cert::canonical::{canonical_bytes, parse_canonical};
+use torchlean::json::{canonical_bytes, parse_canonical};
 use torchlean::cli::{codegen, import};
-use torchlean::model::{Act, Family, Mlp, MlpSpec, pytorch};
+use torchlean::model::{Act, Family, MlpSpec, Model, pytorch};
 
 const DEMO_PAYLOAD: &str = "sha256:c49c75e3b31e55957dbe87eedf5e462446efe3f4ea0420848e8b00cfa945beac";
 const DEMO_GRAPH: &str = "sha256:2c0c731f34ddfb9d3efa93bba30d9ac709ecc8e797e914a7b74c710d08a93522";
 
 fn demo() -> Value {
-    Mlp::demo().payload().unwrap()
+    torchlean::artifact::payload::write(&Model::demo())
 }
 
 /// Writes `text` as a payload file in a fresh temp dir and returns the import error message
@@ -42,7 +42,7 @@ fn rejected_value(v: &Value) -> String {
 fn a_transposed_weight_names_the_key_and_both_shapes() {
     let spec = MlpSpec::new(vec![10, 32, 5], vec![Act::Gelu, Act::Identity]).unwrap();
     let m = torchlean::model::Model::filled(Family::Mlp(spec), |_| torchlean::num::binary32::F32(0x3f800000)).unwrap();
-    let mut v = m.payload();
+    let mut v = torchlean::artifact::payload::write(&m);
     v["tensors"][0]["shape"] = json!([10, 32]);
     assert_eq!(rejected_value(&v), "layers.0.weight: expected shape [32, 10], found [10, 32]");
 }
@@ -108,7 +108,7 @@ fn a_payload_imports_with_the_exact_hashes_and_audits_clean() {
             ("manifest", "sha256:df033f87d8091cf12dc9e5b60c604244ab563c8aeb10639b2745a46ebf69b292")
         ]
     );
-    let report = torchlean::cert::audit::audit(&out, None).unwrap();
+    let report = torchlean::audit::audit(&out, None).unwrap();
     assert!(report.ok(), "{:?}", report.failures());
     assert!(import::import(&import::read(&p).unwrap(), None, &out).unwrap_err().to_string().contains("non-empty"));
 }
@@ -128,7 +128,7 @@ fn a_transformer_payload_imports_with_its_graph_and_audits_clean() {
             ("manifest", "sha256:8a0d42b2107b032d7f26c225a72f227275856cae2057f1699c0e0cc23d774a23")
         ]
     );
-    let report = torchlean::cert::audit::audit(&out, None).unwrap();
+    let report = torchlean::audit::audit(&out, None).unwrap();
     assert!(report.ok(), "{:?}", report.failures());
 }
 
@@ -179,8 +179,8 @@ io.write_payload({"layers.0.weight": [0.7, -1.3, -0.4, 0.9, 1.1, 0.25], "layers.
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bytes = fs::read(&p).unwrap();
     assert_eq!(bytes, canonical_bytes(&demo()).unwrap());
-    assert_eq!(torchlean::cert::sha256_ref(&bytes), DEMO_PAYLOAD);
-    torchlean::cert::schema::read_payload(&parse_canonical(&bytes).unwrap()).unwrap();
+    assert_eq!(torchlean::json::sha256_ref(&bytes), DEMO_PAYLOAD);
+    torchlean::artifact::payload::read(&parse_canonical(&bytes).unwrap()).unwrap();
 }
 
 #[test]
@@ -291,14 +291,14 @@ fn acas_nnet_and_vnnlib_import_with_a_violation_property_and_audit_clean() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let report = torchlean::cert::audit::audit(&out, None).unwrap();
+    let report = torchlean::audit::audit(&out, None).unwrap();
     assert!(report.ok(), "{:?}", report.failures());
     let property: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("property.json")).unwrap()).unwrap();
     assert_eq!(property["kind"], "violation_dnf");
     // X_0 in [-0.303531156, -0.298552812], read exactly and reduced.
     assert_eq!(property["input_box"][0], serde_json::json!(["-75882789/250000000", "-74638203/250000000"]));
     assert_eq!(property["violation"][0][1]["coeffs"], serde_json::json!(["1", "0", "-1", "0", "0"]));
-    let p = torchlean::cert::schema::read_violation_property(&property).unwrap();
+    let p = torchlean::artifact::property::read_violation(&property).unwrap();
     assert_eq!((p.violation.len(), p.violation[0].len(), p.num_outputs), (1, 4, 5));
     // The payload is the .nnet's decimals rounded once to binary32 (first weight 5.40062e-02).
     let payload: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("payload.json")).unwrap()).unwrap();

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use torchlean::num::interval::parse_box;
-use torchlean::cert::ibp::certify_dense_ibp;
-use torchlean::model::Mlp;
+use torchlean::certify::certify_dense_ibp;
+use torchlean::model::{Model, lower};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -48,7 +48,7 @@ fn demo_project() -> tempfile::TempDir {
     for e in fs::read_dir(lean.join("Certificates")).unwrap() {
         fs::remove_file(e.unwrap().path()).unwrap();
     }
-    certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), None, &d.path().join("certificates"), &lean).unwrap();
+    certify_dense_ibp("demo-mlp", &lower(&Model::demo()).unwrap(), &parse_box("-1/2:1,0:1").unwrap(), None, &d.path().join("certificates"), &lean).unwrap();
     d
 }
 
@@ -69,7 +69,7 @@ fn demo_artifacts_are_byte_identical_to_the_committed_ones() {
 fn demo_certificate_hash_is_stable() {
     let d = tempfile::tempdir().unwrap();
     let lean = d.path().join("lean");
-    let c = certify_dense_ibp("demo-mlp", &Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap(), None, d.path(), &lean).unwrap();
+    let c = certify_dense_ibp("demo-mlp", &lower(&Model::demo()).unwrap(), &parse_box("-1/2:1,0:1").unwrap(), None, d.path(), &lean).unwrap();
     assert_eq!(c.certificate.sha256, "sha256:6c035dc316d4587e4d438767832f0fe415439f22b90c78cebe372b44a1287b67");
     assert_eq!(c.payload.sha256, "sha256:c49c75e3b31e55957dbe87eedf5e462446efe3f4ea0420848e8b00cfa945beac");
     let text = fs::read_to_string(&c.lean_path).unwrap();
@@ -278,8 +278,9 @@ fn a_tarball_with_the_wrong_hash_is_rejected_and_not_installed() {
 fn crown_project() -> tempfile::TempDir {
     let d = demo_project();
     let input = parse_box("-1/2:1,0:1").unwrap();
-    let cert = torchlean::cert::crown::crown_certificate(&Mlp::demo(), &input).unwrap();
-    let text = torchlean::lean::emit::dense_crown_module("demo-crown", &Mlp::demo(), &input, &cert);
+    let demo = lower(&Model::demo()).unwrap();
+    let cert = torchlean::checker::dense_crown::crown_certificate(&demo, &input).unwrap();
+    let text = torchlean::lean::emit::dense_crown_module("demo-crown", &torchlean::bounds::dense::Dense::of(&demo).unwrap(), &input, &cert);
     fs::write(d.path().join("lean/Certificates/DemoCrown.lean"), text).unwrap();
     d
 }

@@ -121,7 +121,7 @@ fn codegen_matches(arch: &str) -> usize {
     let d = tempfile::tempdir().unwrap();
     let module = d.path().join(format!("{}.py", arch.replace('-', "_")));
     std::fs::write(&module, run(Command::new(bin()).args(["codegen-pytorch", "--arch", arch]))).unwrap();
-    let (graph, store) = torchlean::cli::codegen::arch_graph(arch).unwrap();
+    let graph = torchlean::cli::codegen::arch_graph(arch).unwrap();
     let shape = match graph.inputs().next().map(|n| &n.op) {
         Some(torchlean::ir::Op::Input { shape }) => shape.clone(),
         _ => panic!("{arch}: no input"),
@@ -130,12 +130,12 @@ fn codegen_matches(arch: &str) -> usize {
     let mut exact_runs = 0;
     for seed in 0..3 {
         let x = input(n, seed);
-        let r = graph.eval_f32(&store, &[Tensor::new(shape.clone(), x.clone()).unwrap()]).unwrap();
+        let r = graph.eval_f32(&[Tensor::new(shape.clone(), x.clone()).unwrap()]).unwrap();
         let ours: Vec<F32> = r.value.iter().flat_map(|t| t.data().to_vec()).collect();
         // No inexact flag means no operation rounded, so binary32 must equal the exact ℚ value.
         if !r.status.contains(Status::INEXACT) && !arch.contains("autoencoder") {
             let xq: Vec<_> = x.iter().map(|b| b.to_rational().unwrap()).collect();
-            let exact = graph.eval_exact(&store, &[Tensor::new(shape.clone(), xq).unwrap()]).unwrap();
+            let exact = graph.eval_exact(&[Tensor::new(shape.clone(), xq).unwrap()]).unwrap();
             let exact: Vec<F32> = exact.iter().flat_map(|t| t.data().iter().map(|q| F32::from_rational(q).value).collect::<Vec<_>>()).collect();
             assert_eq!(ours, exact, "codegen {arch} seed {seed}: exact binary32 run differs from the exact value");
             exact_runs += 1;

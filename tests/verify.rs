@@ -4,10 +4,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use torchlean::bounds::bab::{LeafBound, Options, Outcome, verify};
+use torchlean::search::bab::{LeafBound, Options, Outcome, verify};
 use torchlean::bounds::crown::Intermediate;
-use torchlean::cert::bab::certificate_json;
-use torchlean::cert::canonical_bytes;
+use torchlean::artifact::certificate::tree_json as certificate_json;
+use torchlean::json::canonical_bytes;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -181,9 +181,9 @@ fn a_forged_counterexample_is_caught_by_audit_and_check_cert() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("f32_output: expected the declared-order binary32 outputs"), "{}", show(&o));
 }
 
-fn acas_tree(prop: &str) -> (torchlean::model::Mlp, torchlean::property::Vnnlib, Outcome) {
+fn acas_tree(prop: &str) -> (torchlean::ir::Graph, torchlean::property::Vnnlib, Outcome) {
     let text = fs::read_to_string(acas("ACASXU_run2a_1_1_batch_2000.nnet")).unwrap();
-    let mlp = torchlean::model::nnet::parse_nnet(&text, "1_1").unwrap().mlp;
+    let mlp = torchlean::model::nnet::parse_nnet(&text, "1_1").unwrap();
     let p = torchlean::property::parse_vnnlib(&fs::read_to_string(acas(prop)).unwrap(), prop).unwrap();
     let opts = Options {
         intermediate: Intermediate::Crown,
@@ -203,13 +203,19 @@ fn acas_tree(prop: &str) -> (torchlean::model::Mlp, torchlean::property::Vnnlib,
 fn acas_1_1_properties_1_to_4_are_verified_and_their_trees_recheck() {
     // Property 2 holds by a margin of about 0.0025 over the whole box (outputs vary by about 0.005):
     // it needs splits on an input whose CROWN coefficient is near zero (see `gradient_range`).
+    let mut got = Vec::new();
     for (prop, leaves) in [("prop_1.vnnlib", 29), ("prop_2.vnnlib", 157), ("prop_3.vnnlib", 165), ("prop_4.vnnlib", 39)] {
         let (mlp, p, o) = acas_tree(prop);
         let Outcome::Verified { tree, .. } = o else { panic!("{prop}: expected verified, found {o:?}") };
         assert_eq!(tree.leaves(), leaves, "{prop}");
-        let n = torchlean::bounds::bab::check_tree(&mlp, &p, &tree, Intermediate::Crown, LeafBound::Crown).unwrap();
-        assert_eq!(n, leaves);
+        // The search's own tree, before `verify` splits the leaves the packed checker rejects:
+        // re-checked as its module would check it, by the packed checker when that accepts every
+        // leaf, else by the rational one (`crownBoxLeafOk`).
+        let (kind, n) = torchlean::checker::tree::recheck(&mlp, &p, &tree, Intermediate::Crown, LeafBound::Crown).unwrap();
+        assert_eq!(n, leaves, "{prop}");
+        got.push(kind.check());
     }
+    assert_eq!(got, ["crownBoxLeafOk", "packedLeafOk", "crownBoxLeafOk", "crownBoxLeafOk"]);
 }
 
 #[test]
@@ -325,9 +331,16 @@ fn robustness_and_output_box_properties_are_decided_and_rechecked() {
         let o = torchlean(&args);
         assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     }
-    // Output 0 is the smallest there: the center itself is a counterexample, replayed; a re-run
-    // into the same directory leaves no stale certificate behind.
+    // Output 0 is the smallest there: the center itself is a counterexample, replayed. A certificate
+    // directory is written once: a re-run into it is refused before any search and changes nothing
+    // (regression: it used to write beside the old result).
     let p = linf("0", "1/64", "not-robust.json");
+    let before = fs::read(out.join("manifest.json")).unwrap();
+    let o = verify_cli(imported.to_str().unwrap(), p.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected a new or empty directory, found a non-empty one"), "{}", show(&o));
+    assert_eq!(fs::read(out.join("manifest.json")).unwrap(), before);
+    let out = d.path().join("not-robust");
     let o = verify_cli(imported.to_str().unwrap(), p.to_str().unwrap(), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(10), "{}", show(&o));
     assert!(out.join("counterexample.json").exists() && !out.join("certificate.json").exists());
@@ -392,6 +405,7 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(text.contains("Leaves0.lean") && text.contains("weak binding broken"), "{}", show(&o));
     assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves2.lean"), "{}", show(&o));
+    fs::remove_dir_all(&out).unwrap();
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &["--json"], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -436,9 +450,9 @@ fn a_strict_input_bound_is_never_the_site_of_a_counterexample() {
         fs::copy(strict.join(f), forged.join(f)).unwrap();
     }
     let mut cex: serde_json::Value = serde_json::from_slice(&fs::read(closed.join("counterexample.json")).unwrap()).unwrap();
-    cex["property"] = torchlean::cert::sha256_ref(&fs::read(strict.join("property.json")).unwrap()).into();
+    cex["property"] = torchlean::json::sha256_ref(&fs::read(strict.join("property.json")).unwrap()).into();
     fs::write(forged.join("counterexample.json"), canonical_bytes(&cex).unwrap()).unwrap();
-    let entry = |kind: &str, f: &str| serde_json::json!({"kind": kind, "path": f, "sha256": torchlean::cert::sha256_ref(&fs::read(forged.join(f)).unwrap())});
+    let entry = |kind: &str, f: &str| serde_json::json!({"kind": kind, "path": f, "sha256": torchlean::json::sha256_ref(&fs::read(forged.join(f)).unwrap())});
     let manifest = serde_json::json!({"format": "torchlean.manifest.v1", "name": "forged", "files": [
         entry("counterexample", "counterexample.json"), entry("payload", "payload.json"), entry("property", "property.json")]});
     fs::write(forged.join("manifest.json"), canonical_bytes(&manifest).unwrap()).unwrap();

@@ -25,66 +25,19 @@
 //! trust how they were chosen.
 use rayon::prelude::*;
 
-use super::crown_dyadic::{Engine, InputBox, SLOPE_BITS};
+use super::crown_dyadic::{Engine, InputBox};
 use super::crown_float::{self, FloatEngine};
 use super::ibp::{ibp_act, round_box_outward};
+use super::relax::{default_alpha, relax_with_slope, upper_slope};
 use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
-use crate::num::{Q, dyadic};
+use crate::bounds::dense::{Activation, Dense};
+use crate::num::Q;
 
-/// A linear relaxation line `h ≥ slope·z + intercept` (or `≤`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    pub slope: Q,
-    pub intercept: Q,
-}
 
-/// The lower and upper lines of one activation over `[l, u]`, given the lower slope `alpha` used
-/// when a ReLU is unstable; the upper line is the chord (exact slope `u / (u − l)`).
-pub fn relax(act: Activation, bounds: &Interval, alpha: &Q) -> (Line, Line) {
-    relax_with_slope(act, bounds, alpha, &upper_slope(bounds, None))
-}
 
-/// As [`relax`], with the unstable ReLU's upper line `h ≤ s'·(z − u) + u` of slope `s'`
-/// (sound for `0 ≤ s' ≤ u / (u − l)`, see the module doc).
-pub fn relax_with_slope(act: Activation, bounds: &Interval, alpha: &Q, s: &Q) -> (Line, Line) {
-    let zero = Q::from_integer(0.into());
-    let one = Q::from_integer(1.into());
-    let line = |slope: Q, intercept: Q| Line { slope, intercept };
-    match act {
-        Activation::Identity => (line(one.clone(), zero.clone()), line(one, zero)),
-        Activation::Relu if bounds.hi <= zero => (line(zero.clone(), zero.clone()), line(zero.clone(), zero)),
-        Activation::Relu if bounds.lo >= zero => (line(one.clone(), zero.clone()), line(one, zero)),
-        Activation::Relu => {
-            let intercept = &bounds.hi * (one - s);
-            (line(alpha.clone(), zero), line(s.clone(), intercept))
-        }
-    }
-}
 
-/// The upper slope of a neuron with bounds `[l, u]`: for an unstable ReLU the chord slope
-/// `s = u/(u − l)`, rounded down to `min(bits, 64)` significant bits when `bits` is given; for a
-/// stable one the slope of its exact line (0 inactive, 1 active).
-pub fn upper_slope(bounds: &Interval, bits: Option<u32>) -> Q {
-    let zero = Q::from_integer(0.into());
-    if bounds.hi <= zero {
-        return zero;
-    }
-    if bounds.lo >= zero {
-        return Q::from_integer(1.into());
-    }
-    let s = &bounds.hi / (&bounds.hi - &bounds.lo);
-    match bits {
-        Some(bits) => dyadic::round_down(&s, bits.min(SLOPE_BITS)).to_rational(),
-        None => s,
-    }
-}
 
-/// The CROWN-Ada lower slope: 1 when the interval leans positive (`u ≥ −l`), else 0.
-pub fn default_alpha(bounds: &Interval) -> Q {
-    if bounds.hi >= -bounds.lo.clone() { Q::from_integer(1.into()) } else { Q::from_integer(0.into()) }
-}
 
 /// Exact decoded parameters of one layer.
 struct Layer {
@@ -93,7 +46,7 @@ struct Layer {
     act: Activation,
 }
 
-fn layers_of(mlp: &Mlp) -> Result<Vec<Layer>> {
+fn layers_of(mlp: &Dense) -> Result<Vec<Layer>> {
     mlp.layers
         .iter()
         .enumerate()
@@ -192,7 +145,7 @@ fn backward_bounds(
 
 /// The dyadic engine with the relaxations of the layers bounded so far: built when the binary64
 /// engine declines, so the pass goes on where it stopped.
-fn dyadic_engine(mlp: &Mlp, lines: Lines<'_>) -> Option<Engine> {
+fn dyadic_engine(mlp: &Dense, lines: Lines<'_>) -> Option<Engine> {
     let mut e = Engine::new(mlp)?;
     for ((pre, a), s) in lines.pre.iter().zip(lines.alphas).zip(lines.slopes) {
         e.push_relaxation(pre, a, s)?;
@@ -265,7 +218,7 @@ fn upper_slopes(act: Activation, bounds: &Box, bits: Option<u32>) -> Vec<Q> {
 /// Runs CROWN layer by layer. With `round_bits`, each intermediate box is widened outward to dyadics
 /// of that many significant bits (sound, and it keeps later slopes short) and the upper slopes are
 /// rounded down to dyadics, so the whole pass runs in dyadic integer arithmetic.
-pub fn crown_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>) -> Result<Crown> {
+pub fn crown_mlp(mlp: &Dense, input: &Box, round_bits: Option<u32>) -> Result<Crown> {
     relaxed_mlp(mlp, input, round_bits, Intermediate::Crown)
 }
 
@@ -292,14 +245,14 @@ impl Intermediate {
 
 /// As [`crown_mlp`], with the intermediate boxes of the given kind: the boxes, α and upper slopes a
 /// final objective is bounded with (see [`crown_objectives`]).
-pub fn relaxed_mlp(mlp: &Mlp, input: &Box, round_bits: Option<u32>, intermediate: Intermediate) -> Result<Crown> {
+pub fn relaxed_mlp(mlp: &Dense, input: &Box, round_bits: Option<u32>, intermediate: Intermediate) -> Result<Crown> {
     relaxed_mlp_in(mlp, input, round_bits, intermediate, Arith::Dyadic)
 }
 
 /// As [`relaxed_mlp`], with the backward passes in `arith` (binary64 needs `round_bits`: its lines
 /// must be dyadic).
 pub fn relaxed_mlp_in(
-    mlp: &Mlp,
+    mlp: &Dense,
     input: &Box,
     round_bits: Option<u32>,
     intermediate: Intermediate,
@@ -392,7 +345,7 @@ pub fn relaxed_mlp_in(
 
 /// Checks that `crown` has one α and `s'` per neuron of `mlp`, each within its sound range
 /// (`α ∈ [0, 1]`, `0 ≤ s' ≤ u/(u − l)` for unstable ReLUs).
-fn check_lines(mlp: &Mlp, crown: &Crown) -> Result<()> {
+fn check_lines(mlp: &Dense, crown: &Crown) -> Result<()> {
     let zero = Q::from_integer(0.into());
     let one = Q::from_integer(1.into());
     let n = mlp.layers.len();
@@ -431,13 +384,13 @@ fn check_lines(mlp: &Mlp, crown: &Crown) -> Result<()> {
 }
 
 /// Bounds of `c · output` for each objective row `c`, using CROWN's intermediate bounds, α and s'.
-pub fn crown_objectives(mlp: &Mlp, input: &Box, crown: &Crown, objectives: &[Vec<Q>]) -> Result<Vec<Interval>> {
+pub fn crown_objectives(mlp: &Dense, input: &Box, crown: &Crown, objectives: &[Vec<Q>]) -> Result<Vec<Interval>> {
     crown_objectives_in(mlp, input, crown, objectives, Arith::Dyadic)
 }
 
 /// As [`crown_objectives`], with the backward passes in `arith`.
 pub fn crown_objectives_in(
-    mlp: &Mlp,
+    mlp: &Dense,
     input: &Box,
     crown: &Crown,
     objectives: &[Vec<Q>],
@@ -496,51 +449,13 @@ mod tests {
         Q::new(n.into(), d.into())
     }
 
-    #[test]
-    fn relu_lines_follow_the_three_cases() {
-        let a = q(1, 2);
-        let (lo, hi) = relax(Activation::Relu, &Interval::new(q(-1, 1), q(3, 1)), &a);
-        assert_eq!(lo, Line { slope: q(1, 2), intercept: q(0, 1) });
-        assert_eq!(hi, Line { slope: q(3, 4), intercept: q(3, 4) });
-        let (lo, hi) = relax(Activation::Relu, &Interval::new(q(-2, 1), q(-1, 1)), &a);
-        assert_eq!((lo.slope, hi.slope), (q(0, 1), q(0, 1)));
-        let (lo, hi) = relax(Activation::Relu, &Interval::new(q(1, 1), q(2, 1)), &a);
-        assert_eq!((lo.slope, hi.slope), (q(1, 1), q(1, 1)));
-    }
-
-    /// The rounded upper line `h ≤ s'·(z − u) + u` lies on or above ReLU over `[l, u]`: at both ends
-    /// and at sample points, for bounds whose chord slope is not dyadic.
-    #[test]
-    fn rounded_upper_line_lies_above_relu() {
-        let zero = q(0, 1);
-        for (l, u) in [(q(-1, 3), q(2, 7)), (q(-5, 1), q(1, 10)), (q(-1, 1000), q(7, 3)), (q(-1, 1), q(3, 1))] {
-            let iv = Interval::new(l.clone(), u.clone());
-            let s = &u / (&u - &l);
-            for bits in [1, 2, 8, 64, 100] {
-                let sp = upper_slope(&iv, Some(bits));
-                assert!(crate::num::rational::is_dyadic(&sp) && sp >= zero && sp <= s, "s' = {sp}, s = {s}");
-                let (_, hi) = relax_with_slope(Activation::Relu, &iv, &zero, &sp);
-                assert_eq!(hi.intercept, &u * (q(1, 1) - &sp));
-                for i in 0..=16 {
-                    let z = &l + (&u - &l) * q(i, 16);
-                    let relu = if z > zero { z.clone() } else { zero.clone() };
-                    assert!(&hi.slope * &z + &hi.intercept >= relu, "l={l} u={u} bits={bits} z={z}");
-                }
-                // Tight at u.
-                assert_eq!(&hi.slope * &u + &hi.intercept, u);
-            }
-            // Without rounding it is the chord through (l, 0) and (u, u).
-            assert_eq!(upper_slope(&iv, None), s);
-        }
-    }
-
     /// The dyadic engine (`Some(bits)`) and the exact pass over the same lines agree to far below the
     /// rounding of the boxes, and the engine is never tighter than exact by more than its roundings.
     #[test]
     fn dyadic_engine_is_close_to_the_exact_pass_on_the_demo() {
         use num_traits::Signed;
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let m = Mlp::demo();
+        let m = Dense::demo();
         let c = crown_mlp(&m, &input, Some(32)).unwrap();
         let layers = layers_of(&m).unwrap();
         let lines = Lines { pre: &c.pre, alphas: &c.alphas, slopes: &c.upper_slopes };
@@ -552,8 +467,8 @@ mod tests {
     }
 
     /// A 4-12-12-3 ReLU network with binary32 weights from a fixed xorshift stream.
-    fn synthetic() -> Mlp {
-        use crate::model::DenseLayer;
+    fn synthetic() -> Dense {
+        use crate::bounds::dense::DenseLayer;
         use crate::num::binary32::F32;
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
@@ -563,7 +478,7 @@ mod tests {
             F32((((seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 1.3).to_bits())
         };
         let dims = [4, 12, 12, 3];
-        Mlp {
+        Dense {
             layers: (0..3)
                 .map(|k| DenseLayer {
                     weight: (0..dims[k + 1]).map(|_| (0..dims[k]).map(|_| next()).collect()).collect(),
@@ -612,7 +527,7 @@ mod tests {
     #[test]
     fn binary64_crown_on_the_demo_is_pinned() {
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let m = Mlp::demo();
+        let m = Dense::demo();
         let c = relaxed_mlp_in(&m, &input, Some(64), Intermediate::Crown, Arith::F64).unwrap();
         let raw = crown_objectives_in(&m, &input, &c, &identity(1), Arith::F64).unwrap();
         assert_eq!(raw[0].to_strings(), [String::from("-5269211637172173/4503599627370496"), String::from("2375056259010285/1125899906842624")]);
@@ -623,7 +538,7 @@ mod tests {
     #[test]
     fn objectives_reject_unsound_slopes() {
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let m = Mlp::demo();
+        let m = Dense::demo();
         let mut c = crown_mlp(&m, &input, Some(16)).unwrap();
         let (k, i) =
             (0, c.pre[0].iter().position(|iv| iv.lo < q(0, 1) && iv.hi > q(0, 1)).expect("an unstable neuron"));
@@ -635,7 +550,7 @@ mod tests {
     #[test]
     fn demo_raw_crown_matches_a_reference_and_intersection_keeps_the_tighter_ends() {
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let m = Mlp::demo();
+        let m = Dense::demo();
         let c = crown_mlp(&m, &input, None).unwrap();
         let layers = layers_of(&m).unwrap();
         let lines = Lines { pre: &c.pre[..1], alphas: &c.alphas[..1], slopes: &c.upper_slopes[..1] };
@@ -658,7 +573,7 @@ mod tests {
     #[test]
     fn crown_bounds_contain_sampled_outputs() {
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let m = Mlp::demo();
+        let m = Dense::demo();
         let c = crown_mlp(&m, &input, Some(16)).unwrap();
         for i in 0..=8 {
             for j in 0..=8 {

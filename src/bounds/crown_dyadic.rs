@@ -24,7 +24,7 @@ use num_integer::Integer;
 use num_traits::Zero;
 
 use crate::num::interval::{Box, Interval};
-use crate::model::{Activation, Mlp};
+use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::dyadic::Dyadic;
@@ -247,7 +247,7 @@ pub(super) struct Engine {
 impl Engine {
     /// The exact blocks of the network's parameters, or `None` when a layer's weights span too many
     /// binades for the `i128` budget (or are not finite).
-    pub(super) fn new(mlp: &Mlp) -> Option<Engine> {
+    pub(super) fn new(mlp: &Dense) -> Option<Engine> {
         let mut layers = Vec::with_capacity(mlp.layers.len());
         for l in &mlp.layers {
             let flat: Vec<F32> = l.weight.iter().flatten().copied().collect();
@@ -494,7 +494,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::DenseLayer;
+    use crate::bounds::dense::DenseLayer;
 
     #[test]
     fn the_first_layer_box_is_exact_ibp_on_both_integer_paths() {
@@ -504,7 +504,7 @@ mod tests {
             vec![w(0.75), w(-1.5e-4), w(3.0)],
             vec![w(-2.0), w(0.3), w(0.1)],
         ];
-        let mlp = Mlp { layers: vec![DenseLayer { weight: weight.clone(), bias: vec![w(0.5), w(-0.25)], act: Activation::Relu }] };
+        let mlp = Dense { layers: vec![DenseLayer { weight: weight.clone(), bias: vec![w(0.5), w(-0.25)], act: Activation::Relu }] };
         let e = Engine::new(&mlp).expect("fits the budget");
         let q = |n: i64, d: i64| Q::new(n.into(), d.into());
         let wq: Vec<Vec<Q>> = weight.iter().map(|r| r.iter().map(|x| x.to_rational().unwrap()).collect()).collect();

@@ -33,7 +33,7 @@
 use rayon::prelude::*;
 
 use crate::num::interval::{Box, Interval};
-use crate::model::{Activation, Mlp};
+use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::dyadic;
@@ -164,7 +164,7 @@ const SPARSE: usize = 8;
 impl<'a> FloatEngine<'a> {
     /// The network's parameters and the box in binary64; `None` if a parameter is not finite or a
     /// box end is outside binary64's normal range.
-    pub(super) fn new(mlp: &'a Mlp, input: &Box) -> Option<FloatEngine<'a>> {
+    pub(super) fn new(mlp: &'a Dense, input: &Box) -> Option<FloatEngine<'a>> {
         let f = |x: &F32| {
             let v = wf(*x);
             v.is_finite().then_some(v)

@@ -3,7 +3,7 @@
 //! writes into a certificate are exactly the ones the Lean checker recomputes.
 use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
+use crate::bounds::dense::{Activation, Dense};
 use crate::num::{Q, dyadic};
 
 /// Lean `ibpAct`: both activations are monotone, so the ends map to the ends.
@@ -33,13 +33,13 @@ pub fn round_box_outward(b: &Box, bits: u32) -> Box {
 }
 
 /// The boxes `[input, after layer 1, …, output]` of exact IBP through the whole network.
-pub fn ibp_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
+pub fn ibp_mlp(mlp: &Dense, input: &Box) -> Result<Vec<Box>> {
     ibp_mlp_rounded(mlp, input, None)
 }
 
 /// IBP whose intermediate boxes are rounded outward to `bits` significant bits (when given), so
 /// numbers stay short through deep networks instead of growing with every layer.
-pub fn ibp_mlp_rounded(mlp: &Mlp, input: &Box, bits: Option<u32>) -> Result<Vec<Box>> {
+pub fn ibp_mlp_rounded(mlp: &Dense, input: &Box, bits: Option<u32>) -> Result<Vec<Box>> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
@@ -65,8 +65,8 @@ mod tests {
     #[test]
     fn rounded_boxes_contain_the_exact_ones_and_stay_short() {
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let exact = ibp_mlp(&Mlp::demo(), &input).unwrap();
-        let rounded = ibp_mlp_rounded(&Mlp::demo(), &input, Some(8)).unwrap();
+        let exact = ibp_mlp(&Dense::demo(), &input).unwrap();
+        let rounded = ibp_mlp_rounded(&Dense::demo(), &input, Some(8)).unwrap();
         for (e, r) in exact.iter().zip(&rounded) {
             for (ei, ri) in e.iter().zip(r) {
                 assert!(ei.subset(ri), "{ei:?} not inside {ri:?}");
@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn demo_output_box_is_exact() {
-        let boxes = ibp_mlp(&Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap()).unwrap();
+        let boxes = ibp_mlp(&Dense::demo(), &parse_box("-1/2:1,0:1").unwrap()).unwrap();
         let out: Vec<[String; 2]> = boxes[2].iter().map(Interval::to_strings).collect();
         // Cross-checked with Python fractions on the same f32 bits.
         assert_eq!(out, vec![[String::from("-143552238625751/140737488355328"), String::from("3918131722117449/2251799813685248")]]);

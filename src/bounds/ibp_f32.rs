@@ -14,7 +14,7 @@
 //! and the Lean one give the same bits on the demo network.
 use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
+use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::num::binary32::{F32, Round};
 
@@ -58,7 +58,7 @@ fn to_interval(iv: Iv, what: &str) -> Result<Interval> {
 
 /// The boxes `[inputs, after layer 0, …, output]` containing every value the declared-order binary32
 /// execution of `mlp` produces from binary32 inputs in `input`.
-pub fn ibp_f32_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
+pub fn ibp_f32_mlp(mlp: &Dense, input: &Box) -> Result<Vec<Box>> {
     let stages = enclose(mlp, input)?;
     stages
         .iter()
@@ -72,12 +72,12 @@ pub fn ibp_f32_mlp(mlp: &Mlp, input: &Box) -> Result<Vec<Box>> {
 
 /// The same boxes as [`ibp_f32_mlp`] as `[lo, hi]` bit patterns, exactly as computed: a zero end
 /// keeps its sign, which the rational boxes cannot show and Lean's `rowsIv32` compares.
-pub fn ibp_f32_bits(mlp: &Mlp, input: &Box) -> Result<Vec<Vec<[F32; 2]>>> {
+pub fn ibp_f32_bits(mlp: &Dense, input: &Box) -> Result<Vec<Vec<[F32; 2]>>> {
     Ok(enclose(mlp, input)?.into_iter().map(|st| st.into_iter().map(|v| [v.lo, v.hi]).collect()).collect())
 }
 
 /// The interval stages; every end is checked finite.
-fn enclose(mlp: &Mlp, input: &Box) -> Result<Vec<Vec<Iv>>> {
+fn enclose(mlp: &Dense, input: &Box) -> Result<Vec<Vec<Iv>>> {
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn demo_enclosure_is_pinned_and_contains_sampled_binary32_executions() {
         let input = parse_box("-1/2:1,0:1").unwrap();
-        let boxes = ibp_f32_mlp(&Mlp::demo(), &input).unwrap();
+        let boxes = ibp_f32_mlp(&Dense::demo(), &input).unwrap();
         let out: Vec<[String; 2]> = boxes[2].iter().map(Interval::to_strings).collect();
         // Cross-checked with Python fractions rounding every product and sum down / up to binary32
         // in the declared order. Exact IBP over ℚ gives [-1.02000000, 1.74000002]; this is
@@ -132,7 +132,7 @@ mod tests {
         for i in 0..=12 {
             for j in 0..=12 {
                 let x = [F32::from_rational(&Q::new((i - 4).into(), 8.into())).value, F32::from_rational(&Q::new(j.into(), 12.into())).value];
-                let y = crate::bounds::attack::eval_f32(&Mlp::demo(), &x).unwrap();
+                let y = crate::search::attack::eval_f32(&crate::model::lower(&crate::model::Model::demo()).unwrap(), &x).unwrap();
                 assert!(boxes[2][0].contains(&y[0].to_rational().unwrap()), "x = {x:?}: {y:?}");
             }
         }
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn overflow_is_refused() {
-        let mut m = Mlp::demo();
+        let mut m = Dense::demo();
         m.layers[1].weight[0] = vec![F32(0x7f7fffff); 3];
         let err = ibp_f32_mlp(&m, &parse_box("-1/2:1,0:1").unwrap()).unwrap_err().to_string();
         assert!(err.contains("layer 1 neuron 0: the binary32 enclosure overflows"), "{err}");

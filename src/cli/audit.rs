@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use crate::cert::audit::{AuditReport, audit};
+use crate::audit::{AuditReport, audit};
 use crate::error::Result;
 
 /// The `audit` subcommand's arguments.

@@ -13,10 +13,8 @@ use serde_json::json;
 use crate::bounds::crown::{Arith, Intermediate, crown_objectives_in, relaxed_mlp_in};
 use crate::bounds::ibp::{ibp_act, ibp_mlp_rounded};
 use crate::num::interval::{Box, Interval, parse_box};
-use crate::cert::schema::read_payload;
 use crate::error::{Error, Result};
-use crate::model::nnet::parse_nnet;
-use crate::model::Mlp;
+use crate::bounds::dense::Dense;
 use crate::num::Q;
 use crate::num::rational::to_canonical;
 use crate::property::vnnlib::{LinearConstraint, parse_vnnlib};
@@ -107,17 +105,10 @@ impl Objective {
 }
 
 
-/// Reads a `.nnet` file or an mlp payload; errors name the file.
-fn read_model(path: &Path) -> Result<Mlp> {
-    let name = path.display().to_string();
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("nnet")) {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-        return Ok(parse_nnet(&text, &name)?.mlp);
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(name.clone()))?;
-    read_payload(&value).and_then(|m| m.to_mlp()).map_err(|e| e.context(name))
+/// The dense view of a `.nnet` file or a payload's network; errors name the file.
+fn read_model(path: &Path) -> Result<Dense> {
+    let graph = crate::artifact::payload::read_network_file(path)?;
+    Dense::of(&graph).map_err(|e| e.context(path.display().to_string()))
 }
 
 /// A short decimal approximation for the table (the exact value is printed beside it).

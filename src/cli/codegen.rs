@@ -3,7 +3,8 @@
 //! IR). The attention archs (`mha`, `mha-mask`, `transformer`) use the IR's self-attention lowering,
 //! so every arch can be checked against torchlean's own evaluation of the same graph.
 use crate::error::{Error, Result};
-use crate::ir::{Graph, GraphBuilder, Op, Tensor, TensorStore, lower, self_attention};
+use crate::ir::{Graph, GraphBuilder, Op, Tensor, TensorStore};
+use crate::model::{lower, self_attention};
 use crate::model::cnn::{CnnLayer, CnnSpec};
 use crate::model::transformer::{AttentionMask, TransformerSpec};
 use crate::model::{Act, Family, MlpSpec, Model};
@@ -28,9 +29,9 @@ fn model(f: Family) -> Result<Model> {
     Model::filled(f, weight)
 }
 
-/// The IR graph and store of an IR-backed arch.
-pub fn arch_graph(arch: &str) -> Result<(Graph, TensorStore)> {
-    let mlp = |w: Vec<usize>, a: Vec<Act>| -> Result<(Graph, TensorStore)> {
+/// The IR graph of an IR-backed arch.
+pub fn arch_graph(arch: &str) -> Result<Graph> {
+    let mlp = |w: Vec<usize>, a: Vec<Act>| -> Result<Graph> {
         lower(&model(Family::Mlp(MlpSpec::new(w, a)?))?)
     };
     use Act::*;
@@ -60,13 +61,12 @@ pub fn arch_graph(arch: &str) -> Result<(Graph, TensorStore)> {
                 store.insert(name, Tensor::new(shape, (k..k + n).map(weight).collect())?)?;
                 k += n;
             }
-            let mut b = GraphBuilder::new(&store);
+            let mut b = GraphBuilder::new(store);
             b.input("x", vec![4])?;
             b.node("a", Op::Linear, &["x"], &["a.weight", "a.bias"])?;
             b.node("b", Op::Linear, &["x"], &["b.weight", "b.bias"])?;
             b.node("s", Op::Add, &["a", "b"], &[])?;
-            let g = b.finish(&["s"])?;
-            Ok((g, store))
+            b.finish(&["s"])
         }
         "transformer" => lower(&model(Family::Transformer(TransformerSpec::default_spec()))?),
         "mha" | "mha-mask" => {
@@ -85,11 +85,10 @@ pub fn arch_graph(arch: &str) -> Result<(Graph, TensorStore)> {
                 store.insert(name, Tensor::new(shape, (k..k + n).map(weight).collect())?)?;
                 k += n;
             }
-            let mut b = GraphBuilder::new(&store);
+            let mut b = GraphBuilder::new(store);
             b.input("x", vec![spec.seq_len, d])?;
             let out = self_attention(&mut b, d, spec.heads, mask, "x", &|n: &str| format!("attn.{n}"))?;
-            let g = b.finish(&[out.as_str()])?;
-            Ok((g, store))
+            b.finish(&[out.as_str()])
         }
         a => Err(Error::bad_input(format!("--arch {a}: unknown architecture"))),
     }
@@ -101,7 +100,8 @@ fn words(t: &Tensor<F32>) -> String {
 }
 
 /// The Python module of an IR graph.
-pub fn graph_py(arch: &str, g: &Graph, store: &TensorStore) -> Result<String> {
+pub fn graph_py(arch: &str, g: &Graph) -> Result<String> {
+    let store = g.tensors();
     let mut init = String::new();
     let mut load = String::new();
     let mut fwd = String::new();
@@ -214,8 +214,8 @@ if __name__ == \"__main__\":\n    torch.manual_seed(0)\n    print(Model()({input
 
 /// The module text of `arch`.
 pub fn generate(arch: &str) -> Result<String> {
-    let (g, store) = arch_graph(arch)?;
-    graph_py(arch, &g, &store)
+    let g = arch_graph(arch)?;
+    graph_py(arch, &g)
 }
 
 pub fn run(args: &CodegenArgs) -> Result<i32> {

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::ir::{Op, Tensor, lower};
+use crate::ir::{Op, Tensor};
 use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::rational::{parse_exact, to_canonical};
@@ -58,8 +58,7 @@ fn read_value(i: usize, s: &str) -> Result<F32> {
 
 pub fn run(args: &EvalArgs) -> Result<i32> {
     let name = args.payload.display().to_string();
-    let model = crate::cli::import::read(&args.payload)?;
-    let (graph, store) = lower(&model).map_err(|e| e.context(&name))?;
+    let graph = crate::artifact::payload::read_network_file(&args.payload).map_err(|e| e.context(&name))?;
     let shape = match graph.inputs().next().map(|n| &n.op) {
         Some(Op::Input { shape }) => shape.clone(),
         _ => return Err(Error::internal("lowered graph has no input node")),
@@ -71,10 +70,10 @@ pub fn run(args: &EvalArgs) -> Result<i32> {
     }
     let x: Vec<Q> = bits.iter().map(|b| b.to_rational().expect("finite")).collect();
     let exact = match args.semantics {
-        Semantics::Exact => Some(graph.eval_exact(&store, &[Tensor::new(shape.clone(), x)?])?),
+        Semantics::Exact => Some(graph.eval_exact(&[Tensor::new(shape.clone(), x)?])?),
         // With both, a graph that leaves ℚ (softmax, gelu, …) still gets its binary32 value; the
         // reason the exact one is missing is printed instead of failing the whole command.
-        Semantics::Both => match graph.eval_exact(&store, &[Tensor::new(shape.clone(), x)?]) {
+        Semantics::Both => match graph.eval_exact(&[Tensor::new(shape.clone(), x)?]) {
             Ok(v) => Some(v),
             Err(e) => {
                 eprintln!("exact: not available: {e}");
@@ -84,7 +83,7 @@ pub fn run(args: &EvalArgs) -> Result<i32> {
         Semantics::F32 => None,
     };
     let f32 = match args.semantics {
-        Semantics::F32 | Semantics::Both => Some(graph.eval_f32(&store, &[Tensor::new(shape, bits)?])?),
+        Semantics::F32 | Semantics::Both => Some(graph.eval_f32(&[Tensor::new(shape, bits)?])?),
         Semantics::Exact => None,
     };
     let exact_out: Option<Vec<String>> = exact.map(|o| o.iter().flat_map(|t| t.data().iter().map(to_canonical)).collect());

@@ -1,7 +1,7 @@
 //! `torchlean export`: a Python package (model.py, torchlean_io.py, train.py, README.md) for a
 //! family spec, written atomically into a new directory.
-use std::fs;
-use std::path::{Path, PathBuf};
+
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::model::cnn::CnnSpec;
@@ -108,42 +108,6 @@ pub fn files(f: &Family, export_cmd: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Creates directory `out` with what `fill` writes into a temp directory beside it, by one
-/// rename; refuses an `out` that exists and is not an empty directory.
-pub fn write_dir_atomic<T>(out: &Path, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-    if let Ok(mut entries) = fs::read_dir(out) {
-        if entries.next().is_some() {
-            return Err(Error::bad_input(format!(
-                "{}: expected a new or empty directory, found a non-empty one",
-                out.display()
-            )));
-        }
-    } else if out.exists() {
-        return Err(Error::bad_input(format!("{}: expected a new or empty directory, found a file", out.display())));
-    }
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| Error::io("cannot create directory", parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".torchlean-tmp")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io("cannot create a temp directory in", parent, e))?;
-    let value = fill(tmp.path())?;
-    if out.exists() {
-        fs::remove_dir(out).map_err(|e| Error::io("cannot replace empty directory", out, e))?;
-    }
-    let tmp = tmp.keep();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755))
-            .map_err(|e| Error::io("cannot set permissions on", &tmp, e))?;
-    }
-    fs::rename(&tmp, out).map_err(|e| {
-        let _ = fs::remove_dir_all(&tmp);
-        Error::io("cannot rename temp directory to", out, e)
-    })?;
-    Ok(value)
-}
 
 pub fn run(args: &ExportArgs) -> Result<i32> {
     let f = family(args)?;
@@ -151,9 +115,9 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
         Family::Mlp(_) => format!("torchlean export --family mlp --dims {} --act {} --out DIR", args.dims, args.act),
         _ => format!("torchlean export --family {} --out DIR", f.tag()),
     };
-    write_dir_atomic(&args.out, |dir| {
+    crate::artifact::store::write_dir_atomic(&args.out, |dir| {
         for (name, text) in files(&f, &cmd) {
-            crate::cert::store::write_atomic(&dir.join(name), text.as_bytes())?;
+            crate::artifact::store::write_atomic(&dir.join(name), text.as_bytes())?;
         }
         Ok(())
     })?;

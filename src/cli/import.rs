@@ -1,16 +1,15 @@
 //! `torchlean import MODEL [--property P.vnnlib] --out DIR`: read a payload strictly
-//! (`schema::read_payload`) or an ACAS Xu `.nnet` file (decimals rounded once to binary32), and
+//! (`artifact::payload::read`) or an ACAS Xu `.nnet` file (decimals rounded once to binary32), and
 //! optionally a VNN-LIB property, then write the canonical payload, its IR graph, the property and a
 //! manifest into a new directory.
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::cert::schema::{read_payload, violation_property_json};
-use crate::cert::store::{Written, write_artifact, write_manifest};
+use crate::artifact::graph::to_artifact;
+use crate::artifact::property::violation_json;
+use crate::artifact::{Written, manifest, payload, write_artifact};
 use crate::error::{Error, Result};
-use crate::ir::{lower, to_artifact};
-use crate::model::nnet::parse_nnet;
-use crate::model::Model;
+use crate::model::{Model, lower};
 use crate::property::{Vnnlib, parse_vnnlib};
 
 #[derive(clap::Args, Debug)]
@@ -29,16 +28,7 @@ pub struct ImportArgs {
 
 /// Reads and checks the model file (payload JSON, or `.nnet`); errors are prefixed with its path.
 pub fn read(path: &Path) -> Result<Model> {
-    if path.extension().is_some_and(|e| e == "nnet") {
-        let name = path.display().to_string();
-        let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
-        let nnet = parse_nnet(&text, &name)?;
-        return Model::from_mlp(&nnet.mlp).map_err(|e| e.context(name));
-    }
-    let bytes = fs::read(path).map_err(|e| Error::io("cannot read", path, e).context("import"))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(path.display().to_string()))?;
-    read_payload(&value).map_err(|e| e.context(path.display().to_string()))
+    payload::read_model_file(path)
 }
 
 
@@ -60,7 +50,7 @@ pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path) -> Result<Ve
     if !ok {
         return Err(Error::bad_input(format!("--out {}: expected a directory name of [A-Za-z0-9._-]", out.display())));
     }
-    let (graph, _) = lower(model)?;
+    let graph = lower(model)?;
     if let Some(p) = property {
         let numel = |id: &str| graph.node(id).map_or(0, |n| n.shape.iter().product::<usize>());
         let inputs = graph.inputs().next().map_or(0, |n| n.shape.iter().product::<usize>());
@@ -73,14 +63,14 @@ pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path) -> Result<Ve
             )));
         }
     }
-    let written = super::export::write_dir_atomic(out, |dir| {
-        let payload = write_artifact(&dir.join("payload.json"), "payload", &model.payload())?;
+    let written = crate::artifact::store::write_dir_atomic(out, |dir| {
+        let payload = write_artifact(&dir.join("payload.json"), "payload", &payload::write(model))?;
         let mut files = vec![payload.clone()];
         files.push(write_artifact(&dir.join("graph.json"), "graph", &to_artifact(&graph, &payload.sha256))?);
         if let Some(p) = property {
-            files.push(write_artifact(&dir.join("property.json"), "property", &violation_property_json(p))?);
+            files.push(write_artifact(&dir.join("property.json"), "property", &violation_json(p))?);
         }
-        let manifest = write_manifest(dir, name, &files)?;
+        let manifest = manifest::write(dir, name, &files)?;
         files.push(manifest);
         Ok(files)
     })?;

@@ -18,12 +18,11 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::num::interval::parse_box;
-use crate::cert::ibp::{box_display, certify_dense_ibp};
+use crate::certify::{box_display, certify_dense_ibp};
 use crate::error::{Error, Result};
 use crate::lean::check::{CertResult, CheckReport, check};
 use crate::lean::driver::Outcome;
 use crate::lean::toolchain::Preference;
-use crate::model::Mlp;
 
 const EXIT_CODES: &str = "Exit codes: 0 success (verified / all certificates checked), 10 violated, 20 unknown, \
 2 bad input, 1 a check failed (Lean rejected a certificate, a hash or reference does not match) or an \
@@ -184,7 +183,7 @@ fn check_bindings(lean_dir: &std::path::Path, r: &mut CheckReport) {
             c.binding = format!("unchecked (no {}/<name>/ for it)", certs.display());
             continue;
         };
-        let problems: Vec<String> = match crate::cert::audit::audit(dir, Some(lean_dir)) {
+        let problems: Vec<String> = match crate::audit::audit(dir, Some(lean_dir)) {
             Ok(a) => a.rows.iter().flat_map(|row| row.problems.iter().map(move |p| format!("{}: {}", row.file.display(), p.message))).collect(),
             Err(e) => vec![e.to_string()],
         };
@@ -204,8 +203,8 @@ fn check_bindings(lean_dir: &std::path::Path, r: &mut CheckReport) {
 
 fn demo(args: &DemoArgs) -> Result<i32> {
     let input = parse_box(&args.input_box).map_err(|e| e.context("--input-box"))?;
-    let mlp = Mlp::demo();
-    let c = certify_dense_ibp("demo-mlp", &mlp, &input, None, &args.out_dir, &args.lean_dir)?;
+    let graph = crate::model::lower(&crate::model::Model::demo())?;
+    let c = certify_dense_ibp("demo-mlp", &graph, &input, None, &args.out_dir, &args.lean_dir)?;
     if !args.lean.json {
         println!("model        mlp 2-3-1 relu (hard-coded, binary32 weights)");
         println!("input box    {}", box_display(&input));

@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::num::interval::parse_box;
-use crate::cert::schema::{Property, output_box_property_json};
-use crate::cert::store::write_artifact;
+use crate::artifact::property::{Property, output_box_json};
+use crate::artifact::store::write_artifact;
 use crate::error::{Error, Result};
 use crate::num::rational::parse_exact;
 use crate::property::robust::LinfRobust;
@@ -66,14 +66,14 @@ pub fn run(args: &PropertyArgs) -> Result<i32> {
             let epsilon = parse_exact(epsilon).map_err(|e| e.context("--epsilon"))?;
             let p = LinfRobust::new(numbers("center", center)?, epsilon, *label, *outputs)
                 .map_err(|e| Error::bad_input(format!("--{}", e.message())))?;
-            (p.to_json(), out)
+            (crate::artifact::property::robust_json(&p), out)
         }
         PropertyKind::OutputBox { input_box, output_box, out } => {
             let p = Property {
                 input_box: parse_box(input_box).map_err(|e| e.context("--input-box"))?,
                 output_box: parse_box(output_box).map_err(|e| e.context("--output-box"))?,
             };
-            (output_box_property_json(&p), out)
+            (output_box_json(&p), out)
         }
     };
     let w = write_artifact(out, "property", &value)?;

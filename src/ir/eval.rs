@@ -315,7 +315,8 @@ fn run<S: Semantics>(
 
 /// One node's value from its parents' values.
 fn apply<S: Semantics>(s: &mut S, node: &Node, parents: &[&Tensor<S::V>], store: &TensorStore) -> Result<Tensor<S::V>> {
-    // The store may not be the one the graph was built with: re-check the parameters' shapes.
+    // Shapes were checked when the graph was built; re-checked here as a guard against a graph
+    // assembled some other way.
     let stored = node
         .params
         .iter()
@@ -513,26 +514,21 @@ impl Graph {
     /// The exact value of the graph's outputs over ℚ, parameters decoded exactly from their bits;
     /// `inputs` are one tensor per input node, in graph order. Ops that leave ℚ (`gelu`, `tanh`,
     /// `sigmoid`, `softmax`, `layernorm`) fail with "op X has no exact rational semantics".
-    pub fn eval_exact(&self, store: &TensorStore, inputs: &[Tensor<Q>]) -> Result<Vec<Tensor<Q>>> {
-        run(self, store, &mut Exact, inputs)
+    pub fn eval_exact(&self, inputs: &[Tensor<Q>]) -> Result<Vec<Tensor<Q>>> {
+        run(self, self.tensors(), &mut Exact, inputs)
     }
 
     /// The binary32 value of the outputs, rounded to nearest even, in the declared order (module
     /// doc of [`crate::ir`]), with the union of the IEEE flags raised.
-    pub fn eval_f32(&self, store: &TensorStore, inputs: &[Tensor<F32>]) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
-        self.eval_f32_r(store, inputs, Round::NearestTiesToEven)
+    pub fn eval_f32(&self, inputs: &[Tensor<F32>]) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
+        self.eval_f32_r(inputs, Round::NearestTiesToEven)
     }
 
     /// [`Graph::eval_f32`] with every softfloat operation (and every host-math result) rounded in
     /// `mode`.
-    pub fn eval_f32_r(
-        &self,
-        store: &TensorStore,
-        inputs: &[Tensor<F32>],
-        mode: Round,
-    ) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
+    pub fn eval_f32_r(&self, inputs: &[Tensor<F32>], mode: Round) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
         let mut s = Binary32 { mode, status: Status::OK };
-        let out = run(self, store, &mut s, inputs)?;
+        let out = run(self, self.tensors(), &mut s, inputs)?;
         Ok(s.status.and(out))
     }
 }

@@ -1,7 +1,6 @@
 //! The graph: typed nodes in topological order, built only through [`GraphBuilder`], which checks
 //! well-formedness and infers every node's output shape as it goes.
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
 
 use super::op::Op;
 use super::shape;
@@ -31,12 +30,15 @@ fn label(id: &str, op: &Op) -> String {
     format!("node \"{id}\" ({})", op.name())
 }
 
-/// A well-formed graph: unique ids, parents earlier, arities and parameter shapes checked against
-/// the store it was built with, every output a node id.
+/// A network: a well-formed graph (unique ids, parents earlier, arities and parameter shapes
+/// checked, every output a node id) with the tensors its nodes' `params` name. Every reader
+/// (`.nnet`, payloads of every family) yields one; bounds, search, certificates and Lean emission
+/// consume it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Graph {
     nodes: Vec<Node>,
     outputs: Vec<String>,
+    tensors: TensorStore,
 }
 
 impl Graph {
@@ -56,29 +58,21 @@ impl Graph {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }
-
-    /// Lowers an MLP to `x → layers.0.linear → layers.0.<act> → … → layers.{L−1}.<act>`, with one
-    /// `linear` node (params `layers.{i}.weight`, `layers.{i}.bias`) and one `relu` or `identity`
-    /// node per layer; returns the graph and the store of its parameters.
-    pub fn from_mlp(mlp: &Mlp) -> Result<(Graph, TensorStore)> {
-        let widths = mlp.widths()?;
-        let store = TensorStore::from_mlp(mlp)?;
-        let mut b = GraphBuilder::new(&store);
-        b.input("x", vec![widths[0]])?;
-        let mut prev = "x".to_string();
-        for (i, l) in mlp.layers.iter().enumerate() {
-            let lin = format!("layers.{i}.linear");
-            let (w, bias) = (format!("layers.{i}.weight"), format!("layers.{i}.bias"));
-            b.node(&lin, Op::Linear, &[&prev], &[&w, &bias])?;
-            let (act_id, op) = match l.act {
-                Activation::Relu => (format!("layers.{i}.relu"), Op::Relu),
-                Activation::Identity => (format!("layers.{i}.identity"), Op::Identity),
-            };
-            b.node(&act_id, op, &[&lin], &[])?;
-            prev = act_id;
-        }
-        let graph = b.finish(&[&prev])?;
-        Ok((graph, store))
+    /// The parameter tensors, by name.
+    pub fn tensors(&self) -> &TensorStore {
+        &self.tensors
+    }
+    /// The tensor named `name`, if the graph has one.
+    pub fn tensor(&self, name: &str) -> Option<&super::tensor::Tensor<crate::num::binary32::F32>> {
+        self.tensors.get(name)
+    }
+    /// The shape of each input node, in graph order.
+    pub fn input_shapes(&self) -> Vec<&[usize]> {
+        self.inputs().map(|n| n.shape.as_slice()).collect()
+    }
+    /// The shape of each output, in order.
+    pub fn output_shapes(&self) -> Vec<&[usize]> {
+        self.outputs.iter().map(|o| self.node(o).expect("outputs are node ids").shape.as_slice()).collect()
     }
 }
 
@@ -89,16 +83,20 @@ pub(crate) fn is_name(s: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
-/// Builds a [`Graph`] node by node against a tensor store; each step checks the new node and
+/// Builds a [`Graph`] node by node over the tensors it will own; each step checks the new node and
 /// infers its shape, so a builder always holds a well-formed prefix.
-pub struct GraphBuilder<'a> {
-    store: &'a TensorStore,
+pub struct GraphBuilder {
+    store: TensorStore,
     nodes: Vec<Node>,
 }
 
-impl<'a> GraphBuilder<'a> {
-    pub fn new(store: &'a TensorStore) -> GraphBuilder<'a> {
+impl GraphBuilder {
+    pub fn new(store: TensorStore) -> GraphBuilder {
         GraphBuilder { store, nodes: Vec::new() }
+    }
+    /// The tensors the graph will own.
+    pub fn tensors(&self) -> &TensorStore {
+        &self.store
     }
 
     /// Adds an input node of shape `shape`.
@@ -162,6 +160,6 @@ impl<'a> GraphBuilder<'a> {
                 return Err(Error::bad_input(format!("outputs[{k}]: expected a node id, found \"{o}\"")));
             }
         }
-        Ok(Graph { nodes: self.nodes, outputs: outputs.iter().map(|s| s.to_string()).collect() })
+        Ok(Graph { nodes: self.nodes, outputs: outputs.iter().map(|s| s.to_string()).collect(), tensors: self.store })
     }
 }

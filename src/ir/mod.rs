@@ -1,8 +1,8 @@
 //! The IR: a graph of typed nodes in topological order, its shapes, its parameters, and its two
 //! evaluations (`docs/ir.md`).
 //!
-//! A [`Graph`] is built node by node by a [`GraphBuilder`] against a [`TensorStore`] of named
-//! binary32 parameter tensors; every node has an id, an [`Op`] (its tag, [`OpTag`], is the string
+//! A [`Graph`] is built node by node by a [`GraphBuilder`] over the [`TensorStore`] of named
+//! binary32 parameter tensors it will own; every node has an id, an [`Op`] (its tag, [`OpTag`], is the string
 //! of artifacts), parent ids, parameter names and an inferred output shape. A built graph is
 //! well-formed: ids unique, parents earlier, arities and parameter shapes checked. Errors name the
 //! node: `node "fc2" (linear): expected input shape [32], found [16]`.
@@ -48,16 +48,12 @@
 //! - **slice**, **concat**: no arithmetic. **scale_rsqrt**: `x · c` with `c` the binary32 `1/√n`
 //!   correctly rounded (decided exactly over ℚ). **causal_mask**: `x + (−∞)` above the diagonal,
 //!   `x + (+0)` elsewhere. Attention is the composition of these nodes (`docs/ir.md`).
-mod artifact;
 mod eval;
 mod graph;
-mod lower;
 mod op;
 mod shape;
 mod tensor;
 
-pub use artifact::{from_artifact, to_artifact};
 pub use graph::{Graph, GraphBuilder, Node};
-pub use lower::{act_op, lower, model_store, self_attention};
 pub use op::{Arity, AttrKind, AttrValue, Conv2d, Op, OpTag, Pool2d};
 pub use tensor::{Tensor, TensorStore, numel};

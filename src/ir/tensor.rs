@@ -2,10 +2,7 @@
 //! carry them).
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use crate::error::{Error, Result};
-use crate::model::Mlp;
 use crate::num::binary32::F32;
 
 /// A dense tensor: a shape and its values in row-major order (`data.len()` = product of `shape`).
@@ -78,22 +75,5 @@ impl TensorStore {
     /// The stored names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.tensors.keys().map(String::as_str)
-    }
-    /// The parameters of an MLP: `layers.{i}.weight` of shape `[out, in]` and `layers.{i}.bias`
-    /// of shape `[out]` (the payload's names and layout).
-    pub fn from_mlp(mlp: &Mlp) -> Result<TensorStore> {
-        let widths = mlp.widths()?;
-        let mut store = TensorStore::new();
-        for (i, l) in mlp.layers.iter().enumerate() {
-            let w = l.weight.iter().flatten().copied().collect();
-            store.insert(&format!("layers.{i}.weight"), Tensor::new(vec![widths[i + 1], widths[i]], w)?)?;
-            store.insert(&format!("layers.{i}.bias"), Tensor::vector(l.bias.clone()))?;
-        }
-        Ok(store)
-    }
-    /// The tensors of a `torchlean.payload.v1` artifact, read strictly by
-    /// [`crate::cert::schema::read_mlp`] (`mlp` is the only payload family of v1).
-    pub fn from_payload(payload: &Value) -> Result<TensorStore> {
-        TensorStore::from_mlp(&crate::cert::schema::read_mlp(payload)?)
     }
 }

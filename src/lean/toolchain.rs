@@ -146,7 +146,7 @@ fn cached_tarball(pin: &NpmPin, cache: &Path, progress: &dyn Fn(&str)) -> Result
     fs::create_dir_all(cache).map_err(|e| Error::io("cannot create cache directory", cache, e))?;
     let tmp = tempfile::tempdir_in(cache).map_err(|e| Error::io("cannot create temp dir in", cache, e))?;
     let bytes = fetch_verified(pin, tmp.path())?;
-    crate::cert::store::write_atomic(&tgz, &bytes)?;
+    crate::artifact::store::write_atomic(&tgz, &bytes)?;
     Ok(tgz)
 }
 
@@ -186,7 +186,7 @@ pub fn patch_lean_js(path: &Path) -> Result<()> {
         )));
     }
     let patched = text.replacen(DLSYM_ORIGINAL, DLSYM_PATCHED, 1);
-    crate::cert::store::write_atomic(path, patched.as_bytes())
+    crate::artifact::store::write_atomic(path, patched.as_bytes())
 }
 
 /// Installs (once) and returns the wasm toolchain.

@@ -4,8 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::ir::Tensor;
-use crate::model::mlp::{Activation, DenseLayer, Mlp};
+use crate::ir::{Graph, Op, Tensor};
 use crate::num::binary32::F32;
 
 pub use super::cnn::{CnnLayer, CnnSpec};
@@ -150,49 +149,89 @@ pub struct Model {
 }
 
 impl Model {
-    /// The family-typed model of a dense network (relu/identity layers), named as PyTorch's
-    /// `layers.{i}.weight` / `layers.{i}.bias`.
-    pub fn from_mlp(mlp: &Mlp) -> Result<Model> {
-        let widths = mlp.widths()?;
-        let acts = mlp.layers.iter().map(|l| if l.act == Activation::Relu { Act::Relu } else { Act::Identity }).collect();
+    /// The `mlp` model a graph is the lowering of: one input of shape `[n]`, then `linear` nodes
+    /// each fed by the previous value and followed by at most one activation (`relu`, `gelu`,
+    /// `tanh`, `sigmoid`, `identity`; none counts as `identity`), the last node the only output.
+    /// Tensors are renamed to the family's `layers.{i}.weight` / `layers.{i}.bias`, so a network
+    /// from `.nnet` (or any reader) has the payload bytes of the same dense network. Errors name
+    /// the first node that does not fit.
+    pub fn from_graph(graph: &Graph) -> Result<Model> {
+        let not_mlp = |what: String| Error::bad_input(format!("expected the graph of an mlp (linear layers, each with one activation), {what}"));
+        let mut nodes = graph.nodes().iter();
+        let input = nodes.next().ok_or_else(|| not_mlp("found an empty graph".into()))?;
+        let width = match &input.op {
+            Op::Input { shape } if shape.len() == 1 => shape[0],
+            _ => return Err(not_mlp(format!("found {} of shape {:?} first", input.label(), input.shape))),
+        };
+        let mut widths = vec![width];
+        let mut acts: Vec<Act> = Vec::new();
         let mut tensors = Vec::new();
-        for (i, l) in mlp.layers.iter().enumerate() {
-            let w: Vec<F32> = l.weight.iter().flatten().copied().collect();
-            tensors.push((format!("layers.{i}.weight"), Tensor::new(vec![widths[i + 1], widths[i]], w)?));
-            tensors.push((format!("layers.{i}.bias"), Tensor::new(vec![widths[i + 1]], l.bias.clone())?));
+        // The value the next node must read, and whether it is a linear node's (so may take an activation).
+        let mut prev = (input.id.as_str(), false);
+        for n in nodes {
+            if n.parents.len() != 1 || n.parents[0] != prev.0 {
+                return Err(not_mlp(format!("found {} reading {:?} instead of \"{}\"", n.label(), n.parents, prev.0)));
+            }
+            let act = match n.op {
+                Op::Linear => None,
+                Op::Relu => Some(Act::Relu),
+                Op::Gelu => Some(Act::Gelu),
+                Op::Tanh => Some(Act::Tanh),
+                Op::Sigmoid => Some(Act::Sigmoid),
+                Op::Identity => Some(Act::Identity),
+                _ => return Err(not_mlp(format!("found {}, which has no place in one", n.label()))),
+            };
+            match act {
+                None => {
+                    if prev.1 {
+                        acts.push(Act::Identity);
+                    }
+                    let i = acts.len();
+                    let (w, b) = (&n.params[0], &n.params[1]);
+                    let w = graph.tensor(w).ok_or_else(|| Error::internal(format!("{}: tensor \"{w}\" missing", n.label())))?;
+                    let b = graph.tensor(b).ok_or_else(|| Error::internal(format!("{}: tensor \"{b}\" missing", n.label())))?;
+                    if w.shape().len() != 2 {
+                        return Err(not_mlp(format!("found {} with a weight of shape {:?}", n.label(), w.shape())));
+                    }
+                    widths.push(w.shape()[0]);
+                    tensors.push((format!("layers.{i}.weight"), w.clone()));
+                    tensors.push((format!("layers.{i}.bias"), b.clone()));
+                    prev = (&n.id, true);
+                }
+                Some(a) => {
+                    if !prev.1 {
+                        return Err(not_mlp(format!("found {} not after a linear node", n.label())));
+                    }
+                    acts.push(a);
+                    prev = (&n.id, false);
+                }
+            }
+        }
+        if prev.1 {
+            acts.push(Act::Identity);
+        }
+        if graph.outputs() != [prev.0] {
+            return Err(not_mlp(format!("found outputs {:?} instead of the last node \"{}\"", graph.outputs(), prev.0)));
         }
         Model::new(Family::Mlp(MlpSpec::new(widths, acts)?), tensors)
     }
 
-    /// The dense network of an `mlp` model whose activations are all relu or identity (what the
-    /// bound propagators and certificates handle).
-    pub fn to_mlp(&self) -> Result<Mlp> {
-        let Family::Mlp(spec) = self.family() else {
-            return Err(Error::bad_input(format!(
-                "expected family mlp with relu/identity activations, found family {}",
-                self.family().tag()
-            )));
-        };
-        let mut layers = Vec::with_capacity(spec.activations.len());
-        for (i, (pair, act)) in self.tensors().chunks(2).zip(&spec.activations).enumerate() {
-            let act = match act {
-                Act::Relu => Activation::Relu,
-                Act::Identity => Activation::Identity,
-                other => {
-                    return Err(Error::bad_input(format!(
-                        "expected family mlp with relu/identity activations, found activation {} in layer {i}",
-                        other.name()
-                    )));
-                }
-            };
-            let [(_, w), (_, b)] = pair else {
-                return Err(Error::internal("mlp payload: tensors are not weight/bias pairs"));
-            };
-            let cols = spec.widths[i];
-            layers.push(DenseLayer { weight: w.data().chunks(cols).map(<[_]>::to_vec).collect(), bias: b.data().to_vec(), act });
-        }
-        Ok(Mlp { layers })
+    /// The 2-3-1 ReLU network of the end-to-end demo. Its weights are the binary32 roundings of
+    /// short decimals (0.7 → 0x3f333333), so exact bounds have 2^-k denominators that a decimal
+    /// reimplementation would get wrong.
+    pub fn demo() -> Model {
+        let bits: [u32; 13] = [
+            // layers.0.weight [[0.7, -1.3], [-0.4, 0.9], [1.1, 0.25]]
+            0x3f333333, 0xbfa66666, 0xbecccccd, 0x3f666666, 0x3f8ccccd, 0x3e800000,
+            // layers.0.bias [0.1, -0.2, 0.05]
+            0x3dcccccd, 0xbe4ccccd, 0x3d4ccccd,
+            // layers.1.weight [[1.5, -0.8, 0.6]], layers.1.bias [-0.3]
+            0x3fc00000, 0xbf4ccccd, 0x3f19999a, 0xbe99999a,
+        ];
+        let f = Family::Mlp(MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Identity]).expect("a valid spec"));
+        Model::filled(f, |k| F32(bits[k])).expect("the demo's tensors fit its spec")
     }
+
     /// A model from tensors given in the family's order; each name and shape must be the
     /// family's (`layers.0.weight: expected shape [32, 10], found [10, 32]`) and every value finite.
     pub fn new(family: Family, tensors: Vec<(String, Tensor<F32>)>) -> Result<Model> {
@@ -245,24 +284,6 @@ impl Model {
     pub fn tensors(&self) -> &[(String, Tensor<F32>)] {
         &self.tensors
     }
-
-    /// The `torchlean.payload.v1` artifact (canonicalise before hashing or writing).
-    pub fn payload(&self) -> Value {
-        let tensors: Vec<Value> = self
-            .tensors
-            .iter()
-            .map(|(name, t)| {
-                let bits: Vec<String> = t.data().iter().map(|b| b.to_hex()).collect();
-                json!({"f32": bits, "name": name, "shape": t.shape()})
-            })
-            .collect();
-        json!({
-            "family": self.family.tag(),
-            "format": "torchlean.payload.v1",
-            "spec": self.family.spec_json(),
-            "tensors": tensors,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -270,13 +291,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_mlp_round_trips_through_the_family_model_with_the_demo_payload_bytes() {
-        let m = Model::from_mlp(&Mlp::demo()).unwrap();
-        assert_eq!(m.to_mlp().unwrap(), Mlp::demo());
-        // Same canonical payload as the certificate path writes (sha256:c49c75e3…).
-        assert_eq!(m.payload(), Mlp::demo().payload().unwrap());
+    fn an_mlp_model_round_trips_through_its_graph_and_a_cnn_is_named_where_it_differs() {
+        let m = Model::demo();
+        assert_eq!(Model::from_graph(&crate::model::lower(&m).unwrap()).unwrap(), m);
         let cnn = Model::filled(Family::Cnn(crate::model::cnn::CnnSpec::default_spec()), |_| F32(0)).unwrap();
-        assert_eq!(cnn.to_mlp().unwrap_err().to_string(), "expected family mlp with relu/identity activations, found family cnn");
+        assert_eq!(
+            Model::from_graph(&crate::model::lower(&cnn).unwrap()).unwrap_err().to_string(),
+            "expected the graph of an mlp (linear layers, each with one activation), found node \"x\" (input) of shape [1, 8, 8] first"
+        );
     }
 
     #[test]
@@ -302,14 +324,5 @@ mod tests {
             ("layers.0.bias".to_string(), Tensor::vector(vec![F32(0); 8])),
         ];
         assert_eq!(Model::new(f, t).unwrap_err().to_string(), "layers.0.weight: expected shape [8, 2], found [2, 8]");
-    }
-
-    #[test]
-    fn the_demo_payload_is_the_mlp_payload() {
-        let m = crate::model::Mlp::demo();
-        let f = Family::Mlp(MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Identity]).unwrap());
-        let bits: Vec<F32> = m.layers.iter().flat_map(|l| l.weight.iter().flatten().chain(&l.bias).copied()).collect();
-        let model = Model::filled(f, |k| bits[k]).unwrap();
-        assert_eq!(model.payload(), m.payload().unwrap());
     }
 }

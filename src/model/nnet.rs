@@ -1,25 +1,15 @@
 //! Reader for the `.nnet` format (Julian et al., used by ACAS Xu): a dense ReLU network with
 //! decimal weights. Each decimal is read exactly and rounded once to binary32 (nearest-even), so the
-//! resulting payload is what a float32 framework would load. The normalisation header is kept but
-//! not applied: benchmark properties are stated over the normalised inputs.
+//! resulting payload is what a float32 framework would load. The normalisation header is read
+//! (its counts are checked) but not applied: benchmark properties are stated over the normalised
+//! inputs.
 use crate::error::{Error, Result};
-use crate::model::{Activation, DenseLayer, Mlp};
+use crate::ir::{Graph, Tensor};
 use crate::num::Q;
 use crate::num::binary32::F32;
 use crate::num::rational::parse_exact;
 
-/// A parsed `.nnet` file.
-#[derive(Debug, Clone)]
-pub struct Nnet {
-    /// Hidden layers use ReLU, the output layer is linear.
-    pub mlp: Mlp,
-    pub input_mins: Vec<Q>,
-    pub input_maxes: Vec<Q>,
-    /// Input means then the output mean (one more than the inputs).
-    pub means: Vec<Q>,
-    /// Input ranges then the output range.
-    pub ranges: Vec<Q>,
-}
+use super::{Act, Family, MlpSpec, Model};
 
 /// Data lines with their 1-based line numbers (comments `//` and blank lines dropped).
 struct Lines<'a> {
@@ -65,8 +55,14 @@ fn to_f32(q: &Q) -> F32 {
     F32::from_rational(q).value
 }
 
-/// Parses `.nnet` text; `file` names the source in errors (`file:line: what: expected …, found …`).
-pub fn parse_nnet(text: &str, file: &str) -> Result<Nnet> {
+/// Parses `.nnet` text into its network (hidden layers ReLU, the output layer linear: the graph of
+/// an `mlp` model); `file` names the source in errors (`file:line: what: expected …, found …`).
+pub fn parse_nnet(text: &str, file: &str) -> Result<Graph> {
+    super::lower(&parse_nnet_model(text, file)?)
+}
+
+/// As [`parse_nnet`], the `mlp` model itself.
+pub fn parse_nnet_model(text: &str, file: &str) -> Result<Model> {
     let lines = text
         .lines()
         .enumerate()
@@ -86,29 +82,31 @@ pub fn parse_nnet(text: &str, file: &str) -> Result<Nnet> {
         )));
     }
     r.next_values("symmetric flag", 1)?;
-    let input_mins = r.next_values("input minimums", inputs)?;
-    let input_maxes = r.next_values("input maximums", inputs)?;
-    let means = r.next_values("means", inputs + 1)?;
-    let ranges = r.next_values("ranges", inputs + 1)?;
-    let mut layers = Vec::with_capacity(num_layers);
+    r.next_values("input minimums", inputs)?;
+    r.next_values("input maximums", inputs)?;
+    r.next_values("means", inputs + 1)?;
+    r.next_values("ranges", inputs + 1)?;
+    let mut tensors = Vec::with_capacity(2 * num_layers);
     for k in 0..num_layers {
         let (cols, rows) = (sizes[k], sizes[k + 1]);
-        let mut weight = Vec::with_capacity(rows);
+        let mut weight = Vec::with_capacity(rows * cols);
         for i in 0..rows {
             let row = r.next_values(&format!("layer {k} weight row {i}"), cols)?;
-            weight.push(row.iter().map(to_f32).collect());
+            weight.extend(row.iter().map(to_f32));
         }
         let mut bias = Vec::with_capacity(rows);
         for i in 0..rows {
             bias.push(to_f32(&r.next_values(&format!("layer {k} bias {i}"), 1)?[0]));
         }
-        let act = if k + 1 == num_layers { Activation::Identity } else { Activation::Relu };
-        layers.push(DenseLayer { weight, bias, act });
+        tensors.push((format!("layers.{k}.weight"), Tensor::new(vec![rows, cols], weight)?));
+        tensors.push((format!("layers.{k}.bias"), Tensor::vector(bias)));
     }
     if let Some(&(n, _)) = r.lines.get(r.pos) {
         return Err(Error::bad_input(format!("{file}:{n}: expected end of file after the last layer, found more data")));
     }
-    Ok(Nnet { mlp: Mlp { layers }, input_mins, input_maxes, means, ranges })
+    let acts = (0..num_layers).map(|k| if k + 1 == num_layers { Act::Identity } else { Act::Relu }).collect();
+    let spec = MlpSpec::new(sizes, acts).map_err(|e| e.context(format!("{file}: layer sizes")))?;
+    Model::new(Family::Mlp(spec), tensors).map_err(|e| e.context(file.to_string()))
 }
 
 #[cfg(test)]
@@ -118,16 +116,19 @@ mod tests {
     const TINY: &str = "// comment\n2,2,1,3,\n2,3,1,\n0,\n-1,-1,\n1,1,\n0,0,0,\n1,1,1,\n\
         0.1,-0.2,\n0.3,0.4,\n0.5,0.6,\n0.0,\n1e-1,\n-1,\n1,2,3,\n0.25,\n";
 
+    fn bits(m: &Model, name: &str) -> Vec<F32> {
+        m.tensors().iter().find(|(n, _)| n == name).unwrap().1.data().to_vec()
+    }
+
     #[test]
     fn tiny_network_rounds_decimals_once_to_binary32() {
-        let n = parse_nnet(TINY, "tiny.nnet").unwrap();
-        assert_eq!(n.mlp.widths().unwrap(), vec![2, 3, 1]);
-        let l0 = &n.mlp.layers[0];
-        assert_eq!(l0.weight[0], vec![F32(0x3dcccccd), F32(0xbe4ccccd)]);
-        assert_eq!(l0.bias, vec![F32(0), F32(0x3dcccccd), F32(0xbf800000)]);
-        assert_eq!(l0.act, Activation::Relu);
-        assert_eq!(n.mlp.layers[1].act, Activation::Identity);
-        assert_eq!(n.mlp.layers[1].bias, vec![F32(0x3e800000)]);
+        let m = parse_nnet_model(TINY, "tiny.nnet").unwrap();
+        assert_eq!(m.family(), &Family::Mlp(MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Identity]).unwrap()));
+        assert_eq!(bits(&m, "layers.0.weight")[..2], [F32(0x3dcccccd), F32(0xbe4ccccd)]);
+        assert_eq!(bits(&m, "layers.0.bias"), vec![F32(0), F32(0x3dcccccd), F32(0xbf800000)]);
+        assert_eq!(bits(&m, "layers.1.bias"), vec![F32(0x3e800000)]);
+        let g = parse_nnet(TINY, "tiny.nnet").unwrap();
+        assert_eq!(Model::from_graph(&g).unwrap(), m);
     }
 
     #[test]
@@ -144,10 +145,11 @@ mod tests {
     fn acas_xu_1_1_has_the_expected_shape() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/benchmarks/acasxu/ACASXU_run2a_1_1_batch_2000.nnet");
         let text = std::fs::read_to_string(path).expect("../shared/benchmarks sits beside the repository");
-        let n = parse_nnet(&text, "1_1.nnet").unwrap();
-        assert_eq!(n.mlp.widths().unwrap(), vec![5, 50, 50, 50, 50, 50, 50, 5]);
+        let m = parse_nnet_model(&text, "1_1.nnet").unwrap();
+        let Family::Mlp(spec) = m.family() else { panic!("an mlp") };
+        assert_eq!(spec.widths, vec![5, 50, 50, 50, 50, 50, 50, 5]);
         // First weight of the file, 5.40062e-02, rounded once to binary32.
-        assert_eq!(n.mlp.layers[0].weight[0][0], F32::from_rational(&parse_exact("5.40062e-02").unwrap()).value);
-        assert_eq!(n.mlp.layers[0].weight[0][0], F32(0x3d5d359b));
+        assert_eq!(bits(&m, "layers.0.weight")[0], F32::from_rational(&parse_exact("5.40062e-02").unwrap()).value);
+        assert_eq!(bits(&m, "layers.0.weight")[0], F32(0x3d5d359b));
     }
 }

@@ -5,7 +5,7 @@
 use super::cnn::CnnLayer;
 use super::family::{Family, ParamSpec};
 use super::transformer::AttentionMask;
-use crate::cert::canonical_bytes;
+use crate::json::canonical_bytes;
 use crate::num::rational::to_canonical;
 
 /// The spec as a Python literal (canonical JSON is a valid Python literal for our specs: strings,

@@ -3,7 +3,6 @@
 //! `verify` decides every property as "no input of the box satisfies a violation disjunct"; these
 //! two kinds are stated in their own terms (their artifacts keep the user's claim) and lowered to
 //! that form by the functions here, so the Lean module states exactly the derived disjuncts.
-use serde_json::{Value, json};
 
 use super::{LinearConstraint, Vnnlib};
 use crate::num::interval::{Box, Interval};
@@ -59,19 +58,6 @@ impl LinfRobust {
             .collect();
         Vnnlib::closed(self.input_box(), violation, self.outputs)
     }
-
-    /// The canonical `torchlean.property.v1` artifact (kind `linf_robust`).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "format": "torchlean.property.v1",
-            "kind": "linf_robust",
-            "semantics": "exact-rational",
-            "center": self.center.iter().map(to_canonical).collect::<Vec<_>>(),
-            "epsilon": to_canonical(&self.epsilon),
-            "label": self.label,
-            "outputs": self.outputs,
-        })
-    }
 }
 
 /// The violation of "every input of `input_box` maps into `output_box`": for each output `j`, one
@@ -111,7 +97,7 @@ mod tests {
         assert_eq!(v.violation[1][0].coeffs, vec![q("0"), q("-1"), q("1")]);
         assert!(v.violation.iter().all(|d| d[0].rhs == q("0") && !d[0].strict));
         assert_eq!(
-            String::from_utf8(crate::cert::canonical_bytes(&p.to_json()).unwrap()).unwrap(),
+            String::from_utf8(crate::json::canonical_bytes(&crate::artifact::property::robust_json(&p)).unwrap()).unwrap(),
             r#"{"center":["1/2","-1"],"epsilon":"1/10","format":"torchlean.property.v1","kind":"linf_robust","label":2,"outputs":3,"semantics":"exact-rational"}"#
         );
     }

@@ -1,42 +1,19 @@
-//! CROWN certificates for dense networks, checked by Lean's `TorchLean.Cert.crown_certified`.
+//! One-box CROWN certificates of a dense network's output bounds, checked by Lean's
+//! `TorchLean.Cert.crown_certified` (`lean/TorchLean/Cert/DenseCrown.lean`).
 //!
 //! Each layer's pre-activation box is the exact IBP image of the previous post-activation box;
-//! each ReLU gets the CROWN-Ada lower slope and the exact chord as upper line; the output bounds are
-//! this module's exact replica of Lean's `crownLower` (`backward` then the IBP closure over the
+//! each ReLU gets the CROWN-Ada lower slope and the exact chord ([`chord_relax`]); the output bounds
+//! are this module's exact replica of Lean's `crownLower` (`backward` then the IBP closure over the
 //! input box), so the claims the generated module states are exactly what the kernel recomputes.
-use crate::bounds::crown::default_alpha;
+use crate::bounds::dense::{Activation, Dense};
 use crate::bounds::ibp::{ibp_act, ibp_layer};
-use crate::num::interval::{Box, Interval};
+use crate::bounds::relax::{Relax, chord_relax};
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
 use crate::num::Q;
-
-/// Lean's `Relax`: `alpha·z ≤ act z ≤ slope·z + icpt` on the neuron's pre-activation box.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relax {
-    pub alpha: Q,
-    pub slope: Q,
-    pub icpt: Q,
-}
+use crate::num::interval::{Box, Interval};
 
 fn q(n: i64) -> Q {
     Q::from_integer(n.into())
-}
-
-/// The relaxation of one neuron: exact for identity and stable ReLUs; for an unstable ReLU the
-/// CROWN-Ada lower slope and the chord `u (z − l) / (u − l)` (Lean's `Relax.valid` accepts it: it
-/// meets ReLU at both ends).
-pub fn relax_neuron(act: Activation, b: &Interval) -> Relax {
-    match act {
-        Activation::Identity => Relax { alpha: q(1), slope: q(1), icpt: q(0) },
-        Activation::Relu if b.hi <= q(0) => Relax { alpha: q(0), slope: q(0), icpt: q(0) },
-        Activation::Relu if b.lo >= q(0) => Relax { alpha: q(1), slope: q(1), icpt: q(0) },
-        Activation::Relu => {
-            let s = &b.hi / (&b.hi - &b.lo);
-            let icpt = -(&s * &b.lo);
-            Relax { alpha: default_alpha(b), slope: s, icpt }
-        }
-    }
 }
 
 /// Everything a CROWN certificate states.
@@ -93,7 +70,8 @@ fn crown_lower(layers: &[Layer], c: &[Q], input: &Box) -> Q {
 }
 
 /// Computes the certificate of the output bounds of `mlp` over `input`.
-pub fn crown_certificate(mlp: &Mlp, input: &Box) -> Result<CrownCertificate> {
+pub fn crown_certificate(graph: &crate::ir::Graph, input: &Box) -> Result<CrownCertificate> {
+    let mlp = &Dense::of(graph)?;
     let widths = mlp.widths()?;
     if input.len() != widths[0] {
         return Err(Error::bad_input(format!("input box: expected {} coordinates, found {}", widths[0], input.len())));
@@ -105,7 +83,7 @@ pub fn crown_certificate(mlp: &Mlp, input: &Box) -> Result<CrownCertificate> {
         let w = l.weight_q(&format!("layers.{i}.weight"))?;
         let b = l.bias_q(&format!("layers.{i}.bias"))?;
         let p = ibp_layer(&w, &b, Activation::Identity, &post);
-        let r: Vec<Relax> = p.iter().map(|iv| relax_neuron(l.act, iv)).collect();
+        let r: Vec<Relax> = p.iter().map(|iv| chord_relax(l.act, iv)).collect();
         post = p.iter().map(|iv| ibp_act(l.act, iv)).collect();
         pre.push(p);
         layers.push(Layer { w, b, r: r.clone() });
@@ -128,7 +106,7 @@ mod tests {
 
     #[test]
     fn demo_certificate_matches_the_reference_crown_with_ibp_intermediate_bounds() {
-        let c = crown_certificate(&Mlp::demo(), &parse_box("-1/2:1,0:1").unwrap()).unwrap();
+        let c = crown_certificate(&crate::model::lower(&crate::model::Model::demo()).unwrap(), &parse_box("-1/2:1,0:1").unwrap()).unwrap();
         // With exact layer-0 bounds (the only intermediate layer) this is the raw CROWN pass that
         // bounds::crown's test pins against a Python reference.
         assert_eq!(

@@ -4,9 +4,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::canonical::{canonical_bytes, sha256_ref};
+use crate::json::{canonical_bytes, sha256_ref};
 use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one.
@@ -44,43 +44,39 @@ pub fn write_artifact(path: &Path, kind: &str, value: &Value) -> Result<Written>
     Ok(Written { path: path.to_path_buf(), kind: kind.to_string(), sha256: sha256_ref(&bytes), bytes })
 }
 
-/// Writes `<dir>/manifest.json` listing `files` (paths relative to `dir`, sorted) with kind and hash.
-pub fn write_manifest(dir: &Path, name: &str, files: &[Written]) -> Result<Written> {
-    let mut entries: Vec<Value> = files
-        .iter()
-        .map(|w| {
-            let rel = w.path.strip_prefix(dir).unwrap_or(&w.path);
-            json!({"path": rel.to_string_lossy(), "kind": w.kind, "sha256": w.sha256})
-        })
-        .collect();
-    entries.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
-    let manifest = json!({"format": "torchlean.manifest.v1", "name": name, "files": entries});
-    write_artifact(&dir.join("manifest.json"), "manifest", &manifest)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn manifest_lists_files_sorted_with_hashes() {
-        let dir = tempfile::tempdir().unwrap();
-        let b = write_artifact(&dir.path().join("b.json"), "property", &json!({"format": "torchlean.property.v1"})).unwrap();
-        let a = write_artifact(&dir.path().join("a.json"), "payload", &json!({"format": "torchlean.payload.v1"})).unwrap();
-        let m = write_manifest(dir.path(), "t", &[b.clone(), a.clone()]).unwrap();
-        let text = fs::read_to_string(&m.path).unwrap();
-        assert_eq!(
-            text,
-            format!(
-                r#"{{"files":[{{"kind":"payload","path":"a.json","sha256":"{}"}},{{"kind":"property","path":"b.json","sha256":"{}"}}],"format":"torchlean.manifest.v1","name":"t"}}"#,
-                a.sha256, b.sha256
-            )
-        );
-        assert_eq!(a.sha256, sha256_ref(br#"{"format":"torchlean.payload.v1"}"#));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&a.path).unwrap().permissions().mode() & 0o777, 0o644);
+/// Creates directory `out` with what `fill` writes into a temp directory beside it, by one
+/// rename; refuses an `out` that exists and is not an empty directory.
+pub fn write_dir_atomic<T>(out: &Path, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    if let Ok(mut entries) = fs::read_dir(out) {
+        if entries.next().is_some() {
+            return Err(Error::bad_input(format!(
+                "{}: expected a new or empty directory, found a non-empty one",
+                out.display()
+            )));
         }
+    } else if out.exists() {
+        return Err(Error::bad_input(format!("{}: expected a new or empty directory, found a file", out.display())));
     }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| Error::io("cannot create directory", parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".torchlean-tmp")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io("cannot create a temp directory in", parent, e))?;
+    let value = fill(tmp.path())?;
+    if out.exists() {
+        fs::remove_dir(out).map_err(|e| Error::io("cannot replace empty directory", out, e))?;
+    }
+    let tmp = tmp.keep();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io("cannot set permissions on", &tmp, e))?;
+    }
+    fs::rename(&tmp, out).map_err(|e| {
+        let _ = fs::remove_dir_all(&tmp);
+        Error::io("cannot rename temp directory to", out, e)
+    })?;
+    Ok(value)
 }

@@ -7,12 +7,12 @@
 //! counterexample only when the exact outputs satisfy every row of a violation disjunct.
 use num_traits::ToPrimitive;
 
-use super::bab::F64Net;
-use crate::num::interval::Box;
-use crate::error::Result;
-use crate::ir::{Tensor, lower};
-use crate::model::{Activation, Mlp, Model};
+use super::view::{F64Net, Net};
+use crate::bounds::dense::Activation;
+use crate::error::{Error, Result};
+use crate::ir::{Graph, Tensor};
 use crate::num::Q;
+use crate::num::interval::Box;
 use crate::num::binary32::{F32, Round};
 use crate::property::{LinearConstraint, Vnnlib};
 
@@ -39,30 +39,42 @@ pub fn satisfies(conj: &[LinearConstraint], y: &[Q]) -> bool {
     })
 }
 
-/// Evaluates `mlp` at a binary32 point in both semantics and returns the counterexample if the exact
-/// outputs satisfy a disjunct of `prop`'s violation. Points outside the input region (strict
-/// bounds excluded) are not replayed.
-pub fn replay(mlp: &Mlp, prop: &Vnnlib, x: &[F32]) -> Result<Option<Counterexample>> {
+/// Evaluates the network at a binary32 point in both semantics (the graph's `eval_exact` and
+/// `eval_f32`) and returns the counterexample if the exact outputs satisfy a disjunct of `prop`'s
+/// violation. Points outside the input region (strict bounds excluded) are not replayed.
+pub fn replay(graph: &Graph, prop: &Vnnlib, x: &[F32]) -> Result<Option<Counterexample>> {
     let q: Vec<Q> = x.iter().map(|b| b.to_rational()).collect::<Option<_>>().unwrap_or_default();
     if !prop.in_region(&q) {
         return Ok(None);
     }
-    let exact = mlp.eval_exact(&q)?;
+    let exact = eval_exact(graph, &q)?;
     let Some(disjunct) = prop.violation.iter().position(|conj| satisfies(conj, &exact)) else {
         return Ok(None);
     };
-    let f32_output = eval_f32(mlp, x)?;
+    let f32_output = eval_f32(graph, x)?;
     let fq: Option<Vec<Q>> = f32_output.iter().map(|b| b.to_rational()).collect();
     let f32_violates = fq.is_some_and(|y| satisfies(&prop.violation[disjunct], &y));
     Ok(Some(Counterexample { input: x.to_vec(), disjunct, exact_output: exact, f32_output, f32_violates }))
 }
 
-/// The declared-order binary32 execution of `mlp` (the IR's `eval_f32`, as `torchlean eval`).
-pub fn eval_f32(mlp: &Mlp, x: &[F32]) -> Result<Vec<F32>> {
-    let model = Model::from_mlp(mlp)?;
-    let (graph, store) = lower(&model)?;
-    let out = graph.eval_f32(&store, &[Tensor::new(vec![x.len()], x.to_vec())?])?;
-    Ok(out.value.into_iter().flat_map(|t| t.data().to_vec()).collect())
+/// The exact output of a graph with one vector input and one output, as a vector.
+pub fn eval_exact(graph: &Graph, x: &[Q]) -> Result<Vec<Q>> {
+    let out = graph.eval_exact(&[Tensor::new(vec![x.len()], x.to_vec())?])?;
+    single_output(out)
+}
+
+/// The declared-order binary32 execution of a graph with one vector input and one output (the
+/// IR's `eval_f32`, as `torchlean eval`).
+pub fn eval_f32(graph: &Graph, x: &[F32]) -> Result<Vec<F32>> {
+    let out = graph.eval_f32(&[Tensor::new(vec![x.len()], x.to_vec())?])?;
+    single_output(out.value)
+}
+
+fn single_output<T: Clone>(out: Vec<Tensor<T>>) -> Result<Vec<T>> {
+    match <[Tensor<T>; 1]>::try_from(out) {
+        Ok([t]) => Ok(t.into_data()),
+        Err(v) => Err(Error::bad_input(format!("expected a network with one output, found {}", v.len()))),
+    }
 }
 
 /// A binary32 point inside `b` near `x`: nearest, then nudged inward by directed rounding.
@@ -116,8 +128,8 @@ pub enum Found {
 /// Replays `p` (a point of the closed box): a counterexample when it lies in the region; a
 /// violation of the closure when it lies on an open end and violates; else the point moved off
 /// the open ends, replayed in turn.
-fn try_point(mlp: &Mlp, prop: &Vnnlib, p: &[F32]) -> Result<Option<Found>> {
-    if let Some(cex) = replay(mlp, prop, p)? {
+fn try_point(graph: &Graph, prop: &Vnnlib, p: &[F32]) -> Result<Option<Found>> {
+    if let Some(cex) = replay(graph, prop, p)? {
         return Ok(Some(Found::Counterexample(cex)));
     }
     let Some(q) = p.iter().map(|b| b.to_rational()).collect::<Option<Vec<Q>>>() else { return Ok(None) };
@@ -125,11 +137,11 @@ fn try_point(mlp: &Mlp, prop: &Vnnlib, p: &[F32]) -> Result<Option<Found>> {
         return Ok(None);
     }
     if let Some(inner) = off_open_ends(p, prop)
-        && let Some(cex) = replay(mlp, prop, &inner)?
+        && let Some(cex) = replay(graph, prop, &inner)?
     {
         return Ok(Some(Found::Counterexample(cex)));
     }
-    let exact = mlp.eval_exact(&q)?;
+    let exact = eval_exact(graph, &q)?;
     Ok(prop.violation.iter().position(|conj| satisfies(conj, &exact)).map(|disjunct| Found::OnOpenEnd { input: p.to_vec(), disjunct }))
 }
 
@@ -183,9 +195,8 @@ impl Rng {
 /// Searches `b` for a counterexample from the given starts plus `random` random ones, `steps`
 /// descent steps each; returns the first candidate whose exact replay violates the property (or
 /// violates it on an open end of the region, [`Found::OnOpenEnd`]).
-pub fn search(
-    mlp: &Mlp,
-    net: &F64Net,
+pub(crate) fn search(
+    net: &Net<'_>,
     prop: &Vnnlib,
     b: &Box,
     starts: &[Vec<f64>],
@@ -214,13 +225,13 @@ pub fn search(
         for conj in &rows {
             let mut x = start.clone();
             for step in 0..=steps {
-                let (y, masks) = forward(net, &x);
+                let (y, masks) = forward(&net.f64, &x);
                 let margins: Vec<f64> = conj.iter().map(|(c, r)| c.iter().zip(&y).map(|(a, v)| a * v).sum::<f64>() - r).collect();
                 let (worst, m) = margins.iter().enumerate().fold((0, f64::NEG_INFINITY), |acc, (i, &m)| if m > acc.1 { (i, m) } else { acc });
                 // Near the boundary the f64 margin cannot decide; let the exact replay do it.
                 if m <= 1e-9 * (1.0 + y.iter().map(|v| v.abs()).fold(0.0, f64::max)) {
                     if let Some(p) = to_box_point(&x, b)
-                        && let Some(found) = try_point(mlp, prop, &p)?
+                        && let Some(found) = try_point(net.graph, prop, &p)?
                     {
                         return Ok(Some(found));
                     }
@@ -231,7 +242,7 @@ pub fn search(
                 if step == steps {
                     break;
                 }
-                let g = gradient(net, &masks, &conj[worst].0);
+                let g = gradient(&net.f64, &masks, &conj[worst].0);
                 let rate = 0.1 * (1.0 - step as f64 / (steps as f64 + 1.0));
                 for i in 0..x.len() {
                     let s = (hi[i] - lo[i]) * rate * g[i].signum();

@@ -20,11 +20,13 @@ use std::time::Instant;
 use num_traits::{ToPrimitive, Zero};
 use rayon::prelude::*;
 
-use super::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
+use crate::bounds::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
 use crate::num::interval::{Box, Interval};
 use super::attack::{self, Counterexample, Found};
+use super::view::{F64Net, Net};
+use crate::ir::Graph;
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
+use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::property::{LinearConstraint, Vnnlib};
 
@@ -238,7 +240,7 @@ pub struct RowBounds {
 /// Sound lower bounds of `c·y` over `input` for every objective `c`, with the given intermediate
 /// boxes and leaf rule (`alphas` overrides the default lower slopes when given).
 pub fn bound_objectives(
-    mlp: &Mlp,
+    mlp: &Dense,
     input: &Box,
     intermediate: Intermediate,
     leaf: LeafBound,
@@ -254,12 +256,12 @@ pub fn bound_objectives(
 }
 
 /// As [`bound_objectives`], over boxes and lines already computed.
-fn bound_on(mlp: &Mlp, input: &Box, crown: &Crown, leaf: LeafBound, objectives: &[Vec<Q>]) -> Result<Vec<Q>> {
+fn bound_on(mlp: &Dense, input: &Box, crown: &Crown, leaf: LeafBound, objectives: &[Vec<Q>]) -> Result<Vec<Q>> {
     Ok(match leaf {
         LeafBound::Crown => crown_objectives(mlp, input, crown, objectives)?.into_iter().map(|iv| iv.lo).collect(),
         LeafBound::Ibp => {
             // The same boxes Lean's `Chain` re-checks, so the bound is the one `ibpLeaf_safe` uses.
-            let boxes = super::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
+            let boxes = crate::bounds::ibp::ibp_mlp_rounded(mlp, input, Some(ROUND_BITS))?;
             let out = boxes.last().expect("ibp returns the input box first");
             objectives.iter().map(|c| crate::num::interval::dot(c, out).lo).collect()
         }
@@ -268,7 +270,7 @@ fn bound_on(mlp: &Mlp, input: &Box, crown: &Crown, leaf: LeafBound, objectives: 
 
 /// Sound lower bounds of every candidate refutation of every disjunct of `prop` over `input`.
 pub fn bound_rows(
-    mlp: &Mlp,
+    mlp: &Dense,
     prop: &Vnnlib,
     input: &Box,
     intermediate: Intermediate,
@@ -290,7 +292,7 @@ fn regroup(cands: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint)>>, flat: Vec<Q>) -
 
 /// The candidates' bounds again with the lower slopes `alphas` on `rb`'s own boxes (the
 /// intermediate boxes do not depend on the final α, so they are not recomputed).
-fn rebound_rows(mlp: &Mlp, prop: &Vnnlib, input: &Box, rb: &RowBounds, alphas: &[Vec<Q>], pairs: bool) -> Result<RowBounds> {
+fn rebound_rows(mlp: &Dense, prop: &Vnnlib, input: &Box, rb: &RowBounds, alphas: &[Vec<Q>], pairs: bool) -> Result<RowBounds> {
     let mut crown = rb.crown.clone();
     set_alphas(mlp, &mut crown, alphas)?;
     let cands: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint)>> = prop.violation.iter().map(|c| candidates(c, pairs)).collect();
@@ -301,7 +303,7 @@ fn rebound_rows(mlp: &Mlp, prop: &Vnnlib, input: &Box, rb: &RowBounds, alphas: &
 
 /// Replaces the hidden layers' lower slopes by `alphas` (one per neuron), checking the shape (the
 /// range α ∈ [0, 1] is checked where the slopes are used, by `crown_objectives`).
-pub(crate) fn set_alphas(mlp: &Mlp, crown: &mut Crown, alphas: &[Vec<Q>]) -> Result<()> {
+pub(crate) fn set_alphas(mlp: &Dense, crown: &mut Crown, alphas: &[Vec<Q>]) -> Result<()> {
     let hidden = mlp.layers.len() - 1;
     if alphas.len() != hidden {
         return Err(Error::bad_input(format!("alpha: expected {hidden} hidden layers, found {}", alphas.len())));
@@ -352,23 +354,7 @@ enum Decision {
     Stuck(String),
 }
 
-/// Network weights as `f64` (exact: binary32 values), for the heuristics.
-pub struct F64Net {
-    pub layers: Vec<(Vec<Vec<f64>>, Vec<f64>, Activation)>,
-}
 
-impl F64Net {
-    pub fn new(mlp: &Mlp) -> F64Net {
-        let f = |b: &crate::num::binary32::F32| b.to_f64().value;
-        F64Net {
-            layers: mlp
-                .layers
-                .iter()
-                .map(|l| (l.weight.iter().map(|r| r.iter().map(f).collect()).collect(), l.bias.iter().map(f).collect(), l.act))
-                .collect(),
-        }
-    }
-}
 
 /// The input coefficients (in `f64`) of the CROWN lower bound of `c·y` with the given lines: only a
 /// branching heuristic, never part of a bound.
@@ -442,7 +428,8 @@ fn nearest_row(prop: &Vnnlib, cs: &[(Vec<(usize, Q)>, LinearConstraint, Q)], d: 
     (0..n).max_by(|&i, &j| (&cs[i].2 - &cs[i].1.rhs).cmp(&(&cs[j].2 - &cs[j].1.rhs))).expect("non-empty")
 }
 
-fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, accept: Option<Accept>, seed: u64) -> Result<Decision> {
+fn bound_box(view: &Net<'_>, prop: &Vnnlib, b: &Box, opts: &Options, accept: Option<Accept>, seed: u64) -> Result<Decision> {
+    let (mlp, net) = (&view.dense, &view.f64);
     let rb = bound_rows(mlp, prop, b, opts.intermediate, opts.leaf, None, opts.pairs)?;
     // Without splits a rejected leaf stays a leaf: its certificate then takes the general checker.
     let accepted = |r: &[Refutation], a: &[Vec<Q>]| -> Result<bool> {
@@ -501,7 +488,7 @@ fn bound_box(mlp: &Mlp, net: &F64Net, prop: &Vnnlib, b: &Box, opts: &Options, ac
         .zip(b)
         .map(|(ai, iv)| if *ai >= 0.0 { iv.lo.to_f64().unwrap_or(0.0) } else { iv.hi.to_f64().unwrap_or(0.0) })
         .collect();
-    match attack::search(mlp, net, prop, b, &[corner], 4, 20, seed)? {
+    match attack::search(view, prop, b, &[corner], 4, 20, seed)? {
         Some(Found::Counterexample(cex)) => return Ok(Decision::Found(cex)),
         Some(found @ Found::OnOpenEnd { .. }) => return Ok(Decision::Stuck(open_end_reason(&found))),
         None => {}
@@ -559,17 +546,19 @@ fn volume(b: &Box, root: &Box) -> f64 {
     b.iter().zip(root).filter(|(_, r)| r.hi > r.lo).map(|(i, r)| width(i) / width(r)).product()
 }
 
-/// Decides `prop` on `mlp`: a certificate tree, a replayed counterexample, or unknown.
-pub fn verify(mlp: &Mlp, prop: &Vnnlib, opts: &Options, progress: impl FnMut(&Stats)) -> Result<Outcome> {
-    verify_with(mlp, prop, opts, None, progress)
+/// Decides `prop` on the network `graph` (its dense view: linear layers with relu or identity
+/// activations): a certificate tree, a replayed counterexample, or unknown.
+pub fn verify(graph: &Graph, prop: &Vnnlib, opts: &Options, progress: impl FnMut(&Stats)) -> Result<Outcome> {
+    verify_with(graph, prop, opts, None, progress)
 }
 
 /// As [`verify`], with every refuted box also offered to `accept` (when splitting): a box it
 /// rejects is split like an undecided one. The certificate's checker may bound less tightly than
 /// the search (Lean's packed checker proves hidden boxes by fixed-point CROWN passes alone, the
 /// search also intersects them with IBP); splitting until it accepts gives a tree it can check.
-pub fn verify_with(mlp: &Mlp, prop: &Vnnlib, opts: &Options, accept: Option<Accept>, mut progress: impl FnMut(&Stats)) -> Result<Outcome> {
-    let widths = mlp.widths()?;
+pub fn verify_with(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Option<Accept>, mut progress: impl FnMut(&Stats)) -> Result<Outcome> {
+    let view = Net::new(graph)?;
+    let widths = view.dense.widths()?;
     if prop.input_box.len() != widths[0] {
         return Err(Error::bad_input(format!(
             "property: expected {} input coordinates (the network's), found {}",
@@ -584,10 +573,9 @@ pub fn verify_with(mlp: &Mlp, prop: &Vnnlib, opts: &Options, accept: Option<Acce
             prop.num_outputs
         )));
     }
-    let net = F64Net::new(mlp);
     let root = prop.input_box.clone();
     let mut stats = Stats::default();
-    match attack::search(mlp, &net, prop, &root, &[], 64, 100, opts.seed)? {
+    match attack::search(&view, prop, &root, &[], 64, 100, opts.seed)? {
         Some(Found::Counterexample(cex)) => return Ok(Outcome::Violated { cex, stats }),
         Some(found @ Found::OnOpenEnd { .. }) => return Ok(Outcome::Unknown { reason: open_end_reason(&found), stats }),
         None => {}
@@ -608,7 +596,7 @@ pub fn verify_with(mlp: &Mlp, prop: &Vnnlib, opts: &Options, accept: Option<Acce
         let decisions: Vec<Result<Decision>> = wave
             .par_iter()
             .map(|&i| match &slots[i] {
-                Slot::Open(b) => bound_box(mlp, &net, prop, b, opts, accept, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+                Slot::Open(b) => bound_box(&view, prop, b, opts, accept, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
                 _ => unreachable!("only open boxes are in the frontier"),
             })
             .collect();
@@ -658,51 +646,6 @@ fn build(slots: &mut Vec<Slot>, i: usize) -> Tree {
     }
 }
 
-/// Checks a certificate tree without searching: every leaf's refutations are re-bounded with its
-/// recorded α and must reach the recorded bound, which must refute the weighted row. Errors name
-/// the leaf and disjunct.
-pub fn check_tree(mlp: &Mlp, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound) -> Result<usize> {
-    let leaves = tree.leaf_boxes(&prop.input_box);
-    let checked: Vec<Result<()>> = leaves
-        .par_iter()
-        .enumerate()
-        .map(|(n, (b, refute, alphas))| {
-            if refute.len() != prop.violation.len() {
-                return Err(Error::check_failed(format!(
-                    "leaf {n}: expected one refutation per disjunct ({}), found {}",
-                    prop.violation.len(),
-                    refute.len()
-                )));
-            }
-            let combined: Vec<LinearConstraint> = refute
-                .iter()
-                .zip(&prop.violation)
-                .enumerate()
-                .map(|(d, (r, conj))| r.combined(conj).map_err(|why| Error::check_failed(format!("leaf {n} disjunct {d}: {why}"))))
-                .collect::<Result<_>>()?;
-            let objectives: Vec<Vec<Q>> = combined.iter().map(|c| c.coeffs.clone()).collect();
-            let (lower, _) = bound_objectives(mlp, b, intermediate, leaf, Some(alphas), &objectives)
-                .map_err(|e| e.context(format!("leaf {n}")))?;
-            for (d, ((r, c), got)) in refute.iter().zip(&combined).zip(&lower).enumerate() {
-                if !refutes(c, &r.bound) {
-                    return Err(Error::check_failed(format!(
-                        "leaf {n} disjunct {d}: the claimed bound {} does not refute `≤ {}`",
-                        r.bound, c.rhs
-                    )));
-                }
-                if *got < r.bound {
-                    return Err(Error::check_failed(format!(
-                        "leaf {n} disjunct {d}: claimed lower bound {}, recomputed {got}",
-                        r.bound
-                    )));
-                }
-            }
-            Ok(())
-        })
-        .collect();
-    checked.into_iter().collect::<Result<Vec<()>>>()?;
-    Ok(leaves.len())
-}
 
 #[cfg(test)]
 mod tests {
@@ -739,7 +682,7 @@ mod tests {
     /// a split on them would only ever cut `x0`. The gradient range sees `∂y/∂x1 ∈ [-1, 1]`.
     #[test]
     fn gradient_range_sees_an_input_whose_linear_coefficient_cancels() {
-        let mlp = crate::bounds::alpha::tests::net();
+        let mlp = crate::search::alpha::tests::net();
         let input = vec![Interval::new(q(-1, 1), q(1, 1)); 2];
         let crown = relaxed_mlp(&mlp, &input, Some(ROUND_BITS), Intermediate::Crown).unwrap();
         let net = F64Net::new(&mlp);

@@ -16,12 +16,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::canonical::{parse_canonical, sha256_ref};
-use super::schema::{Artifact, Certificate, Counterexample, Graph, Kind, Manifest, Property};
-use crate::num::interval::{Box, Interval};
+use crate::artifact::{Artifact, Certificate, GraphFile, Kind, Manifest, Property, TreeCertificate};
 use crate::error::{Error, ErrorKind, Result};
+use crate::ir::Graph;
+use crate::json::{parse_canonical, sha256_ref};
 use crate::lean::emit::{self, Binding, Texts};
-use crate::model::Mlp;
+use crate::model::{Model, lower};
+use crate::num::interval::{Box, Interval};
 use crate::num::rational::to_canonical;
 
 /// The kind column of the row for a generated Lean module.
@@ -199,8 +200,9 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
 
     // Meaning across artifacts: the certificate/counterexample against its payload and property.
     let resolve = |sha: &str| files.iter().find(|g| g.sha256.as_deref() == Some(sha)).and_then(|g| g.artifact.as_ref());
+    // The network a payload denotes (its family's graph); `None` when it cannot be lowered.
     let payload = |sha: &str| match resolve(sha) {
-        Some(Artifact::Payload(m)) => Some(m),
+        Some(Artifact::Payload(m)) => lower(m).ok(),
         _ => None,
     };
     let property = |sha: &str| match resolve(sha) {
@@ -211,19 +213,22 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
     for f in &files {
         let found = match &f.artifact {
             Some(Artifact::Certificate(c)) => match (payload(&c.payload), property(&c.property)) {
-                (Some(m), Some(p)) => check_certificate(m, p, c),
+                (Some(g), Some(p)) => check_certificate(&g, p, c),
                 _ => Vec::new(),
             },
             Some(Artifact::Counterexample(c)) => match (payload(&c.payload), property(&c.property), violation(&c.property)) {
-                (Some(m), Some(p), _) if c.violation.is_none() => check_counterexample(m, p, c),
-                (Some(m), _, Some(p)) => crate::cert::bab::counterexample_problems(m, &p, c),
+                (Some(g), Some(p), _) if c.violation.is_none() => crate::checker::counterexample::output_box_problems(&g, p, c),
+                (Some(g), _, Some(p)) => crate::checker::counterexample::problems(&g, &p, c),
                 _ => Vec::new(),
             },
             Some(Artifact::TreeCertificate(c)) => match (payload(&c.payload), violation(&c.property)) {
-                (Some(m), Some(p)) => check_tree_shape(m, &p, c),
+                (Some(g), Some(p)) => check_tree_shape(&g, &p, c),
                 _ => Vec::new(),
             },
-            Some(Artifact::Graph(g)) => payload(&g.payload).map(|m| check_graph(m, g)).unwrap_or_default(),
+            Some(Artifact::Graph(g)) => match resolve(&g.payload) {
+                Some(Artifact::Payload(m)) => check_graph(m, g),
+                _ => Vec::new(),
+            },
             _ => Vec::new(),
         };
         for msg in found {
@@ -342,8 +347,10 @@ fn box_subset(inner: &Box, outer: &Box) -> std::result::Result<(), String> {
 
 /// The certificate's boxes fit the network's widths, start from a box containing the property's
 /// input box and end inside its output box. (Each layer step is Lean's to check.)
-fn check_certificate(mlp: &Mlp, p: &Property, c: &Certificate) -> Vec<String> {
-    let Ok(widths) = mlp.widths() else { return Vec::new() };
+fn check_certificate(graph: &Graph, p: &Property, c: &Certificate) -> Vec<String> {
+    let Ok(widths) = crate::bounds::dense::Dense::of(graph).and_then(|d| d.widths()) else {
+        return vec!["payload: expected a dense relu/identity network (method ibp certificates are about one)".into()];
+    };
     let n = widths.len() - 1;
     if c.boxes.len() != n + 1 {
         return vec![format!("boxes: expected {} boxes for a {n}-layer network, found {}", n + 1, c.boxes.len())];
@@ -369,35 +376,13 @@ fn check_certificate(mlp: &Mlp, p: &Property, c: &Certificate) -> Vec<String> {
     out
 }
 
-/// The counterexample's input lies in the property's input box, the payload's exact output there is
-/// the stated output, and it lies outside the property's output box.
-fn check_counterexample(mlp: &Mlp, p: &Property, c: &Counterexample) -> Vec<String> {
-    let inside = |x: &[crate::num::Q], b: &Box| x.len() == b.len() && x.iter().zip(b).all(|(x, i)| i.contains(x));
-    if !inside(&c.input, &p.input_box) {
-        return vec!["input: expected a point of the property's input_box, found a point outside it".into()];
-    }
-    let y = match mlp.eval_exact(&c.input) {
-        Ok(y) => y,
-        Err(e) => return vec![format!("input: cannot evaluate the payload: {e}")],
-    };
-    if y != c.output {
-        let text = |v: &[crate::num::Q]| v.iter().map(to_canonical).collect::<Vec<_>>().join(", ");
-        return vec![format!(
-            "output: expected [{}] (the payload's exact output), found [{}]",
-            text(&y),
-            text(&c.output)
-        )];
-    }
-    if inside(&c.output, &p.output_box) {
-        return vec!["output: expected a point outside the property's output_box, found one inside it".into()];
-    }
-    Vec::new()
-}
 
 /// The tree's leaves have one α per hidden neuron and one refutation per disjunct whose row
 /// exists and whose bound refutes it (re-bounding the leaves is `torchlean check-cert`'s job).
-fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::schema::TreeCertificate) -> Vec<String> {
-    let Ok(widths) = mlp.widths() else { return Vec::new() };
+fn check_tree_shape(graph: &Graph, p: &crate::property::Vnnlib, c: &TreeCertificate) -> Vec<String> {
+    let Ok(widths) = crate::bounds::dense::Dense::of(graph).and_then(|d| d.widths()) else {
+        return vec!["payload: expected a dense relu/identity network (bab certificates are about one)".into()];
+    };
     let hidden = &widths[1..widths.len() - 1];
     let mut out = Vec::new();
     for (n, (_, refute, alphas)) in c.tree.leaf_boxes(&p.input_box).iter().enumerate() {
@@ -411,7 +396,7 @@ fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::sch
         for (d, r) in refute.iter().enumerate() {
             match r.combined(&p.violation[d]) {
                 Err(why) => out.push(format!("leaf {n} disjunct {d}: {why}")),
-                Ok(row) if !crate::bounds::bab::refutes(&row, &r.bound) => out.push(format!(
+                Ok(row) if !crate::search::bab::refutes(&row, &r.bound) => out.push(format!(
                     "leaf {n} disjunct {d}: bound {} does not refute its weighted row (≤ {})",
                     to_canonical(&r.bound),
                     to_canonical(&row.rhs)
@@ -426,17 +411,22 @@ fn check_tree_shape(mlp: &Mlp, p: &crate::property::Vnnlib, c: &crate::cert::sch
     out
 }
 
-/// Every param of the graph names a tensor of its payload.
-fn check_graph(mlp: &Mlp, g: &Graph) -> Vec<String> {
-    let names: Vec<String> =
-        (0..mlp.layers.len()).flat_map(|i| [format!("layers.{i}.weight"), format!("layers.{i}.bias")]).collect();
+/// Every param of the graph names a tensor of its payload, and the graph built over the payload's
+/// tensors is well formed (shapes inferred and checked).
+fn check_graph(model: &Model, g: &GraphFile) -> Vec<String> {
+    let names: Vec<&str> = model.tensors().iter().map(|(n, _)| n.as_str()).collect();
     let mut out = Vec::new();
     for (j, node) in g.nodes.iter().enumerate() {
         for (k, p) in node.params.iter().enumerate() {
-            if !names.contains(p) {
+            if !names.contains(&p.as_str()) {
                 out.push(format!("nodes[{j}].params[{k}]: expected a tensor name of the payload, found \"{p}\""));
             }
         }
+    }
+    if out.is_empty()
+        && let Err(e) = crate::model::tensor_store(model).and_then(|st| crate::artifact::graph::build(g, st))
+    {
+        out.push(format!("cannot be built over the payload's tensors: {e}"));
     }
     out
 }
@@ -464,23 +454,22 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
     let derived: std::result::Result<Vec<(String, String)>, String> = match certs.as_slice() {
         [f] => match (&f.artifact, &f.sha256) {
             (Some(Artifact::Certificate(c)), Some(sha)) => {
-                let mlp =
-                    files.iter().find(|g| g.sha256.as_deref() == Some(&c.payload)).and_then(|g| match &g.artifact {
-                        Some(Artifact::Payload(m)) => Some(m),
-                        _ => None,
-                    });
-                match mlp {
-                    Some(mlp) => {
+                let dense = files.iter().find(|g| g.sha256.as_deref() == Some(&c.payload)).and_then(|g| match &g.artifact {
+                    Some(Artifact::Payload(m)) => lower(m).and_then(|g| crate::bounds::dense::Dense::of(&g)).ok(),
+                    _ => None,
+                });
+                match dense {
+                    Some(dense) => {
                         let texts = texts_of(files, &f.bytes, &c.payload, &c.property);
                         let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property, texts };
-                        Ok(vec![(format!("Certificates/{module}.lean"), emit::dense_ibp_module(&m.name, mlp, &c.boxes, &binding))])
+                        Ok(vec![(format!("Certificates/{module}.lean"), emit::dense_ibp_module(&m.name, &dense, &c.boxes, &binding))])
                     }
-                    None => Err(format!("{}'s payload reference does not resolve to a valid payload", f.name)),
+                    None => Err(format!("{}'s payload reference does not resolve to a valid dense payload", f.name)),
                 }
             }
             (Some(Artifact::TreeCertificate(c)), Some(sha)) => {
-                let mlp = files.iter().find(|g| g.sha256.as_deref() == Some(&c.payload)).and_then(|g| match &g.artifact {
-                    Some(Artifact::Payload(m)) => Some(m),
+                let graph = files.iter().find(|g| g.sha256.as_deref() == Some(&c.payload)).and_then(|g| match &g.artifact {
+                    Some(Artifact::Payload(m)) => lower(m).ok(),
                     _ => None,
                 });
                 let prop = files
@@ -488,11 +477,12 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                     .find(|g| g.sha256.as_deref() == Some(&c.property))
                     .and_then(|g| g.artifact.as_ref())
                     .and_then(Artifact::violation);
-                match (mlp, prop) {
-                    (Some(mlp), Some(prop)) => {
+                match (graph, prop) {
+                    (Some(graph), Some(prop)) => {
                         let texts = texts_of(files, &f.bytes, &c.payload, &c.property);
                         let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property, texts };
-                        crate::cli::verify::bab_lean_module(&m.name, mlp, &prop, &c.tree, c.intermediate, c.leaf_bound, &binding)
+                        emit::tree_modules(&m.name, &graph, &prop, &c.tree, c.intermediate, c.leaf_bound, &binding)
+                            .map(|(_, files)| files)
                             .map_err(|e| e.to_string())
                     }
                     _ => Err(format!("{}'s payload or property reference does not resolve to a valid artifact", f.name)),

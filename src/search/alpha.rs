@@ -10,10 +10,10 @@
 //! is exact and one forward sweep over the recorded coefficients gives all of it.
 use num_traits::{ToPrimitive, Zero};
 
-use super::bab::F64Net;
-use super::crown::Crown;
+use super::view::F64Net;
+use crate::bounds::crown::Crown;
 use crate::num::interval::Box;
-use crate::model::Activation;
+use crate::bounds::dense::Activation;
 use crate::num::Q;
 
 /// α is searched on this grid (multiples of 1/`GRID`), so recorded slopes stay short dyadics.
@@ -125,7 +125,7 @@ fn bound_and_gradient(net: &F64Net, ns: &[Neurons], alpha: &[Vec<f64>], c: &[f64
 
 /// Lower slopes (per hidden layer, per neuron) that raise the CROWN lower bound of `c·y` over
 /// `input`, starting from `crown`'s own; `None` when no step improved on them.
-pub fn optimise(net: &F64Net, crown: &Crown, c: &[Q], input: &Box, steps: usize) -> Option<Vec<Vec<Q>>> {
+pub(crate) fn optimise(net: &F64Net, crown: &Crown, c: &[Q], input: &Box, steps: usize) -> Option<Vec<Vec<Q>>> {
     let ns = neurons(net, crown);
     let hidden = ns.len();
     let c: Vec<f64> = c.iter().map(f).collect();
@@ -170,7 +170,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::bounds::crown::{Intermediate, relaxed_mlp};
     use crate::num::interval::Interval;
-    use crate::model::{DenseLayer, Mlp};
+    use crate::bounds::dense::{Dense, DenseLayer};
     use crate::num::binary32::F32;
 
     fn q(n: i64, d: i64) -> Q {
@@ -180,9 +180,9 @@ pub(crate) mod tests {
     /// `y = relu(x1) + relu(-x1) + relu(x0 + 4)/4` on `[-1, 1]²`. With lower slopes `(α0, α1)` on
     /// the two unstable neurons the bound is `1 − 1/4 − |α0 − α1|` (by hand): the input
     /// coefficients are `(1/4, α0 − α1)` and the constant is `4/4`.
-    pub(crate) fn net() -> Mlp {
+    pub(crate) fn net() -> Dense {
         let w = |v: f32| F32(v.to_bits());
-        Mlp {
+        Dense {
             layers: vec![
                 DenseLayer {
                     weight: vec![vec![w(0.0), w(1.0)], vec![w(0.0), w(-1.0)], vec![w(1.0), w(0.0)]],

@@ -13,10 +13,13 @@ use num_integer::Integer;
 use num_traits::{One, Signed, Zero};
 use rayon::prelude::*;
 
-use crate::bounds::bab::Refutation;
+use std::fmt::Write;
+
+use super::syntax::{int_list, nat_list, rat, sign_list};
+use crate::search::bab::Refutation;
 use crate::num::interval::Box;
 use crate::error::{Error, Result};
-use crate::model::{Activation, Mlp};
+use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::property::{LinearConstraint, Vnnlib};
 
@@ -141,7 +144,7 @@ fn integer_at(q: &Q, scale: &BigInt) -> Option<BigInt> {
 }
 
 /// The layer's weights and bias as integers over their least common power-of-two denominator.
-fn integer_layer(mlp: &Mlp, k: usize) -> Result<(Vec<Vec<BigInt>>, Vec<BigInt>, BigInt)> {
+fn integer_layer(mlp: &Dense, k: usize) -> Result<(Vec<Vec<BigInt>>, Vec<BigInt>, BigInt)> {
     let l = &mlp.layers[k];
     let w: Vec<Vec<Q>> = l
         .weight
@@ -167,7 +170,7 @@ fn integer_layer(mlp: &Mlp, k: usize) -> Result<(Vec<Vec<BigInt>>, Vec<BigInt>, 
 
 /// The network's packed data. The top passes' scale `m_top` is chosen so the property's rows
 /// and right-hand sides are integers at it; each level keeps `PRECISION` bits after rounding.
-pub fn net_pk(mlp: &Mlp, prop: &Vnnlib) -> Result<NetPk> {
+pub fn net_pk(mlp: &Dense, prop: &Vnnlib) -> Result<NetPk> {
     let n = mlp.layers.len();
     if n == 0 || mlp.layers[n - 1].act != Activation::Identity || mlp.layers[..n - 1].iter().any(|l| l.act != Activation::Relu) {
         return Err(Error::bad_input(
@@ -537,6 +540,171 @@ pub fn field_width(net: &NetPk, leaves: &[LeafPk]) -> u32 {
 }
 
 
+
+// ---- Lean emission: the network's packed data (checked once) and each leaf's packed run ----
+
+/// The Lean checker's name.
+pub const CHECK: &str = "packedLeafOk";
+/// The Lean theorem that makes an accepted leaf safe (`lean/TorchLean/Cert/PackedLeaf.lean`).
+pub const THEOREM: &str = "packedLeafOk_safe";
+
+/// The packed checker's network data and the facts checked once per network.
+pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
+    let n = mlp.layers.len();
+    // Rust's `net.layers[t]` is layer `n - 1 - t` (the top first); Lean names layers from the input.
+    let idx = |t: usize| n - 1 - t;
+    let _ = writeln!(
+        *s,
+        "/-! ## The packed checker's network data\n\n\
+         Each layer's weights as integer columns (magnitudes, signs and magnitude sums) at the scale\n\
+         `1/Ω`, its bias column ending in `Ω`, and the field widths of the passes crossing it\n\
+         (`LayerPk`). `layerI_describes` checks, once, that the columns are `layerI`'s weights. -/\n"
+    );
+    for (t, l) in net.layers.iter().enumerate() {
+        let i = idx(t);
+        for (c, col) in l.cols.iter().enumerate() {
+            let _ = writeln!(*s, "@[expose] def pk{i}w{c} : List Nat := {}", nat_list(col));
+            let _ = writeln!(*s, "@[expose] def pk{i}s{c} : List Bool := {}", sign_list(col));
+        }
+        let ws: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}w{c}")).collect();
+        let ss: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}s{c}")).collect();
+        let mut bw = l.bias.clone();
+        bw.push(l.omega.clone());
+        let _ = writeln!(*s, "/-- Layer {i} for the packed checker. -/");
+        let _ = writeln!(
+            *s,
+            "@[expose] def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {}⟩",
+            ws.join(", "),
+            ss.join(", "),
+            nat_list(&l.sums()),
+            nat_list(&bw),
+            {
+                let mut g = sign_list(&l.bias);
+                g.insert_str(g.len() - 1, if l.bias.is_empty() { "false" } else { ", false" });
+                g
+            },
+            l.bsum(),
+            l.e,
+            l.q,
+            l.r,
+            l.beta2,
+            l.m
+        );
+        let outputs = l.cols.first().map_or(0, Vec::len);
+        let _ = writeln!(*s, "/-- Layer {i}'s packed columns and bias are its weights and bias, at scale `1/{}`. -/", l.omega);
+        let _ = writeln!(
+            *s,
+            "theorem layer{i}_describes : describesB layer{i} pk{i} {outputs} (1 / {} : Rat) {} {} {} = true := by decide +kernel\n",
+            l.omega,
+            l.omega,
+            nat_list(&l.bias),
+            sign_list(&l.bias)
+        );
+    }
+    let tops: Vec<String> = (0..n - 1).map(|t| format!("layer{}", idx(t))).collect();
+    let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", idx(t))).collect();
+    let outputs = mlp.layers[n - 1].weight.len();
+    let describes: Vec<String> = (0..n).map(|t| format!("describes_of_B layer{}_describes", idx(t))).collect();
+    let _ = writeln!(*s, "/-- The packed data describe the network. -/");
+    let _ = writeln!(
+        *s,
+        "theorem described : NetDescribed [{}] [{}] layer0 pk0 {outputs} :=\n  ⟨{}⟩\n",
+        tops.join(", "),
+        pks.join(", "),
+        describes.join(", ")
+    );
+    let _ = writeln!(*s, "/-- The field width `{field}` holds every field of every level. -/");
+    let _ = writeln!(
+        *s,
+        "theorem fits : netFitB {field} {} {outputs} [{}] pk0 = true := by decide +kernel\n",
+        net.beta_top,
+        pks.join(", ")
+    );
+    let _ = writeln!(*s, "/-- The last layer is linear, every other one ReLU. -/");
+    let _ = writeln!(*s, "theorem acts : NetActs [{}] layer0 := by unfold NetActs; decide\n", tops.join(", "));
+    let _ = writeln!(*s, "/-- The network is its first layer below the others. -/");
+    let _ = writeln!(*s, "theorem net_eq : net = layer0 :: [{}].reverse := rfl\n", tops.join(", "));
+}
+
+/// Leaf `k`'s packed data, `leafK_ok` (one packed run) and `leafK_safe`.
+pub fn emit_leaf(s: &mut String, mlp: &Dense, net: &NetPk, field: u32, k: usize, leaf: &LeafPk) {
+    let n = mlp.layers.len();
+    let outputs = mlp.layers[n - 1].weight.len();
+    let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", n - 1 - t)).collect();
+    let mut relus = Vec::new();
+    let mut ibps = Vec::new();
+    for (h, r) in leaf.relus.iter().enumerate() {
+        // `leaf.relus` runs from the top hidden layer down: entry h is Lean layer n - 2 - h.
+        let j = n - 2 - h;
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}an : List Nat := {}", nat_list(&r.an));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}sn : List Nat := {}", nat_list(&r.sn));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}ic : List Nat := {}", nat_list(&r.ics));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}lo : List Int := {}", int_list(&r.lo));
+        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}hi : List Int := {}", int_list(&r.hi));
+        relus.push(format!("⟨leaf{k}r{j}an, leaf{k}r{j}sn, leaf{k}r{j}ic, leaf{k}r{j}lo, leaf{k}r{j}hi⟩"));
+        ibps.push(match &r.ibp {
+            None => "none".to_string(),
+            Some(i) => {
+                let _ = writeln!(*s, "@[expose] def leaf{k}i{j}lo : List Int := {}", int_list(&i.lo));
+                let _ = writeln!(*s, "@[expose] def leaf{k}i{j}hi : List Int := {}", int_list(&i.hi));
+                format!("some ⟨leaf{k}i{j}lo, leaf{k}i{j}hi⟩")
+            }
+        });
+    }
+    let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and CROWN box, from the top. -/");
+    let _ = writeln!(*s, "@[expose] def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
+    let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's IBP box where it is tighter, from the top. -/");
+    let _ = writeln!(*s, "@[expose] def leaf{k}Is : List (Option IbpPk) := [{}]", ibps.join(", "));
+    let mut lw: Vec<BigInt> = leaf.lower.iter().map(BigInt::abs).collect();
+    lw.push(leaf.k.clone());
+    let a: BigInt = lw.iter().sum();
+    let lg = sign_list(&leaf.lower);
+    let mut lg_full = lg.clone();
+    lg_full.insert_str(lg_full.len() - 1, if leaf.lower.is_empty() { "false" } else { ", false" });
+    let _ = writeln!(*s, "/-- Leaf {k}: the first layer and the input box, ends over {}. -/", leaf.k);
+    let _ = writeln!(
+        *s,
+        "@[expose] def leaf{k}F : ClosePk := ⟨pk0, {}, {lg_full}, {a}, {}, {}⟩",
+        nat_list(&lw),
+        nat_list(&leaf.widths),
+        leaf.b
+    );
+    let refs: Vec<String> = leaf
+        .refs
+        .iter()
+        .map(|(terms, m, ys, yc)| {
+            let t: Vec<String> = terms.iter().map(|(i, w)| format!("({i}, {})", rat(w))).collect();
+            format!("([{}], {m}, {}, {})", t.join(", "), int_list(ys), if yc.is_negative() { format!("({yc})") } else { yc.to_string() })
+        })
+        .collect();
+    let _ = writeln!(
+        *s,
+        "set_option profiler true in\nset_option profiler.threshold 0 in\n\
+         /-- Leaf {k}: every hidden box, every line and one refuting pass per disjunct, in one packed run. -/\n\
+         theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} leaf{k}Is [{}] = true := by\n  decide +kernel\n",
+        net.beta_top,
+        pks.join(", "),
+        leaf.k,
+        nat_list(&leaf.lower.iter().map(BigInt::abs).collect::<Vec<_>>()),
+        refs.join(", ")
+    );
+    // A declaration of its own: the kernel frees its caches between declarations, and the wasm
+    // worker crashed holding the IBP sums' and the main run's together.
+    let _ = writeln!(
+        *s,
+        "set_option profiler true in\nset_option profiler.threshold 0 in\n\
+         /-- Leaf {k}: every IBP box is covered by interval sums over the claimed box below. -/\n\
+         theorem leaf{k}_ibp : ibpsOkB [{}] leaf{k}Rs leaf{k}Is = true := by\n  decide +kernel\n",
+        pks.join(", ")
+    );
+    let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
+    let _ = writeln!(
+        *s,
+        "theorem leaf{k}_safe : ∀ x : List Rat, Box.Mem leaf{k}Box x → Safe violation (evalNet net x) := by\n  \
+         intro x hx\n  rw [net_eq]\n  exact packedLeafOk_safe (F := leaf{k}F) described fits acts leaf{k}_ok leaf{k}_ibp x hx\n"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,10 +714,10 @@ mod tests {
         Q::new(n.into(), d.into())
     }
 
-    fn packed_small() -> (Mlp, Vnnlib) {
+    fn packed_small() -> (Dense, Vnnlib) {
         let root = env!("CARGO_MANIFEST_DIR");
         let p = format!("{root}/tests/data/packed-small.nnet");
-        let mlp = crate::model::nnet::parse_nnet(&std::fs::read_to_string(&p).unwrap(), &p).unwrap().mlp;
+        let mlp = Dense::of(&crate::model::nnet::parse_nnet(&std::fs::read_to_string(&p).unwrap(), &p).unwrap()).unwrap();
         let p = format!("{root}/tests/data/packed-small.vnnlib");
         let prop = crate::property::vnnlib::parse_vnnlib(&std::fs::read_to_string(&p).unwrap(), &p).unwrap();
         (mlp, prop)

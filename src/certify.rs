@@ -1,0 +1,359 @@
+//! Producing and re-checking certificate directories: the pipelines under `torchlean demo`,
+//! `verify` and `check-cert`.
+//!
+//! - [`certify_dense_ibp`]: an exact IBP certificate of a dense network over a box (the demo): the
+//!   property ("every input in this box maps into that box"), the certificate (every intermediate
+//!   box, so Lean checks one layer at a time), the manifest and the Lean module.
+//! - [`verify`]: decides a property by branch and bound and writes the payload, property,
+//!   certificate or counterexample and manifest into a new directory, and the certificate's Lean
+//!   modules. Nothing is half-written: the name is checked before the search, the artifacts go to
+//!   a temp directory renamed into place only after the modules are written.
+//! - [`check_dir`]: re-checks such a directory without searching.
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::artifact::property::{Property, output_box_json};
+use crate::artifact::store::write_dir_atomic;
+use crate::artifact::{Artifact, Written, certificate, counterexample, manifest, payload, write_artifact, write_atomic};
+use crate::bounds::dense::Dense;
+use crate::bounds::ibp::ibp_mlp_rounded;
+use crate::checker::LeafKind;
+use crate::checker::packed::{leaf_pk, net_pk};
+use crate::checker::tree::{packed_applies, recheck};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::Graph;
+use crate::json::sha256_ref;
+use crate::lean::emit::{self, Binding, Texts};
+use crate::model::{Model, lower};
+use crate::num::Q;
+use crate::num::binary32::F32;
+use crate::num::interval::{Box, Interval};
+use crate::num::rational::to_canonical;
+use crate::property::Vnnlib;
+use crate::search::attack::replay;
+use crate::search::bab::{self, Accept, Options, Outcome, Refutation, Stats, Tree};
+
+fn box_json(b: &Box) -> Value {
+    Value::Array(b.iter().map(|i| json!(i.to_strings())).collect())
+}
+
+/// What `certify_dense_ibp` wrote.
+#[derive(Debug, Clone)]
+pub struct Certified {
+    pub name: String,
+    pub payload: Written,
+    pub property: Written,
+    pub certificate: Written,
+    pub manifest: Written,
+    pub lean_module: String,
+    pub lean_path: PathBuf,
+    pub output_box: Box,
+}
+
+/// Computes exact IBP for the network `graph` (an mlp of relu/identity layers) on `input` (intermediate boxes rounded outward to `round_bits`
+/// significant bits when given, which keeps deep networks' numbers short) and writes `certificates/<name>/{payload,property,
+/// certificate,manifest}.json` under `cert_root` plus `Certificates/<Module>.lean` under `lean_dir`.
+pub fn certify_dense_ibp(
+    name: &str,
+    graph: &Graph,
+    input: &Box,
+    round_bits: Option<u32>,
+    cert_root: &Path,
+    lean_dir: &Path,
+) -> Result<Certified> {
+    let mlp = &Dense::of(graph)?;
+    let boxes = ibp_mlp_rounded(mlp, input, round_bits)?;
+    let output = boxes.last().expect("ibp returns at least the input box").clone();
+    let dir = cert_root.join(name);
+    let payload = write_artifact(&dir.join("payload.json"), "payload", &payload::write(&Model::from_graph(graph)?))?;
+    let claim = Property { input_box: input.clone(), output_box: output };
+    let property = write_artifact(&dir.join("property.json"), "property", &output_box_json(&claim))?;
+    let certificate = json!({
+        "format": "torchlean.certificate.v1",
+        "method": "ibp",
+        "payload": payload.sha256,
+        "property": property.sha256,
+        "boxes": Value::Array(boxes.iter().map(box_json).collect()),
+    });
+    let certificate = write_artifact(&dir.join("certificate.json"), "certificate", &certificate)?;
+    let manifest = manifest::write(&dir, name, &[payload.clone(), property.clone(), certificate.clone()])?;
+    let module = emit::module_name(name);
+    let texts = Some(Texts { certificate: &certificate.bytes, payload: &payload.bytes, property: &property.bytes });
+    let binding = Binding { certificate: &certificate.sha256, payload: &payload.sha256, property: &property.sha256, texts };
+    let text = emit::dense_ibp_module(name, mlp, &boxes, &binding);
+    let lean_path = lean_dir.join("Certificates").join(format!("{module}.lean"));
+    write_atomic(&lean_path, text.as_bytes())?;
+    Ok(Certified {
+        name: name.to_string(),
+        payload,
+        property,
+        certificate,
+        manifest,
+        lean_module: format!("Certificates.{module}"),
+        lean_path,
+        output_box: claim.output_box,
+    })
+}
+
+/// Short display of a box for tables: `[lo, hi] × …` with exact values.
+pub fn box_display(b: &Box) -> String {
+    b.iter().map(|Interval { lo, hi }| format!("[{}, {}]", to_canonical(lo), to_canonical(hi))).collect::<Vec<_>>().join(" × ")
+}
+
+/// How [`verify`] decides a property.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// The search's options (bounds, splitting, deadline, budget).
+    pub search: Options,
+    /// Boxes the re-search of leaves the packed Lean checker rejects may bound in all (`None`: as
+    /// many as the search bounded, at least 64); beyond it the certificate takes a rational checker.
+    pub packed_boxes: Option<usize>,
+    /// The Lean project: the certificate's modules go to `<lean_dir>/Certificates/`.
+    pub lean_dir: PathBuf,
+}
+
+/// What [`verify`] decided and wrote.
+#[derive(Debug)]
+pub struct Verified {
+    pub outcome: Outcome,
+    /// Seconds of search (the packed re-search included).
+    pub seconds: f64,
+    /// The artifacts, manifest last (paths inside the certificate directory).
+    pub written: Vec<Written>,
+    /// The Lean modules written (paths under the Lean project), the certificate's own first.
+    pub lean_files: Vec<PathBuf>,
+    /// The checker the module's leaves take.
+    pub checker: Option<LeafKind>,
+}
+
+/// The certificate directory name of `--out` and its Lean module name, or why it cannot be one:
+/// `[A-Za-z0-9._-]+` (not `.` or `..`) whose module name is not empty, and no module of that name
+/// written for another certificate (`v_id` and `v-id` are both `VId`).
+pub fn certificate_name(out: &Path, lean_dir: &Path) -> Result<(String, String)> {
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ok = !name.is_empty() && name != "." && name != ".." && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !ok {
+        return Err(Error::bad_input(format!(
+            "--out {}: expected a directory whose name is of [A-Za-z0-9._-] (it names the certificate)",
+            out.display()
+        )));
+    }
+    let module = emit::module_name(name);
+    if module.is_empty() {
+        return Err(Error::bad_input(format!(
+            "--out {}: expected a name with a letter or digit (the Lean module is named after it), found \"{name}\"",
+            out.display()
+        )));
+    }
+    let path = lean_dir.join("Certificates").join(format!("{module}.lean"));
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Some(other) = emit::certificate_of_module(&text)
+        && other != name
+    {
+        return Err(Error::bad_input(format!(
+            "--out {}: its Lean module {} already holds certificate \"{other}\"; expected a name whose module is free",
+            out.display(),
+            path.display()
+        )));
+    }
+    Ok((name.to_string(), module))
+}
+
+/// `out` must be a new or empty directory (a certificate directory is written once).
+fn expect_new_dir(out: &Path) -> Result<()> {
+    match std::fs::read_dir(out).map(|mut entries| entries.next().is_some()) {
+        Ok(true) => {
+            Err(Error::bad_input(format!("--out {}: expected a new or empty directory, found a non-empty one", out.display())))
+        }
+        Ok(false) => Ok(()),
+        Err(_) if out.exists() => Err(Error::bad_input(format!("--out {}: expected a directory, found a file", out.display()))),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Decides `prop` on the network `graph` and writes the result into the new directory `out` (see
+/// the module doc). `prop_json` is the canonical property artifact the certificate references.
+pub fn verify(graph: &Graph, prop: &Vnnlib, prop_json: &Value, out: &Path, opts: &VerifyOptions, progress: impl FnMut(&Stats)) -> Result<Verified> {
+    let (name, module) = certificate_name(out, &opts.lean_dir)?;
+    expect_new_dir(out)?;
+    let start = Instant::now();
+    let dense = Dense::of(graph)?;
+    let search = &opts.search;
+    // Where the certificate may take the packed checker (the rule `checker::tree` applies, so audit
+    // re-derives the same module), leaves it rejects are split further until it accepts them.
+    // IBP boxes count: Lean checks one with a multiplication per weight, far less than a split's
+    // second leaf costs.
+    let packed = (search.split && packed_applies(&dense, search.intermediate, search.leaf)).then(|| net_pk(&dense, prop)).transpose()?;
+    let accept = |b: &Box, r: &[Refutation], a: &[Vec<Q>]| -> Result<bool> {
+        let net = packed.as_ref().expect("accept is passed only with a packed network");
+        match leaf_pk(net, prop, b, a, r, true) {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.kind(), ErrorKind::CheckFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
+    let outcome = bab::verify(graph, prop, search, progress)?;
+    let outcome = match outcome {
+        Outcome::Verified { tree, mut stats } if packed.is_some() => {
+            let budget = opts.packed_boxes.unwrap_or(stats.boxes.max(64));
+            let (tree, extra) = refine_for_packed(graph, prop, search, &accept, tree, budget)?;
+            stats.boxes += extra;
+            Outcome::Verified { tree, stats }
+        }
+        o => o,
+    };
+    let seconds = start.elapsed().as_secs_f64();
+
+    let model = Model::from_graph(graph)?;
+    let mut lean_files = Vec::new();
+    let mut checker = None;
+    let written = write_dir_atomic(out, |dir| {
+        let payload = write_artifact(&dir.join("payload.json"), "payload", &payload::write(&model))?;
+        let property = write_artifact(&dir.join("property.json"), "property", prop_json)?;
+        let mut written = vec![payload.clone(), property.clone()];
+        match &outcome {
+            Outcome::Verified { tree, .. } => {
+                let cert = certificate::tree_json(&payload.sha256, &property.sha256, search.intermediate, search.leaf, tree);
+                let c = write_artifact(&dir.join("certificate.json"), "certificate", &cert)?;
+                let texts = Some(Texts { certificate: &c.bytes, payload: &payload.bytes, property: &property.bytes });
+                let binding = Binding { certificate: &c.sha256, payload: &payload.sha256, property: &property.sha256, texts };
+                let (kind, files) = emit::tree_modules(&name, graph, prop, tree, search.intermediate, search.leaf, &binding)?;
+                // A previous run's parts would be built (and fail) beside the new ones.
+                let parts = opts.lean_dir.join("Certificates").join(&module);
+                if parts.is_dir() {
+                    std::fs::remove_dir_all(&parts).map_err(|e| Error::io("cannot remove", &parts, e))?;
+                }
+                for (rel, text) in &files {
+                    let path = opts.lean_dir.join(rel);
+                    write_atomic(&path, text.as_bytes())?;
+                    lean_files.push(path);
+                }
+                checker = Some(kind);
+                written.push(c);
+            }
+            Outcome::Violated { cex, .. } => {
+                let c = counterexample::write(&payload.sha256, &property.sha256, cex);
+                written.push(write_artifact(&dir.join("counterexample.json"), "counterexample", &c)?);
+            }
+            Outcome::Unknown { .. } => {}
+        }
+        written.push(manifest::write(dir, &name, &written)?);
+        Ok(written)
+    })?;
+    let written = written.into_iter().map(|w| Written { path: out.join(w.path.file_name().expect("a file")), ..w }).collect();
+    Ok(Verified { outcome, seconds, written, lean_files, checker })
+}
+
+/// The tree with every leaf the packed checker rejects replaced by a subtree whose leaves it
+/// accepts, found by a search of that leaf's box that splits until `accept` holds; or the tree
+/// unchanged when the searches exceed `budget` boxes in all (its certificate then takes a rational
+/// checker). The packed checker proves hidden boxes by fixed-point CROWN passes alone, while the
+/// search intersects them with IBP, which on large boxes is tighter on some neurons. Also returns
+/// the boxes bounded.
+fn refine_for_packed(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Accept, tree: Tree, budget: usize) -> Result<(Tree, usize)> {
+    use rayon::prelude::*;
+    let leaves = tree.leaf_boxes(&prop.input_box);
+    let ok = leaves.par_iter().map(|(b, r, a)| accept(b, r, a)).collect::<Result<Vec<bool>>>()?;
+    let mut used = 0;
+    let mut subtrees = Vec::with_capacity(leaves.len());
+    for ((b, _, _), ok) in leaves.iter().zip(ok) {
+        if ok {
+            subtrees.push(None);
+            continue;
+        }
+        let sub = prop.restricted(b);
+        let sub_opts = Options { max_boxes: budget.saturating_sub(used), ..opts.clone() };
+        match bab::verify_with(graph, &sub, &sub_opts, Some(accept), |_| {})? {
+            Outcome::Verified { tree, stats } => {
+                used += stats.boxes;
+                subtrees.push(Some(tree));
+            }
+            Outcome::Violated { stats, .. } | Outcome::Unknown { stats, .. } => return Ok((tree, used + stats.boxes)),
+        }
+    }
+    drop(leaves);
+    Ok((tree.graft(&mut subtrees.into_iter()), used))
+}
+
+/// What [`check_dir`] re-checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// A certificate tree: the checker its leaves take and how many were re-checked.
+    Certificate { checker: LeafKind, leaves: usize },
+    /// A counterexample, replayed: the disjunct its exact output satisfies, and whether the
+    /// binary32 execution violates it too.
+    Counterexample { disjunct: usize, f32_violates: bool },
+}
+
+/// Re-checks a directory written by [`verify`] without searching: every leaf of the certificate
+/// tree with the Rust twin of its Lean checker, or the counterexample replayed exactly and in
+/// binary32. The payload and property must be the ones the result names by hash.
+pub fn check_dir(dir: &Path) -> Result<Checked> {
+    let read_json = |p: &Path| -> Result<Value> {
+        let bytes = std::fs::read(p).map_err(|e| Error::io("cannot read", p, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(p.display().to_string()))
+    };
+    if !dir.is_dir() {
+        return Err(Error::bad_input(format!("{}: expected a directory written by torchlean verify, found none", dir.display())));
+    }
+    let read = |f: &str| -> Result<Option<Artifact>> {
+        let p = dir.join(f);
+        if !p.exists() {
+            return Ok(None);
+        }
+        Artifact::read(&read_json(&p)?).map(Some).map_err(|e| e.context(p.display().to_string()))
+    };
+    let graph = match read("payload.json")? {
+        Some(Artifact::Payload(m)) => lower(&m)?,
+        Some(a) => {
+            return Err(Error::bad_input(format!("{}: expected a payload, found a {} artifact", dir.join("payload.json").display(), a.kind())));
+        }
+        None => return Err(Error::bad_input(format!("{}: expected a payload, found no such file", dir.join("payload.json").display()))),
+    };
+    let prop = match read("property.json")?.and_then(|a| a.violation()) {
+        Some(p) => p,
+        None => {
+            return Err(Error::bad_input(format!(
+                "{}: expected a property artifact (kind violation_dnf, linf_robust or output_box)",
+                dir.join("property.json").display()
+            )));
+        }
+    };
+    let sha = |f: &str| -> Result<String> {
+        let p = dir.join(f);
+        Ok(sha256_ref(&std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?))
+    };
+    let expect_ref = |file: &str, key: &str, found: &str, want: &str| -> Result<()> {
+        if found != want {
+            return Err(Error::check_failed(format!("{file}: {key}: expected {want} (the file's hash), found {found}")));
+        }
+        Ok(())
+    };
+    match (read("certificate.json")?, read("counterexample.json")?) {
+        (Some(Artifact::TreeCertificate(c)), None) => {
+            expect_ref("certificate.json", "payload", &c.payload, &sha("payload.json")?)?;
+            expect_ref("certificate.json", "property", &c.property, &sha("property.json")?)?;
+            let (checker, leaves) = recheck(&graph, &prop, &c.tree, c.intermediate, c.leaf_bound)
+                .map_err(|e| e.context(dir.join("certificate.json").display().to_string()))?;
+            Ok(Checked::Certificate { checker, leaves })
+        }
+        (None, Some(Artifact::Counterexample(c))) => {
+            expect_ref("counterexample.json", "payload", &c.payload, &sha("payload.json")?)?;
+            expect_ref("counterexample.json", "property", &c.property, &sha("property.json")?)?;
+            let path = dir.join("counterexample.json").display().to_string();
+            let problems = crate::checker::counterexample::problems(&graph, &prop, &c);
+            if !problems.is_empty() {
+                return Err(Error::check_failed(format!("{path}: {}", problems.join("; "))));
+            }
+            let bits: Vec<F32> = c.input.iter().map(|q| F32::from_rational(q).value).collect();
+            let r = replay(&graph, &prop, &bits)?.ok_or_else(|| Error::internal("a checked counterexample no longer replays"))?;
+            Ok(Checked::Counterexample { disjunct: r.disjunct, f32_violates: r.f32_violates })
+        }
+        _ => Err(Error::bad_input(format!(
+            "{}: expected exactly one of certificate.json (method bab) or counterexample.json",
+            dir.display()
+        ))),
+    }
+}

@@ -1,0 +1,97 @@
+//! The network part of a certificate module: its layers (packed binary32 rows) and `net`, the IR
+//! graph it lowers to with `lowered` and `graph_denotes`, and `certified_graph`.
+use std::fmt::Write;
+
+use super::graph::graph_literal;
+use super::{Binding, open_namespace, sha_def};
+use crate::bounds::dense::Dense;
+use crate::checker::syntax::packed;
+
+/// The weight, bias and layer definitions of a dense network (packed binary32 rows).
+pub(super) fn layer_defs(s: &mut String, mlp: &Dense) {
+    for (i, l) in mlp.layers.iter().enumerate() {
+        let cols = l.weight.first().map_or(0, Vec::len);
+        let rows: Vec<String> = l.weight.iter().map(|r| packed(r)).collect();
+        let _ = writeln!(*s, "/-- `layers.{i}.weight` ({}×{cols}) as binary32 bit patterns: one packed literal per row", l.weight.len());
+        let _ = writeln!(*s, "(output), column `j` in bits `32j … 32j+31` (see `unpack`). -/");
+        let _ = writeln!(*s, "@[expose] noncomputable def layer{i}Weight : List (List Nat) := unpackRows {cols} [{}]", rows.join(", "));
+        let _ = writeln!(*s, "/-- `layers.{i}.bias` as binary32 bit patterns, packed the same way. -/");
+        let _ = writeln!(*s, "@[expose] noncomputable def layer{i}Bias : List Nat := unpack {} {}", l.bias.len(), packed(&l.bias));
+        let _ = writeln!(*s, "/-- Layer {i}: exact decoded weights, then `{}`. -/", l.act.name());
+        let _ = writeln!(
+            *s,
+            "@[expose] noncomputable def layer{i} : Dense := ⟨decodeRows layer{i}Weight, decodeList layer{i}Bias, .{}⟩\n",
+            l.act.name()
+        );
+    }
+}
+
+/// The start of a certificate module's body: namespace, the certificate's hash, the layers (packed
+/// binary32 rows) and `net`.
+pub(super) fn network_section(s: &mut String, m: &str, mlp: &Dense, binding: &Binding) {
+    open_namespace(s, m);
+    sha_def(s, binding);
+    net_defs(s, mlp);
+}
+
+/// The layers and `net`.
+pub(super) fn net_defs(s: &mut String, mlp: &Dense) {
+    let n = mlp.layers.len();
+    layer_defs(s, mlp);
+    let layers: Vec<String> = (0..n).map(|i| format!("layer{i}")).collect();
+    let _ = writeln!(*s, "/-- The network: its layers in order. -/");
+    let _ = writeln!(*s, "@[expose] noncomputable def net : List Dense := [{}]\n", layers.join(", "));
+}
+
+/// The graph `src/ir` lowers the network to, the kernel's check that it is `mlpGraph` of `net`
+/// (with shapes that chain from the width of `box0`), and `graph_denotes`: on `box0` the graph's
+/// denotation is `evalNet net`. Certificates' `certified` theorems are about `evalNet net`; this
+/// carries them to the IR graph.
+pub(super) fn lowered_section(s: &mut String, mlp: &Dense) {
+    let graph = mlp.model().and_then(|m| crate::model::lower(&m)).expect("a certified network lowers to the IR");
+    let (lit, _) = graph_literal(&graph);
+    let w = input_width(mlp);
+    let _ = writeln!(
+        *s,
+        "/-- The IR graph `src/ir` lowers the payload's network to: value 0 is the input, value `2i+1` is\n\
+         `layers.i.linear` (parameters `2i`, `2i+1`: `layers.i.weight`, `layers.i.bias`), value `2i+2` its\n\
+         activation. -/"
+    );
+    let _ = writeln!(*s, "@[expose] def graph : Graph :=\n  {lit}\n");
+    let _ = writeln!(
+        *s,
+        "/-- The graph is `mlpGraph` of `net` on inputs of width {w}, the layers' shapes chain from that\n\
+         width, and the input box has {w} coordinates. -/"
+    );
+    let _ = writeln!(
+        *s,
+        "theorem lowered : graph = mlpGraph {w} net ∧ mlpShaped {w} net = true ∧ box0.length = {w} := by decide +kernel\n"
+    );
+    let _ = writeln!(
+        *s,
+        "/-- On the input box the graph's denotation, with the payload's tensors as parameters, is the\n\
+         network's output. -/"
+    );
+    let _ = writeln!(
+        *s,
+        "theorem graph_denotes : ∀ x : List Rat, Box.Mem box0 x → denote graph (mlpParams {w} net) [x] = some [evalNet net x] :=\n  \
+         fun _ hx => denote_of_mem lowered hx\n"
+    );
+}
+
+/// `certified_graph`: the certified fact `fact y` restated about the graph's denotation `y`.
+pub(super) fn certified_graph(s: &mut String, mlp: &Dense, fact: &str, what: &str) {
+    let w = input_width(mlp);
+    let _ = writeln!(*s, "/-- **The certified fact, about the IR graph**: every real input in box 0 has a denotation\n{what}. -/");
+    let _ = writeln!(
+        *s,
+        "theorem certified_graph : ∀ x : List Rat, Box.Mem box0 x →\n    \
+         ∃ y, denote graph (mlpParams {w} net) [x] = some [y] ∧ {fact} :=\n  \
+         fun x hx => ⟨evalNet net x, graph_denotes x hx, certified x hx⟩\n"
+    );
+}
+
+/// The width of the network's input (the column count of its first weight matrix).
+pub(super) fn input_width(mlp: &Dense) -> usize {
+    mlp.layers.first().and_then(|l| l.weight.first()).map_or(0, Vec::len)
+}
