@@ -24,6 +24,7 @@ use num_integer::Integer;
 use num_traits::Zero;
 
 use crate::num::interval::{Box, Interval};
+use super::relax::{ReluCase, relu_case};
 use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::num::binary32::F32;
@@ -282,11 +283,10 @@ impl Engine {
         let mut hs = Vec::with_capacity(pre.len());
         for ((iv, alpha), s) in pre.iter().zip(alphas).zip(upper) {
             let (l, u) = (Dyadic::from_rational(&iv.lo)?, Dyadic::from_rational(&iv.hi)?);
-            let (lo, hi, t) = match act {
-                Activation::Identity => (one.clone(), one.clone(), Dyadic::zero()),
-                Activation::Relu if iv.hi <= zero => (zero.clone(), zero.clone(), Dyadic::zero()),
-                Activation::Relu if iv.lo >= zero => (one.clone(), one.clone(), Dyadic::zero()),
-                Activation::Relu => {
+            let (lo, hi, t) = match (act, relu_case(&iv.lo, &iv.hi, &zero)) {
+                (Activation::Identity, _) | (Activation::Relu, ReluCase::Active) => (one.clone(), one.clone(), Dyadic::zero()),
+                (Activation::Relu, ReluCase::Inactive) => (zero.clone(), zero.clone(), Dyadic::zero()),
+                (Activation::Relu, ReluCase::Unstable) => {
                     // h ≤ s'·(z − u) + u: intercept u·(1 − s').
                     let sd = Dyadic::from_rational(s)?;
                     let t = &u * &(&Dyadic::new(1.into(), 0) - &sd);

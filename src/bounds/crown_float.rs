@@ -33,6 +33,7 @@
 use rayon::prelude::*;
 
 use crate::num::interval::{Box, Interval};
+use super::relax::{ReluCase, relu_case};
 use crate::bounds::dense::{Activation, Dense};
 use crate::num::Q;
 use crate::num::binary32::F32;
@@ -197,11 +198,10 @@ impl<'a> FloatEngine<'a> {
         for ((iv, alpha), s) in pre.iter().zip(alphas).zip(uppers) {
             let (l, u) = (to_f64(&iv.lo, false)?, to_f64(&iv.hi, true)?);
             let zm = l.abs().max(u.abs());
-            let (lo, hi, t) = match act {
-                Activation::Identity => (1.0, 1.0, 0.0),
-                Activation::Relu if iv.hi <= zero => (0.0, 0.0, 0.0),
-                Activation::Relu if iv.lo >= zero => (1.0, 1.0, 0.0),
-                Activation::Relu => {
+            let (lo, hi, t) = match (act, relu_case(&iv.lo, &iv.hi, &zero)) {
+                (Activation::Identity, _) | (Activation::Relu, ReluCase::Active) => (1.0, 1.0, 0.0),
+                (Activation::Relu, ReluCase::Inactive) => (0.0, 0.0, 0.0),
+                (Activation::Relu, ReluCase::Unstable) => {
                     // h ≤ s'·(z − u) + u: the intercept u·(1 − s'), rounded up.
                     let t = &iv.hi * (Q::from_integer(1.into()) - s);
                     (exact_f64(alpha)?, exact_f64(s)?, to_f64(&t, true)?)

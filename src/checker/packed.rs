@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use std::fmt::Write;
 
 use super::syntax::{int_list, nat_list, rat, sign_list};
+use crate::bounds::relax::{ReluCase, relu_case};
 use crate::search::bab::Refutation;
 use crate::num::interval::Box;
 use crate::error::{Error, Result};
@@ -342,12 +343,14 @@ fn lines(r: u32, m: &BigInt, lo: &[BigInt], hi: &[BigInt], alphas: &[Q]) -> (Vec
     let mut an = Vec::with_capacity(lo.len());
     let mut sn = Vec::with_capacity(lo.len());
     let mut ics = Vec::with_capacity(lo.len());
+    let zero = BigInt::zero();
     for ((l, h), a) in lo.iter().zip(hi).zip(alphas) {
-        if !h.is_positive() {
+        let case = relu_case(l, h, &zero);
+        if case == ReluCase::Inactive {
             an.push(BigInt::zero());
             sn.push(BigInt::zero());
             ics.push(BigInt::zero());
-        } else if !l.is_negative() {
+        } else if case == ReluCase::Active {
             an.push(one.clone());
             sn.push(one.clone());
             ics.push(BigInt::zero());

@@ -12,6 +12,7 @@ use num_traits::{ToPrimitive, Zero};
 
 use super::view::F64Net;
 use crate::bounds::crown::Crown;
+use crate::bounds::relax::{ReluCase, relu_case};
 use crate::num::interval::Box;
 use crate::bounds::dense::Activation;
 use crate::num::Q;
@@ -44,11 +45,10 @@ fn neurons(net: &F64Net, crown: &Crown) -> Vec<Neurons> {
             kind: crown.pre[k]
                 .iter()
                 .zip(&crown.upper_slopes[k])
-                .map(|(iv, s)| match net.layers[k].2 {
-                    Activation::Identity => Kind::Active,
-                    Activation::Relu if iv.hi <= Q::zero() => Kind::Inactive,
-                    Activation::Relu if iv.lo >= Q::zero() => Kind::Active,
-                    Activation::Relu => {
+                .map(|(iv, s)| match (net.layers[k].2, relu_case(&iv.lo, &iv.hi, &Q::zero())) {
+                    (Activation::Identity, _) | (Activation::Relu, ReluCase::Active) => Kind::Active,
+                    (Activation::Relu, ReluCase::Inactive) => Kind::Inactive,
+                    (Activation::Relu, ReluCase::Unstable) => {
                         let u = f(&iv.hi);
                         let s = f(s);
                         Kind::Unstable { slope: s, icpt: u * (1.0 - s) }

@@ -24,6 +24,7 @@ use crate::bounds::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
 use crate::num::interval::{Box, Interval};
 use super::attack::{self, Counterexample, Found};
 use super::view::{F64Net, Net};
+use crate::bounds::relax::{ReluCase, relu_case};
 use crate::ir::Graph;
 use crate::error::{Error, Result};
 use crate::bounds::dense::{Activation, Dense};
@@ -403,10 +404,10 @@ fn gradient_range(net: &F64Net, crown: &Crown, c: &[Q]) -> Vec<f64> {
         if k > 0 && net.layers[k - 1].2 == Activation::Relu {
             for (i, (l, h)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
                 let iv = &crown.pre[k - 1][i];
-                if iv.hi <= Q::zero() {
-                    (*l, *h) = (0.0, 0.0);
-                } else if iv.lo < Q::zero() {
-                    (*l, *h) = (l.min(0.0), h.max(0.0));
+                match relu_case(&iv.lo, &iv.hi, &Q::zero()) {
+                    ReluCase::Inactive => (*l, *h) = (0.0, 0.0),
+                    ReluCase::Unstable => (*l, *h) = (l.min(0.0), h.max(0.0)),
+                    ReluCase::Active => {}
                 }
             }
         }
