@@ -26,6 +26,7 @@
 use rayon::prelude::*;
 
 use super::crown_dyadic::{Engine, InputBox};
+use super::relax::{Relax, relax_neuron};
 use super::crown_float::{self, FloatEngine};
 use super::ibp::{ibp_act, round_box_outward};
 use super::relax::{default_alpha, relax_with_slope, upper_slope};
@@ -212,6 +213,25 @@ fn upper_slopes(act: Activation, bounds: &Box, bits: Option<u32>) -> Vec<Q> {
     match act {
         Activation::Identity => vec![Q::from_integer(1.into()); bounds.len()],
         Activation::Relu => bounds.iter().map(|iv| upper_slope(iv, bits)).collect(),
+    }
+}
+
+impl Crown {
+    /// Lean's `Relax` of every neuron of every layer of `dense`, as this run used them: exact lines
+    /// for identities and stable ReLUs; α and the upper slope `s'` of the run otherwise.
+    pub fn relaxations(&self, dense: &Dense) -> Vec<Vec<Relax>> {
+        dense
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                self.pre[k]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, iv)| relax_neuron(l.act, iv, &self.alphas[k][i], &self.upper_slopes[k][i]))
+                    .collect()
+            })
+            .collect()
     }
 }
 

@@ -33,7 +33,7 @@ use crate::num::dyadic::Dyadic;
 /// Bits kept in the coefficients on a post-activation vector before the ReLU lines apply.
 const G_BITS: u32 = 62;
 /// Bits of a slope mantissa (slopes are `≤ 1`, so this is their absolute precision at worst).
-pub const SLOPE_BITS: u32 = 64;
+
 /// Every `i128` dot product stays below `2^BUDGET`.
 const BUDGET: u32 = 125;
 /// Below this coefficient precision the engine declines and the exact path runs instead.
@@ -271,7 +271,7 @@ impl Engine {
     }
 
     /// Records the lines of layer `relaxed()` from its pre-activation bounds (dyadic), lower slopes
-    /// and upper slopes (dyadics in `[0, 1]` with at most [`SLOPE_BITS`] bits); `None` if one is
+    /// and upper slopes (dyadics in `[0, 1]` with at most [`super::relax::SLOPE_BITS`] bits); `None` if one is
     /// not of that form.
     pub(super) fn push_relaxation(&mut self, pre: &Box, alphas: &[Q], upper: &[Q]) -> Option<()> {
         let k = self.relax.len();

@@ -13,10 +13,12 @@
 //! `u − s'(u − l) ≥ u − s(u − l) = 0 = relu(l)` because `s' ≤ s` and `u − l > 0`. With `s' = s` it
 //! is the chord. Lean: `Relax.valid` (`lean/TorchLean/Bounds/Relax.lean`) checks exactly these
 //! conditions, and `relax_sound` proves them enough.
-use super::crown_dyadic::SLOPE_BITS;
 use super::dense::Activation;
 use crate::num::interval::Interval;
 use crate::num::{Q, dyadic};
+
+/// Bits of a rounded upper slope `s'` (the dyadic and binary64 engines keep at most this many).
+pub const SLOPE_BITS: u32 = 64;
 
 /// Which of the three cases a ReLU with pre-activation bounds `[lo, hi]` is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,22 +115,6 @@ pub fn chord_relax(act: Activation, bounds: &Interval) -> Relax {
     relax_neuron(act, bounds, &default_alpha(bounds), &upper_slope(bounds, None))
 }
 
-/// Lean's `Relax` of every neuron of every layer, as a CROWN run used them: exact lines for
-/// identities and stable ReLUs; α and the upper slope `s'` of the run otherwise.
-pub fn relaxations(dense: &super::dense::Dense, crown: &super::crown::Crown) -> Vec<Vec<Relax>> {
-    dense
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            crown.pre[k]
-                .iter()
-                .enumerate()
-                .map(|(i, iv)| relax_neuron(l.act, iv, &crown.alphas[k][i], &crown.upper_slopes[k][i]))
-                .collect()
-        })
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {

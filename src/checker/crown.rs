@@ -5,11 +5,10 @@
 //! [`super::crown_box`] is the same leaf with CROWN-justified hidden boxes.
 use std::fmt::Write;
 
-use super::syntax::{box_literal, leaf_theorems, relax_literal};
-use super::tree::SAFE;
+use super::syntax::{SAFE, box_literal, leaf_theorems, relax_literal};
 use crate::bounds::crown::{Intermediate, relaxed_mlp};
 use crate::bounds::dense::Dense;
-use crate::bounds::relax::{Relax, relaxations};
+use crate::bounds::relax::Relax;
 use crate::error::Result;
 use crate::num::Q;
 use crate::num::interval::Box;
@@ -31,7 +30,7 @@ pub struct CrownData {
 pub fn data(dense: &Dense, b: &Box, alphas: &[Vec<Q>], intermediate: Intermediate) -> Result<CrownData> {
     let mut crown = relaxed_mlp(dense, b, Some(ROUND_BITS), intermediate)?;
     set_alphas(dense, &mut crown, alphas)?;
-    Ok(CrownData { relax: relaxations(dense, &crown), pre: crown.pre })
+    Ok(CrownData { relax: crown.relaxations(dense), pre: crown.pre })
 }
 
 /// Leaf `k`'s boxes, relaxations, steps, `leafK_ok` (checker `check`) and `leafK_safe`.

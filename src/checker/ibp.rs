@@ -5,8 +5,7 @@
 //! it recomputes.
 use std::fmt::Write;
 
-use super::syntax::{box_literal, leaf_theorems};
-use super::tree::SAFE;
+use super::syntax::{SAFE, box_literal, leaf_theorems};
 use crate::bounds::dense::Dense;
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::error::Result;

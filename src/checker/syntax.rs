@@ -11,6 +11,9 @@ use crate::num::rational::to_canonical;
 use crate::property::Vnnlib;
 use crate::search::bab::Refutation;
 
+/// What every tree leaf's `safe` theorem proves about an input of its box.
+pub const SAFE: &str = "Safe violation (evalNet net x)";
+
 pub fn rat(q: &Q) -> String {
     to_canonical(q)
 }

@@ -16,8 +16,7 @@ use crate::num::interval::Box;
 use crate::property::{LinearConstraint, Vnnlib};
 use crate::search::bab::{LeafBound, Refutation, Tree, bound_objectives, refutes};
 
-/// What every leaf's `safe` theorem proves about an input of its box.
-pub const SAFE: &str = "Safe violation (evalNet net x)";
+pub use super::syntax::SAFE;
 
 /// Hidden neurons from which a tree with CROWN-justified boxes is offered to the packed checker
 /// (`packedLeafOk`): the rational checker re-runs one CROWN pass per hidden neuron per leaf on

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 
-use super::family::ParamSpec;
+use super::param::ParamSpec;
 
 /// One layer of a `cnn` (square kernels, strides and paddings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,36 +8,9 @@ use crate::ir::{Graph, Op, Tensor};
 use crate::num::binary32::F32;
 
 pub use super::cnn::{CnnLayer, CnnSpec};
+pub use super::param::{Act, ParamSpec};
 pub use super::transformer::{AttentionMask, TransformerSpec};
 
-/// An elementwise activation of the `mlp` family (PyTorch: applied in `forward`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Act {
-    Relu,
-    Gelu,
-    Tanh,
-    Sigmoid,
-    Identity,
-}
-
-impl Act {
-    /// Every activation, in the order of `docs/families.md`.
-    pub const ALL: [Act; 5] = [Act::Relu, Act::Gelu, Act::Tanh, Act::Sigmoid, Act::Identity];
-    /// The name in specs, IR op tags and the generated Python.
-    pub fn name(self) -> &'static str {
-        match self {
-            Act::Relu => "relu",
-            Act::Gelu => "gelu",
-            Act::Tanh => "tanh",
-            Act::Sigmoid => "sigmoid",
-            Act::Identity => "identity",
-        }
-    }
-    /// The activation named `name`, if any.
-    pub fn from_name(name: &str) -> Option<Act> {
-        Act::ALL.into_iter().find(|a| a.name() == name)
-    }
-}
 
 /// `mlp`: `widths = [in, h1, …, out]` and one activation per layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,18 +47,6 @@ pub enum Family {
     Transformer(TransformerSpec),
 }
 
-/// One parameter a family declares: its PyTorch `state_dict` name and shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamSpec {
-    pub name: String,
-    pub shape: Vec<usize>,
-}
-
-impl ParamSpec {
-    fn new(name: String, shape: Vec<usize>) -> ParamSpec {
-        ParamSpec { name, shape }
-    }
-}
 
 impl Family {
     /// The family tags of payloads, in the order of `docs/families.md`.

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::num::Q;
 use crate::num::rational::to_canonical;
 
-use super::family::ParamSpec;
+use super::param::ParamSpec;
 
 /// The attention mask the encoder applies in `forward`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub struct TransformerSpec {
     /// Layer-norm epsilon, exact (PyTorch gets `float(Fraction(eps))`).
     pub eps: Q,
     /// `relu` or `gelu`.
-    pub activation: super::family::Act,
+    pub activation: super::param::Act,
     pub mask: AttentionMask,
     /// The sequence length of training inputs and of the graph input.
     pub seq_len: usize,
@@ -46,7 +46,7 @@ pub struct TransformerSpec {
 impl TransformerSpec {
     /// Checks sizes (all at least 1, `heads` divides `d_model`), `eps > 0`, activation relu|gelu.
     pub fn check(&self) -> Result<()> {
-        use super::family::Act;
+        use super::param::Act;
         for (k, v) in [
             ("d_model", self.d_model),
             ("heads", self.heads),
@@ -84,7 +84,7 @@ impl TransformerSpec {
             ffn: 16,
             layers: 1,
             eps: Q::new(1.into(), 100000.into()),
-            activation: super::family::Act::Relu,
+            activation: super::param::Act::Relu,
             mask: AttentionMask::None,
             seq_len: 4,
         }
