@@ -14,8 +14,11 @@ use super::op::{Conv2d, Op, OpTag, Pool2d};
 use super::shape;
 use super::tensor::{Tensor, TensorStore};
 
-/// The arithmetic a kernel is run in. `&mut self` lets binary32 collect its IEEE flags.
-trait Semantics {
+/// The arithmetic a kernel is run in: exact over ℚ, binary32, or (in [`crate::bounds`]) intervals.
+/// `&mut self` lets binary32 collect its IEEE flags. Every kernel is written once over these
+/// operations, so a semantics whose operations each enclose the exact one (interval arithmetic)
+/// encloses the whole graph.
+pub trait Semantics {
     type V: Clone;
     /// A parameter value from its stored bits.
     fn param(&mut self, bits: F32) -> Result<Self::V>;
@@ -27,8 +30,8 @@ trait Semantics {
     /// `a / n` for an element count `n` (average pooling).
     fn div_count(&mut self, a: &Self::V, n: usize) -> Self::V;
     fn relu(&mut self, a: &Self::V) -> Self::V;
-    /// Whether max pooling replaces its running maximum `acc` by `x`.
-    fn replaces(&mut self, x: &Self::V, acc: &Self::V) -> bool;
+    /// Max pooling's running maximum after it sees `x` (it was `acc`).
+    fn max(&mut self, acc: &Self::V, x: &Self::V) -> Self::V;
     /// `gelu`, `tanh` or `sigmoid` at `a`.
     fn unary(&mut self, tag: OpTag, a: &Self::V) -> Result<Self::V>;
     /// Softmax of one row (the last axis).
@@ -39,6 +42,11 @@ trait Semantics {
     fn rsqrt(&mut self, n: usize) -> Result<Self::V>;
     /// The value `causal_mask` adds at a masked position (−∞).
     fn masked(&mut self) -> Result<Self::V>;
+    /// Every element of a node's value once the node is computed (interval semantics round
+    /// outward here, so numbers stay short through deep graphs).
+    fn finish(&mut self, v: Self::V) -> Self::V {
+        v
+    }
 }
 
 /// Exact rational arithmetic; ops that leave ℚ are refused.
@@ -72,8 +80,8 @@ impl Semantics for Exact {
     fn relu(&mut self, a: &Q) -> Q {
         if a.is_positive() { a.clone() } else { Q::zero() }
     }
-    fn replaces(&mut self, x: &Q, acc: &Q) -> bool {
-        x > acc
+    fn max(&mut self, acc: &Q, x: &Q) -> Q {
+        if x > acc { x.clone() } else { acc.clone() }
     }
     fn unary(&mut self, tag: OpTag, _: &Q) -> Result<Q> {
         Err(no_exact(tag))
@@ -154,8 +162,8 @@ impl Semantics for Binary32 {
             F32::ZERO
         }
     }
-    fn replaces(&mut self, x: &F32, acc: &F32) -> bool {
-        x.is_nan() || x.ieee_partial_cmp(*acc).value == Some(std::cmp::Ordering::Greater)
+    fn max(&mut self, acc: &F32, x: &F32) -> F32 {
+        if x.is_nan() || x.ieee_partial_cmp(*acc).value == Some(std::cmp::Ordering::Greater) { *x } else { *acc }
     }
     fn unary(&mut self, tag: OpTag, a: &F32) -> Result<F32> {
         match tag {
@@ -273,7 +281,8 @@ where
     acc
 }
 
-/// Runs `graph` on `inputs` (one per input node, in graph order) and returns the outputs.
+/// Runs `graph` on `inputs` (one per input node, in graph order) and returns every node's value,
+/// in node order.
 fn run<S: Semantics>(
     graph: &Graph,
     store: &TensorStore,
@@ -306,11 +315,19 @@ fn run<S: Semantics>(
             x.clone()
         } else {
             let parents: Vec<&Tensor<S::V>> = node.parents.iter().map(|p| &values[index[p.as_str()]]).collect();
-            apply(s, node, &parents, store).map_err(|e| e.context(node.label()))?
+            let t = apply(s, node, &parents, store).map_err(|e| e.context(node.label()))?;
+            let (shape, data) = (t.shape().to_vec(), t.into_data());
+            Tensor::from_parts(shape, data.into_iter().map(|v| s.finish(v)).collect())
         };
         values.push(v);
     }
-    Ok(graph.outputs().iter().map(|o| values[index[o.as_str()]].clone()).collect())
+    Ok(values)
+}
+
+/// The values of the graph's outputs among every node's value (`run`'s result).
+fn outputs<V: Clone>(graph: &Graph, values: Vec<Tensor<V>>) -> Vec<Tensor<V>> {
+    let index: HashMap<&str, usize> = graph.nodes().iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    graph.outputs().iter().map(|o| values[index[o.as_str()]].clone()).collect()
 }
 
 /// One node's value from its parents' values.
@@ -497,9 +514,7 @@ fn pool<S: Semantics>(s: &mut S, p: &Pool2d, x: &Tensor<S::V>, out: &[usize], av
                     let mut window = window;
                     let mut acc = window.next().expect("kernel is at least 1x1");
                     for v in window {
-                        if s.replaces(&v, &acc) {
-                            acc = v;
-                        }
+                        acc = s.max(&acc, &v);
                     }
                     acc
                 };
@@ -515,7 +530,17 @@ impl Graph {
     /// `inputs` are one tensor per input node, in graph order. Ops that leave ℚ (`gelu`, `tanh`,
     /// `sigmoid`, `softmax`, `layernorm`) fail with "op X has no exact rational semantics".
     pub fn eval_exact(&self, inputs: &[Tensor<Q>]) -> Result<Vec<Tensor<Q>>> {
-        run(self, self.tensors(), &mut Exact, inputs)
+        Ok(outputs(self, run(self, self.tensors(), &mut Exact, inputs)?))
+    }
+
+    /// The value of every node (in node order) in the semantics `s`, from one tensor per input.
+    pub fn eval_nodes_in<S: Semantics>(&self, s: &mut S, inputs: &[Tensor<S::V>]) -> Result<Vec<Tensor<S::V>>> {
+        run(self, self.tensors(), s, inputs)
+    }
+
+    /// The value of the outputs in the semantics `s`.
+    pub fn eval_in<S: Semantics>(&self, s: &mut S, inputs: &[Tensor<S::V>]) -> Result<Vec<Tensor<S::V>>> {
+        Ok(outputs(self, run(self, self.tensors(), s, inputs)?))
     }
 
     /// The binary32 value of the outputs, rounded to nearest even, in the declared order (module
@@ -528,7 +553,7 @@ impl Graph {
     /// `mode`.
     pub fn eval_f32_r(&self, inputs: &[Tensor<F32>], mode: Round) -> Result<StatusAnd<Vec<Tensor<F32>>>> {
         let mut s = Binary32 { mode, status: Status::OK };
-        let out = run(self, self.tensors(), &mut s, inputs)?;
+        let out = outputs(self, run(self, self.tensors(), &mut s, inputs)?);
         Ok(s.status.and(out))
     }
 }

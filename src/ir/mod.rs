@@ -54,6 +54,7 @@ mod op;
 mod shape;
 mod tensor;
 
+pub use eval::Semantics;
 pub use graph::{Graph, GraphBuilder, Node};
 pub use op::{Arity, AttrKind, AttrValue, Conv2d, Op, OpTag, Pool2d};
 pub use tensor::{Tensor, TensorStore, numel};

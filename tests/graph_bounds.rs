@@ -1,0 +1,260 @@
+//! Bounds over IR graphs: every bound rule on random boxes of small random graphs must contain the
+//! exact output at sampled points of the box (the box's corners first, then random points).
+#[path = "support/rng.rs"]
+mod rng;
+
+use rng::Rng;
+use torchlean::bounds::graph_ibp::ibp_graph;
+use torchlean::ir::{Conv2d, Graph, GraphBuilder, Op, Pool2d, Tensor, TensorStore};
+use torchlean::num::Q;
+use torchlean::num::binary32::F32;
+use num_traits::Signed;
+use torchlean::num::interval::{Box, Interval};
+
+/// A random binary32 weight in about ±1 (a multiple of 2^-10, so exact rationals stay short).
+fn weight(rng: &mut Rng) -> F32 {
+    let k = rng.below(2049) as i64 - 1024;
+    F32::from_rational(&Q::new(k.into(), 1024.into())).value
+}
+
+fn tensor(rng: &mut Rng, shape: Vec<usize>) -> Tensor<F32> {
+    let n = shape.iter().product();
+    Tensor::new(shape, (0..n).map(|_| weight(rng)).collect()).unwrap()
+}
+
+/// A random box of `n` coordinates: centers in [−1, 1], radii in [0, 1/2], ends multiples of 2^-8.
+fn random_box(rng: &mut Rng, n: usize) -> Box {
+    (0..n)
+        .map(|_| {
+            let c = rng.below(513) as i64 - 256;
+            let r = rng.below(129) as i64;
+            Interval::new(Q::new((c - r).into(), 256.into()), Q::new((c + r).into(), 256.into()))
+        })
+        .collect()
+}
+
+/// Sample points of `b`: the corners of its first coordinates' sub-box (up to 16), then random
+/// points with 16-bit steps.
+fn samples(rng: &mut Rng, b: &Box, count: usize) -> Vec<Vec<Q>> {
+    let mut out = Vec::new();
+    let corners = 1usize << b.len().min(4);
+    for m in 0..corners {
+        out.push(b.iter().enumerate().map(|(i, iv)| if i < 4 && (m >> i) & 1 == 1 { iv.hi.clone() } else { iv.lo.clone() }).collect());
+    }
+    for _ in 0..count {
+        out.push(
+            b.iter()
+                .map(|iv| &iv.lo + (&iv.hi - &iv.lo) * Q::new((rng.below(65537) as i64).into(), 65536.into()))
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Checks that IBP over `b` contains the exact output of `g` at every sample.
+fn assert_contains(name: &str, g: &Graph, b: &Box, rng: &mut Rng) {
+    let out = ibp_graph(g, std::slice::from_ref(b)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let shape = match &g.inputs().next().unwrap().op {
+        Op::Input { shape } => shape.clone(),
+        _ => unreachable!(),
+    };
+    for (k, x) in samples(rng, b, 48).into_iter().enumerate() {
+        let y = g.eval_exact(&[Tensor::new(shape.clone(), x).unwrap()]).unwrap();
+        for (o, (t, bx)) in y.iter().zip(&out).enumerate() {
+            assert_eq!(t.data().len(), bx.len(), "{name}: output {o} size");
+            for (i, (v, iv)) in t.data().iter().zip(bx).enumerate() {
+                assert!(iv.contains(v), "{name}: sample {k}, output {o}[{i}] = {v} outside [{}, {}]", iv.lo, iv.hi);
+            }
+        }
+    }
+}
+
+fn store(rng: &mut Rng, shapes: &[(&str, Vec<usize>)]) -> TensorStore {
+    let mut s = TensorStore::new();
+    for (name, shape) in shapes {
+        s.insert(name, tensor(rng, shape.clone())).unwrap();
+    }
+    s
+}
+
+/// conv2d (channels, stride, padding) → relu → avgpool → flatten → linear.
+fn conv_avg(rng: &mut Rng) -> Graph {
+    let st = store(rng, &[("cw", vec![3, 2, 3, 3]), ("cb", vec![3]), ("lw", vec![2, 12]), ("lb", vec![2])]);
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![2, 5, 5]).unwrap();
+    let c = Conv2d { in_channels: 2, out_channels: 3, kernel: [3, 3], stride: [2, 2], padding: [1, 1] };
+    b.node("conv", Op::Conv2d(c), &["x"], &["cw", "cb"]).unwrap();
+    b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
+    b.node("pool", Op::AvgPool2d(Pool2d { kernel: [2, 2], stride: [1, 1] }), &["relu"], &[]).unwrap();
+    b.node("flat", Op::Flatten, &["pool"], &[]).unwrap();
+    b.node("out", Op::Linear, &["flat"], &["lw", "lb"]).unwrap();
+    b.finish(&["out"]).unwrap()
+}
+
+/// conv2d → maxpool (overlapping windows) → reshape.
+fn conv_max(rng: &mut Rng) -> Graph {
+    let st = store(rng, &[("cw", vec![2, 1, 2, 2]), ("cb", vec![2])]);
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![1, 4, 4]).unwrap();
+    let c = Conv2d { in_channels: 1, out_channels: 2, kernel: [2, 2], stride: [1, 1], padding: [0, 0] };
+    b.node("conv", Op::Conv2d(c), &["x"], &["cw", "cb"]).unwrap();
+    b.node("pool", Op::MaxPool2d(Pool2d { kernel: [2, 2], stride: [1, 1] }), &["conv"], &[]).unwrap();
+    b.node("r", Op::Reshape { shape: vec![8] }, &["pool"], &[]).unwrap();
+    b.finish(&["r"]).unwrap()
+}
+
+/// A residual block: `relu(x + linear2(relu(linear1(x))))`, and `x − linear1(x)` beside it.
+fn residual(rng: &mut Rng) -> Graph {
+    let st = store(rng, &[("w1", vec![4, 4]), ("b1", vec![4]), ("w2", vec![4, 4]), ("b2", vec![4])]);
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![4]).unwrap();
+    b.node("l1", Op::Linear, &["x"], &["w1", "b1"]).unwrap();
+    b.node("h", Op::Relu, &["l1"], &[]).unwrap();
+    b.node("l2", Op::Linear, &["h"], &["w2", "b2"]).unwrap();
+    b.node("sum", Op::Add, &["x", "l2"], &[]).unwrap();
+    b.node("y", Op::Relu, &["sum"], &[]).unwrap();
+    b.node("d", Op::Sub, &["x", "l1"], &[]).unwrap();
+    b.finish(&["y", "d"]).unwrap()
+}
+
+/// Products of variables, matmul, transpose, slices, concat and `scale_rsqrt`.
+fn tensor_ops(rng: &mut Rng) -> Graph {
+    let st = store(rng, &[("c", vec![3, 2])]);
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![2, 3]).unwrap();
+    b.node("sq", Op::Mul, &["x", "x"], &[]).unwrap();
+    b.node("k", Op::Constant, &[], &["c"]).unwrap();
+    b.node("p", Op::Matmul, &["x", "k"], &[]).unwrap();
+    b.node("t", Op::Transpose, &["p"], &[]).unwrap();
+    b.node("pp", Op::Matmul, &["p", "t"], &[]).unwrap();
+    b.node("s0", Op::Slice { axis: 1, start: 0, end: 1 }, &["sq"], &[]).unwrap();
+    b.node("cat", Op::Concat { axis: 1 }, &["s0", "p"], &[]).unwrap();
+    b.node("sc", Op::ScaleRsqrt { n: 9 }, &["cat"], &[]).unwrap();
+    b.finish(&["pp", "sc"]).unwrap()
+}
+
+#[test]
+fn graph_ibp_contains_sampled_exact_outputs_for_every_exact_op() {
+    let mut rng = Rng(0x1b9_5eed);
+    for round in 0..6 {
+        let g = conv_avg(&mut rng);
+        let b = random_box(&mut rng, 50);
+        assert_contains(&format!("conv_avg #{round}"), &g, &b, &mut rng);
+        let g = conv_max(&mut rng);
+        let b = random_box(&mut rng, 16);
+        assert_contains(&format!("conv_max #{round}"), &g, &b, &mut rng);
+        let g = residual(&mut rng);
+        let b = random_box(&mut rng, 4);
+        assert_contains(&format!("residual #{round}"), &g, &b, &mut rng);
+        let g = tensor_ops(&mut rng);
+        let b = random_box(&mut rng, 6);
+        assert_contains(&format!("tensor_ops #{round}"), &g, &b, &mut rng);
+    }
+}
+
+#[test]
+fn graph_ibp_on_a_point_box_is_the_exact_value() {
+    // Every op's interval rule is exact on points (up to the 64-bit outward rounding).
+    let mut rng = Rng(7);
+    let g = conv_avg(&mut rng);
+    let x: Vec<Q> = (0..50).map(|k| Q::new(((k * 37 % 101) as i64 - 50).into(), 64.into())).collect();
+    let b: Box = x.iter().cloned().map(Interval::point).collect();
+    let out = ibp_graph(&g, &[b]).unwrap();
+    let y = g.eval_exact(&[Tensor::new(vec![2, 5, 5], x).unwrap()]).unwrap();
+    for (v, iv) in y[0].data().iter().zip(&out[0]) {
+        assert!(iv.contains(v));
+        assert!(&iv.hi - &iv.lo <= v.clone().abs() * Q::new(1.into(), (1u64 << 60).into()) + Q::new(1.into(), (1u64 << 62).into()));
+    }
+}
+
+#[test]
+fn an_op_without_an_interval_rule_is_refused_naming_its_node() {
+    let mut b = GraphBuilder::new(TensorStore::new());
+    b.input("x", vec![2, 2]).unwrap();
+    b.node("m", Op::CausalMask, &["x"], &[]).unwrap();
+    let g = b.finish(&["m"]).unwrap();
+    let e = ibp_graph(&g, &[vec![Interval::point(Q::from_integer(0.into())); 4]]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "node \"m\" (causal_mask): op causal_mask has no interval rule here (it adds −∞, which no rational interval holds)"
+    );
+}
+
+/// The JSON of `tests/data/gen_smooth_graph_reference.py`: two graphs with smooth ops, a box, points
+/// in it and the outputs there computed with mpmath at 60 digits.
+fn smooth_reference() -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/smooth_graph_reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn rat(v: &serde_json::Value) -> Q {
+    torchlean::num::rational::parse_exact(v.as_str().unwrap()).unwrap()
+}
+
+fn f32_tensor(v: &serde_json::Value, shape: Vec<usize>) -> Tensor<F32> {
+    let data: Vec<F32> = v.as_array().unwrap().iter().map(|x| F32::from_rational(&rat(x)).value).collect();
+    Tensor::new(shape, data).unwrap()
+}
+
+/// Whether the 60-digit reference `v` lies in `iv`, allowing 1e-50 relative for its own rounding.
+fn contains_reference(iv: &Interval, v: &Q) -> bool {
+    let tol = v.abs() * Q::new(1.into(), num_bigint::BigInt::from(10).pow(50)) + Q::new(1.into(), num_bigint::BigInt::from(10).pow(55));
+    &iv.lo - &tol <= *v && *v <= &iv.hi + &tol
+}
+
+#[test]
+fn gelu_tanh_sigmoid_softmax_and_layernorm_enclose_60_digit_references() {
+    let r = smooth_reference();
+    let ball = |g: &serde_json::Value| -> Box {
+        let rad = rat(&g["radius"]);
+        g["center"].as_array().unwrap().iter().map(|c| Interval::new(rat(c) - &rad, rat(c) + &rad)).collect()
+    };
+    // x[3] → linear(4) → gelu → linear(4) → tanh → linear(3) → {sigmoid, softmax}.
+    let m = &r["mlp"];
+    let t = &m["tensors"];
+    let mut st = TensorStore::new();
+    for (name, shape) in [("w1", vec![4, 3]), ("b1", vec![4]), ("w2", vec![4, 4]), ("b2", vec![4]), ("w3", vec![3, 4]), ("b3", vec![3])] {
+        st.insert(name, f32_tensor(&t[name], shape)).unwrap();
+    }
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![3]).unwrap();
+    b.node("l1", Op::Linear, &["x"], &["w1", "b1"]).unwrap();
+    b.node("g", Op::Gelu, &["l1"], &[]).unwrap();
+    b.node("l2", Op::Linear, &["g"], &["w2", "b2"]).unwrap();
+    b.node("t", Op::Tanh, &["l2"], &[]).unwrap();
+    b.node("l3", Op::Linear, &["t"], &["w3", "b3"]).unwrap();
+    b.node("s", Op::Sigmoid, &["l3"], &[]).unwrap();
+    b.node("sm", Op::Softmax, &["l3"], &[]).unwrap();
+    let g = b.finish(&["s", "sm"]).unwrap();
+    let out = ibp_graph(&g, &[ball(m)]).unwrap();
+    let mut checked = 0;
+    for (k, outs) in m["outputs"].as_array().unwrap().iter().enumerate() {
+        for (o, vals) in outs.as_array().unwrap().iter().enumerate() {
+            for (i, v) in vals.as_array().unwrap().iter().enumerate() {
+                let v = rat(v);
+                assert!(contains_reference(&out[o][i], &v), "mlp point {k} output {o}[{i}]: {v} outside [{}, {}]", out[o][i].lo, out[o][i].hi);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 24 * 6);
+    // Softmax rows sum to one: the boxes must straddle that, and none is the trivial [0, 1].
+    assert!(out[1].iter().map(|iv| iv.lo.clone()).sum::<Q>() <= Q::from_integer(1.into()));
+    assert!(out[1].iter().all(|iv| iv.lo > Q::from_integer(0.into()) && iv.hi < Q::from_integer(1.into())));
+    // x[4] → layernorm.
+    let n = &r["norm"];
+    let mut st = TensorStore::new();
+    st.insert("w", f32_tensor(&n["tensors"]["w"], vec![4])).unwrap();
+    st.insert("b", f32_tensor(&n["tensors"]["b"], vec![4])).unwrap();
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![4]).unwrap();
+    b.node("ln", Op::LayerNorm { eps: Q::new(1.into(), 100000.into()) }, &["x"], &["w", "b"]).unwrap();
+    let g = b.finish(&["ln"]).unwrap();
+    let out = ibp_graph(&g, &[ball(n)]).unwrap();
+    for (k, vals) in n["outputs"].as_array().unwrap().iter().enumerate() {
+        for (i, v) in vals.as_array().unwrap().iter().enumerate() {
+            let v = rat(v);
+            assert!(contains_reference(&out[0][i], &v), "layernorm point {k} output {i}: {v} outside [{}, {}]", out[0][i].lo, out[0][i].hi);
+        }
+    }
+}
