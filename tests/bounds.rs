@@ -171,3 +171,26 @@ fn relu_identity_payloads_match_the_family_conversion() {
         assert_eq!(v["outputs"], serde_json::json!([["1/2", "3/2"], ["1/2", "3/2"]]), "{method}");
     }
 }
+
+#[test]
+fn ibp_bounds_a_cnn_and_a_gelu_mlp_through_their_graphs() {
+    // Graph IBP takes what the dense engines refuse: the default cnn (conv2d, relu, maxpool,
+    // flatten, linear) and an mlp with GELU. The boxes contain the exact (cnn) output at the
+    // centre and are finite.
+    let dir = tempfile::tempdir().unwrap();
+    let cnn = write_payload(dir.path(), "cnn.json", Family::Cnn(CnnSpec::default_spec()));
+    let input = vec!["0:1/2"; 64].join(",");
+    let v = json_of(&["--model", &cnn, "--input-box", &input, "--method", "ibp", "--json"]);
+    let out = intervals(&v["outputs"]);
+    assert_eq!(out.len(), 2);
+    let graph = torchlean::artifact::payload::read_network_file(Path::new(&cnn)).unwrap();
+    let x = torchlean::ir::Tensor::new(vec![1, 8, 8], vec![Q::new(1.into(), 4.into()); 64]).unwrap();
+    let y = graph.eval_exact(&[x]).unwrap();
+    for ((lo, hi), v) in out.iter().zip(y[0].data()) {
+        assert!(lo <= v && v <= hi, "{v} outside [{lo}, {hi}]");
+    }
+    let spec = MlpSpec::new(vec![2, 3, 1], vec![Act::Gelu, Act::Identity]).unwrap();
+    let gelu = write_payload(dir.path(), "gelu.json", Family::Mlp(spec));
+    let v = json_of(&["--model", &gelu, "--input-box", "-1:1,0:1", "--method", "ibp", "--json"]);
+    assert_eq!(intervals(&v["outputs"]).len(), 1);
+}

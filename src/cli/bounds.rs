@@ -105,10 +105,29 @@ impl Objective {
 }
 
 
-/// The dense view of a `.nnet` file or a payload's network; errors name the file.
-fn read_model(path: &Path) -> Result<Dense> {
+/// The network of a `.nnet` file or a payload, and its dense view when it has one (the dense
+/// engines serve every method; other graphs take the graph IBP).
+fn read_model(path: &Path, method: Method) -> Result<(crate::ir::Graph, Option<Dense>)> {
     let graph = crate::artifact::payload::read_network_file(path)?;
-    Dense::of(&graph).map_err(|e| e.context(path.display().to_string()))
+    match Dense::of(&graph) {
+        Ok(d) => Ok((graph, Some(d))),
+        Err(_) if method == Method::Ibp => Ok((graph, None)),
+        Err(e) => Err(e.context(path.display().to_string())),
+    }
+}
+
+/// The element count of each of a graph's inputs and outputs (`[in, …, out]` for the table).
+fn graph_widths(graph: &crate::ir::Graph) -> Result<Vec<usize>> {
+    let ins = graph.input_shapes();
+    let outs = graph.output_shapes();
+    if ins.len() != 1 || outs.len() != 1 {
+        return Err(Error::bad_input(format!(
+            "bounds: expected a network with one input and one output, found {} and {}",
+            ins.len(),
+            outs.len()
+        )));
+    }
+    Ok(vec![ins[0].iter().product(), outs[0].iter().product()])
 }
 
 /// A short decimal approximation for the table (the exact value is printed beside it).
@@ -156,8 +175,11 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
         (None, Some(p)) => p.input_box.clone(),
         (None, None) => unreachable!("checked above"),
     };
-    let mlp = read_model(&args.model)?;
-    let widths = mlp.widths()?;
+    let (graph, dense) = read_model(&args.model, args.method)?;
+    let widths = match &dense {
+        Some(d) => d.widths()?,
+        None => graph_widths(&graph)?,
+    };
     let (n_in, n_out) = (widths[0], widths[widths.len() - 1]);
     if input.len() != n_in {
         return Err(Error::bad_input(format!(
@@ -187,26 +209,30 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
     let start = Instant::now();
     let (output, row_bounds): (Box, Vec<Interval>) = match args.method {
         Method::Ibp => {
-            let boxes = ibp_mlp_rounded(&mlp, &input, bits)?;
-            let out = boxes.last().expect("ibp returns the input box first").clone();
+            let out = match &dense {
+                Some(mlp) => ibp_mlp_rounded(mlp, &input, bits)?.last().expect("ibp returns the input box first").clone(),
+                None => crate::bounds::graph_ibp::ibp_graph(&graph, std::slice::from_ref(&input))?.remove(0),
+            };
             let rb = rows.iter().map(|(_, _, c)| crate::num::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
         Method::IbpF32 => {
-            let boxes = crate::bounds::ibp_f32::ibp_f32_mlp(&mlp, &input)?;
+            let mlp = dense.as_ref().expect("read_model gives a dense view for ibp-f32");
+            let boxes = crate::bounds::ibp_f32::ibp_f32_mlp(mlp, &input)?;
             let out = boxes.last().expect("ibp returns the input box first").clone();
             let rb = rows.iter().map(|(_, _, c)| crate::num::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
         Method::Crown => {
-            let crown = relaxed_mlp_in(&mlp, &input, bits, Intermediate::Crown, arith)?;
+            let mlp = dense.as_ref().expect("read_model gives a dense view for crown");
+            let crown = relaxed_mlp_in(mlp, &input, bits, Intermediate::Crown, arith)?;
             let last = mlp.layers.last().expect("widths checked").act;
             let out: Box = crown.pre.last().expect("one box per layer").iter().map(|i| ibp_act(last, i)).collect();
             let rb = if rows.is_empty() {
                 Vec::new()
             } else {
                 let cs: Vec<Vec<Q>> = rows.iter().map(|(_, _, c)| c.coeffs.clone()).collect();
-                crown_objectives_in(&mlp, &input, &crown, &cs, arith)?
+                crown_objectives_in(mlp, &input, &crown, &cs, arith)?
             };
             (out, rb)
         }
