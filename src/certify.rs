@@ -173,13 +173,18 @@ fn expect_new_dir(out: &Path) -> Result<()> {
     }
 }
 
-/// Decides `prop` on the network `graph` and writes the result into the new directory `out` (see
-/// the module doc). `prop_json` is the canonical property artifact the certificate references.
-pub fn verify(graph: &Graph, prop: &Vnnlib, prop_json: &Value, out: &Path, opts: &VerifyOptions, progress: impl FnMut(&Stats)) -> Result<Verified> {
+/// Decides `prop` on the network of `model` (its graph, [`lower`]) and writes the result into the
+/// new directory `out` (see the module doc); the payload is `model`'s. `prop_json` is the
+/// canonical property artifact the certificate references. Everything that can refuse the run
+/// (the name, the directory, the network, the property's shape) is checked before the search.
+pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts: &VerifyOptions, progress: impl FnMut(&Stats)) -> Result<Verified> {
     let (name, module) = certificate_name(out, &opts.lean_dir)?;
     expect_new_dir(out)?;
     let start = Instant::now();
+    let graph = &lower(model)?;
     let dense = Dense::of(graph)?;
+    // Lean's bridge from a certificate to the graph covers mlp lowerings (`denote_mlpGraph`).
+    Model::from_graph(graph).map_err(|e| e.context("verify: Lean certificates are about mlp graphs so far"))?;
     let search = &opts.search;
     // Where the certificate may take the packed checker (the rule `checker::tree` applies, so audit
     // re-derives the same module), leaves it rejects are split further until it accepts them.
@@ -206,11 +211,10 @@ pub fn verify(graph: &Graph, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
     };
     let seconds = start.elapsed().as_secs_f64();
 
-    let model = Model::from_graph(graph)?;
     let mut lean_files = Vec::new();
     let mut checker = None;
     let written = write_dir_atomic(out, |dir| {
-        let payload = write_artifact(&dir.join("payload.json"), "payload", &payload::write(&model))?;
+        let payload = write_artifact(&dir.join("payload.json"), "payload", &payload::write(model))?;
         let property = write_artifact(&dir.join("property.json"), "property", prop_json)?;
         let mut written = vec![payload.clone(), property.clone()];
         match &outcome {

@@ -64,27 +64,85 @@ impl DenseLayer {
 }
 
 impl Dense {
-    /// The dense view of `graph`, or why it has none: every op must be `linear`, `relu` or
-    /// `identity` (else the error names the first node and op without a rule here) and the graph
-    /// the lowering of an `mlp` model ([`Model::from_graph`]).
+    /// The dense view of `graph`, or why it has none. The graph must be a chain from its one
+    /// input to its one output; `linear`, `conv2d` and `avgpool2d` become the affine part of a
+    /// layer (conv and pool as their matrices over the row-major input), `relu` or `identity` after
+    /// one its activation (none: identity), and `flatten`/`reshape` change nothing (the data is
+    /// row-major either way). Any other op, or an average whose factor `1/(kh·kw)` is not a
+    /// binary32, is refused with its node named.
     pub fn of(graph: &Graph) -> Result<Dense> {
         use crate::ir::Op;
+        let refuse = |n: &crate::ir::Node, why: &str| {
+            Error::bad_input(format!("{}: no bound rule for op {} in the dense engines ({why})", n.label(), n.op.name()))
+        };
+        const TAKES: &str = "they take chains of linear, conv2d and avgpool2d layers with relu or identity activations";
         // The first op without a dense rule is what a user must hear about, whatever follows.
-        if let Some(n) = graph.nodes().iter().find(|n| !matches!(n.op, Op::Input { .. } | Op::Linear | Op::Relu | Op::Identity)) {
+        if let Some(n) = graph.nodes().iter().find(|n| {
+            !matches!(
+                n.op,
+                Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. }
+            )
+        }) {
+            return Err(refuse(n, TAKES));
+        }
+        let mut nodes = graph.nodes().iter();
+        let input = nodes.next().ok_or_else(|| Error::bad_input("expected a graph with an input, found an empty graph"))?;
+        if graph.inputs().count() != 1 || graph.outputs().len() != 1 {
             return Err(Error::bad_input(format!(
-                "{}: no bound rule for op {} in the dense engines (they take linear layers with relu or identity activations)",
-                n.label(),
-                n.op.name()
+                "the dense engines take one input and one output, found {} and {}",
+                graph.inputs().count(),
+                graph.outputs().len()
             )));
         }
-        let model = Model::from_graph(graph)?;
-        let Family::Mlp(spec) = model.family() else { unreachable!("from_graph yields family mlp") };
-        let mut layers = Vec::with_capacity(spec.activations.len());
-        for (i, (pair, act)) in model.tensors().chunks(2).zip(&spec.activations).enumerate() {
-            let act = if *act == Act::Relu { Activation::Relu } else { Activation::Identity };
-            let [(_, w), (_, b)] = pair else { unreachable!("mlp tensors come in weight/bias pairs") };
-            let cols = spec.widths[i];
-            layers.push(DenseLayer { weight: w.data().chunks(cols).map(<[_]>::to_vec).collect(), bias: b.data().to_vec(), act });
+        let mut layers: Vec<DenseLayer> = Vec::new();
+        // The affine map waiting for its activation, and the id of the value the next node must read.
+        let mut pending: Option<(Vec<Vec<F32>>, Vec<F32>)> = None;
+        let mut prev = input.id.as_str();
+        let mut shape = input.shape.clone();
+        for n in nodes {
+            if n.parents.len() != 1 || n.parents[0] != prev {
+                return Err(refuse(n, &format!("it reads {:?}, not the previous value \"{prev}\": {TAKES}", n.parents)));
+            }
+            let param = |k: usize| graph.tensor(&n.params[k]).expect("a built graph's params are stored");
+            let affine = match &n.op {
+                Op::Linear if shape.len() == 1 => {
+                    let (w, b) = (param(0), param(1));
+                    let cols = w.shape()[1];
+                    Some((w.data().chunks(cols).map(<[_]>::to_vec).collect(), b.data().to_vec()))
+                }
+                Op::Linear => return Err(refuse(n, &format!("a linear over shape {shape:?}; {TAKES} over vectors"))),
+                Op::Conv2d(c) => Some(conv_rows(c, &shape, param(0).data(), param(1).data())),
+                Op::AvgPool2d(p) => {
+                    let k = Q::from_integer((p.kernel[0] * p.kernel[1]).into());
+                    let f = F32::from_rational(&(Q::from_integer(1.into()) / &k));
+                    if !f.status.is_ok() {
+                        return Err(refuse(n, &format!("its factor 1/{k} is not a binary32; the dense engines need binary32 weights")));
+                    }
+                    Some(pool_rows(p, &shape, f.value))
+                }
+                _ => None,
+            };
+            if let Some(a) = affine {
+                if let Some((w, b)) = pending.take() {
+                    layers.push(DenseLayer { weight: w, bias: b, act: Activation::Identity });
+                }
+                pending = Some(a);
+            } else if let Op::Relu | Op::Identity = n.op {
+                let act = if n.op == Op::Relu { Activation::Relu } else { Activation::Identity };
+                let (w, b) = pending.take().unwrap_or_else(|| identity_rows(shape.iter().product()));
+                layers.push(DenseLayer { weight: w, bias: b, act });
+            }
+            shape = n.shape.clone();
+            prev = &n.id;
+        }
+        if let Some((w, b)) = pending {
+            layers.push(DenseLayer { weight: w, bias: b, act: Activation::Identity });
+        }
+        if graph.outputs()[0] != prev {
+            return Err(Error::bad_input(format!("the dense engines take the chain's last node as output, found {:?}", graph.outputs())));
+        }
+        if layers.is_empty() {
+            return Err(Error::bad_input("the dense engines take at least one layer, found none"));
         }
         Ok(Dense { layers })
     }
@@ -140,6 +198,67 @@ impl Dense {
     }
 }
 
+/// The identity map on `n` values as a layer's rows (a `relu` with no affine map before it).
+fn identity_rows(n: usize) -> (Vec<Vec<F32>>, Vec<F32>) {
+    let rows = (0..n).map(|r| (0..n).map(|c| if r == c { F32::ONE } else { F32::ZERO }).collect()).collect();
+    (rows, vec![F32::ZERO; n])
+}
+
+/// The rows of `conv2d` over a `[ci, h, w]` input, one per output `(o, r, c)` in row-major order:
+/// the weight `w[o, i, ki, kj]` at input `(i, r·sh + ki − ph, c·sw + kj − pw)` where that lies
+/// inside the input (padding contributes nothing), zero elsewhere; the bias `b[o]`.
+fn conv_rows(c: &crate::ir::Conv2d, shape: &[usize], w: &[F32], b: &[F32]) -> (Vec<Vec<F32>>, Vec<F32>) {
+    let (ci, h, wd) = (shape[0], shape[1], shape[2]);
+    let ([kh, kw], [sh, sw], [ph, pw]) = (c.kernel, c.stride, c.padding);
+    let (oh, ow) = ((h + 2 * ph - kh) / sh + 1, (wd + 2 * pw - kw) / sw + 1);
+    let mut rows = Vec::with_capacity(c.out_channels * oh * ow);
+    let mut bias = Vec::with_capacity(rows.capacity());
+    for o in 0..c.out_channels {
+        for r in 0..oh {
+            for col in 0..ow {
+                let mut row = vec![F32::ZERO; ci * h * wd];
+                for i in 0..ci {
+                    for ki in 0..kh {
+                        for kj in 0..kw {
+                            let (y, z) = ((r * sh + ki) as isize - ph as isize, (col * sw + kj) as isize - pw as isize);
+                            if (0..h as isize).contains(&y) && (0..wd as isize).contains(&z) {
+                                row[(i * h + y as usize) * wd + z as usize] = w[((o * ci + i) * kh + ki) * kw + kj];
+                            }
+                        }
+                    }
+                }
+                rows.push(row);
+                bias.push(b[o]);
+            }
+        }
+    }
+    (rows, bias)
+}
+
+/// The rows of `avgpool2d` over a `[c, h, w]` input: the factor `f = 1/(kh·kw)` at each element
+/// of the output's window, no bias.
+fn pool_rows(p: &crate::ir::Pool2d, shape: &[usize], f: F32) -> (Vec<Vec<F32>>, Vec<F32>) {
+    let (ch, h, wd) = (shape[0], shape[1], shape[2]);
+    let ([kh, kw], [sh, sw]) = (p.kernel, p.stride);
+    let (oh, ow) = ((h - kh) / sh + 1, (wd - kw) / sw + 1);
+    let mut rows = Vec::with_capacity(ch * oh * ow);
+    for c in 0..ch {
+        for r in 0..oh {
+            for col in 0..ow {
+                let mut row = vec![F32::ZERO; ch * h * wd];
+                for ki in 0..kh {
+                    for kj in 0..kw {
+                        row[(c * h + r * sh + ki) * wd + col * sw + kj] = f;
+                    }
+                }
+                rows.push(row);
+            }
+        }
+    }
+    let n = rows.len();
+    (rows, vec![F32::ZERO; n])
+}
+
 #[cfg(test)]
 impl Dense {
     /// The demo network's dense view (unit tests).
@@ -171,13 +290,50 @@ mod tests {
     }
 
     #[test]
+    fn a_cnn_of_conv_and_average_pools_has_the_dense_view_of_its_exact_semantics() {
+        use crate::ir::{Conv2d, GraphBuilder, Op, Pool2d, TensorStore};
+        let bits = |v: &[f32]| v.iter().map(|x| F32::from_f32(*x)).collect::<Vec<_>>();
+        let mut st = TensorStore::new();
+        let cw: Vec<f32> = (0..2 * 1 * 3 * 3).map(|k| (k as f32 - 8.0) / 8.0).collect();
+        st.insert("cw", Tensor::new(vec![2, 1, 3, 3], bits(&cw)).unwrap()).unwrap();
+        st.insert("cb", Tensor::vector(bits(&[0.5, -0.25]))).unwrap();
+        st.insert("lw", Tensor::new(vec![2, 8], bits(&[0.5; 16])).unwrap()).unwrap();
+        st.insert("lb", Tensor::vector(bits(&[1.0, -1.0]))).unwrap();
+        let mut b = GraphBuilder::new(st);
+        b.input("x", vec![1, 4, 4]).unwrap();
+        let c = Conv2d { in_channels: 1, out_channels: 2, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+        b.node("conv", Op::Conv2d(c), &["x"], &["cw", "cb"]).unwrap();
+        b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
+        b.node("pool", Op::AvgPool2d(Pool2d { kernel: [2, 2], stride: [2, 2] }), &["relu"], &[]).unwrap();
+        b.node("flat", Op::Flatten, &["pool"], &[]).unwrap();
+        b.node("out", Op::Linear, &["flat"], &["lw", "lb"]).unwrap();
+        let g = b.finish(&["out"]).unwrap();
+        let d = Dense::of(&g).unwrap();
+        assert_eq!(d.widths().unwrap(), vec![16, 32, 8, 2]);
+        let acts: Vec<Activation> = d.layers.iter().map(|l| l.act).collect();
+        assert_eq!(acts, [Activation::Relu, Activation::Identity, Activation::Identity]);
+        // The view computes the graph's exact value at every point tried.
+        for k in 0..8 {
+            let x: Vec<Q> = (0..16).map(|i| Q::new((((i * 7 + k * 3) % 11) as i64 - 5).into(), 4.into())).collect();
+            let y = g.eval_exact(&[Tensor::new(vec![1, 4, 4], x.clone()).unwrap()]).unwrap();
+            assert_eq!(d.eval_exact(&x).unwrap(), y[0].data());
+        }
+    }
+
+    #[test]
+    fn a_maxpool_or_a_ninth_has_no_dense_view_and_the_error_names_its_node() {
+        let cnn = Model::filled(Family::Cnn(crate::model::cnn::CnnSpec::default_spec()), |_| F32(0)).unwrap();
+        assert!(Dense::of(&crate::model::lower(&cnn).unwrap()).unwrap_err().to_string().starts_with("node \"layers.2.maxpool2d\" (maxpool2d): no bound rule"));
+    }
+
+    #[test]
     fn a_smooth_activation_has_no_dense_view_and_the_error_names_its_node() {
         use crate::model::MlpSpec;
         let f = Family::Mlp(MlpSpec::new(vec![2, 3, 1], vec![Act::Gelu, Act::Identity]).unwrap());
         let g = crate::model::lower(&Model::filled(f, |_| F32(0)).unwrap()).unwrap();
         assert_eq!(
             Dense::of(&g).unwrap_err().to_string(),
-            "node \"layers.0.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take linear layers with relu or identity activations)"
+            "node \"layers.0.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d and avgpool2d layers with relu or identity activations)"
         );
     }
 }

@@ -11,7 +11,7 @@ use crate::num::rational;
 
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
-    /// The model family: mlp, cnn (the default 1×8×8 conv net) or transformer.
+    /// The model family: mlp, cnn (`--cnn-input`, `--cnn-layers`) or transformer.
     #[arg(long, value_parser = ["mlp", "cnn", "transformer"])]
     pub family: String,
     /// mlp: the widths `in,h1,…,out`.
@@ -42,6 +42,15 @@ pub struct ExportArgs {
     /// transformer: sequence length of an input.
     #[arg(long, default_value_t = 4)]
     pub seq_len: usize,
+    /// cnn: the input shape C,H,W.
+    #[arg(long, default_value = "1,8,8")]
+    pub cnn_input: String,
+    /// cnn: the layers, e.g. `conv:4:3:1:0,relu,avgpool:2:2,flatten,linear:10`:
+    /// `conv:OUT:K[:S[:P]]`, `relu`, `maxpool:K[:S]`, `avgpool:K[:S]`, `flatten`, `linear:OUT`
+    /// (channels and features follow from the shapes). Default: the 1×8×8 net of
+    /// `docs/families.md` (two conv/relu/maxpool stages, then linear to 2).
+    #[arg(long)]
+    pub cnn_layers: Option<String>,
     /// The directory to create (must not exist or be empty).
     #[arg(long)]
     pub out: PathBuf,
@@ -69,7 +78,10 @@ pub fn family(args: &ExportArgs) -> Result<Family> {
             };
             Ok(Family::Mlp(MlpSpec::new(widths, acts).map_err(|e| e.context("--dims/--act"))?))
         }
-        "cnn" => Ok(Family::Cnn(CnnSpec::default_spec())),
+        "cnn" => Ok(Family::Cnn(match &args.cnn_layers {
+            Some(l) => CnnSpec::parse(&args.cnn_input, l).map_err(|e| e.context("--cnn-input/--cnn-layers"))?,
+            None => CnnSpec::default_spec(),
+        })),
         _ => {
             let act = parse_acts(&args.act)?;
             let s = TransformerSpec {
@@ -113,6 +125,11 @@ pub fn run(args: &ExportArgs) -> Result<i32> {
     let f = family(args)?;
     let cmd = match &f {
         Family::Mlp(_) => format!("torchlean export --family mlp --dims {} --act {} --out DIR", args.dims, args.act),
+        Family::Cnn(_) if args.cnn_layers.is_some() => format!(
+            "torchlean export --family cnn --cnn-input {} --cnn-layers {} --out DIR",
+            args.cnn_input,
+            args.cnn_layers.as_deref().unwrap_or_default()
+        ),
         _ => format!("torchlean export --family {} --out DIR", f.tag()),
     };
     crate::artifact::store::write_dir_atomic(&args.out, |dir| {

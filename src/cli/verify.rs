@@ -14,7 +14,6 @@ use crate::artifact::property::{output_box_json, violation_json};
 use crate::bounds::crown::Intermediate;
 use crate::certify::{Checked, VerifyOptions, check_dir, verify};
 use crate::error::{Error, Result};
-use crate::ir::Graph;
 use crate::num::rational::to_canonical;
 use crate::property::{Vnnlib, parse_vnnlib};
 use crate::search::bab::{LeafBound, Options, Outcome, Stats};
@@ -91,9 +90,9 @@ fn read_json(path: &Path) -> Result<Value> {
     serde_json::from_slice(&bytes).map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(path.display().to_string()))
 }
 
-/// The network of `--model`: a `.nnet` file, a payload JSON, or an import directory.
-pub fn read_model(path: &Path) -> Result<Graph> {
-    crate::artifact::payload::read_network_file(path)
+/// The model of `--model`: a `.nnet` file, a payload JSON, or an import directory.
+pub fn read_model(path: &Path) -> Result<crate::model::Model> {
+    crate::artifact::payload::read_model_file(path)
 }
 
 /// The property of `--property` as the violation DNF the search decides, and the canonical
@@ -143,7 +142,7 @@ fn timeout(s: f64) -> Result<Duration> {
 
 pub fn run(args: &VerifyArgs) -> Result<i32> {
     let budget = timeout(args.timeout)?;
-    let graph = read_model(&args.model)?;
+    let model = read_model(&args.model)?;
     let (prop, prop_json) = read_property(&args.property)?;
     let (intermediate, leaf, split) = match args.method {
         Method::Ibp => (Intermediate::Ibp, LeafBound::Ibp, false),
@@ -167,7 +166,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     };
     let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut last = Instant::now();
-    let v = verify(&graph, &prop, &prop_json, &args.out, &opts, |s: &Stats| {
+    let v = verify(&model, &prop, &prop_json, &args.out, &opts, |s: &Stats| {
         if last.elapsed() >= Duration::from_millis(500) {
             last = Instant::now();
             progress.message(&format!(

@@ -84,6 +84,62 @@ impl CnnSpec {
         CnnSpec::new([1, 8, 8], layers).expect("the default cnn fits")
     }
 
+    /// A spec from its input `C,H,W` and a layer list such as
+    /// `conv:4:3:1:0,relu,avgpool:2:2,flatten,linear:10`: `conv:OUT:K[:S[:P]]` (stride 1 and
+    /// padding 0 by default), `relu`, `maxpool:K[:S]` and `avgpool:K[:S]` (stride K by default),
+    /// `flatten`, `linear:OUT`. Input channels and features follow from the shapes before each
+    /// layer. Errors name the layer and what was expected.
+    pub fn parse(input: &str, layers: &str) -> Result<CnnSpec> {
+        let dims: Vec<usize> = input
+            .split(',')
+            .map(|d| d.trim().parse::<usize>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::bad_input(format!("input: expected C,H,W (three sizes), found \"{input}\"")))?;
+        let input: [usize; 3] = dims
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::bad_input(format!("input: expected C,H,W (three sizes), found \"{input}\"")))?;
+        let mut shape = input.to_vec();
+        let mut out = Vec::new();
+        for (i, item) in layers.split(',').map(str::trim).enumerate() {
+            let parts: Vec<&str> = item.split(':').collect();
+            let num = |k: usize| -> Result<Option<usize>> {
+                parts.get(k).map(|p| p.parse::<usize>()).transpose().map_err(|_| {
+                    Error::bad_input(format!("layers[{i}] \"{item}\": expected sizes after the op's name, found \"{}\"", parts[k]))
+                })
+            };
+            let need = |k: usize, what: &str| -> Result<usize> {
+                num(k)?.ok_or_else(|| Error::bad_input(format!("layers[{i}] \"{item}\": expected {what}")))
+            };
+            let flat = shape.iter().product::<usize>();
+            let layer = match (parts[0], parts.len()) {
+                ("conv", 3..=5) => CnnLayer::Conv2d {
+                    in_channels: shape[0],
+                    out_channels: need(1, "conv:OUT:K[:S[:P]]")?,
+                    kernel: need(2, "conv:OUT:K[:S[:P]]")?,
+                    stride: num(3)?.unwrap_or(1),
+                    padding: num(4)?.unwrap_or(0),
+                },
+                ("maxpool" | "avgpool", 2..=3) => {
+                    let kernel = need(1, "a window size K")?;
+                    let stride = num(2)?.unwrap_or(kernel);
+                    if parts[0] == "maxpool" { CnnLayer::MaxPool2d { kernel, stride } } else { CnnLayer::AvgPool2d { kernel, stride } }
+                }
+                ("relu", 1) => CnnLayer::Relu,
+                ("flatten", 1) => CnnLayer::Flatten,
+                ("linear", 2) => CnnLayer::Linear { in_features: flat, out_features: need(1, "linear:OUT")? },
+                _ => {
+                    return Err(Error::bad_input(format!(
+                        "layers[{i}]: expected conv:OUT:K[:S[:P]], relu, maxpool:K[:S], avgpool:K[:S], flatten or linear:OUT, found \"{item}\""
+                    )));
+                }
+            };
+            shape = step(&layer, &shape).map_err(|e| e.context(format!("layers[{i}] ({})", layer.op())))?;
+            out.push(layer);
+        }
+        CnnSpec::new(input, out)
+    }
+
     /// The output shape after each layer; errors name the layer (`layers[3]: …`).
     pub fn shapes(&self) -> Result<Vec<Vec<usize>>> {
         let mut shape = self.input.to_vec();
@@ -209,5 +265,20 @@ mod tests {
         layers[7] = CnnLayer::Linear { in_features: 9, out_features: 2 };
         let e = CnnSpec::new([1, 8, 8], layers).unwrap_err();
         assert_eq!(e.to_string(), "layers[7] (linear): expected input shape [9], found [8]");
+    }
+
+    #[test]
+    fn a_layer_list_infers_channels_and_features_and_names_a_bad_layer() {
+        let s = CnnSpec::parse("1,8,8", "conv:4:3,relu,avgpool:2,flatten,linear:10").unwrap();
+        assert_eq!(s.layers[0], CnnLayer::Conv2d { in_channels: 1, out_channels: 4, kernel: 3, stride: 1, padding: 0 });
+        assert_eq!(s.layers[2], CnnLayer::AvgPool2d { kernel: 2, stride: 2 });
+        assert_eq!(s.layers[4], CnnLayer::Linear { in_features: 36, out_features: 10 });
+        assert_eq!(s.shapes().unwrap().last().unwrap(), &vec![10]);
+        assert_eq!(
+            CnnSpec::parse("1,8,8", "conv:4:9,relu").unwrap_err().to_string(),
+            "layers[0] (conv2d): expected a padded input of at least 9×9, found [1, 8, 8]"
+        );
+        assert!(CnnSpec::parse("1,8,8", "conv:4").unwrap_err().to_string().starts_with("layers[0]: expected conv:OUT:K"));
+        assert!(CnnSpec::parse("1,8", "relu").unwrap_err().to_string().starts_with("input: expected C,H,W"));
     }
 }
