@@ -15,6 +15,7 @@ public import TorchLean.IR.Graph
 public import TorchLean.IR.GraphExamples
 public import TorchLean.IR.Mlp
 public import TorchLean.IR.DenseF32
+public import TorchLean.IR.DenseView
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
 public import TorchLean.Bounds.Relax
@@ -43,6 +44,7 @@ public import TorchLean.Cert.Sha256
 public import TorchLean.Cert.Json
 public import TorchLean.Cert.Artifact
 public import TorchLean.Cert.Robust
+public import TorchLean.Cert.Chain
 
 /-! # TorchLean
 
