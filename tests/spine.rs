@@ -438,3 +438,36 @@ fn the_demo_module_reaches_the_strong_binding_and_lean_rejects_altered_payload_b
     assert!(err.contains("[in `theorem certificate_refs`]"), "the hash: {}", show(&o));
     assert!(err.contains("[in `theorem payload_layers`]"), "the parse: {}", show(&o));
 }
+
+/// A cnn (conv2d, relu, avgpool2d, flatten, linear) verified on an L∞ ball: Lean checks the tree
+/// over the graph's dense view and, through `chainNet` and `denote_chain`, that the view is what the
+/// graph's convolution and pooling compute. A changed convolution weight in the graph's
+/// parameters (the layers stay those of the payload) fails `lowered`.
+#[test]
+fn lean_checks_a_cnn_certificate_through_its_graph_and_rejects_a_changed_convolution() {
+    let d = demo_project();
+    let p = d.path().join("ball.json");
+    let center = vec!["1/2"; 16].join(",");
+    let o = torchlean(&["property", "linf", "--center", &center, "--epsilon", "1/16", "--label", "0", "--outputs", "2", "--out", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let model = repo().join("tests/data/cnn-small.payload.json");
+    let out = d.path().join("certificates/cnn-small");
+    let lean = d.path().join("lean");
+    let o = torchlean(&[
+        "verify", "--model", model.to_str().unwrap(), "--property", p.to_str().unwrap(),
+        "--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "checker    crownBoxLeafOk"), "{}", show(&o));
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.lines().any(|l| l == "lean: 2 certificates checked"), "{}", show(&o));
+    assert!(stdout.lines().any(|l| l.starts_with("Certificates.CnnSmall ") && l.contains("re-derived: equal")), "{}", show(&o));
+    // The first convolution weight 0.875 (0x3f600000) changed to 0.9375 in the graph's parameters.
+    tamper_file(&lean.join("Certificates/CnnSmall.lean"), "[0xbe8000003f8000003f600000,", "[0xbe8000003f8000003f700000,");
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Certificates.CnnSmall: rejected by Lean") && err.contains("theorem lowered"), "{}", show(&o));
+}

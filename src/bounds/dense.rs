@@ -129,7 +129,10 @@ impl Dense {
                 pending = Some(a);
             } else if let Op::Relu | Op::Identity = n.op {
                 let act = if n.op == Op::Relu { Activation::Relu } else { Activation::Identity };
-                let (w, b) = pending.take().unwrap_or_else(|| identity_rows(shape.iter().product()));
+                // Lean's `layersOfSteps` makes no layer of an activation without an affine node before it.
+                let Some((w, b)) = pending.take() else {
+                    return Err(refuse(n, &format!("no linear, conv2d or avgpool2d node right before it: {TAKES}")));
+                };
                 layers.push(DenseLayer { weight: w, bias: b, act });
             }
             shape = n.shape.clone();
@@ -196,12 +199,6 @@ impl Dense {
         }
         Ok(v)
     }
-}
-
-/// The identity map on `n` values as a layer's rows (a `relu` with no affine map before it).
-fn identity_rows(n: usize) -> (Vec<Vec<F32>>, Vec<F32>) {
-    let rows = (0..n).map(|r| (0..n).map(|c| if r == c { F32::ONE } else { F32::ZERO }).collect()).collect();
-    (rows, vec![F32::ZERO; n])
 }
 
 /// The rows of `conv2d` over a `[ci, h, w]` input, one per output `(o, r, c)` in row-major order:

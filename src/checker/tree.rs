@@ -67,8 +67,12 @@ pub fn rational_kind(intermediate: Intermediate, leaf: LeafBound) -> LeafKind {
 
 /// Whether a tree of these bounds on this network is offered to the packed checker.
 pub fn packed_applies(dense: &Dense, intermediate: Intermediate, leaf: LeafBound) -> bool {
-    let hidden: usize = dense.layers.iter().take(dense.layers.len().saturating_sub(1)).map(|l| l.weight.len()).sum();
-    intermediate == Intermediate::Crown && leaf == LeafBound::Crown && hidden >= PACKED_FROM_HIDDEN
+    let hidden_layers = &dense.layers[..dense.layers.len().saturating_sub(1)];
+    let hidden: usize = hidden_layers.iter().map(|l| l.weight.len()).sum();
+    // Lean's packed checker takes ReLU hidden layers and a linear last one (`NetActs`).
+    let acts = hidden_layers.iter().all(|l| l.act == crate::bounds::dense::Activation::Relu)
+        && dense.layers.last().is_some_and(|l| l.act == crate::bounds::dense::Activation::Identity);
+    intermediate == Intermediate::Crown && leaf == LeafBound::Crown && hidden >= PACKED_FROM_HIDDEN && acts
 }
 
 /// The packed data of every leaf, or `None` when some leaf's fixed-point passes cannot refute it,

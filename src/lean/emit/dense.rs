@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::binding::strong_section;
-use super::network::{certified_graph, layer_defs, lowered_section, network_section};
+use super::network::{Lowering, certified_graph, layer_defs, lowered_section, network_section};
 use super::{Binding, certificate_header, module_name};
 use crate::bounds::dense::Dense;
 use crate::checker::syntax::{box_literal, rat, relax_literal};
@@ -58,8 +58,8 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Dense, boxes: &[Box], binding: &B
         proofs.join(", ")
     );
     binary32_section(&mut s, mlp, binary32);
-    lowered_section(&mut s, mlp);
-    certified_graph(&mut s, mlp, &format!("Box.Mem box{n} y"), &format!("under the graph, and it lies in box {n}"));
+    lowered_section(&mut s, mlp, Lowering::Mlp);
+    certified_graph(&mut s, mlp, Lowering::Mlp, &format!("Box.Mem box{n} y"), &format!("under the graph, and it lies in box {n}"));
     strong_section(&mut s, mlp, binding, n, &["output_box"]);
     let _ = writeln!(s, "end Certificates.{m}");
     s
@@ -219,7 +219,7 @@ pub fn dense_crown_module(cert_name: &str, mlp: &Dense, input: &Box, cert: &crat
             ne.join(", ")
         );
     }
-    lowered_section(&mut s, mlp);
+    lowered_section(&mut s, mlp, Lowering::Mlp);
     let _ = writeln!(s, "end Certificates.{m}");
     s
 }

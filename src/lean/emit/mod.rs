@@ -21,6 +21,7 @@ pub mod tree;
 pub use binding::STRONG_BINDING_MAX_BYTES;
 pub use dense::{dense_crown_module, dense_ibp_module};
 pub use graph::graph_examples_module;
+pub use network::Lowering;
 pub use tree::{LEAVES_PER_PART, bab_module, tree_modules};
 
 /// `demo-mlp` → `DemoMlp`: the module name of a certificate directory name.

@@ -6,6 +6,39 @@ use super::graph::graph_literal;
 use super::{Binding, open_namespace, sha_def};
 use crate::bounds::dense::Dense;
 use crate::checker::syntax::packed;
+use crate::ir::{Graph, Op};
+use crate::model::Model;
+
+/// How a module carries its facts from `evalNet net` to the IR graph.
+#[derive(Clone, Copy)]
+pub enum Lowering<'a> {
+    /// The graph is the mlp lowering of `net`: `mlpGraph`, `denote_mlpGraph` (`IR/Mlp.lean`).
+    Mlp,
+    /// A chain graph over its payload's tensors whose dense view is `net`: `chainNet`,
+    /// `denote_chain` (`IR/DenseView.lean`), e.g. a cnn with average pools.
+    Chain(&'a Graph),
+}
+
+impl<'a> Lowering<'a> {
+    /// `Mlp` when the graph is an mlp lowering (so its modules keep their form), else `Chain`.
+    pub fn of(graph: &'a Graph) -> Lowering<'a> {
+        if Model::from_graph(graph).is_ok() { Lowering::Mlp } else { Lowering::Chain(graph) }
+    }
+    /// The Lean modules the lowering's theorems need beyond the checker's.
+    pub fn imports(self) -> &'static [&'static str] {
+        match self {
+            Lowering::Mlp => &[],
+            Lowering::Chain(_) => &["TorchLean.Cert.Chain"],
+        }
+    }
+    /// The parameter tensors the graph's denotation takes, as a Lean term.
+    fn params(self, w: usize) -> String {
+        match self {
+            Lowering::Mlp => format!("(mlpParams {w} net)"),
+            Lowering::Chain(_) => "params".to_string(),
+        }
+    }
+}
 
 /// The weight, bias and layer definitions of a dense network (packed binary32 rows).
 pub(super) fn layer_defs(s: &mut String, mlp: &Dense) {
@@ -47,7 +80,10 @@ pub(super) fn net_defs(s: &mut String, mlp: &Dense) {
 /// (with shapes that chain from the width of `box0`), and `graph_denotes`: on `box0` the graph's
 /// denotation is `evalNet net`. Certificates' `certified` theorems are about `evalNet net`; this
 /// carries them to the IR graph.
-pub(super) fn lowered_section(s: &mut String, mlp: &Dense) {
+pub(super) fn lowered_section(s: &mut String, mlp: &Dense, lowering: Lowering) {
+    if let Lowering::Chain(g) = lowering {
+        return chain_section(s, g);
+    }
     let graph = mlp.model().and_then(|m| crate::model::lower(&m)).expect("a certified network lowers to the IR");
     let (lit, _) = graph_literal(&graph);
     let w = input_width(mlp);
@@ -79,14 +115,73 @@ pub(super) fn lowered_section(s: &mut String, mlp: &Dense) {
     );
 }
 
+/// The graph of a chain network, its parameter tensors, `lowered` (its dense view is `net`, checked
+/// by the kernel computing the view) and `graph_denotes`.
+fn chain_section(s: &mut String, g: &Graph) {
+    let (lit, names) = graph_literal(g);
+    let input = match &g.inputs().next().expect("a chain has an input").op {
+        Op::Input { shape } => shape.clone(),
+        _ => unreachable!("inputs are input nodes"),
+    };
+    let shape = format!("[{}]", input.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        *s,
+        "/-- The IR graph of the payload's network: value 0 is the input, value `k + 1` node `k`; nodes name\n\
+         their parameters by index into `params`. -/"
+    );
+    let _ = writeln!(*s, "@[expose] def graph : Graph :=\n  {lit}\n");
+    let values: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let t = g.tensor(name).expect("a built graph's params are stored");
+            let dims = format!("[{}]", t.shape().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+            let cols = t.shape().last().copied().unwrap_or(1).max(1);
+            if t.shape().len() <= 1 {
+                format!("⟨{dims}, decodeList (unpack {} {})⟩", t.data().len(), packed(t.data()))
+            } else {
+                let rows: Vec<String> = t.data().chunks(cols).map(packed).collect();
+                format!("⟨{dims}, (decodeRows (unpackRows {cols} [{}])).flatten⟩", rows.join(", "))
+            }
+        })
+        .collect();
+    let _ = writeln!(
+        *s,
+        "/-- The graph's parameter tensors, in the order its nodes name them ({}): the payload's binary32\n\
+         bits, decoded exactly. -/",
+        names.join(", ")
+    );
+    let _ = writeln!(*s, "@[expose] noncomputable def params : List Value :=\n  [{}]\n", values.join(",\n   "));
+    let _ = writeln!(
+        *s,
+        "/-- The graph is a chain whose dense view with these parameters is `net`, its input has shape\n\
+         {shape}, and the input box has as many coordinates as that shape has elements. -/"
+    );
+    let _ = writeln!(
+        *s,
+        "theorem lowered : chainNet graph params = some net ∧ graph.inputs = [{shape}] ∧ box0.length = numel {shape} := by\n  \
+         decide +kernel\n"
+    );
+    let _ = writeln!(
+        *s,
+        "/-- On the input box the graph's denotation, with the payload's tensors as parameters, is the\n\
+         network's output. -/"
+    );
+    let _ = writeln!(
+        *s,
+        "theorem graph_denotes : ∀ x : List Rat, Box.Mem box0 x → denote graph params [x] = some [evalNet net x] :=\n  \
+         fun _ hx => denote_of_chain_mem lowered hx\n"
+    );
+}
+
 /// `certified_graph`: the certified fact `fact y` restated about the graph's denotation `y`.
-pub(super) fn certified_graph(s: &mut String, mlp: &Dense, fact: &str, what: &str) {
+pub(super) fn certified_graph(s: &mut String, mlp: &Dense, lowering: Lowering, fact: &str, what: &str) {
     let w = input_width(mlp);
+    let params = lowering.params(w);
     let _ = writeln!(*s, "/-- **The certified fact, about the IR graph**: every real input in box 0 has a denotation\n{what}. -/");
     let _ = writeln!(
         *s,
         "theorem certified_graph : ∀ x : List Rat, Box.Mem box0 x →\n    \
-         ∃ y, denote graph (mlpParams {w} net) [x] = some [y] ∧ {fact} :=\n  \
+         ∃ y, denote graph {params} [x] = some [y] ∧ {fact} :=\n  \
          fun x hx => ⟨evalNet net x, graph_denotes x hx, certified x hx⟩\n"
     );
 }

@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::binding::strong_section;
-use super::network::{certified_graph, lowered_section, net_defs, network_section};
-use super::{Binding, certificate_header, header, module_name, open_namespace, sha_def};
+use super::network::{Lowering, certified_graph, lowered_section, net_defs, network_section};
+use super::{Binding, header, module_name, open_namespace, sha_def};
 use crate::bounds::dense::Dense;
 use crate::checker::syntax::{box_literal, rat, violation_literal};
 use crate::checker::tree::{Leaves, RationalLeaf, SAFE};
@@ -41,11 +41,19 @@ pub fn tree_modules(
 ) -> crate::error::Result<(crate::checker::LeafKind, Vec<(String, String)>)> {
     let dense = Dense::of(graph)?;
     let leaves = crate::checker::tree::leaves(&dense, prop, tree, intermediate, leaf)?;
-    Ok((leaves.kind(intermediate, leaf), bab_module(cert_name, &dense, prop, tree, &leaves, binding)))
+    Ok((leaves.kind(intermediate, leaf), bab_module(cert_name, &dense, Lowering::of(graph), prop, tree, &leaves, binding)))
 }
 
 /// The modules of a tree certificate whose leaves' data are `leaves` (see [`tree_modules`]).
-pub fn bab_module(cert_name: &str, mlp: &Dense, prop: &Vnnlib, tree: &Tree, leaves: &Leaves, binding: &Binding) -> Vec<(String, String)> {
+pub fn bab_module(
+    cert_name: &str,
+    mlp: &Dense,
+    lowering: Lowering,
+    prop: &Vnnlib,
+    tree: &Tree,
+    leaves: &Leaves,
+    binding: &Binding,
+) -> Vec<(String, String)> {
     let m = module_name(cert_name);
     let n = mlp.layers.len();
     let count = leaves.count();
@@ -58,7 +66,9 @@ pub fn bab_module(cert_name: &str, mlp: &Dense, prop: &Vnnlib, tree: &Tree, leav
     let (net, field, packed) = match leaves {
         Leaves::Rational(leaves) => {
             let mut s = String::new();
-            certificate_header(&mut s, &["Bab"], cert_name, &about, binding);
+            let mut imports = vec![String::from("TorchLean.Cert.Bab")];
+            imports.extend(lowering.imports().iter().map(|i| i.to_string()));
+            header(&mut s, &imports, cert_name, &about, binding);
             network_section(&mut s, &m, mlp, binding);
             bab_head(&mut s, mlp, prop);
             leaf_box_defs(&mut s, leaves.iter().map(|(b, _, _)| b).enumerate());
@@ -70,7 +80,7 @@ pub fn bab_module(cert_name: &str, mlp: &Dense, prop: &Vnnlib, tree: &Tree, leav
                     RationalLeaf::CrownBox(d) => crown_box::emit(&mut s, n, k, d, refute),
                 }
             }
-            bab_tail(&mut s, mlp, count, binding);
+            bab_tail(&mut s, mlp, lowering, count, binding);
             let _ = writeln!(s, "end Certificates.{m}");
             return vec![(main_path, s)];
         }
@@ -114,13 +124,14 @@ pub fn bab_module(cert_name: &str, mlp: &Dense, prop: &Vnnlib, tree: &Tree, leav
     }
     let mut s = String::new();
     let mut imports: Vec<String> = ["Bab", "PackedLeaf"].iter().map(|c| format!("TorchLean.Cert.{c}")).collect();
+    imports.extend(lowering.imports().iter().map(|i| i.to_string()));
     imports.push(format!("Certificates.{m}.Net"));
     imports.extend(parts);
     header(&mut s, &imports, cert_name, &about, binding);
     open_namespace(&mut s, &m);
     sha_def(&mut s, binding);
     tree_section(&mut s, tree);
-    bab_tail(&mut s, mlp, count, binding);
+    bab_tail(&mut s, mlp, lowering, count, binding);
     let _ = writeln!(s, "end Certificates.{m}");
     out.insert(0, (main_path, s));
     out
@@ -155,7 +166,7 @@ fn tree_section(s: &mut String, tree: &Tree) {
 }
 
 /// `leaves_safe`, `certified`, the IR graph and the strong binding.
-fn bab_tail(s: &mut String, mlp: &Dense, count: usize, binding: &Binding) {
+fn bab_tail(s: &mut String, mlp: &Dense, lowering: Lowering, count: usize, binding: &Binding) {
     let n = mlp.layers.len();
     let proofs: Vec<String> = (0..count).map(|k| format!("leaf{k}_safe")).collect();
     let _ = writeln!(*s, "/-- Every leaf is safe. -/");
@@ -173,9 +184,12 @@ fn bab_tail(s: &mut String, mlp: &Dense, count: usize, binding: &Binding) {
         *s,
         "theorem certified : ∀ x : List Rat, Box.Mem box0 x → {SAFE} :=\n  bab_sound covered leaves_safe\n"
     );
-    lowered_section(s, mlp);
-    certified_graph(s, mlp, "Safe violation y", "under the graph, and it satisfies no violation disjunct");
-    strong_section(s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
+    lowered_section(s, mlp, lowering);
+    certified_graph(s, mlp, lowering, "Safe violation y", "under the graph, and it satisfies no violation disjunct");
+    // The strong binding reads mlp payloads (`mlpOfPayload`); other families keep the weak one.
+    if let Lowering::Mlp = lowering {
+        strong_section(s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
+    }
 }
 
 fn tree_literal(tree: &Tree, next: &mut usize) -> String {
