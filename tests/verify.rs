@@ -464,3 +464,36 @@ fn a_strict_input_bound_is_never_the_site_of_a_counterexample() {
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains(why), "{}", show(&o));
 }
+
+/// Regression: a counterexample of a cnn was replayed on a flat `[n]` input and refused ("input
+/// \"x\": expected shape [1, 8, 8], found [64]"), exit 2. The cnn's inputs are read row-major.
+#[test]
+fn a_cnn_counterexample_is_replayed_on_the_input_shape_and_its_certificate_rechecks() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let model = data("cnn-small.payload.json");
+    let center = vec!["1/2"; 16].join(",");
+    let p = d.path().join("p.json");
+    // At the centre output 0 is 151/128 and output 1 is -157/256: label 1 is violated there.
+    let o = torchlean(&["property", "linf", "--center", &center, "--epsilon", "1/16", "--label", "1", "--outputs", "2", "--out", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = d.path().join("cnn-cex");
+    let o = verify_cli(&model, p.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
+        let o = torchlean(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    }
+    // Label 0 holds on the ball: one leaf, re-checked in Rust and re-derived by audit.
+    let p0 = d.path().join("p0.json");
+    let o = torchlean(&["property", "linf", "--center", &center, "--epsilon", "1/16", "--label", "0", "--outputs", "2", "--out", p0.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = d.path().join("cnn-small");
+    let o = verify_cli(&model, p0.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 leaves, depth 0"), "{}", show(&o));
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let o = torchlean(&["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+}

@@ -57,17 +57,25 @@ pub fn replay(graph: &Graph, prop: &Vnnlib, x: &[F32]) -> Result<Option<Countere
     Ok(Some(Counterexample { input: x.to_vec(), disjunct, exact_output: exact, f32_output, f32_violates }))
 }
 
-/// The exact output of a graph with one vector input and one output, as a vector.
+/// The exact output of a graph with one input and one output, both read row-major as vectors.
 pub fn eval_exact(graph: &Graph, x: &[Q]) -> Result<Vec<Q>> {
-    let out = graph.eval_exact(&[Tensor::new(vec![x.len()], x.to_vec())?])?;
+    let out = graph.eval_exact(&[Tensor::new(input_shape(graph)?, x.to_vec())?])?;
     single_output(out)
 }
 
-/// The declared-order binary32 execution of a graph with one vector input and one output (the
-/// IR's `eval_f32`, as `torchlean eval`).
+/// The declared-order binary32 execution of a graph with one input and one output, both read
+/// row-major as vectors (the IR's `eval_f32`, as `torchlean eval`).
 pub fn eval_f32(graph: &Graph, x: &[F32]) -> Result<Vec<F32>> {
-    let out = graph.eval_f32(&[Tensor::new(vec![x.len()], x.to_vec())?])?;
+    let out = graph.eval_f32(&[Tensor::new(input_shape(graph)?, x.to_vec())?])?;
     single_output(out.value)
+}
+
+/// The shape of a graph's one input.
+fn input_shape(graph: &Graph) -> Result<Vec<usize>> {
+    match graph.input_shapes().as_slice() {
+        [s] => Ok(s.to_vec()),
+        s => Err(Error::bad_input(format!("expected a network with one input, found {}", s.len()))),
+    }
 }
 
 fn single_output<T: Clone>(out: Vec<Tensor<T>>) -> Result<Vec<T>> {
