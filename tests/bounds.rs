@@ -147,7 +147,7 @@ fn other_families_and_activations_are_rejected() {
     assert_bad_input(
         &bounds(&["--model", &cnn, "--input-box", "0:1"]),
         &format!(
-            "{cnn}: node \"layers.0.conv2d\" (conv2d): no bound rule for op conv2d in the dense engines (they take linear layers with relu or identity activations)"
+            "{cnn}: node \"layers.2.maxpool2d\" (maxpool2d): no bound rule for op maxpool2d in the dense engines (they take chains of linear, conv2d and avgpool2d layers with relu or identity activations)"
         ),
     );
     let spec = MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Gelu]).unwrap();
@@ -155,7 +155,7 @@ fn other_families_and_activations_are_rejected() {
     assert_bad_input(
         &bounds(&["--model", &gelu, "--input-box", "0:1,0:1"]),
         &format!(
-            "{gelu}: node \"layers.1.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take linear layers with relu or identity activations)"
+            "{gelu}: node \"layers.1.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d and avgpool2d layers with relu or identity activations)"
         ),
     );
 }
