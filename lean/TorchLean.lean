@@ -16,8 +16,12 @@ public import TorchLean.IR.GraphExamples
 public import TorchLean.IR.Mlp
 public import TorchLean.IR.DenseF32
 public import TorchLean.IR.DenseView
+public import TorchLean.IR.Smooth
+public import TorchLean.IR.SmoothView
 public import TorchLean.Bounds.Interval
 public import TorchLean.Bounds.IBP
+public import TorchLean.Bounds.Envelope
+public import TorchLean.Bounds.Envelopes
 public import TorchLean.Bounds.Relax
 public import TorchLean.Bounds.Linear
 public import TorchLean.Bounds.Crown
@@ -45,6 +49,7 @@ public import TorchLean.Cert.Json
 public import TorchLean.Cert.Artifact
 public import TorchLean.Cert.Robust
 public import TorchLean.Cert.Chain
+public import TorchLean.Cert.EnvLeaf
 
 /-! # TorchLean
 

@@ -434,6 +434,14 @@ theorem nodeStep_eval {op : Op} {s : List Nat} {qs : List Value} {t attrs : List
     · simp at h
   · simp at h
 
+/-- The data of parameter tensor `k` (`[]` past the end): certificate modules state a chain's
+layers as `convRows`, `poolRows`, `chunks` of these, which the kernel computes from the graph's
+few parameters instead of reading mostly-zero matrices from literals. -/
+@[expose] noncomputable def paramData (params : List Value) (k : Nat) : List Rat :=
+  match nth params k with
+  | some v => v.data
+  | none => []
+
 /-! ## A chain graph's denotation -/
 
 /-- The steps of nodes `k, k+1, …` of a chain whose value `k` has shape `s`: node `k` must read
