@@ -30,8 +30,9 @@ from fractions import Fraction
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 FAMILIES = {
-    # conv 1→8 (3×3, padding 1) → relu → 2×2 average pool → linear 128→10
-    "cnn": ["--family", "cnn", "--cnn-input", "1,8,8", "--cnn-layers", "conv:8:3:1:1,relu,avgpool:2:2,flatten,linear:10"],
+    # conv 1→8 (3×3, stride 2, padding 1) → relu → linear 128→10. A 512-neuron convolution with a
+    # 2×2 average pool verifies as fast, but its certificates exceed the wasm Lean heap (4 GiB).
+    "cnn": ["--family", "cnn", "--cnn-input", "1,8,8", "--cnn-layers", "conv:8:3:2:1,relu,flatten,linear:10"],
     "mlp-relu": ["--family", "mlp", "--dims", "64,32,10", "--act", "relu"],
     "mlp-tanh": ["--family", "mlp", "--dims", "64,32,10", "--act", "tanh"],
     "mlp-gelu": ["--family", "mlp", "--dims", "64,32,10", "--act", "gelu"],

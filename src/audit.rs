@@ -380,13 +380,19 @@ fn check_certificate(graph: &Graph, p: &Property, c: &Certificate) -> Vec<String
 /// The tree's leaves have one α per hidden neuron and one refutation per disjunct whose row
 /// exists and whose bound refutes it (re-bounding the leaves is `torchlean check-cert`'s job).
 fn check_tree_shape(graph: &Graph, p: &crate::property::Vnnlib, c: &TreeCertificate) -> Vec<String> {
-    let Ok(widths) = crate::bounds::dense::Dense::of(graph).and_then(|d| d.widths()) else {
-        return vec!["payload: expected a dense relu/identity network (bab certificates are about one)".into()];
+    use crate::bounds::dense::View;
+    // Leaves of dense networks carry one α per hidden neuron; enclosure IBP leaves carry none.
+    let hidden: Vec<usize> = match View::of(graph) {
+        Ok(View::Dense(d)) => match d.widths() {
+            Ok(w) => w[1..w.len() - 1].to_vec(),
+            Err(e) => return vec![format!("payload: {e}")],
+        },
+        Ok(View::Env(_)) => Vec::new(),
+        Err(e) => return vec![format!("payload: expected a network verify takes (bab certificates are about one): {e}")],
     };
-    let hidden = &widths[1..widths.len() - 1];
     let mut out = Vec::new();
     for (n, (_, refute, alphas)) in c.tree.leaf_boxes(&p.input_box).iter().enumerate() {
-        if alphas.len() != hidden.len() || alphas.iter().zip(hidden).any(|(a, w)| a.len() != *w) {
+        if alphas.len() != hidden.len() || alphas.iter().zip(&hidden).any(|(a, w)| a.len() != *w) {
             out.push(format!("leaf {n}: alpha: expected one α per hidden neuron (widths {hidden:?})"));
         }
         if refute.len() != p.violation.len() {

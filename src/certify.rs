@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::artifact::property::{Property, output_box_json};
 use crate::artifact::store::write_dir_atomic;
 use crate::artifact::{Artifact, Written, certificate, counterexample, manifest, payload, write_artifact, write_atomic};
-use crate::bounds::dense::Dense;
+use crate::bounds::dense::{Dense, View};
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::checker::LeafKind;
 use crate::checker::packed::{leaf_pk, net_pk};
@@ -182,33 +182,14 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
     expect_new_dir(out)?;
     let start = Instant::now();
     let graph = &lower(model)?;
-    // Lean's bridge from a certificate to the graph reads the same chains the dense view does
-    // (`denote_mlpGraph`, `denote_chain`), so a network with a dense view gets a certificate.
-    let dense = Dense::of(graph)?;
-    let search = &opts.search;
-    // Where the certificate may take the packed checker (the rule `checker::tree` applies, so audit
-    // re-derives the same module), leaves it rejects are split further until it accepts them.
-    // IBP boxes count: Lean checks one with a multiplication per weight, far less than a split's
-    // second leaf costs.
-    let packed = (search.split && packed_applies(&dense, search.intermediate, search.leaf)).then(|| net_pk(&dense, prop)).transpose()?;
-    let accept = |b: &Box, r: &[Refutation], a: &[Vec<Q>]| -> Result<bool> {
-        let net = packed.as_ref().expect("accept is passed only with a packed network");
-        match leaf_pk(net, prop, b, a, r, true) {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(e.kind(), ErrorKind::CheckFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+    // Lean's bridge from a certificate to the graph reads the same chains the views do
+    // (`denote_mlpGraph`, `denote_chain`, `denoteS_smoothNet`), so a network with a view gets a
+    // certificate.
+    let (outcome, search) = match View::of(graph)? {
+        View::Dense(dense) => verify_dense(graph, &dense, prop, opts, progress)?,
+        View::Env(net) => (crate::search::env::verify(&net, prop, &opts.search)?, opts.search.clone()),
     };
-    let outcome = bab::verify(graph, prop, search, progress)?;
-    let outcome = match outcome {
-        Outcome::Verified { tree, mut stats } if packed.is_some() => {
-            let budget = opts.packed_boxes.unwrap_or(stats.boxes.max(64));
-            let (tree, extra) = refine_for_packed(graph, prop, search, &accept, tree, budget)?;
-            stats.boxes += extra;
-            Outcome::Verified { tree, stats }
-        }
-        o => o,
-    };
+    let search = &search;
     let seconds = start.elapsed().as_secs_f64();
 
     let mut lean_files = Vec::new();
@@ -248,6 +229,47 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
     })?;
     let written = written.into_iter().map(|w| Written { path: out.join(w.path.file_name().expect("a file")), ..w }).collect();
     Ok(Verified { outcome, seconds, written, lean_files, checker })
+}
+
+/// Branch and bound on a network with a dense view, the tree refined for the packed checker where
+/// the certificate may take it; also returns the bounds the certificate records. A root that IBP
+/// alone refutes is certified by one IBP leaf: the cheapest check for Lean (a 128-neuron
+/// convolution's CROWN leaf exhausts the wasm toolchain's heap, its IBP leaf takes 40 s).
+fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOptions, progress: impl FnMut(&Stats)) -> Result<(Outcome, Options)> {
+    let search = &opts.search;
+    bab::check_shape(&dense.widths()?, prop)?;
+    if search.split && search.leaf == bab::LeafBound::Crown {
+        let ibp = Options { intermediate: crate::bounds::crown::Intermediate::Ibp, leaf: bab::LeafBound::Ibp, split: false, ..search.clone() };
+        let boxes = ibp_mlp_rounded(dense, &prop.input_box, Some(bab::ROUND_BITS))?;
+        let out = boxes.last().expect("ibp returns the input box first");
+        if bab::refute_box(prop, out, search.pairs).is_some() {
+            return Ok((bab::verify(graph, prop, &ibp, progress)?, ibp));
+        }
+    }
+    // Where the certificate may take the packed checker (the rule `checker::tree` applies, so audit
+    // re-derives the same module), leaves it rejects are split further until it accepts them.
+    // IBP boxes count: Lean checks one with a multiplication per weight, far less than a split's
+    // second leaf costs.
+    let packed = (search.split && packed_applies(dense, search.intermediate, search.leaf)).then(|| net_pk(dense, prop)).transpose()?;
+    let accept = |b: &Box, r: &[Refutation], a: &[Vec<Q>]| -> Result<bool> {
+        let net = packed.as_ref().expect("accept is passed only with a packed network");
+        match leaf_pk(net, prop, b, a, r, true) {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.kind(), ErrorKind::CheckFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
+    let outcome = bab::verify(graph, prop, search, progress)?;
+    let outcome = match outcome {
+        Outcome::Verified { tree, mut stats } if packed.is_some() => {
+            let budget = opts.packed_boxes.unwrap_or(stats.boxes.max(64));
+            let (tree, extra) = refine_for_packed(graph, prop, search, &accept, tree, budget)?;
+            stats.boxes += extra;
+            Outcome::Verified { tree, stats }
+        }
+        o => o,
+    };
+    Ok((outcome, search.clone()))
 }
 
 /// The tree with every leaf the packed checker rejects replaced by a subtree whose leaves it

@@ -258,3 +258,59 @@ fn gelu_tanh_sigmoid_softmax_and_layernorm_enclose_60_digit_references() {
         }
     }
 }
+
+#[test]
+fn the_envelopes_module_is_the_generated_one() {
+    let text = torchlean::bounds::envelope::envelopes_module();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/lean/TorchLean/Bounds/Envelopes.lean");
+    if std::env::var_os("TORCHLEAN_BLESS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(committed == text, "{path} is stale: regenerate with TORCHLEAN_BLESS=1 cargo test --test graph_bounds envelopes");
+}
+
+/// Every piece's lines enclose the function at the 60-digit reference points inside it, and the
+/// enclosure's image of random intervals contains the function at their sampled points.
+#[test]
+fn the_envelopes_enclose_the_functions_at_60_digit_references() {
+    use torchlean::bounds::envelope::Envelope;
+    use torchlean::num::elementary::Smooth;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/smooth_reference.json");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let points = r["points"].as_array().unwrap();
+    let mut inside = 0;
+    for (f, key) in [(Smooth::Tanh, "tanh"), (Smooth::Sigmoid, "sigmoid"), (Smooth::Gelu, "gelu")] {
+        let env = Envelope::of(f);
+        for p in points {
+            let x = rat(&p["x"]);
+            let tiny = p["tiny"].as_array().is_some_and(|t| t.iter().any(|k| k == key));
+            let Some(piece) = env.pieces.iter().find(|pc| pc.lo <= x && x <= pc.hi) else { continue };
+            if tiny {
+                continue;
+            }
+            let v = rat(&p[key]);
+            let (lo, hi) = (&piece.al * &x + &piece.bl, &piece.ah * &x + &piece.bh);
+            assert!(contains_reference(&Interval::new(lo.clone(), hi.clone()), &v), "{key}({x}) = {v} outside [{lo}, {hi}]");
+            // The image of a small interval around x holds f(x) too.
+            let iv = env.image(&Interval::new(&x - Q::new(1.into(), 7.into()), &x + Q::new(1.into(), 9.into())));
+            if let Ok(iv) = iv {
+                assert!(contains_reference(&iv, &v), "{key} image around {x} misses {v}");
+            }
+            inside += 1;
+        }
+        // Tight where it matters: the pieces on [−8, 8] are 1/16 wide and their lines within 1e-3.
+        let widest = env
+            .pieces
+            .iter()
+            .filter(|p| p.lo >= Q::from_integer((-8).into()) && p.hi <= Q::from_integer(8.into()))
+            .map(|p| {
+                let g = |z: &Q| (&p.ah * z + &p.bh) - (&p.al * z + &p.bl);
+                g(&p.lo).max(g(&p.hi))
+            })
+            .max()
+            .unwrap();
+        assert!(widest < Q::new(1.into(), 1000.into()), "{key}: gap {widest}");
+    }
+    assert!(inside > 300, "{inside} reference points inside the spans");
+}

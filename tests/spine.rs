@@ -444,30 +444,45 @@ fn the_demo_module_reaches_the_strong_binding_and_lean_rejects_altered_payload_b
 /// graph's convolution and pooling compute. A changed convolution weight in the graph's
 /// parameters (the layers stay those of the payload) fails `lowered`.
 #[test]
-fn lean_checks_a_cnn_certificate_through_its_graph_and_rejects_a_changed_convolution() {
+fn lean_checks_cnn_and_smooth_certificates_through_their_graphs_and_rejects_changed_ones() {
+    // One project for both networks, so each `check` builds their modules side by side.
     let d = demo_project();
-    let p = d.path().join("ball.json");
-    let center = vec!["1/2"; 16].join(",");
-    let o = torchlean(&["property", "linf", "--center", &center, "--epsilon", "1/16", "--label", "0", "--outputs", "2", "--out", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    let model = repo().join("tests/data/cnn-small.payload.json");
-    let out = d.path().join("certificates/cnn-small");
     let lean = d.path().join("lean");
-    let o = torchlean(&[
-        "verify", "--model", model.to_str().unwrap(), "--property", p.to_str().unwrap(),
-        "--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "checker    crownBoxLeafOk"), "{}", show(&o));
+    let ball = |name: &str, center: &str, eps: &str, label: &str, outputs: &str| {
+        let p = d.path().join(name);
+        let o = torchlean(&["property", "linf", "--center", center, "--epsilon", eps, "--label", label, "--outputs", outputs, "--out", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        p
+    };
+    let verify = |model: &str, p: &Path, out: &str, checker: &str| {
+        let model = repo().join("tests/data").join(model);
+        let out = d.path().join("certificates").join(out);
+        let o = torchlean(&[
+            "verify", "--model", model.to_str().unwrap(), "--property", p.to_str().unwrap(),
+            "--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == format!("checker    {checker}")), "{}", show(&o));
+    };
+    let center = vec!["1/2"; 16].join(",");
+    verify("cnn-small.payload.json", &ball("cnn-ball.json", &center, "1/16", "0", "2"), "cnn-small", "ibpLeafOk");
+    // tanh, sigmoid and gelu layers: Lean proves the property for every function within their
+    // enclosures, about the graph's denotation `denoteS σ`.
+    verify("smooth-small.payload.json", &ball("smooth-ball.json", "1/2,1/2,1/2,1/2", "1/128", "1", "3"), "smooth-small", "envLeafOk");
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.lines().any(|l| l == "lean: 2 certificates checked"), "{}", show(&o));
-    assert!(stdout.lines().any(|l| l.starts_with("Certificates.CnnSmall ") && l.contains("re-derived: equal")), "{}", show(&o));
-    // The first convolution weight 0.875 (0x3f600000) changed to 0.9375 in the graph's parameters.
-    tamper_file(&lean.join("Certificates/CnnSmall.lean"), "[0xbe8000003f8000003f600000,", "[0xbe8000003f8000003f700000,");
+    assert!(stdout.lines().any(|l| l == "lean: 3 certificates checked"), "{}", show(&o));
+    for m in ["CnnSmall", "SmoothSmall"] {
+        assert!(stdout.lines().any(|l| l.starts_with(&format!("Certificates.{m} ")) && l.contains("re-derived: equal")), "{}", show(&o));
+    }
+    // The cnn's relu node made an identity in the graph: its dense view is no longer `net`. The
+    // smooth network's first weight -0.375 (0xbec00000) made -0.5: the leaf's boxes no longer hold.
+    tamper_file(&lean.join("Certificates/CnnSmall.lean"), "⟨.relu, [1], [], [2, 4, 4], []⟩", "⟨.identity, [1], [], [2, 4, 4], []⟩");
+    tamper_file(&lean.join("Certificates/SmoothSmall.lean"), "[0xbf6000003e800000bf400000bec00000,", "[0xbf6000003e800000bf400000bf000000,");
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Certificates.CnnSmall: rejected by Lean") && err.contains("theorem lowered"), "{}", show(&o));
+    assert!(err.contains("Certificates.CnnSmall: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("Certificates.SmoothSmall: rejected by Lean") && err.contains("theorem leaf0_ok"), "{}", show(&o));
 }

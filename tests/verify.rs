@@ -497,3 +497,65 @@ fn a_cnn_counterexample_is_replayed_on_the_input_shape_and_its_certificate_reche
     let o = torchlean(&["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
 }
+
+#[test]
+fn a_smooth_mlp_is_verified_through_its_enclosures_and_rechecked_or_left_unknown() {
+    // smooth-small: a 4-5-5-5-3 mlp with tanh, sigmoid and gelu hidden layers (weights k/8, biases
+    // k/16). At the centre 1/2 its binary64 output is about [-0.464, 0.387, 0.326].
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let model = data("smooth-small.payload.json");
+    let ball = |label: &str, name: &str| {
+        let p = d.path().join(name);
+        let o = torchlean(&["property", "linf", "--center", "1/2,1/2,1/2,1/2", "--epsilon", "1/64", "--label", label, "--outputs", "3", "--out", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        p
+    };
+    let p1 = ball("1", "p1.json");
+    let out = d.path().join("smooth-small");
+    let o = verify_cli(&model, p1.to_str().unwrap(), &[], &out, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("detail     8 leaves, depth 3, each refuted by IBP through the smooth activations' enclosures"), "{}", show(&o));
+    assert!(stdout.lines().any(|l| l == "checker    envLeafOk"), "{}", show(&o));
+    let module = fs::read_to_string(lean.join("Certificates/SmoothSmall.lean")).unwrap();
+    assert!(module.contains("theorem certified_graph : ∀ σ : Fns, Within σ → ∀ x : List Rat, Box.Mem box0 x →"), "{module}");
+    for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]] {
+        let o = torchlean(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    }
+    // A raised bound still refutes its row, so only re-bounding through the enclosures catches it.
+    edit_certificate(&out, |v| v["nodes"][3]["leaf"]["refute"][0]["bound"] = "81/100".into());
+    let o = torchlean(&["check-cert", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("leaf 0 disjunct 0: claimed lower bound 81/100, recomputed 29638979324041251623/36893488147419103232"),
+        "{}",
+        show(&o)
+    );
+    // Label 0 is violated at the centre in binary64; without exact values there is no replay, so
+    // the run is unknown and says why.
+    let p0 = ball("0", "p0.json");
+    let o = verify_cli(&model, p0.to_str().unwrap(), &[], &d.path().join("s0"), &lean);
+    assert_eq!(o.status.code(), Some(20), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(
+            "the binary64 output at [0.5, 0.5, 0.5, 0.5] satisfies violation disjunct 0 (not replayed: the smooth activations have no exact values)"
+        ),
+        "{}",
+        show(&o)
+    );
+    // A transformer is refused, naming its first op no engine takes.
+    let o = verify_cli(&data("transformer-default.payload.json"), p0.to_str().unwrap(), &[], &d.path().join("t"), &lean);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "node \"layers.0.self_attn.q.0\" (slice): no bound rule for op slice in verify's engines (they take chains of linear, \
+             conv2d and avgpool2d layers with relu, identity, tanh, sigmoid or gelu activations)"
+        ),
+        "{}",
+        show(&o)
+    );
+    assert!(!d.path().join("t").exists());
+}

@@ -8,6 +8,7 @@ use crate::ir::{Graph, Tensor};
 use crate::model::{Act, Family, Model};
 use crate::num::Q;
 use crate::num::binary32::F32;
+use crate::num::elementary::Smooth;
 
 /// Activation applied after a dense layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,196 @@ impl DenseLayer {
     }
 }
 
+/// A layer's activation in the view with smooth activations (Lean: `SAct`): an exact one, or one
+/// of `tanh`, `σ`, GELU, which the enclosure engine bounds through `bounds::envelope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SAct {
+    Exact(Activation),
+    Smooth(Smooth),
+}
+
+/// `y = act(W x + b)` with an activation that may be smooth (Lean: `SDense`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmoothLayer {
+    pub(crate) weight: Vec<Vec<F32>>,
+    pub(crate) bias: Vec<F32>,
+    pub(crate) act: SAct,
+}
+
+impl SmoothLayer {
+    /// The weight rows decoded to exact rationals; fails on a non-finite weight.
+    pub(crate) fn weight_q(&self, name: &str) -> Result<Vec<Vec<Q>>> {
+        self.weight.iter().map(|row| row.iter().map(|&w| decode(w, name)).collect()).collect()
+    }
+    /// The bias decoded to exact rationals; fails on a non-finite entry.
+    pub(crate) fn bias_q(&self, name: &str) -> Result<Vec<Q>> {
+        self.bias.iter().map(|&b| decode(b, name)).collect()
+    }
+}
+
+/// The dense view of a chain graph whose activations may be smooth (Lean's `smoothNet`): the
+/// layers the enclosure IBP engine and its certificates (`checker::env`) take. A graph with a
+/// [`Dense`] view has this one too, with exact activations only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmoothDense {
+    pub(crate) layers: Vec<SmoothLayer>,
+}
+
+impl SmoothDense {
+    /// The view of `graph` (see [`Dense::of`]; `tanh`, `sigmoid` and `gelu` nodes are activations
+    /// too), or why it has none, naming the first node neither view takes.
+    pub fn of(graph: &Graph) -> Result<SmoothDense> {
+        let layers = chain(graph, true)?.into_iter().map(|(weight, bias, act)| SmoothLayer { weight, bias, act }).collect();
+        Ok(SmoothDense { layers })
+    }
+
+    /// Whether some layer's activation is smooth.
+    pub fn has_smooth(&self) -> bool {
+        self.layers.iter().any(|l| matches!(l.act, SAct::Smooth(_)))
+    }
+
+    /// The widths `[in, h1, …, out]`, checking that consecutive layers' shapes agree.
+    pub fn widths(&self) -> Result<Vec<usize>> {
+        widths(self.layers.iter().map(|l| (&l.weight, &l.bias)))
+    }
+}
+
+/// The view verify, check-cert and the certificate modules take of a graph: the [`Dense`] one
+/// (relu/identity chains: every bound engine and checker), else the [`SmoothDense`] one when the
+/// chain has smooth activations (the enclosure IBP engine and `envLeafOk`).
+pub enum View {
+    Dense(Dense),
+    Env(SmoothDense),
+}
+
+impl View {
+    /// The view of `graph`, or why it has none (naming the first node neither view takes).
+    pub fn of(graph: &Graph) -> Result<View> {
+        match Dense::of(graph) {
+            Ok(d) => Ok(View::Dense(d)),
+            Err(dense_err) => match SmoothDense::of(graph) {
+                Ok(s) if s.has_smooth() => Ok(View::Env(s)),
+                Ok(_) => Err(dense_err),
+                Err(e) => Err(e),
+            },
+        }
+    }
+}
+
+/// A chain's layers: weights, biases and activations (see [`Dense::of`]); smooth activations
+/// are refused unless `smooth`.
+#[allow(clippy::type_complexity)]
+fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SAct)>> {
+    use crate::ir::Op;
+    let (engines, takes) = if smooth {
+        ("verify's engines", "they take chains of linear, conv2d and avgpool2d layers with relu, identity, tanh, sigmoid or gelu activations")
+    } else {
+        ("the dense engines", "they take chains of linear, conv2d and avgpool2d layers with relu or identity activations")
+    };
+    let refuse = |n: &crate::ir::Node, why: &str| {
+        Error::bad_input(format!("{}: no bound rule for op {} in {engines} ({why})", n.label(), n.op.name()))
+    };
+    let smooth_of = |op: &Op| match op {
+        Op::Tanh if smooth => Some(Smooth::Tanh),
+        Op::Sigmoid if smooth => Some(Smooth::Sigmoid),
+        Op::Gelu if smooth => Some(Smooth::Gelu),
+        _ => None,
+    };
+    // The first op without a dense rule is what a user must hear about, whatever follows.
+    if let Some(n) = graph.nodes().iter().find(|n| {
+        !matches!(
+            n.op,
+            Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. }
+        ) && smooth_of(&n.op).is_none()
+    }) {
+        return Err(refuse(n, takes));
+    }
+    let mut nodes = graph.nodes().iter();
+    let input = nodes.next().ok_or_else(|| Error::bad_input("expected a graph with an input, found an empty graph"))?;
+    if graph.inputs().count() != 1 || graph.outputs().len() != 1 {
+        return Err(Error::bad_input(format!(
+            "the dense engines take one input and one output, found {} and {}",
+            graph.inputs().count(),
+            graph.outputs().len()
+        )));
+    }
+    let mut layers = Vec::new();
+    // The affine map waiting for its activation, and the id of the value the next node must read.
+    let mut pending: Option<(Vec<Vec<F32>>, Vec<F32>)> = None;
+    let mut prev = input.id.as_str();
+    let mut shape = input.shape.clone();
+    for n in nodes {
+        if n.parents.len() != 1 || n.parents[0] != prev {
+            return Err(refuse(n, &format!("it reads {:?}, not the previous value \"{prev}\": {takes}", n.parents)));
+        }
+        let param = |k: usize| graph.tensor(&n.params[k]).expect("a built graph's params are stored");
+        let affine = match &n.op {
+            Op::Linear if shape.len() == 1 => {
+                let (w, b) = (param(0), param(1));
+                let cols = w.shape()[1];
+                Some((w.data().chunks(cols).map(<[_]>::to_vec).collect(), b.data().to_vec()))
+            }
+            Op::Linear => return Err(refuse(n, &format!("a linear over shape {shape:?}; {takes} over vectors"))),
+            Op::Conv2d(c) => Some(conv_rows(c, &shape, param(0).data(), param(1).data())),
+            Op::AvgPool2d(p) => {
+                let k = Q::from_integer((p.kernel[0] * p.kernel[1]).into());
+                let f = F32::from_rational(&(Q::from_integer(1.into()) / &k));
+                if !f.status.is_ok() {
+                    return Err(refuse(n, &format!("its factor 1/{k} is not a binary32; the dense engines need binary32 weights")));
+                }
+                Some(pool_rows(p, &shape, f.value))
+            }
+            _ => None,
+        };
+        let act = match n.op {
+            Op::Relu => Some(SAct::Exact(Activation::Relu)),
+            Op::Identity => Some(SAct::Exact(Activation::Identity)),
+            ref op => smooth_of(op).map(SAct::Smooth),
+        };
+        if let Some(a) = affine {
+            if let Some((w, b)) = pending.take() {
+                layers.push((w, b, SAct::Exact(Activation::Identity)));
+            }
+            pending = Some(a);
+        } else if let Some(act) = act {
+            // Lean's `layersOfSteps` makes no layer of an activation without an affine node before it.
+            let Some((w, b)) = pending.take() else {
+                return Err(refuse(n, &format!("no linear, conv2d or avgpool2d node right before it: {takes}")));
+            };
+            layers.push((w, b, act));
+        }
+        shape = n.shape.clone();
+        prev = &n.id;
+    }
+    if let Some((w, b)) = pending {
+        layers.push((w, b, SAct::Exact(Activation::Identity)));
+    }
+    if graph.outputs()[0] != prev {
+        return Err(Error::bad_input(format!("the dense engines take the chain's last node as output, found {:?}", graph.outputs())));
+    }
+    if layers.is_empty() {
+        return Err(Error::bad_input("the dense engines take at least one layer, found none"));
+    }
+    Ok(layers)
+}
+
+/// Checks that consecutive layers' shapes agree and returns the widths `[in, h1, …, out]`.
+fn widths<'a>(mut layers: impl Iterator<Item = (&'a Vec<Vec<F32>>, &'a Vec<F32>)>) -> Result<Vec<usize>> {
+    let (w0, b0) = layers.next().ok_or_else(|| Error::bad_input("mlp: expected at least one layer, found none"))?;
+    let mut widths = vec![w0.first().map_or(0, Vec::len)];
+    for (i, (weight, bias)) in std::iter::once((w0, b0)).chain(layers).enumerate() {
+        let (rows, cols) = (weight.len(), widths[i]);
+        if let Some(r) = weight.iter().position(|r| r.len() != cols) {
+            return Err(Error::bad_input(format!("layers.{i}.weight: expected {cols} columns in row {r}, found {}", weight[r].len())));
+        }
+        if bias.len() != rows {
+            return Err(Error::bad_input(format!("layers.{i}.bias: expected shape [{rows}], found [{}]", bias.len())));
+        }
+        widths.push(rows);
+    }
+    Ok(widths)
+}
+
 impl Dense {
     /// The dense view of `graph`, or why it has none. The graph must be a chain from its one
     /// input to its one output; `linear`, `conv2d` and `avgpool2d` become the affine part of a
@@ -71,82 +262,13 @@ impl Dense {
     /// row-major either way). Any other op, or an average whose factor `1/(kh·kw)` is not a
     /// binary32, is refused with its node named.
     pub fn of(graph: &Graph) -> Result<Dense> {
-        use crate::ir::Op;
-        let refuse = |n: &crate::ir::Node, why: &str| {
-            Error::bad_input(format!("{}: no bound rule for op {} in the dense engines ({why})", n.label(), n.op.name()))
-        };
-        const TAKES: &str = "they take chains of linear, conv2d and avgpool2d layers with relu or identity activations";
-        // The first op without a dense rule is what a user must hear about, whatever follows.
-        if let Some(n) = graph.nodes().iter().find(|n| {
-            !matches!(
-                n.op,
-                Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. }
-            )
-        }) {
-            return Err(refuse(n, TAKES));
-        }
-        let mut nodes = graph.nodes().iter();
-        let input = nodes.next().ok_or_else(|| Error::bad_input("expected a graph with an input, found an empty graph"))?;
-        if graph.inputs().count() != 1 || graph.outputs().len() != 1 {
-            return Err(Error::bad_input(format!(
-                "the dense engines take one input and one output, found {} and {}",
-                graph.inputs().count(),
-                graph.outputs().len()
-            )));
-        }
-        let mut layers: Vec<DenseLayer> = Vec::new();
-        // The affine map waiting for its activation, and the id of the value the next node must read.
-        let mut pending: Option<(Vec<Vec<F32>>, Vec<F32>)> = None;
-        let mut prev = input.id.as_str();
-        let mut shape = input.shape.clone();
-        for n in nodes {
-            if n.parents.len() != 1 || n.parents[0] != prev {
-                return Err(refuse(n, &format!("it reads {:?}, not the previous value \"{prev}\": {TAKES}", n.parents)));
-            }
-            let param = |k: usize| graph.tensor(&n.params[k]).expect("a built graph's params are stored");
-            let affine = match &n.op {
-                Op::Linear if shape.len() == 1 => {
-                    let (w, b) = (param(0), param(1));
-                    let cols = w.shape()[1];
-                    Some((w.data().chunks(cols).map(<[_]>::to_vec).collect(), b.data().to_vec()))
-                }
-                Op::Linear => return Err(refuse(n, &format!("a linear over shape {shape:?}; {TAKES} over vectors"))),
-                Op::Conv2d(c) => Some(conv_rows(c, &shape, param(0).data(), param(1).data())),
-                Op::AvgPool2d(p) => {
-                    let k = Q::from_integer((p.kernel[0] * p.kernel[1]).into());
-                    let f = F32::from_rational(&(Q::from_integer(1.into()) / &k));
-                    if !f.status.is_ok() {
-                        return Err(refuse(n, &format!("its factor 1/{k} is not a binary32; the dense engines need binary32 weights")));
-                    }
-                    Some(pool_rows(p, &shape, f.value))
-                }
-                _ => None,
-            };
-            if let Some(a) = affine {
-                if let Some((w, b)) = pending.take() {
-                    layers.push(DenseLayer { weight: w, bias: b, act: Activation::Identity });
-                }
-                pending = Some(a);
-            } else if let Op::Relu | Op::Identity = n.op {
-                let act = if n.op == Op::Relu { Activation::Relu } else { Activation::Identity };
-                // Lean's `layersOfSteps` makes no layer of an activation without an affine node before it.
-                let Some((w, b)) = pending.take() else {
-                    return Err(refuse(n, &format!("no linear, conv2d or avgpool2d node right before it: {TAKES}")));
-                };
-                layers.push(DenseLayer { weight: w, bias: b, act });
-            }
-            shape = n.shape.clone();
-            prev = &n.id;
-        }
-        if let Some((w, b)) = pending {
-            layers.push(DenseLayer { weight: w, bias: b, act: Activation::Identity });
-        }
-        if graph.outputs()[0] != prev {
-            return Err(Error::bad_input(format!("the dense engines take the chain's last node as output, found {:?}", graph.outputs())));
-        }
-        if layers.is_empty() {
-            return Err(Error::bad_input("the dense engines take at least one layer, found none"));
-        }
+        let layers = chain(graph, false)?
+            .into_iter()
+            .map(|(weight, bias, act)| match act {
+                SAct::Exact(act) => DenseLayer { weight, bias, act },
+                SAct::Smooth(_) => unreachable!("chain refuses smooth activations unless asked"),
+            })
+            .collect();
         Ok(Dense { layers })
     }
 
@@ -166,22 +288,7 @@ impl Dense {
 
     /// Checks that consecutive layers' shapes agree and returns the widths `[in, h1, …, out]`.
     pub fn widths(&self) -> Result<Vec<usize>> {
-        let first = self.layers.first().ok_or_else(|| Error::bad_input("mlp: expected at least one layer, found none"))?;
-        let mut widths = vec![first.weight.first().map_or(0, Vec::len)];
-        for (i, l) in self.layers.iter().enumerate() {
-            let (rows, cols) = (l.weight.len(), widths[i]);
-            if let Some(r) = l.weight.iter().position(|r| r.len() != cols) {
-                return Err(Error::bad_input(format!(
-                    "layers.{i}.weight: expected {cols} columns in row {r}, found {}",
-                    l.weight[r].len()
-                )));
-            }
-            if l.bias.len() != rows {
-                return Err(Error::bad_input(format!("layers.{i}.bias: expected shape [{rows}], found [{}]", l.bias.len())));
-            }
-            widths.push(rows);
-        }
-        Ok(widths)
+        widths(self.layers.iter().map(|l| (&l.weight, &l.bias)))
     }
 
     /// Exact evaluation over ℚ (the denotation Lean's `evalNet` defines; the graph's

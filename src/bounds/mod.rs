@@ -4,6 +4,7 @@ pub mod crown;
 mod crown_dyadic;
 mod crown_float;
 pub mod dense;
+pub mod envelope;
 pub mod graph_ibp;
 pub mod ibp;
 pub mod ibp_f32;

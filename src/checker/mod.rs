@@ -10,6 +10,7 @@
 //! | [`LeafKind::Crown`] | [`crown`] | `crownLeafOk` | `crownLeafOk_safe` (`Cert/Bab.lean`) |
 //! | [`LeafKind::CrownBox`] | [`crown_box`] | `crownBoxLeafOk` | `crownBoxLeafOk_safe` (`Cert/Bab.lean`) |
 //! | [`LeafKind::Packed`] | [`packed`] | `packedLeafOk` | `packedLeafOk_safe` (`Cert/PackedLeaf.lean`) |
+//! | [`LeafKind::Env`] | [`env`] | `envLeafOk` | `envLeafOk_safe` (`Cert/EnvLeaf.lean`) |
 //!
 //! Besides tree leaves: [`dense_crown`] (a one-box CROWN certificate, `crown_certified`) and
 //! [`counterexample`] (a counterexample's replay, which needs no Lean).
@@ -17,6 +18,7 @@ pub mod counterexample;
 pub mod crown;
 pub mod crown_box;
 pub mod dense_crown;
+pub mod env;
 pub mod ibp;
 pub mod packed;
 pub mod syntax;
@@ -33,11 +35,13 @@ pub enum LeafKind {
     CrownBox,
     /// The packed fixed-point CROWN run ([`packed`]).
     Packed,
+    /// IBP through the smooth activations' enclosures ([`env`]).
+    Env,
 }
 
 impl LeafKind {
     /// Every kind, in the order of the table above.
-    pub const ALL: [LeafKind; 4] = [LeafKind::Ibp, LeafKind::Crown, LeafKind::CrownBox, LeafKind::Packed];
+    pub const ALL: [LeafKind; 5] = [LeafKind::Ibp, LeafKind::Crown, LeafKind::CrownBox, LeafKind::Packed, LeafKind::Env];
 
     /// The Lean checker's name (`decide +kernel` evaluates it per leaf).
     pub fn check(self) -> &'static str {
@@ -46,16 +50,19 @@ impl LeafKind {
             LeafKind::Crown => crown::CHECK,
             LeafKind::CrownBox => crown_box::CHECK,
             LeafKind::Packed => packed::CHECK,
+            LeafKind::Env => env::CHECK,
         }
     }
 
-    /// The Lean theorem that turns an accepted leaf into `Safe violation (evalNet net x)`.
+    /// The Lean theorem that turns an accepted leaf into `Safe violation (evalNet net x)` (for
+    /// `Env`: `evalNetS σ net x` for every `σ` within the enclosures).
     pub fn theorem(self) -> &'static str {
         match self {
             LeafKind::Ibp => ibp::THEOREM,
             LeafKind::Crown => crown::THEOREM,
             LeafKind::CrownBox => crown_box::THEOREM,
             LeafKind::Packed => packed::THEOREM,
+            LeafKind::Env => env::THEOREM,
         }
     }
 
@@ -63,6 +70,7 @@ impl LeafKind {
     pub fn lean_file(self) -> &'static str {
         match self {
             LeafKind::Packed => "lean/TorchLean/Cert/PackedLeaf.lean",
+            LeafKind::Env => "lean/TorchLean/Cert/EnvLeaf.lean",
             _ => "lean/TorchLean/Cert/Bab.lean",
         }
     }

@@ -6,9 +6,9 @@ use rayon::prelude::*;
 
 use super::crown::CrownData;
 use super::packed::{LeafPk, NetPk, field_width, leaf_pk, net_pk};
-use super::{LeafKind, crown, crown_box, ibp};
+use super::{LeafKind, crown, crown_box, env, ibp};
 use crate::bounds::crown::Intermediate;
-use crate::bounds::dense::Dense;
+use crate::bounds::dense::{Dense, View};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Graph;
 use crate::num::Q;
@@ -124,7 +124,12 @@ pub fn leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, intermediate: Intermedi
 /// the recorded bound, which must refute its weighted row. Returns the checker and the number of
 /// leaves; errors name the leaf and disjunct.
 pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound) -> Result<(LeafKind, usize)> {
-    let dense = &Dense::of(graph)?;
+    let view = View::of(graph)?;
+    let widths = match &view {
+        View::Dense(d) => d.widths()?,
+        View::Env(n) => n.widths()?,
+    };
+    crate::search::bab::check_shape(&widths, prop)?;
     let leaves = tree.leaf_boxes(&prop.input_box);
     for (n, (_, refute, _)) in leaves.iter().enumerate() {
         if refute.len() != prop.violation.len() {
@@ -135,7 +140,10 @@ pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermed
             )));
         }
     }
-    if packed_applies(dense, intermediate, leaf) && packed_leaves(dense, prop, tree)?.is_some() {
+    if let View::Dense(dense) = &view
+        && packed_applies(dense, intermediate, leaf)
+        && packed_leaves(dense, prop, tree)?.is_some()
+    {
         return Ok((LeafKind::Packed, leaves.len()));
     }
     let checked: Vec<Result<()>> = leaves
@@ -149,8 +157,11 @@ pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermed
                 .map(|(d, (r, conj))| r.combined(conj).map_err(|why| Error::check_failed(format!("leaf {n} disjunct {d}: {why}"))))
                 .collect::<Result<_>>()?;
             let objectives: Vec<Vec<Q>> = combined.iter().map(|c| c.coeffs.clone()).collect();
-            let (lower, _) = bound_objectives(dense, b, intermediate, leaf, Some(alphas), &objectives)
-                .map_err(|e| e.context(format!("leaf {n}")))?;
+            let lower = match &view {
+                View::Dense(dense) => bound_objectives(dense, b, intermediate, leaf, Some(alphas), &objectives).map(|(l, _)| l),
+                View::Env(net) => env::lower_bounds(net, b, &objectives),
+            }
+            .map_err(|e| e.context(format!("leaf {n}")))?;
             for (d, ((r, c), got)) in refute.iter().zip(&combined).zip(&lower).enumerate() {
                 if !refutes(c, &r.bound) {
                     return Err(Error::check_failed(format!(
@@ -169,5 +180,9 @@ pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermed
         })
         .collect();
     checked.into_iter().collect::<Result<Vec<()>>>()?;
-    Ok((rational_kind(intermediate, leaf), leaves.len()))
+    let kind = match view {
+        View::Dense(_) => rational_kind(intermediate, leaf),
+        View::Env(_) => LeafKind::Env,
+    };
+    Ok((kind, leaves.len()))
 }

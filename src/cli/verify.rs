@@ -189,6 +189,11 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         Outcome::Unknown { .. } => 20,
     };
     let detail = match &v.outcome {
+        Outcome::Verified { tree, .. } if v.checker == Some(crate::checker::LeafKind::Env) => format!(
+            "{} leaves, depth {}, each refuted by IBP through the smooth activations' enclosures",
+            tree.leaves(),
+            tree.depth()
+        ),
         Outcome::Verified { tree, .. } => format!(
             "{} leaves, depth {}, {} refuted with searched α",
             tree.leaves(),

@@ -880,6 +880,15 @@ struct Region {
 const X_STAR_F64: f64 = -0.751_791_524_693_564_5;
 
 impl Smooth {
+    /// The op's name in the IR (`tanh`, `sigmoid`, `gelu`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Smooth::Tanh => "tanh",
+            Smooth::Sigmoid => "sigmoid",
+            Smooth::Gelu => "gelu",
+        }
+    }
+
     /// Bounds of `f(x)`.
     pub fn bounds(self, x: &Q, bits: u32) -> Enclosure {
         at_point(x, bits, self.val_fn())
@@ -950,6 +959,10 @@ impl Smooth {
     }
     // The f64 heuristics use the pure-Rust `libm`, not the platform's, so that the choices they
     // make (and therefore the results) are the same on every machine.
+    /// The value in binary64 (a search heuristic; never part of a bound).
+    pub fn eval_f64(self, x: f64) -> f64 {
+        self.f64_val(x)
+    }
     fn f64_val(self, x: f64) -> f64 {
         match self {
             Smooth::Tanh => libm::tanh(x),

@@ -342,6 +342,44 @@ fn refutations(lower: &[Vec<(Vec<(usize, Q)>, LinearConstraint, Q)>]) -> Option<
         .collect()
 }
 
+/// The property's input and output counts are the network's (`widths` = `[in, …, out]`).
+pub fn check_shape(widths: &[usize], prop: &Vnnlib) -> Result<()> {
+    if prop.input_box.len() != widths[0] {
+        return Err(Error::bad_input(format!(
+            "property: expected {} input coordinates (the network's), found {}",
+            widths[0],
+            prop.input_box.len()
+        )));
+    }
+    if prop.num_outputs != widths[widths.len() - 1] {
+        return Err(Error::bad_input(format!(
+            "property: expected {} outputs Y_j (the network's), found {}",
+            widths[widths.len() - 1],
+            prop.num_outputs
+        )));
+    }
+    Ok(())
+}
+
+/// The refutation of every disjunct by the output box `out` (each candidate's lower bound is
+/// `c·y` enclosed over the box, as Lean's `ibpDot`), if it refutes each.
+pub fn refute_box(prop: &Vnnlib, out: &Box, pairs: bool) -> Option<Vec<Refutation>> {
+    let lower: Vec<Vec<(Vec<(usize, Q)>, LinearConstraint, Q)>> = prop
+        .violation
+        .iter()
+        .map(|conj| {
+            candidates(conj, pairs)
+                .into_iter()
+                .map(|(t, c)| {
+                    let d = crate::num::interval::dot(&c.coeffs, out).lo;
+                    (t, c, d)
+                })
+                .collect()
+        })
+        .collect();
+    refutations(&lower)
+}
+
 /// The α of a CROWN result (hidden layers only).
 fn hidden_alphas(crown: &Crown) -> Vec<Vec<Q>> {
     let n = crown.alphas.len().saturating_sub(1);
@@ -559,21 +597,7 @@ pub fn verify(graph: &Graph, prop: &Vnnlib, opts: &Options, progress: impl FnMut
 /// search also intersects them with IBP); splitting until it accepts gives a tree it can check.
 pub fn verify_with(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Option<Accept>, mut progress: impl FnMut(&Stats)) -> Result<Outcome> {
     let view = Net::new(graph)?;
-    let widths = view.dense.widths()?;
-    if prop.input_box.len() != widths[0] {
-        return Err(Error::bad_input(format!(
-            "property: expected {} input coordinates (the network's), found {}",
-            widths[0],
-            prop.input_box.len()
-        )));
-    }
-    if prop.num_outputs != widths[widths.len() - 1] {
-        return Err(Error::bad_input(format!(
-            "property: expected {} outputs Y_j (the network's), found {}",
-            widths[widths.len() - 1],
-            prop.num_outputs
-        )));
-    }
+    check_shape(&view.dense.widths()?, prop)?;
     let root = prop.input_box.clone();
     let mut stats = Stats::default();
     // A root the bounds refute is the whole tree: skip the counterexample search, which cannot

@@ -4,4 +4,5 @@
 pub mod alpha;
 pub mod attack;
 pub mod bab;
+pub mod env;
 mod view;

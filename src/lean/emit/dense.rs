@@ -28,7 +28,7 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Dense, boxes: &[Box], binding: &B
         );
     }
     certificate_header(&mut s, &["DenseIBP", "DenseIBPF32"], cert_name, &about, binding);
-    network_section(&mut s, &m, mlp, binding);
+    network_section(&mut s, &m, mlp, Lowering::Mlp, binding);
     for (k, b) in boxes.iter().enumerate() {
         let what = if k == 0 { "the input region".to_string() } else { format!("the claimed enclosure after layer {}", k - 1) };
         let _ = writeln!(s, "/-- Box {k}: {what}. -/");

@@ -14,8 +14,10 @@ use std::fmt::Write;
 
 pub mod binding;
 pub mod dense;
+pub mod env;
 pub mod graph;
 pub mod network;
+pub mod split_tree;
 pub mod tree;
 
 pub use binding::STRONG_BINDING_MAX_BYTES;

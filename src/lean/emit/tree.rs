@@ -6,12 +6,11 @@ use std::fmt::Write;
 
 use super::binding::strong_section;
 use super::network::{Lowering, certified_graph, lowered_section, net_defs, network_section};
+use super::split_tree::{head, leaf_box_defs, tree_section};
 use super::{Binding, header, module_name, open_namespace, sha_def};
 use crate::bounds::dense::Dense;
-use crate::checker::syntax::{box_literal, rat, violation_literal};
 use crate::checker::tree::{Leaves, RationalLeaf, SAFE};
 use crate::checker::{crown, crown_box, ibp, packed};
-use crate::num::interval::Box;
 use crate::property::Vnnlib;
 use crate::search::bab::Tree;
 
@@ -39,7 +38,12 @@ pub fn tree_modules(
     leaf: crate::search::bab::LeafBound,
     binding: &Binding,
 ) -> crate::error::Result<(crate::checker::LeafKind, Vec<(String, String)>)> {
-    let dense = Dense::of(graph)?;
+    let dense = match crate::bounds::dense::View::of(graph)? {
+        crate::bounds::dense::View::Dense(d) => d,
+        crate::bounds::dense::View::Env(net) => {
+            return Ok((crate::checker::LeafKind::Env, super::env::env_modules(cert_name, graph, &net, prop, tree, binding)?));
+        }
+    };
     let leaves = crate::checker::tree::leaves(&dense, prop, tree, intermediate, leaf)?;
     Ok((leaves.kind(intermediate, leaf), bab_module(cert_name, &dense, Lowering::of(graph), prop, tree, &leaves, binding)))
 }
@@ -69,8 +73,8 @@ pub fn bab_module(
             let mut imports = vec![String::from("TorchLean.Cert.Bab")];
             imports.extend(lowering.imports().iter().map(|i| i.to_string()));
             header(&mut s, &imports, cert_name, &about, binding);
-            network_section(&mut s, &m, mlp, binding);
-            bab_head(&mut s, mlp, prop);
+            network_section(&mut s, &m, mlp, lowering, binding);
+            bab_head(&mut s, mlp, lowering, prop);
             leaf_box_defs(&mut s, leaves.iter().map(|(b, _, _)| b).enumerate());
             tree_section(&mut s, tree);
             for (k, (_, refute, leaf)) in leaves.iter().enumerate() {
@@ -99,8 +103,8 @@ pub fn bab_module(
     }
     let _ = writeln!(s, "\n{}", part_doc("The network, the property, and the packed checker's facts about the network, checked\nonce for every leaf."));
     open_namespace(&mut s, &m);
-    net_defs(&mut s, mlp);
-    bab_head(&mut s, mlp, prop);
+    net_defs(&mut s, mlp, lowering);
+    bab_head(&mut s, mlp, lowering, prop);
     packed::emit_net(&mut s, mlp, net, field);
     let _ = writeln!(s, "end Certificates.{m}");
     out.push((format!("Certificates/{m}/Net.lean"), s));
@@ -137,32 +141,10 @@ pub fn bab_module(
     out
 }
 
-/// `layers_finite`, the violation and the property's input box.
-fn bab_head(s: &mut String, mlp: &Dense, prop: &Vnnlib) {
-    let n = mlp.layers.len();
-    let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
-    let _ = writeln!(*s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
-    let _ = writeln!(*s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
-    let _ = writeln!(*s, "/-- The violation: a disjunction (outer list) of conjunctions of output rows. -/");
-    let _ = writeln!(*s, "@[expose] def violation : List (List Row) := {}\n", violation_literal(prop));
-    let _ = writeln!(*s, "/-- The property's input box. -/");
-    let _ = writeln!(*s, "@[expose] def box0 : Box := {}\n", box_literal(&prop.input_box));
-}
-
-fn leaf_box_defs<'a>(s: &mut String, boxes: impl Iterator<Item = (usize, &'a Box)>) {
-    for (k, b) in boxes {
-        let _ = writeln!(*s, "/-- Leaf {k}'s box. -/");
-        let _ = writeln!(*s, "@[expose] def leaf{k}Box : Box := {}\n", box_literal(b));
-    }
-}
-
-/// The split tree over the leaves' boxes and `covered`.
-fn tree_section(s: &mut String, tree: &Tree) {
-    let mut next = 0;
-    let _ = writeln!(*s, "/-- The split tree. -/");
-    let _ = writeln!(*s, "@[expose] def tree : Tree := {}\n", tree_literal(tree, &mut next));
-    let _ = writeln!(*s, "/-- The leaves cover the input box. -/");
-    let _ = writeln!(*s, "theorem covered : covers box0 tree = true := by decide +kernel\n");
+/// `layers_finite` (layers stated as packed literals: the mlp lowering), the violation and the
+/// property's input box.
+fn bab_head(s: &mut String, mlp: &Dense, lowering: Lowering, prop: &Vnnlib) {
+    head(s, matches!(lowering, Lowering::Mlp).then_some(mlp.layers.len()), prop)
 }
 
 /// `leaves_safe`, `certified`, the IR graph and the strong binding.
@@ -192,18 +174,3 @@ fn bab_tail(s: &mut String, mlp: &Dense, lowering: Lowering, count: usize, bindi
     }
 }
 
-fn tree_literal(tree: &Tree, next: &mut usize) -> String {
-    use Tree;
-    match tree {
-        Tree::Leaf { .. } => {
-            let k = *next;
-            *next += 1;
-            format!("(.leaf leaf{k}Box)")
-        }
-        Tree::Split { dim, at, below, above } => {
-            let b = tree_literal(below, next);
-            let a = tree_literal(above, next);
-            format!("(.split {dim} ({}) {b} {a})", rat(at))
-        }
-    }
-}
