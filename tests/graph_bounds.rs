@@ -314,3 +314,51 @@ fn the_envelopes_enclose_the_functions_at_60_digit_references() {
     }
     assert!(inside > 300, "{inside} reference points inside the spans");
 }
+
+/// IBP through the enclosures (the boxes an `envLeafOk` certificate claims) contains, at sampled
+/// points of random boxes of random mlps with tanh, sigmoid, gelu and relu layers, the graph's
+/// 64-bit enclosure of the real output there (so the real output too).
+#[test]
+fn enclosure_ibp_contains_sampled_outputs_of_smooth_mlps() {
+    use torchlean::bounds::dense::SmoothDense;
+    use torchlean::bounds::envelope::ibp_env_rounded;
+    let mut rng = Rng(0x5eed_e4e1);
+    let acts = [Op::Tanh, Op::Sigmoid, Op::Gelu, Op::Relu];
+    let mut checked = 0;
+    for t in 0..12 {
+        let widths = [3, 2 + rng.below(4) as usize, 2 + rng.below(4) as usize, 2];
+        let mut shapes = Vec::new();
+        for i in 0..3 {
+            shapes.push((format!("w{i}"), vec![widths[i + 1], widths[i]]));
+            shapes.push((format!("b{i}"), vec![widths[i + 1]]));
+        }
+        let shapes: Vec<(&str, Vec<usize>)> = shapes.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
+        let mut b = GraphBuilder::new(store(&mut rng, &shapes));
+        b.input("x", vec![3]).unwrap();
+        let mut prev = String::from("x");
+        for i in 0..3 {
+            let lin = format!("l{i}");
+            b.node(&lin, Op::Linear, &[&prev], &[&format!("w{i}"), &format!("b{i}")]).unwrap();
+            prev = lin;
+            if i < 2 {
+                let a = format!("a{i}");
+                b.node(&a, acts[(t + i) % acts.len()].clone(), &[&prev], &[]).unwrap();
+                prev = a;
+            }
+        }
+        let g = b.finish(&[&prev]).unwrap();
+        let net = SmoothDense::of(&g).unwrap();
+        let bx = random_box(&mut rng, 3);
+        let out = ibp_env_rounded(&net, &bx, Some(64)).unwrap();
+        let out = out.last().unwrap();
+        for x in samples(&mut rng, &bx, 24) {
+            let point: Box = x.iter().map(|v| Interval::point(v.clone())).collect();
+            let p = ibp_graph(&g, &[point]).unwrap();
+            for (e, v) in out.iter().zip(&p[0]) {
+                assert!(e.lo <= v.lo && v.hi <= e.hi, "net {t}: [{}, {}] not inside [{}, {}]", v.lo, v.hi, e.lo, e.hi);
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 12 * (8 + 24));
+}
