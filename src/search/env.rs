@@ -59,6 +59,24 @@ fn centre(b: &Box) -> Vec<f64> {
     b.iter().map(|i| ((&i.lo + &i.hi) / Q::from_integer(2.into())).to_f64().unwrap_or(0.0)).collect()
 }
 
+/// The input to split: the one whose width moves the first layer's pre-activations most
+/// (`width_j · Σ_i |W_ij|`, a heuristic only), `None` when every input is a point.
+fn split_dim(net: &SmoothDense, b: &Box) -> Option<usize> {
+    let first = &net.layers[0].weight;
+    let score = |j: usize| {
+        let w = (&b[j].hi - &b[j].lo).to_f64().unwrap_or(0.0);
+        w * first.iter().map(|row| (row[j].to_f32() as f64).abs()).sum::<f64>()
+    };
+    (0..b.len())
+        .filter(|&j| b[j].hi > b[j].lo)
+        .map(|j| (j, score(j)))
+        .fold(None, |best: Option<(usize, f64)>, (j, s)| match best {
+            Some((_, bs)) if bs >= s => best,
+            _ => Some((j, s)),
+        })
+        .map(|(j, _)| j)
+}
+
 /// Decides `prop` on `net` (see the module doc): verified with a tree whose every leaf the
 /// enclosure IBP refutes, or unknown.
 pub fn verify(net: &SmoothDense, prop: &Vnnlib, opts: &Options) -> Result<Outcome> {
@@ -105,8 +123,7 @@ pub fn verify(net: &SmoothDense, prop: &Vnnlib, opts: &Options) -> Result<Outcom
                         stats,
                     });
                 }
-                let width = |i: usize| &b[i].hi - &b[i].lo;
-                let widest = (0..b.len()).max_by(|&i, &j| width(i).cmp(&width(j))).filter(|&i| width(i) > Q::from_integer(0.into()));
+                let widest = split_dim(net, &b);
                 let out_of_budget = !opts.split || stats.boxes >= opts.max_boxes || opts.deadline.is_some_and(|d| Instant::now() >= d);
                 match widest {
                     Some(dim) if !out_of_budget => {
