@@ -5,13 +5,16 @@ public import TorchLean.Bounds.IBP
 /-! # Piecewise-linear enclosures of a function
 
 `src/bounds/envelope.rs` encloses `tanh`, `σ` and GELU, none of which has a rational value, by
-pieces: on each interval `[lo, hi]` of a contiguous list, the function lies between two lines.
+pieces: on each interval `[lo, hi]` of a contiguous run, the function lies between two lines.
 A network with such an activation is certified for every function within the enclosure
 (`InEnv f E`), which `docs/smooth-activations.md` and `docs/trust.md` argue the real function is.
+The pieces are stored as a search tree (`Env`), whose well-formedness (`Env.wf`: no gaps) each
+enclosure proves once, so a certificate pays one path of the tree per neuron.
 
-- `envIv E I`: the hull, over the pieces that meet `I`, of their lines' extremes on the overlap;
-- `envIv_sound`: for `f` within `E` and `z ∈ I` (with `I` inside the pieces' span), `f z` lies in
-  `envIv E I`.
+- `envIv I E`: at a piece, its lines' extremes on the overlap with `I`; at a split, the side `I`
+  lies in, or the hull of both sides;
+- `envIv_sound`: for `f` within a well-formed `E` and `z ∈ I` (with `I` inside `E`'s span), `f z`
+  lies in `envIv I E`.
 -/
 
 public section
@@ -29,29 +32,33 @@ structure Piece where
   ah : Rat
   bh : Rat
 
+/-- An enclosure: its pieces as a search tree. `split m l r` holds the pieces of `l`, which end at
+`m`, then those of `r`, which begin there, so the image of a narrow interval visits one path of the
+tree (about `log₂` of the pieces) instead of every piece. -/
+inductive Env where
+  | piece (p : Piece)
+  | split (m : Rat) (l r : Env)
+
+/-- Where the enclosure begins. -/
+@[expose] def Env.lo : Env → Rat
+  | .piece p => p.lo
+  | .split _ l _ => l.lo
+
+/-- Where the enclosure ends. -/
+@[expose] def Env.hi : Env → Rat
+  | .piece p => p.hi
+  | .split _ _ r => r.hi
+
+/-- Each split point is where its left part ends and its right part begins: the pieces follow each
+other without a gap. -/
+@[expose] def Env.wf : Env → Bool
+  | .piece _ => true
+  | .split m l r => decide (l.hi = m) && decide (r.lo = m) && l.wf && r.wf
+
 /-- `f` lies within the enclosure `E`: on every piece, between its two lines. -/
-@[expose] def InEnv (f : Rat → Rat) (E : List Piece) : Prop :=
-  ∀ p ∈ E, ∀ z, p.lo ≤ z → z ≤ p.hi → p.al * z + p.bl ≤ f z ∧ f z ≤ p.ah * z + p.bh
-
-/-- There are pieces, and they follow each other without a gap: each ends where the next begins. -/
-@[expose] def contiguous : List Piece → Bool
-  | p :: q :: ps => decide (p.hi = q.lo) && contiguous (q :: ps)
-  | [_] => true
-  | [] => false
-
-/-- Where the pieces begin (`0` for none). -/
-@[expose] def envLo : List Piece → Rat
-  | p :: _ => p.lo
-  | [] => 0
-
-/-- Where the pieces end (`0` for none). -/
-@[expose] def envHi : List Piece → Rat
-  | [p] => p.hi
-  | _ :: ps => envHi ps
-  | [] => 0
-
-/-- Whether the piece meets `I`. -/
-@[expose] def Piece.meets (p : Piece) (I : Interval) : Bool := decide (p.lo ≤ I.hi) && decide (I.lo ≤ p.hi)
+@[expose] def InEnv (f : Rat → Rat) : Env → Prop
+  | .piece p => ∀ z, p.lo ≤ z → z ≤ p.hi → p.al * z + p.bl ≤ f z ∧ f z ≤ p.ah * z + p.bh
+  | .split _ l r => InEnv f l ∧ InEnv f r
 
 /-- The least value of the lower line and the greatest of the upper line over `[a, b]`: a line's
 extremes on an interval are at its ends. -/
@@ -61,21 +68,18 @@ extremes on an interval are at its ends. -/
 /-- The smallest interval holding both. -/
 @[expose] def hull (I J : Interval) : Interval := ⟨min I.lo J.lo, max I.hi J.hi⟩
 
-/-- The enclosure's image of `I`: the hull, over the pieces that meet `I`, of their lines'
-extremes on the overlap; `none` when no piece meets `I`. -/
-@[expose] def envIv (I : Interval) : List Piece → Option Interval
-  | [] => none
-  | p :: ps =>
-    if p.meets I then
-      let J := p.over (max I.lo p.lo) (min I.hi p.hi)
-      match envIv I ps with
-      | some K => some (hull J K)
-      | none => some J
-    else envIv I ps
+/-- The enclosure's image of `I`: at a piece, its lines' extremes on the overlap; at a split, the
+side `I` lies in, or the hull of both sides' images when `I` straddles the split point. -/
+@[expose] def envIv (I : Interval) : Env → Interval
+  | .piece p => p.over (max I.lo p.lo) (min I.hi p.hi)
+  | .split m l r =>
+    if I.hi ≤ m then envIv I l
+    else if m ≤ I.lo then envIv I r
+    else hull (envIv I l) (envIv I r)
 
-/-- An interval of the enclosure: its pieces contiguous and spanning `I`. -/
-@[expose] def spans (E : List Piece) (I : Interval) : Bool :=
-  contiguous E && decide (envLo E ≤ I.lo) && decide (I.hi ≤ envHi E)
+/-- `I` lies inside the enclosure's span. -/
+@[expose] def spans (E : Env) (I : Interval) : Bool :=
+  decide (E.lo ≤ I.lo) && decide (I.hi ≤ E.hi)
 
 theorem line_ge_min (a b c z : Rat) (ha : a ≤ z) (hb : z ≤ b) : min (c * a) (c * b) ≤ c * z := by
   rcases (Rat.le_total : (0 : Rat) ≤ c ∨ c ≤ 0) with h | h
@@ -107,51 +111,35 @@ theorem hull_right {I J : Interval} {v : Rat} (h : J.Mem v) : (hull I J).Mem v :
   unfold hull Interval.Mem at *
   grind
 
-/-- Once a member of `E`'s pieces meets `I` around `z` with `f z` between its lines, `f z` is in
-`envIv I E`. -/
-theorem envIv_of_piece {f : Rat → Rat} {I : Interval} {z : Rat} (hz : I.Mem z) :
-    ∀ (E : List Piece) (p : Piece), p ∈ E → p.lo ≤ z → z ≤ p.hi →
-      p.al * z + p.bl ≤ f z → f z ≤ p.ah * z + p.bh → ∃ K, envIv I E = some K ∧ K.Mem (f z)
-  | [], _, hp, _, _, _, _ => by simp at hp
-  | q :: qs, p, hp, hlo, hhi, hl, hu => by
-    have hmeet : ∀ r : Piece, r.lo ≤ z → z ≤ r.hi → r.meets I = true := fun r h1 h2 => by
-      simp only [Piece.meets, Bool.and_eq_true, decide_eq_true_eq]
-      exact ⟨Rat.le_trans h1 hz.2, Rat.le_trans hz.1 h2⟩
-    simp only [List.mem_cons] at hp
-    rcases hp with rfl | hp
-    · have hm := hmeet p hlo hhi
-      have hJ : (p.over (max I.lo p.lo) (min I.hi p.hi)).Mem (f z) :=
-        over_mem (by grind [Interval.Mem]) (by grind [Interval.Mem]) hl hu
-      simp only [envIv, hm, if_true]
-      split
-      · exact ⟨_, rfl, hull_left hJ⟩
-      · exact ⟨_, rfl, hJ⟩
-    · obtain ⟨K, hK, hmem⟩ := envIv_of_piece hz qs p hp hlo hhi hl hu
-      simp only [envIv, hK]
-      split
-      · exact ⟨_, rfl, hull_right hmem⟩
-      · exact ⟨K, rfl, hmem⟩
+/-- **The image holds every value**: for `f` within a well-formed `E` and `z` in both `I` and
+`E`'s span, `f z` lies in `envIv I E`. -/
+theorem envIv_mem {f : Rat → Rat} {I : Interval} {z : Rat} (hz : I.Mem z) :
+    ∀ (E : Env), E.wf = true → InEnv f E → E.lo ≤ z → z ≤ E.hi → (envIv I E).Mem (f z)
+  | .piece p, _, hf, h1, h2 => by
+    simp only [Env.lo, Env.hi] at h1 h2
+    obtain ⟨hl, hu⟩ := hf z h1 h2
+    exact over_mem (by grind [Interval.Mem]) (by grind [Interval.Mem]) hl hu
+  | .split m l r, hw, hf, h1, h2 => by
+    simp only [Env.wf, Bool.and_eq_true, decide_eq_true_eq] at hw
+    obtain ⟨⟨⟨hl, hr⟩, hwl⟩, hwr⟩ := hw
+    simp only [Env.lo] at h1
+    simp only [Env.hi] at h2
+    have left : z ≤ m → (envIv I l).Mem (f z) := fun h => envIv_mem hz l hwl hf.1 h1 (hl ▸ h)
+    have right : m ≤ z → (envIv I r).Mem (f z) := fun h => envIv_mem hz r hwr hf.2 (hr ▸ h) h2
+    simp only [envIv]
+    split
+    · exact left (Rat.le_trans hz.2 (by assumption))
+    · split
+      · exact right (Rat.le_trans (by assumption) hz.1)
+      · rcases (Rat.le_total : z ≤ m ∨ m ≤ z) with h | h
+        · exact hull_left (left h)
+        · exact hull_right (right h)
 
-/-- A point between a contiguous list's ends lies in one of its pieces. -/
-theorem piece_of_span : ∀ (E : List Piece) (z : Rat), contiguous E = true → envLo E ≤ z → z ≤ envHi E →
-    ∃ p ∈ E, p.lo ≤ z ∧ z ≤ p.hi
-  | [], _, hc, _, _ => by simp [contiguous] at hc
-  | [p], z, _, h1, h2 => ⟨p, by simp, h1, h2⟩
-  | p :: q :: ps, z, hc, h1, h2 => by
-    simp only [contiguous, Bool.and_eq_true, decide_eq_true_eq] at hc
-    rcases (Rat.le_total : z ≤ p.hi ∨ p.hi ≤ z) with h | h
-    · exact ⟨p, by simp, h1, h⟩
-    · obtain ⟨r, hr, hr1, hr2⟩ := piece_of_span (q :: ps) z hc.2 (by simp only [envLo]; rw [← hc.1]; exact h) h2
-      exact ⟨r, List.mem_cons_of_mem _ hr, hr1, hr2⟩
-
-/-- **The enclosure's image is sound**: for `f` within `E` and `I` inside `E`'s span, every
-`z ∈ I` has `f z ∈ envIv I E`. -/
-theorem envIv_sound {f : Rat → Rat} {E : List Piece} (hf : InEnv f E) {I : Interval} (hs : spans E I = true)
-    {z : Rat} (hz : I.Mem z) : ∃ K, envIv I E = some K ∧ K.Mem (f z) := by
+/-- **The enclosure's image is sound**: for `f` within a well-formed `E` and `I` inside `E`'s span,
+every `z ∈ I` has `f z ∈ envIv I E`. -/
+theorem envIv_sound {f : Rat → Rat} {E : Env} (hw : E.wf = true) (hf : InEnv f E) {I : Interval}
+    (hs : spans E I = true) {z : Rat} (hz : I.Mem z) : (envIv I E).Mem (f z) := by
   simp only [spans, Bool.and_eq_true, decide_eq_true_eq] at hs
-  obtain ⟨⟨hc, hlo⟩, hhi⟩ := hs
-  obtain ⟨p, hp, h1, h2⟩ := piece_of_span E z hc (Rat.le_trans hlo hz.1) (Rat.le_trans hz.2 hhi)
-  obtain ⟨hl, hu⟩ := hf p hp z h1 h2
-  exact envIv_of_piece hz E p hp h1 h2 hl hu
+  exact envIv_mem hz E hw hf (Rat.le_trans hs.1 hz.1) (Rat.le_trans hz.2 hs.2)
 
 end TorchLean.Bounds

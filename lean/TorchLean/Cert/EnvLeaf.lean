@@ -23,7 +23,7 @@ namespace TorchLean.Cert
 open TorchLean.IR TorchLean.Bounds
 
 /-- The enclosure of each smooth activation (`Bounds/Envelopes.lean`). -/
-@[expose] noncomputable def envOf : Smooth → List Piece
+@[expose] noncomputable def envOf : Smooth → Env
   | .tanh => tanhEnv
   | .sigmoid => sigmoidEnv
   | .gelu => geluEnv
@@ -35,7 +35,13 @@ open TorchLean.IR TorchLean.Bounds
 enclosure when `I` lies inside its span (`none` otherwise). -/
 @[expose] noncomputable def ibpSAct : SAct → Interval → Option Interval
   | .exact a, I => some (ibpAct a I)
-  | .smooth k, I => if spans (envOf k) I then envIv I (envOf k) else none
+  | .smooth k, I => if spans (envOf k) I then some (envIv I (envOf k)) else none
+
+/-- Every enclosure is well formed (each proved once, in `Bounds/Envelopes.lean`). -/
+theorem envOf_wf : ∀ k, (envOf k).wf = true
+  | .tanh => tanhEnv_wf
+  | .sigmoid => sigmoidEnv_wf
+  | .gelu => geluEnv_wf
 
 theorem ibpSAct_sound {σ : Fns} (hσ : Within σ) {a : SAct} {I J : Interval} (h : ibpSAct a I = some J)
     {z : Rat} (hz : I.Mem z) : J.Mem (a.eval σ z) := by
@@ -48,10 +54,9 @@ theorem ibpSAct_sound {σ : Fns} (hσ : Within σ) {a : SAct} {I J : Interval} (
     simp only [ibpSAct] at h
     split at h
     · rename_i hs
-      obtain ⟨K, hK, hm⟩ := envIv_sound (hσ k) hs hz
-      rw [hK, Option.some.injEq] at h
+      simp only [Option.some.injEq] at h
       subst h
-      exact hm
+      exact envIv_sound (envOf_wf k) (hσ k) hs hz
     · simp at h
 
 /-- The image of `B` under each row `act (row · x + b)`, or `none` when an activation refuses. -/
