@@ -391,7 +391,11 @@ fn check_tree_shape(graph: &Graph, p: &crate::property::Vnnlib, c: &TreeCertific
         Err(e) => return vec![format!("payload: expected a network verify takes (bab certificates are about one): {e}")],
     };
     let mut out = Vec::new();
-    for (n, (_, refute, alphas)) in c.tree.leaf_boxes(&p.input_box).iter().enumerate() {
+    let leaves = match c.tree.leaf_boxes(&p.input_box) {
+        Ok(l) => l,
+        Err(e) => return vec![format!("certificate: {e}")],
+    };
+    for (n, (_, refute, alphas)) in leaves.iter().enumerate() {
         if alphas.len() != hidden.len() || alphas.iter().zip(&hidden).any(|(a, w)| a.len() != *w) {
             out.push(format!("leaf {n}: alpha: expected one α per hidden neuron (widths {hidden:?})"));
         }

@@ -280,7 +280,7 @@ fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOption
 /// the boxes bounded.
 fn refine_for_packed(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Accept, tree: Tree, budget: usize) -> Result<(Tree, usize)> {
     use rayon::prelude::*;
-    let leaves = tree.leaf_boxes(&prop.input_box);
+    let leaves = tree.leaf_boxes(&prop.input_box)?;
     let ok = leaves.par_iter().map(|(b, r, a)| accept(b, r, a)).collect::<Result<Vec<bool>>>()?;
     let mut used = 0;
     let mut subtrees = Vec::with_capacity(leaves.len());
@@ -319,7 +319,7 @@ pub enum Checked {
 pub fn check_dir(dir: &Path) -> Result<Checked> {
     let read_json = |p: &Path| -> Result<Value> {
         let bytes = std::fs::read(p).map_err(|e| Error::io("cannot read", p, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(p.display().to_string()))
+        crate::json::parse_strict(&bytes).map_err(|e| e.context(p.display().to_string()))
     };
     if !dir.is_dir() {
         return Err(Error::bad_input(format!("{}: expected a directory written by torchlean verify, found none", dir.display())));

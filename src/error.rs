@@ -63,6 +63,11 @@ impl Error {
     }
     /// An I/O error on `path`, saying what was being attempted.
     pub fn io(action: &str, path: &Path, err: std::io::Error) -> Self {
+        // `read_to_string` reports bytes that are not UTF-8 as an I/O error; they are the file's
+        // fault, not the machine's.
+        if err.kind() == std::io::ErrorKind::InvalidData {
+            return Self::bad_input(format!("{action} {}: expected UTF-8 text, found bytes that are not UTF-8", path.display()));
+        }
         Self::new(ErrorKind::Io, format!("{action} {}: {err}", path.display()))
     }
     pub fn kind(&self) -> &ErrorKind {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ir;
 pub mod json;
 pub mod lean;
+pub mod limits;
 pub mod model;
 pub mod num;
 pub mod property;

@@ -7,5 +7,13 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Rust ignores SIGPIPE, so printing to a closed pipe (`torchlean … | head -1`) would panic with
+    // exit 101. Like other Unix filters, end quietly when the reader has gone; files are written
+    // before anything is printed, so nothing is left half-done by it.
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     std::process::exit(torchlean::cli::main());
 }

@@ -110,6 +110,12 @@ fn read_tree_node(nodes: &[Value], next: &mut usize) -> Result<Tree> {
             let [at_v, input] = fields(split, &sp, ["at", "input"])?;
             let dim = at(&format!("{sp}.input"), size(input))?;
             let q = at(&format!("{sp}.at"), rat(at_v))?;
+            if stack.len() >= crate::limits::MAX_TREE_DEPTH {
+                return Err(Error::bad_input(format!(
+                    "{path}: expected a tree at most {} splits deep, found a deeper one",
+                    crate::limits::MAX_TREE_DEPTH
+                )));
+            }
             stack.push(Frame::Split(dim, q));
             continue;
         } else {

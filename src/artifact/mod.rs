@@ -139,7 +139,16 @@ impl Artifact {
             Kind::Property if value.get("kind").and_then(Value::as_str) == Some("linf_robust") => {
                 Artifact::RobustProperty(property::read_robust(value)?)
             }
-            Kind::Property => Artifact::Property(property::read_output_box(value)?),
+            Kind::Property if value.get("kind").and_then(Value::as_str) == Some("output_box") => {
+                Artifact::Property(property::read_output_box(value)?)
+            }
+            // Name the key that is wrong, not the keys another kind would have.
+            Kind::Property => {
+                let found = value.get("kind").map_or_else(|| "none".to_string(), crate::json::guards::found);
+                return Err(Error::bad_input(format!(
+                    "kind: expected \"violation_dnf\", \"linf_robust\" or \"output_box\", found {found}"
+                )));
+            }
             Kind::Certificate if value.get("method").and_then(Value::as_str) == Some("bab") => {
                 Artifact::TreeCertificate(certificate::read_tree(value)?)
             }

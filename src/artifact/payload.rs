@@ -43,7 +43,7 @@ pub fn read_model_file(path: &Path) -> Result<Model> {
     }
     let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
     let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(name.clone()))?;
+        crate::json::parse_strict(&bytes).map_err(|e| e.context(name.clone()))?;
     read(&value).map_err(|e| e.context(name))
 }
 

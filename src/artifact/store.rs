@@ -11,6 +11,13 @@ use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file(path, bytes, true)
+}
+
+fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
+    if !replace && path.exists() {
+        return Err(Error::bad_input(format!("{}: expected a new file, found an existing one (remove it first)", path.display())));
+    }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("cannot create a temp file in", dir, e))?;
@@ -23,7 +30,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644)).map_err(|e| Error::io("cannot set permissions on", tmp.path(), e))?;
     }
-    tmp.persist(path).map_err(|e| Error::io("cannot rename temp file to", path, e.error))?;
+    if replace {
+        tmp.persist(path).map_err(|e| Error::io("cannot rename temp file to", path, e.error))?;
+    } else {
+        // Checked above, but another process may have created it since: never replace it.
+        tmp.persist_noclobber(path).map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                Error::bad_input(format!("{}: expected a new file, found an existing one (remove it first)", path.display()))
+            }
+            _ => Error::io("cannot rename temp file to", path, e.error),
+        })?;
+    }
     Ok(())
 }
 
@@ -41,6 +58,13 @@ pub struct Written {
 pub fn write_artifact(path: &Path, kind: &str, value: &Value) -> Result<Written> {
     let bytes = canonical_bytes(value)?;
     write_atomic(path, &bytes)?;
+    Ok(Written { path: path.to_path_buf(), kind: kind.to_string(), sha256: sha256_ref(&bytes), bytes })
+}
+
+/// As [`write_artifact`], refusing to replace an existing file (a user's property, say).
+pub fn write_new_artifact(path: &Path, kind: &str, value: &Value) -> Result<Written> {
+    let bytes = canonical_bytes(value)?;
+    write_file(path, &bytes, false)?;
     Ok(Written { path: path.to_path_buf(), kind: kind.to_string(), sha256: sha256_ref(&bytes), bytes })
 }
 

@@ -35,8 +35,13 @@ pub fn problems(graph: &Graph, p: &Vnnlib, c: &Counterexample) -> Vec<String> {
                 out.push("output: expected the payload's exact output at input, found a different one".into());
             }
             if let Some((d, f)) = &c.violation {
-                if !satisfies(p.violation.get(*d).map_or(&[][..], |v| v), &c.output) {
-                    out.push(format!("disjunct: expected a disjunct the output satisfies, found {d}"));
+                // An index past the end must not read as an empty (always true) conjunction.
+                match p.violation.get(*d) {
+                    None => out.push(format!("disjunct: expected an index below {}, found {d}", p.violation.len())),
+                    Some(v) if !satisfies(v, &c.output) => {
+                        out.push(format!("disjunct: expected a disjunct the output satisfies, found {d}"))
+                    }
+                    Some(_) => {}
                 }
                 if *f != r.f32_output {
                     out.push("f32_output: expected the declared-order binary32 outputs at input, found different bits".into());

@@ -80,7 +80,7 @@ pub fn packed_applies(dense: &Dense, intermediate: Intermediate, leaf: LeafBound
 fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree) -> Result<Option<Leaves>> {
     let net = net_pk(dense, prop)?;
     let leaves = tree
-        .leaf_boxes(&prop.input_box)
+        .leaf_boxes(&prop.input_box)?
         .into_par_iter()
         .map(|(b, refute, alphas)| leaf_pk(&net, prop, &b, alphas, refute, true).map(|l| (b, l)))
         .collect::<Result<Vec<_>>>();
@@ -104,7 +104,7 @@ pub fn leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, intermediate: Intermedi
     }
     let kind = rational_kind(intermediate, leaf);
     let leaves = tree
-        .leaf_boxes(&prop.input_box)
+        .leaf_boxes(&prop.input_box)?
         .into_par_iter()
         .map(|(b, refute, alphas)| {
             let data = match kind {
@@ -130,7 +130,7 @@ pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermed
         View::Env(n) => n.widths()?,
     };
     crate::search::bab::check_shape(&widths, prop)?;
-    let leaves = tree.leaf_boxes(&prop.input_box);
+    let leaves = tree.leaf_boxes(&prop.input_box)?;
     for (n, (_, refute, _)) in leaves.iter().enumerate() {
         if refute.len() != prop.violation.len() {
             return Err(Error::check_failed(format!(

@@ -73,7 +73,7 @@ pub struct BoundsArgs {
     pub method: Method,
     /// Intermediate boxes are widened outward to dyadics of this many significant bits (sound, keeps
     /// numbers short); 0 computes without rounding (exact but slow on deep networks).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=crate::limits::MAX_ROUND_BITS as i64))]
     pub round_bits: u32,
     /// The arithmetic of CROWN's backward passes: `dyadic` (integers, within about 2⁻⁶⁰ of exact) or
     /// `f64` (binary64 with every rounding error bounded and charged outward: sound, looser by about

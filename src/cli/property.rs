@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::num::interval::parse_box;
 use crate::artifact::property::{Property, output_box_json};
-use crate::artifact::store::write_artifact;
+use crate::artifact::store::write_new_artifact;
 use crate::error::{Error, Result};
 use crate::num::rational::parse_exact;
 use crate::property::robust::LinfRobust;
@@ -76,7 +76,7 @@ pub fn run(args: &PropertyArgs) -> Result<i32> {
             (output_box_json(&p), out)
         }
     };
-    let w = write_artifact(out, "property", &value)?;
+    let w = write_new_artifact(out, "property", &value)?;
     if args.json {
         println!("{}", json!({"path": w.path.display().to_string(), "kind": w.kind, "sha256": w.sha256}));
     } else {

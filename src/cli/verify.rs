@@ -87,7 +87,7 @@ pub struct CheckCertArgs {
 
 fn read_json(path: &Path) -> Result<Value> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::bad_input(format!("not valid JSON ({e})")).context(path.display().to_string()))
+    crate::json::parse_strict(&bytes).map_err(|e| e.context(path.display().to_string()))
 }
 
 /// The model of `--model`: a `.nnet` file, a payload JSON, or an import directory.

@@ -21,8 +21,7 @@ pub fn sha256_ref(bytes: &[u8]) -> String {
 
 /// Parses `bytes` as JSON and requires them to be already canonical, naming the first difference.
 pub fn parse_canonical(bytes: &[u8]) -> Result<Value> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| Error::bad_input(format!("not valid JSON: {e}")))?;
+    let value: Value = crate::json::parse_strict(bytes)?;
     let canon = canonical_bytes(&value)?;
     if canon != bytes {
         let at = canon.iter().zip(bytes).position(|(a, b)| a != b).unwrap_or(canon.len().min(bytes.len()));

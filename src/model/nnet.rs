@@ -4,6 +4,7 @@
 //! (its counts are checked) but not applied: benchmark properties are stated over the normalised
 //! inputs.
 use crate::error::{Error, Result};
+use crate::limits::{MAX_LAYERS, MAX_NUMBER_CHARS, MAX_TENSOR_ELEMENTS, MAX_WIDTH};
 use crate::ir::{Graph, Tensor};
 use crate::num::Q;
 use crate::num::binary32::F32;
@@ -30,6 +31,13 @@ impl<'a> Lines<'a> {
                 "{}:{n}: {what}: expected {expected} values, found {}",
                 self.file,
                 vals.len()
+            )));
+        }
+        if let Some(v) = vals.iter().find(|v| v.len() > MAX_NUMBER_CHARS) {
+            return Err(Error::bad_input(format!(
+                "{}:{n}: {what}: expected a number of at most {MAX_NUMBER_CHARS} characters, found one of {}",
+                self.file,
+                v.len()
             )));
         }
         vals.iter()
@@ -72,10 +80,22 @@ pub fn parse_nnet_model(text: &str, file: &str) -> Result<Model> {
     let mut r = Lines { file, lines, pos: 0 };
     let head = r.next_sizes("header (layers, inputs, outputs, max layer size)", 4)?;
     let (num_layers, inputs, outputs) = (head[0], head[1], head[2]);
-    if num_layers == 0 {
-        return Err(Error::bad_input(format!("{file}: header: expected at least one layer, found 0")));
+    if num_layers == 0 || num_layers > MAX_LAYERS {
+        return Err(Error::bad_input(format!(
+            "{file}: header: expected between 1 and {MAX_LAYERS} layers, found {num_layers}"
+        )));
     }
     let sizes = r.next_sizes("layer sizes", num_layers + 1)?;
+    if let Some((k, w)) = sizes.iter().enumerate().find(|(_, w)| **w == 0 || **w > MAX_WIDTH) {
+        return Err(Error::bad_input(format!("{file}: layer sizes: size {k}: expected between 1 and {MAX_WIDTH}, found {w}")));
+    }
+    if let Some(k) = (0..num_layers).find(|k| sizes[*k] * sizes[k + 1] > MAX_TENSOR_ELEMENTS) {
+        return Err(Error::bad_input(format!(
+            "{file}: layer sizes: layer {k}: expected at most {MAX_TENSOR_ELEMENTS} weights, found {} × {}",
+            sizes[k + 1],
+            sizes[k]
+        )));
+    }
     if sizes[0] != inputs || sizes[num_layers] != outputs {
         return Err(Error::bad_input(format!(
             "{file}: layer sizes: expected to start with {inputs} and end with {outputs}, found {sizes:?}"
@@ -103,6 +123,17 @@ pub fn parse_nnet_model(text: &str, file: &str) -> Result<Model> {
     }
     if let Some(&(n, _)) = r.lines.get(r.pos) {
         return Err(Error::bad_input(format!("{file}:{n}: expected end of file after the last layer, found more data")));
+    }
+    // Writers end every value with ','; a last line without it was cut inside its number, which
+    // would otherwise read as a different, shorter value.
+    if let (Some(&(_, first)), Some(&(n, last))) = (r.lines.first(), r.lines.last())
+        && first.ends_with(',')
+        && !last.ends_with(',')
+    {
+        return Err(Error::bad_input(format!(
+            "{file}:{n}: expected the last value to end with ',' as every line before it does, found \"{}\" (the file looks truncated)",
+            last.rsplit(',').next().unwrap_or(last)
+        )));
     }
     let acts = (0..num_layers).map(|k| if k + 1 == num_layers { Act::Identity } else { Act::Relu }).collect();
     let spec = MlpSpec::new(sizes, acts).map_err(|e| e.context(format!("{file}: layer sizes")))?;

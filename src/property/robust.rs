@@ -7,6 +7,7 @@
 use super::{LinearConstraint, Vnnlib};
 use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
+use crate::limits::MAX_VIOLATION_COEFFS;
 use crate::num::Q;
 use crate::num::rational::to_canonical;
 
@@ -18,6 +19,11 @@ pub struct LinfRobust {
     pub epsilon: Q,
     pub label: usize,
     pub outputs: usize,
+}
+
+/// The most outputs whose violation stays within [`MAX_VIOLATION_COEFFS`].
+fn max_linf_outputs() -> usize {
+    (2..).take_while(|n: &usize| n * (n - 1) <= MAX_VIOLATION_COEFFS).last().unwrap_or(2)
 }
 
 impl LinfRobust {
@@ -34,6 +40,14 @@ impl LinfRobust {
         }
         if label >= outputs {
             return Err(Error::bad_input(format!("label: expected an output index below {outputs}, found {label}")));
+        }
+        // The violation has a disjunct of `outputs` coefficients per rival: bound it before anyone
+        // expands it (and before the network's width can be compared).
+        if outputs.checked_mul(outputs - 1).is_none_or(|n| n > MAX_VIOLATION_COEFFS) {
+            return Err(Error::bad_input(format!(
+                "outputs: expected at most {} (the violation's {MAX_VIOLATION_COEFFS} coefficients), found {outputs}",
+                max_linf_outputs()
+            )));
         }
         Ok(LinfRobust { center, epsilon, label, outputs })
     }

@@ -6,6 +6,7 @@
 use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::num::Q;
+use crate::limits::{MAX_DNF_TERMS, MAX_NESTING, MAX_NUMBER_CHARS, MAX_VIOLATION_COEFFS, MAX_WIDTH};
 use crate::num::rational::{parse_exact, to_canonical};
 
 /// `Σ coeffs[j]·Y_j ≤ rhs` (or `<` when `strict`).
@@ -71,7 +72,15 @@ fn parse_sexps(file: &str, toks: &[(String, usize)]) -> Result<Vec<Sexp>> {
     let mut stack: Vec<(Vec<Sexp>, usize)> = vec![(Vec::new(), 0)];
     for (t, line) in toks {
         match t.as_str() {
-            "(" => stack.push((Vec::new(), *line)),
+            "(" => {
+                // The tree is walked recursively later, so its depth is bounded here.
+                if stack.len() > MAX_NESTING {
+                    return Err(Error::bad_input(format!(
+                        "{file}:{line}: expected formulas nested at most {MAX_NESTING} deep, found deeper"
+                    )));
+                }
+                stack.push((Vec::new(), *line))
+            }
             ")" => {
                 // The bottom level holds the top-level forms; popping it means one ')' too many.
                 if stack.len() == 1 {
@@ -79,6 +88,12 @@ fn parse_sexps(file: &str, toks: &[(String, usize)]) -> Result<Vec<Sexp>> {
                 }
                 let (items, start) = stack.pop().expect("len > 1");
                 stack.last_mut().expect("len > 0").0.push(Sexp::List(items, start));
+            }
+            _ if t.len() > MAX_NUMBER_CHARS => {
+                return Err(Error::bad_input(format!(
+                    "{file}:{line}: expected a token of at most {MAX_NUMBER_CHARS} characters, found one of {}",
+                    t.len()
+                )));
             }
             _ => stack.last_mut().expect("bottom level stays").0.push(Sexp::Atom(t.clone(), *line)),
         }
@@ -196,6 +211,11 @@ impl Ctx<'_> {
 
     fn var(&self, name: &str) -> Option<(bool, usize)> {
         let (is_x, idx) = if let Some(i) = name.strip_prefix("X_") { (true, i) } else { (false, name.strip_prefix("Y_")?) };
+        // Decimal digits without a sign or a leading zero: `Y_00` and `Y_+0` are not `Y_0`.
+        let canonical = !idx.is_empty() && idx.bytes().all(|b| b.is_ascii_digit()) && (idx == "0" || !idx.starts_with('0'));
+        if !canonical {
+            return None;
+        }
         idx.parse().ok().map(|i| (is_x, i))
     }
 
@@ -273,6 +293,7 @@ impl Ctx<'_> {
                     let mut acc = vec![Vec::new()];
                     for sub in &items[1..] {
                         let d = self.dnf(sub)?;
+                        dnf_limit(self.file, *line, acc.len(), d.len())?;
                         acc = acc.iter().flat_map(|a| d.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
                     }
                     return Ok(acc);
@@ -280,7 +301,9 @@ impl Ctx<'_> {
                 "or" => {
                     let mut acc = Vec::new();
                     for sub in &items[1..] {
-                        acc.extend(self.dnf(sub)?);
+                        let d = self.dnf(sub)?;
+                        dnf_limit(self.file, *line, 1, acc.len() + d.len())?;
+                        acc.extend(d);
                     }
                     return Ok(acc);
                 }
@@ -288,6 +311,16 @@ impl Ctx<'_> {
             }
         }
         Err(self.err(e, "expected a formula".into()))
+    }
+}
+
+/// Refuses an expansion into `a × b` disjuncts beyond [`MAX_DNF_TERMS`] before building it.
+fn dnf_limit(file: &str, line: usize, a: usize, b: usize) -> Result<()> {
+    match a.checked_mul(b) {
+        Some(n) if n <= MAX_DNF_TERMS => Ok(()),
+        _ => Err(Error::bad_input(format!(
+            "{file}:{line}: expected a violation of at most {MAX_DNF_TERMS} disjuncts once `and` is distributed over `or`, found {a} × {b}"
+        ))),
     }
 }
 
@@ -305,6 +338,9 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
                 }
                 let (is_x, i) = ctx.var(name).ok_or_else(|| ctx.err(s, format!("expected a variable named X_i or Y_j, found {name}")))?;
                 let n = if is_x { &mut ctx.inputs } else { &mut ctx.outputs };
+                if *n >= MAX_WIDTH {
+                    return Err(Error::bad_input(format!("{file}:{line}: {name}: expected at most {MAX_WIDTH} variables of a kind")));
+                }
                 if i != *n {
                     return Err(Error::bad_input(format!("{file}:{line}: {name}: expected variables declared in order, index {}, found {i}", *n)));
                 }
@@ -351,6 +387,14 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
             }
             continue;
         }
+        let constraints: usize = dnf.iter().map(Vec::len).sum();
+        if constraints.saturating_mul(ctx.outputs) > MAX_VIOLATION_COEFFS {
+            return Err(Error::bad_input(format!(
+                "{file}:{}: expected a violation of at most {MAX_VIOLATION_COEFFS} coefficients in all, found {constraints} constraints over {} outputs",
+                f.line(),
+                ctx.outputs
+            )));
+        }
         let mut conj = Vec::new();
         for d in dnf {
             let mut cs = Vec::new();
@@ -367,6 +411,16 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
                 cs.push(LinearConstraint { coeffs, rhs: -l.c, strict });
             }
             conj.push(cs);
+        }
+        dnf_limit(file, f.line(), violation.len(), conj.len())?;
+        let width = violation.iter().map(Vec::len).max().unwrap_or(0) + conj.iter().map(Vec::len).max().unwrap_or(0);
+        if (violation.len() * conj.len()).saturating_mul(width).saturating_mul(ctx.outputs) > MAX_VIOLATION_COEFFS {
+            return Err(Error::bad_input(format!(
+                "{file}:{}: expected a violation of at most {MAX_VIOLATION_COEFFS} coefficients in all, found {} disjuncts of up to {width} constraints over {} outputs",
+                f.line(),
+                violation.len() * conj.len(),
+                ctx.outputs
+            )));
         }
         violation = violation.iter().flat_map(|a| conj.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
     }

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::bounds::crown::{Crown, Intermediate, crown_objectives, relaxed_mlp};
 use crate::num::interval::{Box, Interval};
+use crate::num::rational::to_canonical;
 use super::attack::{self, Counterexample, Found};
 use super::view::{F64Net, Net};
 use crate::bounds::relax::{ReluCase, relu_case};
@@ -167,21 +168,39 @@ impl Tree {
         }
     }
 
-    /// The leaves' boxes and data, left to right (below before above).
-    pub fn leaf_boxes<'a>(&'a self, root: &Box) -> Vec<(Box, &'a [Refutation], &'a [Vec<Q>])> {
+    /// The leaves' boxes and data, left to right (below before above). A tree from a file may name
+    /// an input the box lacks or a split point outside the box it splits: refused, naming the
+    /// node (preorder, as the artifact's `nodes`).
+    pub fn leaf_boxes<'a>(&'a self, root: &Box) -> Result<Vec<(Box, &'a [Refutation], &'a [Vec<Q>])>> {
         let mut out = Vec::new();
         let mut stack = vec![(self, root.clone())];
+        let mut node = 0;
         while let Some((t, b)) = stack.pop() {
             match t {
                 Tree::Leaf { refute, alphas } => out.push((b, refute.as_slice(), alphas.as_slice())),
                 Tree::Split { dim, at, below, above } => {
+                    let Some(iv) = b.get(*dim) else {
+                        return Err(Error::check_failed(format!(
+                            "nodes[{node}]: split input: expected an input index below {}, found {dim}",
+                            b.len()
+                        )));
+                    };
+                    if *at < iv.lo || *at > iv.hi {
+                        return Err(Error::check_failed(format!(
+                            "nodes[{node}]: split at: expected a point of input {dim}'s range [{}, {}] there, found {}",
+                            to_canonical(&iv.lo),
+                            to_canonical(&iv.hi),
+                            to_canonical(at)
+                        )));
+                    }
                     let (lo, hi) = split_box(&b, *dim, at);
                     stack.push((above, hi));
                     stack.push((below, lo));
                 }
             }
+            node += 1;
         }
-        out
+        Ok(out)
     }
 }
 
@@ -663,6 +682,19 @@ pub fn verify_with(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Option<
         stats.open = frontier.len();
         progress(&stats);
     }
+    // Every split's children come after it, so one pass gives each slot its depth.
+    let mut depth = vec![0usize; slots.len()];
+    for i in 0..slots.len() {
+        if let Slot::Split(_, _, l, h) = slots[i] {
+            depth[l] = depth[i] + 1;
+            depth[h] = depth[i] + 1;
+        }
+    }
+    let deepest = depth.into_iter().max().unwrap_or(0);
+    if deepest > crate::limits::MAX_TREE_DEPTH {
+        let reason = format!("refuted, but by a tree {deepest} splits deep, beyond the {} a certificate may have", crate::limits::MAX_TREE_DEPTH);
+        return Ok(Outcome::Unknown { reason, stats });
+    }
     Ok(Outcome::Verified { tree: build(&mut slots, 0), stats })
 }
 
@@ -734,7 +766,7 @@ mod tests {
         assert_eq!(got, split(0, q(0, 1), leaf(1), split(1, q(1, 2), sub, leaf(3))));
         assert_eq!((got.leaves(), got.depth()), (4, 3));
         let root = vec![Interval::new(q(-1, 1), q(1, 1)), Interval::new(q(0, 1), q(1, 1))];
-        let boxes: Vec<Box> = got.leaf_boxes(&root).into_iter().map(|(b, _, _)| b).collect();
+        let boxes: Vec<Box> = got.leaf_boxes(&root).unwrap().into_iter().map(|(b, _, _)| b).collect();
         assert_eq!(boxes[1], vec![Interval::new(q(0, 1), q(1, 4)), Interval::new(q(0, 1), q(1, 2))]);
         assert_eq!(boxes[2], vec![Interval::new(q(1, 4), q(1, 1)), Interval::new(q(0, 1), q(1, 2))]);
     }

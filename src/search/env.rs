@@ -84,10 +84,10 @@ pub fn verify(net: &SmoothDense, prop: &Vnnlib, opts: &Options) -> Result<Outcom
     let mut stats = Stats::default();
     // Depth-first over boxes; a box's tree is built once both halves are.
     enum Work {
-        Bound(Box),
+        Bound(Box, usize),
         Join(usize, Q),
     }
-    let mut work = vec![Work::Bound(prop.input_box.clone())];
+    let mut work = vec![Work::Bound(prop.input_box.clone(), 0)];
     let mut done: Vec<Tree> = Vec::new();
     while let Some(w) = work.pop() {
         match w {
@@ -96,7 +96,7 @@ pub fn verify(net: &SmoothDense, prop: &Vnnlib, opts: &Options) -> Result<Outcom
                 let below = done.pop().expect("two subtrees per split");
                 done.push(Tree::Split { dim, at, below: std::boxed::Box::new(below), above: std::boxed::Box::new(above) });
             }
-            Work::Bound(b) => {
+            Work::Bound(b, depth) => {
                 stats.boxes += 1;
                 let r = match refute(net, prop, &b, opts.pairs) {
                     Ok(r) => r,
@@ -124,17 +124,20 @@ pub fn verify(net: &SmoothDense, prop: &Vnnlib, opts: &Options) -> Result<Outcom
                     });
                 }
                 let widest = split_dim(net, &b);
-                let out_of_budget = !opts.split || stats.boxes >= opts.max_boxes || opts.deadline.is_some_and(|d| Instant::now() >= d);
+                let out_of_budget = !opts.split
+                    || stats.boxes >= opts.max_boxes
+                    || depth >= crate::limits::MAX_TREE_DEPTH
+                    || opts.deadline.is_some_and(|d| Instant::now() >= d);
                 match widest {
                     Some(dim) if !out_of_budget => {
                         let at = (&b[dim].lo + &b[dim].hi) / Q::from_integer(2.into());
                         let (lo, hi) = split_box(&b, dim, &at);
                         work.push(Work::Join(dim, at));
-                        work.push(Work::Bound(hi));
-                        work.push(Work::Bound(lo));
+                        work.push(Work::Bound(hi, depth + 1));
+                        work.push(Work::Bound(lo, depth + 1));
                     }
                     _ => {
-                        let why = if opts.split { "the box budget or deadline ran out" } else { "splitting is off" };
+                        let why = if opts.split { "the box budget, the tree depth or the deadline ran out" } else { "splitting is off" };
                         return Ok(Outcome::Unknown {
                             reason: format!("IBP through the activation enclosures does not refute every disjunct and {why}"),
                             stats,

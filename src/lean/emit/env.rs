@@ -19,7 +19,7 @@ pub fn env_modules(cert_name: &str, graph: &Graph, net: &SmoothDense, prop: &Vnn
     let m = module_name(cert_name);
     let n = net.layers.len();
     let leaves: Vec<_> = tree
-        .leaf_boxes(&prop.input_box)
+        .leaf_boxes(&prop.input_box)?
         .into_iter()
         .map(|(b, refute, _)| env::data(net, &b).map(|boxes| (b, refute.to_vec(), boxes)))
         .collect::<Result<_>>()?;
