@@ -120,6 +120,19 @@ fn a_box_end_of_100000_digits_is_refused_at_once() {
     assert!(start.elapsed() < Duration::from_secs(5), "refused only after {:?}", start.elapsed());
 }
 
+/// Found by the differential campaign: a disjunct whose only row is a constant left the violation
+/// with an empty conjunction, and the search panicked looking for its nearest row.
+#[test]
+fn a_violation_without_an_output_constraint_is_refused_not_a_panic() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "p.vnnlib", &format!("{VNN_HEAD}(assert (or (and (<= (* 0 Y_0) 1))))\n"));
+    let o = torchlean(&["verify", "--model", &data("identity.nnet"), "--property", &p, "--out", d.path().join("o").to_str().unwrap()]);
+    refused(&o, 2, &format!("{p}: violation disjunct 0: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"));
+    let p = write(d.path(), "none.vnnlib", VNN_HEAD);
+    let o = torchlean(&["verify", "--model", &data("identity.nnet"), "--property", &p, "--out", d.path().join("o2").to_str().unwrap()]);
+    refused(&o, 2, &format!("{p}: violation disjunct 0: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"));
+}
+
 #[test]
 fn an_implication_is_named_as_itself() {
     let d = tempfile::tempdir().unwrap();

@@ -424,6 +424,11 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
         }
         violation = violation.iter().flat_map(|a| conj.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
     }
+    if let Some(d) = violation.iter().position(Vec::is_empty) {
+        return Err(Error::bad_input(format!(
+            "{file}: violation disjunct {d}: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"
+        )));
+    }
     let mut input_box = Vec::with_capacity(ctx.inputs);
     let mut input_open = Vec::with_capacity(ctx.inputs);
     for i in 0..ctx.inputs {

@@ -377,6 +377,25 @@ pub fn check_shape(widths: &[usize], prop: &Vnnlib) -> Result<()> {
             prop.num_outputs
         )));
     }
+    // An empty conjunction holds everywhere; the engines refute rows, so refuse it by name rather
+    // than meet it with no row to bound.
+    if prop.violation.is_empty() {
+        return Err(Error::bad_input("property: expected at least one violation disjunct, found none"));
+    }
+    for (d, conj) in prop.violation.iter().enumerate() {
+        if conj.is_empty() {
+            return Err(Error::bad_input(format!(
+                "property: violation disjunct {d}: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"
+            )));
+        }
+        if let Some(r) = conj.iter().position(|c| c.coeffs.len() != prop.num_outputs) {
+            return Err(Error::bad_input(format!(
+                "property: violation disjunct {d} row {r}: expected {} coefficients, found {}",
+                prop.num_outputs,
+                conj[r].coeffs.len()
+            )));
+        }
+    }
     Ok(())
 }
 
