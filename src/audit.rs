@@ -418,8 +418,20 @@ fn check_tree_shape(graph: &Graph, p: &crate::property::Vnnlib, c: &TreeCertific
             break;
         }
     }
+    // Re-bounding every leaf is `check-cert`'s job, but on small trees it costs audit little and
+    // catches what hashes cannot: a leaf bound tightened, a split moved, the engine renamed, with
+    // the manifest re-hashed to match.
+    let weights: usize = graph.tensors().names().filter_map(|n| graph.tensors().get(n)).map(|t| t.data().len()).sum();
+    if out.is_empty() && leaves.len().saturating_mul(weights) <= AUDIT_RECHECK_WORK {
+        if let Err(e) = crate::checker::tree::recheck(graph, p, &c.tree, c.intermediate, c.leaf_bound) {
+            out.push(format!("certificate: re-bounded by audit: {e}"));
+        }
+    }
     out
 }
+
+/// Leaves × weights up to which `audit` re-bounds a tree certificate itself (about a second).
+const AUDIT_RECHECK_WORK: usize = 2_000_000;
 
 /// Every param of the graph names a tensor of its payload, and the graph built over the payload's
 /// tensors is well formed (shapes inferred and checked).
