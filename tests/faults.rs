@@ -1,0 +1,51 @@
+//! Faults: a `verify` or `import` killed at any moment leaves either no output directory or a
+//! complete one that `audit` accepts; never a half-written directory that looks complete.
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn data(file: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file).display().to_string()
+}
+
+/// Starts `args`, kills it (SIGKILL) after `after`, and waits for it.
+fn killed_after(args: &[&str], after: Duration) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_torchlean"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_verify_or_import_killed_at_any_moment_leaves_nothing_or_something_complete() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let (mut absent, mut complete) = (0, 0);
+    for (k, ms) in [0u64, 1, 2, 3, 5, 8, 12, 18, 27, 40, 60, 90, 135, 200].into_iter().enumerate() {
+        let v = d.path().join(format!("v{k}"));
+        killed_after(
+            &["verify", "--model", &data("bab-small.nnet"), "--property", &data("bab-small.vnnlib"), "--out", v.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()],
+            Duration::from_millis(ms),
+        );
+        let i = d.path().join(format!("i{k}"));
+        killed_after(&["import", &data("cnn-small.payload.json"), "--out", i.to_str().unwrap()], Duration::from_millis(ms));
+        for out in [v, i] {
+            if !out.exists() {
+                absent += 1;
+                continue;
+            }
+            let o = Command::new(env!("CARGO_BIN_EXE_torchlean")).args(["audit", out.to_str().unwrap()]).output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "killed after {ms} ms, {} exists but does not audit: {}", out.display(), String::from_utf8_lossy(&o.stderr));
+            complete += 1;
+        }
+    }
+    // Both outcomes occurred, so the kills did land mid-run as well as after it.
+    eprintln!("killed runs: {absent} left nothing, {complete} left a complete directory");
+    assert!(absent > 0 && complete > 0, "{absent} absent, {complete} complete");
+}
