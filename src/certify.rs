@@ -24,7 +24,7 @@ use crate::checker::packed::{leaf_pk, net_pk};
 use crate::checker::tree::{packed_applies, recheck};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Graph;
-use crate::json::sha256_ref;
+use crate::json::{canonical_bytes, sha256_ref};
 use crate::lean::emit::{self, Binding, Texts};
 use crate::model::{Model, lower};
 use crate::num::Q;
@@ -190,32 +190,55 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
         View::Env(net) => (crate::search::env::verify(&net, prop, &opts.search)?, opts.search.clone()),
     };
     let search = &search;
+    // The deadline covers the whole run: certifying a refuted tree (its leaves' checker data, its
+    // Lean modules) happens before anything is written, and a run out of time says unknown.
+    let deadline = opts.search.deadline;
+    let payload_value = payload::write(model);
+    let payload_bytes = canonical_bytes(&payload_value)?;
+    let property_bytes = canonical_bytes(prop_json)?;
+    let (payload_sha, property_sha) = (sha256_ref(&payload_bytes), sha256_ref(&property_bytes));
+    let mut outcome = outcome;
+    let mut certified = None;
+    if let Outcome::Verified { tree, stats } = &outcome {
+        let cert = certificate::tree_json(&payload_sha, &property_sha, search.intermediate, search.leaf, tree);
+        let cert_bytes = canonical_bytes(&cert)?;
+        let cert_sha = sha256_ref(&cert_bytes);
+        let texts = Some(Texts { certificate: &cert_bytes, payload: &payload_bytes, property: &property_bytes });
+        let binding = Binding { certificate: &cert_sha, payload: &payload_sha, property: &property_sha, texts };
+        let emitted = Error::check_deadline(deadline, "the search finished")
+            .and_then(|()| emit::tree_modules(&name, graph, prop, tree, search.intermediate, search.leaf, &binding, deadline));
+        match emitted {
+            Ok((kind, files)) => certified = Some((cert, kind, files)),
+            Err(e) if matches!(e.kind(), ErrorKind::Timeout) => {
+                let reason = format!("timeout: every box was refuted, but {e} ({} leaves)", tree.leaves());
+                outcome = Outcome::Unknown { reason, stats: *stats };
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let seconds = start.elapsed().as_secs_f64();
 
     let mut lean_files = Vec::new();
     let mut checker = None;
     let written = write_dir_atomic(out, |dir| {
-        let payload = write_artifact(&dir.join("payload.json"), "payload", &payload::write(model))?;
+        let payload = write_artifact(&dir.join("payload.json"), "payload", &payload_value)?;
         let property = write_artifact(&dir.join("property.json"), "property", prop_json)?;
         let mut written = vec![payload.clone(), property.clone()];
         match &outcome {
-            Outcome::Verified { tree, .. } => {
-                let cert = certificate::tree_json(&payload.sha256, &property.sha256, search.intermediate, search.leaf, tree);
-                let c = write_artifact(&dir.join("certificate.json"), "certificate", &cert)?;
-                let texts = Some(Texts { certificate: &c.bytes, payload: &payload.bytes, property: &property.bytes });
-                let binding = Binding { certificate: &c.sha256, payload: &payload.sha256, property: &property.sha256, texts };
-                let (kind, files) = emit::tree_modules(&name, graph, prop, tree, search.intermediate, search.leaf, &binding)?;
+            Outcome::Verified { .. } => {
+                let (cert, kind, files) = certified.as_ref().expect("a verified outcome was certified");
+                let c = write_artifact(&dir.join("certificate.json"), "certificate", cert)?;
                 // A previous run's parts would be built (and fail) beside the new ones.
                 let parts = opts.lean_dir.join("Certificates").join(&module);
                 if parts.is_dir() {
                     std::fs::remove_dir_all(&parts).map_err(|e| Error::io("cannot remove", &parts, e))?;
                 }
-                for (rel, text) in &files {
+                for (rel, text) in files {
                     let path = opts.lean_dir.join(rel);
                     write_atomic(&path, text.as_bytes())?;
                     lean_files.push(path);
                 }
-                checker = Some(kind);
+                checker = Some(*kind);
                 written.push(c);
             }
             Outcome::Violated { cex, .. } => {
@@ -263,9 +286,18 @@ fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOption
     let outcome = match outcome {
         Outcome::Verified { tree, mut stats } if packed.is_some() => {
             let budget = opts.packed_boxes.unwrap_or(stats.boxes.max(64));
-            let (tree, extra) = refine_for_packed(graph, prop, search, &accept, tree, budget)?;
-            stats.boxes += extra;
-            Outcome::Verified { tree, stats }
+            let leaves = tree.leaves();
+            match refine_for_packed(graph, prop, search, &accept, tree, budget) {
+                Ok((tree, extra)) => {
+                    stats.boxes += extra;
+                    Outcome::Verified { tree, stats }
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::Timeout) => Outcome::Unknown {
+                    reason: format!("timeout: every box was refuted, but {e} ({leaves} leaves)"),
+                    stats,
+                },
+                Err(e) => return Err(e),
+            }
         }
         o => o,
     };
@@ -281,7 +313,13 @@ fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOption
 fn refine_for_packed(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Accept, tree: Tree, budget: usize) -> Result<(Tree, usize)> {
     use rayon::prelude::*;
     let leaves = tree.leaf_boxes(&prop.input_box)?;
-    let ok = leaves.par_iter().map(|(b, r, a)| accept(b, r, a)).collect::<Result<Vec<bool>>>()?;
+    let ok = leaves
+        .par_iter()
+        .map(|(b, r, a)| {
+            Error::check_deadline(opts.deadline, "the tree was refined for the packed checker")?;
+            accept(b, r, a)
+        })
+        .collect::<Result<Vec<bool>>>()?;
     let mut used = 0;
     let mut subtrees = Vec::with_capacity(leaves.len());
     for ((b, _, _), ok) in leaves.iter().zip(ok) {

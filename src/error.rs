@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Io,
     /// A bug or an unexpected state inside torchlean.
     Internal,
+    /// The run's deadline (`--timeout`) passed before the work finished.
+    Timeout,
 }
 
 impl ErrorKind {
@@ -31,6 +33,8 @@ impl ErrorKind {
             ErrorKind::CheckFailed => 1,
             ErrorKind::Toolchain => 4,
             ErrorKind::Io | ErrorKind::Internal => 1,
+            // As `verify`'s unknown: nothing was decided in time.
+            ErrorKind::Timeout => 20,
         }
     }
 }
@@ -57,6 +61,16 @@ impl Error {
     }
     pub fn toolchain(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Toolchain, message)
+    }
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Timeout, message)
+    }
+    /// `Err(timeout)` once `deadline` has passed, saying what was cut short.
+    pub fn check_deadline(deadline: Option<std::time::Instant>, what: &str) -> Result<()> {
+        match deadline {
+            Some(d) if std::time::Instant::now() >= d => Err(Self::timeout(format!("the deadline passed while {what}"))),
+            _ => Ok(()),
+        }
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, message)

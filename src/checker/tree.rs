@@ -9,6 +9,8 @@ use super::packed::{LeafPk, NetPk, field_width, leaf_pk, net_pk};
 use super::{LeafKind, crown, crown_box, env, ibp};
 use crate::bounds::crown::Intermediate;
 use crate::bounds::dense::{Dense, View};
+use std::time::Instant;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Graph;
 use crate::num::Q;
@@ -77,12 +79,15 @@ pub fn packed_applies(dense: &Dense, intermediate: Intermediate, leaf: LeafBound
 
 /// The packed data of every leaf, or `None` when some leaf's fixed-point passes cannot refute it,
 /// even with IBP boxes.
-fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree) -> Result<Option<Leaves>> {
+fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, deadline: Option<Instant>) -> Result<Option<Leaves>> {
     let net = net_pk(dense, prop)?;
     let leaves = tree
         .leaf_boxes(&prop.input_box)?
         .into_par_iter()
-        .map(|(b, refute, alphas)| leaf_pk(&net, prop, &b, alphas, refute, true).map(|l| (b, l)))
+        .map(|(b, refute, alphas)| {
+            Error::check_deadline(deadline, "the certificate's leaves were computed")?;
+            leaf_pk(&net, prop, &b, alphas, refute, true).map(|l| (b, l))
+        })
         .collect::<Result<Vec<_>>>();
     let leaves = match leaves {
         Ok(l) => l,
@@ -96,9 +101,10 @@ fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree) -> Result<Option<Lea
 
 /// The leaves of a tree certificate as its Lean module checks them: the packed checker's when it
 /// applies and accepts every leaf, else the rational checker of the certificate's bounds.
-pub fn leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound) -> Result<Leaves> {
+/// Gives up with a timeout error once `deadline` passes.
+pub fn leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound, deadline: Option<Instant>) -> Result<Leaves> {
     if packed_applies(dense, intermediate, leaf)
-        && let Some(p) = packed_leaves(dense, prop, tree)?
+        && let Some(p) = packed_leaves(dense, prop, tree, deadline)?
     {
         return Ok(p);
     }
@@ -107,6 +113,7 @@ pub fn leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, intermediate: Intermedi
         .leaf_boxes(&prop.input_box)?
         .into_par_iter()
         .map(|(b, refute, alphas)| {
+            Error::check_deadline(deadline, "the certificate's leaves were computed")?;
             let data = match kind {
                 LeafKind::Ibp => RationalLeaf::Ibp(ibp::data(dense, &b)?),
                 LeafKind::Crown => RationalLeaf::Crown(crown::data(dense, &b, alphas, Intermediate::Ibp)?),
@@ -142,7 +149,7 @@ pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermed
     }
     if let View::Dense(dense) = &view
         && packed_applies(dense, intermediate, leaf)
-        && packed_leaves(dense, prop, tree)?.is_some()
+        && packed_leaves(dense, prop, tree, None)?.is_some()
     {
         return Ok((LeafKind::Packed, leaves.len()));
     }

@@ -424,11 +424,6 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
         }
         violation = violation.iter().flat_map(|a| conj.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
     }
-    if let Some(d) = violation.iter().position(Vec::is_empty) {
-        return Err(Error::bad_input(format!(
-            "{file}: violation disjunct {d}: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"
-        )));
-    }
     let mut input_box = Vec::with_capacity(ctx.inputs);
     let mut input_open = Vec::with_capacity(ctx.inputs);
     for i in 0..ctx.inputs {
@@ -446,6 +441,11 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
             }
             _ => return Err(Error::bad_input(format!("{file}: X_{i}: expected both a lower and an upper bound, found {}", if lo[i].is_some() { "only a lower bound" } else if hi[i].is_some() { "only an upper bound" } else { "none" }))),
         }
+    }
+    if let Some(d) = violation.iter().position(Vec::is_empty) {
+        return Err(Error::bad_input(format!(
+            "{file}: violation disjunct {d}: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"
+        )));
     }
     Ok(Vnnlib { input_box, input_open, violation, num_outputs: ctx.outputs })
 }

@@ -37,6 +37,7 @@ pub fn tree_modules(
     intermediate: crate::bounds::crown::Intermediate,
     leaf: crate::search::bab::LeafBound,
     binding: &Binding,
+    deadline: Option<std::time::Instant>,
 ) -> crate::error::Result<(crate::checker::LeafKind, Vec<(String, String)>)> {
     let dense = match crate::bounds::dense::View::of(graph)? {
         crate::bounds::dense::View::Dense(d) => d,
@@ -44,7 +45,7 @@ pub fn tree_modules(
             return Ok((crate::checker::LeafKind::Env, super::env::env_modules(cert_name, graph, &net, prop, tree, binding)?));
         }
     };
-    let leaves = crate::checker::tree::leaves(&dense, prop, tree, intermediate, leaf)?;
+    let leaves = crate::checker::tree::leaves(&dense, prop, tree, intermediate, leaf, deadline)?;
     Ok((leaves.kind(intermediate, leaf), bab_module(cert_name, &dense, Lowering::of(graph), prop, tree, &leaves, binding)))
 }
 
