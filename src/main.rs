@@ -14,6 +14,9 @@ fn main() {
     // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // Past a file-size limit a write should fail with an error we report (as a full disk's
+        // does), not kill the process by SIGXFSZ.
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     std::process::exit(torchlean::cli::main());
 }

@@ -71,3 +71,29 @@ fn a_timeout_is_honoured_whole_certificate_writing_included() {
     assert!(took < Duration::from_millis(4500), "--timeout 3 took {took:?}");
     assert!(!out.join("certificate.json").exists() && !d.path().join("lean/Certificates/T.lean").exists());
 }
+
+/// A write that fails part-way (here: a 2 KiB file-size limit, which fails writes as a full disk
+/// does) gives a clear error naming the file, a non-zero exit, and no output directory or
+/// leftover temp directory.
+#[test]
+fn a_failing_write_leaves_no_partial_artifact() {
+    use std::os::unix::process::CommandExt;
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("full");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_torchlean"));
+    cmd.args(["verify", "--model", &data("bab-small.nnet"), "--property", &data("bab-small.vnnlib")])
+        .args(["--out", out.to_str().unwrap(), "--lean-dir", d.path().join("lean").to_str().unwrap()]);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit { rlim_cur: 2048, rlim_max: 2048 };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+        });
+    }
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: cannot write ") && err.contains("File too large"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| n == "lean"), "left behind: {left:?}");
+}
