@@ -326,3 +326,85 @@ fn a_missing_check_cert_directory_is_named_as_missing() {
     let o = torchlean(&["check-cert", gone.to_str().unwrap()]);
     refused(&o, 2, &format!("{}: expected a directory written by torchlean verify, found none", gone.display()));
 }
+
+/// Forged trees and counterexamples (manifest re-hashed each time) are refused by `check-cert`,
+/// and the message says what is wrong.
+#[test]
+fn tree_and_counterexample_forgeries_are_refused_naming_what_is_wrong() {
+    let d = tempfile::tempdir().unwrap();
+    let first_line = |dir: &Path| {
+        let o = torchlean(&["check-cert", dir.to_str().unwrap()]);
+        assert_ne!(o.status.code(), Some(0), "{}", show(&o));
+        stderr(&o).lines().next().unwrap_or("").to_string()
+    };
+    let tree = |name: &str, edit: &dyn Fn(&mut Value)| {
+        let c = bab_small(d.path(), name);
+        forge(&c, "certificate.json", edit);
+        (first_line(&c), c.join("certificate.json").display().to_string())
+    };
+    let (msg, f) = tree("moved", &|v| v["nodes"][0]["split"]["at"] = "1/8".into());
+    assert!(msg.starts_with(&format!("error: {f}: leaf 2 disjunct 0: claimed lower bound ")) && msg.contains(", recomputed "), "{msg}");
+    let (msg, f) = tree("missing", &|v| {
+        v["nodes"].as_array_mut().unwrap().pop();
+    });
+    assert_eq!(msg, format!("error: {f}: nodes: the tree is incomplete: expected node 8, found only 8"));
+    let (msg, f) = tree("extra", &|v| {
+        let leaf = v["nodes"][8].clone();
+        v["nodes"].as_array_mut().unwrap().push(leaf);
+    });
+    assert_eq!(msg, format!("error: {f}: nodes: expected the tree to end at node 8, found 10 nodes"));
+    let zero = format!("sha256:{}", "0".repeat(64));
+    for key in ["payload", "property"] {
+        let c = bab_small(d.path(), &format!("hash-{key}"));
+        let found = torchlean::json::sha256_ref(&fs::read(c.join(format!("{key}.json"))).unwrap());
+        forge(&c, "certificate.json", |v| v[key] = zero.clone().into());
+        assert_eq!(first_line(&c), format!("error: certificate.json: {key}: expected {found} (the file's hash), found {zero}"));
+    }
+    // A counterexample at a point whose output satisfies no disjunct.
+    let c = d.path().join("cex");
+    let o = torchlean(&["verify", "--model", &data("identity.nnet"), "--property", &data("closed-upper.vnnlib"), "--out", c.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    forge(&c, "counterexample.json", |v| {
+        v["input"] = serde_json::json!(["0"]);
+        v["output"] = serde_json::json!(["0"]);
+        v["f32_output"] = serde_json::json!(["0x00000000"]);
+    });
+    assert_eq!(
+        first_line(&c),
+        format!("error: {}: input: expected a point of the box whose exact output satisfies a violation disjunct, found none", c.join("counterexample.json").display())
+    );
+}
+
+/// When the Lean module cannot be written (here `Certificates` is a file), `verify` fails with the
+/// path named and leaves no certificate directory at all (it used to leave payload, property and
+/// certificate without a manifest).
+#[test]
+fn an_unwritable_lean_module_leaves_no_certificate_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    fs::create_dir(&lean).unwrap();
+    fs::write(lean.join("Certificates"), "not a directory").unwrap();
+    let out = d.path().join("c");
+    let o = torchlean(&["verify", "--model", &data("bab-small.nnet"), "--property", &data("bab-small.vnnlib"), "--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(stderr(&o).starts_with(&format!("error: cannot create directory {}", lean.join("Certificates").display())), "{}", show(&o));
+    let left: Vec<_> = fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("lean")]);
+}
+
+/// `--out` is checked before the search: a non-empty directory is refused at once, not after an
+/// ACAS Xu search of many seconds.
+#[test]
+fn a_non_empty_out_directory_is_refused_before_searching() {
+    let acas = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/benchmarks/acasxu");
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("mine.txt"), "keep").unwrap();
+    let start = Instant::now();
+    let o = torchlean(&[
+        "verify", "--model", acas.join("ACASXU_run2a_1_1_batch_2000.nnet").to_str().unwrap(),
+        "--property", acas.join("prop_3.vnnlib").to_str().unwrap(), "--out", d.path().to_str().unwrap(),
+    ]);
+    refused(&o, 2, &format!("--out {}: expected a new or empty directory, found a non-empty one", d.path().display()));
+    assert!(start.elapsed() < Duration::from_secs(5), "refused only after {:?}", start.elapsed());
+    assert_eq!(fs::read_to_string(d.path().join("mine.txt")).unwrap(), "keep");
+}
