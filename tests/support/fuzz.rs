@@ -61,6 +61,8 @@ pub struct Report {
     pub panics: Vec<(String, Vec<u8>)>,
     pub panic_count: usize,
     pub slowest: Duration,
+    /// The input that took longest.
+    pub slowest_input: Vec<u8>,
     pub slow: usize,
 }
 
@@ -242,7 +244,10 @@ pub fn campaign(reader: Reader, seeds: &[Vec<u8>], ctx: &Context, n: usize, seed
         let out = catch_unwind(AssertUnwindSafe(|| run_one(reader, &input, ctx)));
         let took = start.elapsed();
         rep.inputs += 1;
-        rep.slowest = rep.slowest.max(took);
+        if took > rep.slowest {
+            rep.slowest = took;
+            rep.slowest_input = input.clone();
+        }
         rep.slow += usize::from(took > slow_after);
         match out {
             Ok(true) => rep.accepted += 1,
