@@ -265,8 +265,13 @@ fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOption
         let ibp = Options { intermediate: crate::bounds::crown::Intermediate::Ibp, leaf: bab::LeafBound::Ibp, split: false, ..search.clone() };
         let boxes = ibp_mlp_rounded(dense, &prop.input_box, Some(bab::ROUND_BITS))?;
         let out = boxes.last().expect("ibp returns the input box first");
-        if bab::refute_box(prop, out, search.pairs).is_some() {
-            return Ok((bab::verify(graph, prop, &ibp, progress)?, ibp));
+        if let Some(refute) = bab::refute_box(prop, out, search.pairs) {
+            // Refuted as it stands: no search (no counterexample can exist). An IBP leaf's check
+            // ignores α; the tree records 0 per hidden neuron, a valid slope.
+            let widths = dense.widths()?;
+            let alphas = widths[1..widths.len() - 1].iter().map(|&w| vec![Q::from_integer(0.into()); w]).collect();
+            let stats = Stats { boxes: 1, leaves: 1, open: 0, refuted_volume: 1.0 };
+            return Ok((Outcome::Verified { tree: Tree::Leaf { refute, alphas }, stats }, ibp));
         }
     }
     // Where the certificate may take the packed checker (the rule `checker::tree` applies, so audit

@@ -12,7 +12,7 @@ covers the box (`covered`) and every one of its 1 leaves refutes each violation 
 (`leafK_safe`); `certified` combines them with `TorchLean.Cert.bab_sound`.
 
 Artifacts (see `certificates/linf/manifest.json`):
-- certificate sha256:090c9ea22d6d5b4a51a83950ac3722315935b4cd635d138447a9dd8ac7d57580
+- certificate sha256:d69a7cc4c452f7553e7a3dd47095a0a9881ea4fa0545624b04e7e203e6acecd4
 - payload sha256:55c5b7e41d4581d50226cd5a248e00f634159ac807f0c68df2f9d5a3dc61e4c6
 - property sha256:c33d2785ff88f05940ef93bcd65bc78f152154f2cfd90ef68fa4a13e6928f5da
 -/
@@ -24,7 +24,7 @@ namespace Certificates.Linf
 open TorchLean.IR TorchLean.Bounds TorchLean.Cert TorchLean.Num.Binary32
 
 /-- SHA-256 of the canonical certificate artifact this module restates. -/
-def certificateSha256 : String := "sha256:090c9ea22d6d5b4a51a83950ac3722315935b4cd635d138447a9dd8ac7d57580"
+def certificateSha256 : String := "sha256:d69a7cc4c452f7553e7a3dd47095a0a9881ea4fa0545624b04e7e203e6acecd4"
 
 /-- `layers.0.weight` (3×2) as binary32 bit patterns: one packed literal per row
 (output), column `j` in bits `32j … 32j+31` (see `unpack`). -/
@@ -124,7 +124,7 @@ claim out of them, so `certified_artifacts` is about the bytes the manifest's ha
   0x7b22666f726d6174223a22746f7263686c65616e2e6365727469666963617465,
   0x2e7631222c22696e7465726d656469617465223a22696270222c226c6561665f,
   0x626f756e64223a22696270222c226d6574686f64223a22626162222c226e6f64,
-  0x6573223a5b7b226c656166223a7b22616c706861223a5b22313131225d2c2272,
+  0x6573223a5b7b226c656166223a7b22616c706861223a5b22303030225d2c2272,
   0x6566757465223a5b7b22626f756e64223a223232353035303237373639393235,
   0x3635323936392f3138343436373434303733373039353531363136222c22726f,
   0x7773223a5b5b302c2231225d5d7d5d7d7d5d2c227061796c6f6164223a227368,
