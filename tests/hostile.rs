@@ -133,6 +133,19 @@ fn a_violation_without_an_output_constraint_is_refused_not_a_panic() {
     refused(&o, 2, &format!("{p}: violation disjunct 0: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"));
 }
 
+/// Found by fuzzing: `1e-99999` is 1000 characters short of the token limit but built a
+/// 100000-digit denominator (0.7 s of gcds per number).
+#[test]
+fn a_decimal_exponent_beyond_1000_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "exp.vnnlib", &VNN_HEAD.replace("(<= X_0 1)", "(<= X_0 1e-99999)"));
+    let o = torchlean(&["bounds", "--model", &data("identity.nnet"), "--property", &p]);
+    refused(&o, 2, &format!("{p}:4: expected a number or a declared X_i/Y_j, found 1e-99999"));
+    let n = write(d.path(), "exp.nnet", &NNET_1_1.replace("1.0,", "1e-99999,"));
+    let o = torchlean(&["bounds", "--model", &n, "--property", &data("strict-upper.vnnlib")]);
+    refused(&o, 2, &format!("{n}:8: layer 0 weight row 0: expected an exact number such as \"-3/7\", \"0.25\" or \"1e-3\", found \"1e-99999\" (exponent beyond ±1000)"));
+}
+
 #[test]
 fn an_implication_is_named_as_itself() {
     let d = tempfile::tempdir().unwrap();

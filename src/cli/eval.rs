@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::ir::{Op, Tensor};
 use crate::num::Q;
 use crate::num::binary32::F32;
-use crate::num::rational::{parse_exact, to_canonical};
+use crate::num::rational::{parse_input, to_canonical};
 
 /// Which semantics to evaluate in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,7 +45,7 @@ fn read_value(i: usize, s: &str) -> Result<F32> {
     if let Some(b) = F32::parse_hex(s) {
         return if b.is_finite() { Ok(b) } else { Err(Error::bad_input(format!("--input[{i}]: expected a finite binary32, found {s}"))) };
     }
-    let q = parse_exact(s).map_err(|e| Error::bad_input(format!("--input[{i}]: {}", e.message())))?;
+    let q = parse_input(s).map_err(|e| Error::bad_input(format!("--input[{i}]: {}", e.message())))?;
     let r = F32::from_rational(&q);
     if !r.status.is_ok() {
         return Err(Error::bad_input(format!(

@@ -9,7 +9,7 @@ use crate::num::interval::parse_box;
 use crate::artifact::property::{Property, output_box_json};
 use crate::artifact::store::write_new_artifact;
 use crate::error::{Error, Result};
-use crate::num::rational::parse_exact;
+use crate::num::rational::parse_input;
 use crate::property::robust::LinfRobust;
 
 #[derive(Debug, Clone, Args)]
@@ -57,13 +57,13 @@ pub enum PropertyKind {
 }
 
 fn numbers(key: &str, s: &str) -> Result<Vec<crate::num::Q>> {
-    s.split(',').enumerate().map(|(i, x)| parse_exact(x).map_err(|e| e.context(format!("--{key}[{i}]")))).collect()
+    s.split(',').enumerate().map(|(i, x)| parse_input(x).map_err(|e| e.context(format!("--{key}[{i}]")))).collect()
 }
 
 pub fn run(args: &PropertyArgs) -> Result<i32> {
     let (value, out): (Value, &PathBuf) = match &args.kind {
         PropertyKind::Linf { center, epsilon, label, outputs, out } => {
-            let epsilon = parse_exact(epsilon).map_err(|e| e.context("--epsilon"))?;
+            let epsilon = parse_input(epsilon).map_err(|e| e.context("--epsilon"))?;
             let p = LinfRobust::new(numbers("center", center)?, epsilon, *label, *outputs)
                 .map_err(|e| Error::bad_input(format!("--{}", e.message())))?;
             (crate::artifact::property::robust_json(&p), out)

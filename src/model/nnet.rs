@@ -8,7 +8,7 @@ use crate::limits::{MAX_LAYERS, MAX_NUMBER_CHARS, MAX_TENSOR_ELEMENTS, MAX_WIDTH
 use crate::ir::{Graph, Tensor};
 use crate::num::Q;
 use crate::num::binary32::F32;
-use crate::num::rational::parse_exact;
+use crate::num::rational::parse_input;
 
 use super::{Act, Family, MlpSpec, Model};
 
@@ -41,7 +41,7 @@ impl<'a> Lines<'a> {
             )));
         }
         vals.iter()
-            .map(|v| parse_exact(v).map_err(|e| Error::bad_input(format!("{}:{n}: {what}: {}", self.file, e.message()))))
+            .map(|v| parse_input(v).map_err(|e| Error::bad_input(format!("{}:{n}: {what}: {}", self.file, e.message()))))
             .collect()
     }
     fn next_sizes(&mut self, what: &str, expected: usize) -> Result<Vec<usize>> {
@@ -143,6 +143,7 @@ pub fn parse_nnet_model(text: &str, file: &str) -> Result<Model> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::num::rational::parse_exact;
 
     const TINY: &str = "// comment\n2,2,1,3,\n2,3,1,\n0,\n-1,-1,\n1,1,\n0,0,0,\n1,1,1,\n\
         0.1,-0.2,\n0.3,0.4,\n0.5,0.6,\n0.0,\n1e-1,\n-1,\n1,2,3,\n0.25,\n";

@@ -1,7 +1,7 @@
 //! Exact rational intervals (Lean: `TorchLean.Bounds.Interval`).
 use crate::error::{Error, Result};
 use crate::num::Q;
-use crate::num::rational::{parse_exact, to_canonical};
+use crate::num::rational::{parse_input, to_canonical};
 
 /// A closed interval `[lo, hi]` over ℚ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub fn parse_box(s: &str) -> Result<Box> {
             let (lo, hi) = part.split_once(':').ok_or_else(|| {
                 Error::bad_input(format!("box coordinate {i}: expected \"lo:hi\", found \"{part}\""))
             })?;
-            let (lo, hi) = (parse_exact(lo)?, parse_exact(hi)?);
+            let (lo, hi) = (parse_input(lo)?, parse_input(hi)?);
             if lo > hi {
                 return Err(Error::bad_input(format!(
                     "box coordinate {i}: expected lo <= hi, found {} > {}",

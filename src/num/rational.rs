@@ -58,12 +58,25 @@ pub fn parse_canonical(s: &str) -> Result<Q> {
 
 /// Reads a rational exactly from a human-written string: an integer, a fraction `n/d`, or a decimal
 /// with optional exponent (`-1.25e-3`). The value is exact: `0.1` is 1/10, not the nearest float.
+/// Exponents reach ±100000 (reference data such as `1.1e-4343` needs them); readers of files and
+/// flags use [`parse_input`].
 pub fn parse_exact(s: &str) -> Result<Q> {
+    parse_within(s, 100_000)
+}
+
+/// As [`parse_exact`] for numbers from files and flags (VNN-LIB, `.nnet`, the command line):
+/// exponents within ±[`crate::limits::MAX_DECIMAL_EXPONENT`], so a hostile `1e-99999` costs
+/// nothing.
+pub fn parse_input(s: &str) -> Result<Q> {
+    parse_within(s, crate::limits::MAX_DECIMAL_EXPONENT)
+}
+
+fn parse_within(s: &str, max_exponent: u64) -> Result<Q> {
     let bad = |why: &str| Error::bad_input(format!("expected an exact number such as \"-3/7\", \"0.25\" or \"1e-3\", found \"{s}\" ({why})"));
     let t = s.trim();
     if let Some((n, d)) = t.split_once('/') {
-        let n = parse_exact(n).map_err(|_| bad("bad numerator"))?;
-        let d = parse_exact(d).map_err(|_| bad("bad denominator"))?;
+        let n = parse_within(n, max_exponent).map_err(|_| bad("bad numerator"))?;
+        let d = parse_within(d, max_exponent).map_err(|_| bad("bad denominator"))?;
         if d.is_zero() {
             return Err(bad("division by zero"));
         }
@@ -88,8 +101,8 @@ pub fn parse_exact(s: &str) -> Result<Q> {
     if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
         return Err(bad("not a number"));
     }
-    if exp.unsigned_abs() > crate::limits::MAX_DECIMAL_EXPONENT {
-        return Err(bad("exponent beyond ±1000"));
+    if exp.unsigned_abs() > max_exponent {
+        return Err(bad(&format!("exponent beyond ±{max_exponent}")));
     }
     let digits: BigInt = format!("0{int_part}{frac_part}").parse().map_err(|_| bad("not a number"))?;
     let scale = exp - frac_part.len() as i64;

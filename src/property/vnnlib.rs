@@ -7,7 +7,7 @@ use crate::num::interval::{Box, Interval};
 use crate::error::{Error, Result};
 use crate::num::Q;
 use crate::limits::{MAX_DNF_TERMS, MAX_NESTING, MAX_NUMBER_CHARS, MAX_VIOLATION_COEFFS, MAX_WIDTH};
-use crate::num::rational::{parse_exact, to_canonical};
+use crate::num::rational::{parse_input, to_canonical};
 
 /// `Σ coeffs[j]·Y_j ≤ rhs` (or `<` when `strict`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +230,7 @@ impl Ctx<'_> {
                     let one = Q::from_integer(1.into());
                     return Ok(if is_x { Lin { x: vec![(i, one)], ..Lin::default() } } else { Lin { y: vec![(i, one)], ..Lin::default() } });
                 }
-                parse_exact(a).map(|c| Lin { c, ..Lin::default() }).map_err(|_| self.err(e, format!("expected a number or a declared X_i/Y_j, found {a}")))
+                parse_input(a).map(|c| Lin { c, ..Lin::default() }).map_err(|_| self.err(e, format!("expected a number or a declared X_i/Y_j, found {a}")))
             }
             Sexp::List(items, _) => {
                 let (op, args) = match items.split_first() {
@@ -453,6 +453,7 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::num::rational::parse_exact;
 
     fn q(s: &str) -> Q {
         parse_exact(s).unwrap()
