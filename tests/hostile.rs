@@ -421,3 +421,37 @@ fn a_non_empty_out_directory_is_refused_before_searching() {
     assert!(start.elapsed() < Duration::from_secs(5), "refused only after {:?}", start.elapsed());
     assert_eq!(fs::read_to_string(d.path().join("mine.txt")).unwrap(), "keep");
 }
+
+/// A 3×3 convolution over a 4096×4096 image has 20 weights but a dense view of 2^25 × 2^24
+/// entries: refused before it is built (it used to exhaust memory).
+#[test]
+fn a_convolution_whose_dense_view_is_too_large_is_refused_before_it_is_built() {
+    let d = tempfile::tempdir().unwrap();
+    let mut p: Value = serde_json::from_slice(&fs::read(data("cnn-small.payload.json")).unwrap()).unwrap();
+    p["spec"]["input"] = serde_json::json!([1, 4096, 4096]);
+    p["spec"]["layers"][2] = serde_json::json!({"op": "avgpool2d", "kernel": 4096, "stride": 4096});
+    p["spec"]["layers"][4] = serde_json::json!({"op": "linear", "in_features": 2, "out_features": 2});
+    p["tensors"][2]["shape"] = serde_json::json!([2, 2]);
+    let four: Vec<Value> = p["tensors"][2]["f32"].as_array().unwrap()[..4].to_vec();
+    p["tensors"][2]["f32"] = four.into();
+    let model = write(d.path(), "big.payload.json", &p.to_string());
+    let o = torchlean(&["verify", "--model", &model, "--property", &data("strict-upper.vnnlib"), "--out", d.path().join("o").to_str().unwrap()]);
+    refused(&o, 2, "node \"layers.0.conv2d\" (conv2d): expected a dense matrix of at most 67108864 entries for verify's engines, found 33554432 × 16777216");
+}
+
+/// A declared 65536×65536 input is small on disk but 2^32 values in memory: refused when the graph
+/// is built, naming the node and shape.
+#[test]
+fn a_declared_shape_beyond_the_tensor_limit_is_refused_when_the_graph_is_built() {
+    let d = tempfile::tempdir().unwrap();
+    let mut p: Value = serde_json::from_slice(&fs::read(data("cnn-small.payload.json")).unwrap()).unwrap();
+    p["spec"]["input"] = serde_json::json!([1, 65536, 65536]);
+    p["spec"]["layers"][2] = serde_json::json!({"op": "avgpool2d", "kernel": 65536, "stride": 65536});
+    p["spec"]["layers"][4] = serde_json::json!({"op": "linear", "in_features": 2, "out_features": 2});
+    p["tensors"][2]["shape"] = serde_json::json!([2, 2]);
+    let four: Vec<Value> = p["tensors"][2]["f32"].as_array().unwrap()[..4].to_vec();
+    p["tensors"][2]["f32"] = four.into();
+    let model = write(d.path(), "huge.payload.json", &p.to_string());
+    let o = torchlean(&["eval", &model, "--input", "0"]);
+    refused(&o, 2, &format!("{model}: node \"x\" (input): expected a value of at most 67108864 elements, found shape [1, 65536, 65536]"));
+}

@@ -187,6 +187,18 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
             return Err(refuse(n, &format!("it reads {:?}, not the previous value \"{prev}\": {takes}", n.parents)));
         }
         let param = |k: usize| graph.tensor(&n.params[k]).expect("a built graph's params are stored");
+        // A convolution's or pool's matrix has a row per output and a column per input: a tiny
+        // kernel over a huge image would be a huge matrix, so its size is checked before it is built.
+        if matches!(n.op, Op::Conv2d(_) | Op::AvgPool2d(_)) {
+            let (cols, rows) = (shape.iter().product::<usize>(), n.shape.iter().product::<usize>());
+            if cols.checked_mul(rows).is_none_or(|e| e > crate::limits::MAX_TENSOR_ELEMENTS) {
+                return Err(Error::bad_input(format!(
+                    "{}: expected a dense matrix of at most {} entries for {engines}, found {rows} × {cols}",
+                    n.label(),
+                    crate::limits::MAX_TENSOR_ELEMENTS
+                )));
+            }
+        }
         let affine = match &n.op {
             Op::Linear if shape.len() == 1 => {
                 let (w, b) = (param(0), param(1));

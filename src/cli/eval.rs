@@ -57,8 +57,8 @@ fn read_value(i: usize, s: &str) -> Result<F32> {
 }
 
 pub fn run(args: &EvalArgs) -> Result<i32> {
-    let name = args.payload.display().to_string();
-    let graph = crate::artifact::payload::read_network_file(&args.payload).map_err(|e| e.context(&name))?;
+    // read_network_file names the file in its errors.
+    let graph = crate::artifact::payload::read_network_file(&args.payload)?;
     let shape = match graph.inputs().next().map(|n| &n.op) {
         Some(Op::Input { shape }) => shape.clone(),
         _ => return Err(Error::internal("lowered graph has no input node")),

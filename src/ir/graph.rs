@@ -147,7 +147,18 @@ impl GraphBuilder {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        shape::infer(op, &parent_shapes, &param_shapes)
+        let shape = shape::infer(op, &parent_shapes, &param_shapes)?;
+        // Every value is materialised by evaluation and interval bounds: a declared shape may not
+        // ask for more than a tensor may hold (a 65536×65536 image with a 3×3 kernel is small on
+        // disk).
+        let numel = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if numel.is_none_or(|n| n > crate::limits::MAX_TENSOR_ELEMENTS) {
+            return Err(Error::bad_input(format!(
+                "expected a value of at most {} elements, found shape {shape:?}",
+                crate::limits::MAX_TENSOR_ELEMENTS
+            )));
+        }
+        Ok(shape)
     }
 
     /// The graph with outputs `outputs` (node ids, at least one).
