@@ -7,7 +7,7 @@
 //! (`Within σ`).
 use std::fmt::Write;
 
-use super::syntax::{box_literal, refs_literal};
+use super::syntax::{chain_defs, refs_literal};
 use crate::bounds::dense::SmoothDense;
 use crate::bounds::envelope::ibp_env_rounded;
 use crate::error::Result;
@@ -37,14 +37,7 @@ pub fn lower_bounds(net: &SmoothDense, b: &Box, objectives: &[Vec<Q>]) -> Result
 
 /// Leaf `k`'s boxes, its chain, `leafK_ok` and `leafK_safe` (`n` layers).
 pub fn emit(s: &mut String, n: usize, k: usize, boxes: &[Box], refute: &[Refutation]) {
-    for (j, b) in boxes.iter().enumerate().skip(1) {
-        let _ = writeln!(*s, "/-- Leaf {k}: the claimed enclosure after layer {}. -/", j - 1);
-        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Box{j} : Box := {}\n", box_literal(b));
-    }
-    let name = |j: usize| if j == 0 { format!("leaf{k}Box") } else { format!("leaf{k}Box{j}") };
-    let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, {})", name(i + 1))).collect();
-    let _ = writeln!(*s, "/-- Leaf {k}'s chain of enclosures. -/");
-    let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Steps : List (SDense × Box) := [{}]\n", steps.join(", "));
+    chain_defs(s, n, k, boxes, "SDense", &format!("Leaf {k}'s chain of enclosures."));
     let _ = writeln!(
         *s,
         "/-- Leaf {k}: every layer step (exact IBP, smooth activations through their enclosures) and one\n\

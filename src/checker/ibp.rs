@@ -3,9 +3,8 @@
 //! every box rounded outward to 64-bit dyadics. The Rust re-check and the Lean data are the same
 //! computation ([`crate::bounds::ibp::ibp_mlp_rounded`]), so the boxes Lean is given are the ones
 //! it recomputes.
-use std::fmt::Write;
 
-use super::syntax::{SAFE, box_literal, leaf_theorems};
+use super::syntax::{SAFE, chain_defs, leaf_theorems};
 use crate::bounds::dense::Dense;
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::error::Result;
@@ -24,14 +23,7 @@ pub fn data(dense: &Dense, b: &Box) -> Result<Vec<Box>> {
 
 /// Leaf `k`'s boxes, its chain, `leafK_ok` and `leafK_safe` (`n` layers).
 pub fn emit(s: &mut String, n: usize, k: usize, boxes: &[Box], refute: &[Refutation]) {
-        for (j, b) in boxes.iter().enumerate().skip(1) {
-            let _ = writeln!(*s, "/-- Leaf {k}: the claimed enclosure after layer {}. -/", j - 1);
-            let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Box{j} : Box := {}\n", box_literal(b));
-        }
-        let name = |j: usize| if j == 0 { format!("leaf{k}Box") } else { format!("leaf{k}Box{j}") };
-        let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, {})", name(i + 1))).collect();
-        let _ = writeln!(*s, "/-- Leaf {k}'s IBP chain. -/");
-        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Steps : List (Dense × Box) := [{}]\n", steps.join(", "));
+        chain_defs(s, n, k, boxes, "Dense", &format!("Leaf {k}'s IBP chain."));
         let what = "every layer step (exact IBP) and one refuted row per disjunct, in one kernel check";
         leaf_theorems(s, k, CHECK, what, refute, SAFE);
 }

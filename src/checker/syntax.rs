@@ -116,3 +116,17 @@ mod tests {
         assert_eq!(packed(&[F32(0)]), "0x0");
     }
 }
+
+/// Leaf `k`'s claimed boxes after each of its `n` layers (`leafKBoxJ`) and its chain `leafKSteps`
+/// of `(layerI, box)` pairs over layers of Lean type `layer_type`, documented as `chain_doc`: what
+/// the IBP and enclosure leaves both state before their check.
+pub fn chain_defs(s: &mut String, n: usize, k: usize, boxes: &[Box], layer_type: &str, chain_doc: &str) {
+    for (j, b) in boxes.iter().enumerate().skip(1) {
+        let _ = writeln!(*s, "/-- Leaf {k}: the claimed enclosure after layer {}. -/", j - 1);
+        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Box{j} : Box := {}\n", box_literal(b));
+    }
+    let name = |j: usize| if j == 0 { format!("leaf{k}Box") } else { format!("leaf{k}Box{j}") };
+    let steps: Vec<String> = (0..n).map(|i| format!("(layer{i}, {})", name(i + 1))).collect();
+    let _ = writeln!(*s, "/-- {chain_doc} -/");
+    let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Steps : List ({layer_type} × Box) := [{}]\n", steps.join(", "));
+}
