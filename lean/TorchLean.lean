@@ -15,6 +15,9 @@ public import TorchLean.IR.Graph
 public import TorchLean.IR.GraphExamples
 public import TorchLean.IR.Mlp
 public import TorchLean.IR.DenseF32
+public import TorchLean.IR.Rows
+public import TorchLean.IR.Steps
+public import TorchLean.IR.MaxPoolView
 public import TorchLean.IR.DenseView
 public import TorchLean.IR.Smooth
 public import TorchLean.IR.SmoothView

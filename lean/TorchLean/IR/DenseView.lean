@@ -1,18 +1,19 @@
 module
 
-public import TorchLean.IR.Mlp
+public import TorchLean.IR.MaxPoolView
 
 /-! # The dense view of a chain graph
 
 `src/bounds/dense.rs` (`Dense::of`) reads a graph that is a chain from its one input to its one
 output as a dense network: `linear`, `conv2d` and `avgpool2d` are affine (a convolution or an
-average pool as its matrix over the row-major input), `relu` and `identity` are activations, and
-`flatten` and `reshape` leave the data as it is. An affine node and the activation after it make a
+average pool as its matrix over the row-major input), `maxpool2d` is ReLU layers and an affine one,
+`relu` and `identity` are activations, and `flatten` and `reshape` leave the data as it is. An affine node and the activation after it make a
 layer (identity when none follows). The certificates' checkers reason about that dense network
 (`evalNet`); this file is the same reading in Lean and its proof:
 
 - `conv2dData_eq`, `poolData_avg_eq`: a convolution and an average pool are `layerOut` of their
-  matrices (`convRows`, `poolRows`), for every input of the right length;
+  matrices (`convRows`, `poolRows`), for every input of the right length; a max pool is ReLU
+  layers (`maxpoolSteps`, `poolData_max_eq` in `IR/MaxPoolView.lean`);
 - `chainOf` reads a graph's nodes as steps (`Step`), `layersOfSteps` groups them into layers;
 - `denote_chain`: when both succeed, the graph's denotation is `evalNet` of those layers.
 -/
@@ -20,117 +21,6 @@ layer (identity when none follows). The certificates' checkers reason about that
 public section
 
 namespace TorchLean.IR
-
-/-! ## Rows from taps -/
-
-/-- `row` with `w` added at index `j` (unchanged when `j` is past its end). -/
-@[expose] noncomputable def addAt : List Rat → Nat → Rat → List Rat
-  | [], _, _ => []
-  | r :: rs, 0, w => (r + w) :: rs
-  | r :: rs, j + 1, w => r :: addAt rs j w
-
-theorem length_addAt : ∀ (row : List Rat) (j : Nat) (w : Rat), (addAt row j w).length = row.length
-  | [], _, _ => rfl
-  | _ :: _, 0, _ => rfl
-  | _ :: rs, j + 1, w => by simp only [addAt, List.length_cons, length_addAt rs j w]
-
-theorem dot_addAt : ∀ (row x : List Rat) (j : Nat) (w : Rat), row.length = x.length →
-    dot (addAt row j w) x = dot row x + w * elemAt x j
-  | [], [], _, _, _ => by simp only [addAt, dot, elemAt]; grind
-  | [], _ :: _, _, _, h => by simp at h
-  | _ :: _, [], _, _, h => by simp at h
-  | _ :: _, _ :: _, 0, _, _ => by simp only [addAt, dot, elemAt]; grind
-  | _ :: rs, _ :: xs, j + 1, w, h => by
-    simp only [List.length_cons, Nat.add_right_cancel_iff] at h
-    simp only [addAt, dot, elemAt, dot_addAt rs xs j w h]; grind
-
-/-- What a tap reads of `x`: an element, or `0` (a padding position). -/
-@[expose] noncomputable def valAt (x : List Rat) : Option Nat → Rat
-  | some j => elemAt x j
-  | none => 0
-
-theorem valAt_some (x : List Rat) (j : Nat) : valAt x (some j) = elemAt x j := rfl
-theorem valAt_none (x : List Rat) : valAt x none = 0 := rfl
-
-/-- `row` with every tap `(w, some j)` added at `j`; padding taps add nothing. -/
-@[expose] noncomputable def rowOfTaps : List Rat → List (Rat × Option Nat) → List Rat
-  | row, [] => row
-  | row, (w, some j) :: ts => rowOfTaps (addAt row j w) ts
-  | row, (_, none) :: ts => rowOfTaps row ts
-
-theorem length_rowOfTaps : ∀ (ts : List (Rat × Option Nat)) (row : List Rat), (rowOfTaps row ts).length = row.length
-  | [], _ => rfl
-  | (w, some j) :: ts, row => by simp only [rowOfTaps, length_rowOfTaps ts, length_addAt]
-  | (_, none) :: ts, row => by simp only [rowOfTaps, length_rowOfTaps ts]
-
-theorem foldl_add (a : Rat) : ∀ (l : List Rat), l.foldl (· + ·) a = a + l.foldl (· + ·) 0
-  | [] => by simp only [List.foldl_nil]; grind
-  | b :: l => by
-    simp only [List.foldl_cons]
-    rw [foldl_add (a + b) l, foldl_add (0 + b) l]; grind
-
-theorem sumList_nil : sumList [] = 0 := rfl
-
-theorem sumList_cons (a : Rat) (l : List Rat) : sumList (a :: l) = a + sumList l := by
-  simp only [sumList, List.foldl_cons]; rw [foldl_add]; grind
-
-theorem dot_rowOfTaps (x : List Rat) : ∀ (ts : List (Rat × Option Nat)) (row : List Rat), row.length = x.length →
-    dot (rowOfTaps row ts) x = dot row x + sumList (ts.map fun t => t.1 * valAt x t.2)
-  | [], _, _ => by simp only [rowOfTaps, List.map_nil, sumList_nil]; grind
-  | (w, some j) :: ts, row, h => by
-    simp only [rowOfTaps, List.map_cons, sumList_cons, valAt_some]
-    rw [dot_rowOfTaps x ts (addAt row j w) (by rw [length_addAt]; exact h), dot_addAt row x j w h]; grind
-  | (w, none) :: ts, row, h => by
-    simp only [rowOfTaps, List.map_cons, sumList_cons, valAt_none]
-    rw [dot_rowOfTaps x ts row h]; grind
-
-theorem dot_zeros : ∀ (n : Nat) (x : List Rat), dot (List.replicate n 0) x = 0
-  | 0, _ => rfl
-  | _ + 1, [] => rfl
-  | n + 1, _ :: xs => by simp only [List.replicate_succ, dot, dot_zeros n xs]; grind
-
-/-! ## `layerOut` over rows and biases built alike -/
-
-theorem layerOut_append (a : Act) (x : List Rat) : ∀ (R1 : List (List Rat)) (B1 : List Rat) (R2 : List (List Rat))
-    (B2 : List Rat), R1.length = B1.length → layerOut a x (R1 ++ R2) (B1 ++ B2) = layerOut a x R1 B1 ++ layerOut a x R2 B2
-  | [], [], _, _, _ => rfl
-  | [], _ :: _, _, _, h => by simp at h
-  | _ :: _, [], _, _, h => by simp at h
-  | _ :: R1, _ :: B1, R2, B2, h => by
-    simp only [List.length_cons, Nat.add_right_cancel_iff] at h
-    simp only [List.cons_append, layerOut, layerOut_append a x R1 B1 R2 B2 h]
-
-theorem layerOut_flatMap {α : Type} (a : Act) (x : List Rat) (f : α → List (List Rat)) (g : α → List Rat)
-    (hfg : ∀ v, (f v).length = (g v).length) : ∀ (L : List α),
-    layerOut a x (L.flatMap f) (L.flatMap g) = L.flatMap fun v => layerOut a x (f v) (g v)
-  | [] => rfl
-  | v :: L => by
-    simp only [List.flatMap_cons]
-    rw [layerOut_append a x _ _ _ _ (hfg v), layerOut_flatMap a x f g hfg L]
-
-theorem layerOut_map {α : Type} (a : Act) (x : List Rat) (f : α → List Rat) (g : α → Rat) : ∀ (L : List α),
-    layerOut a x (L.map f) (L.map g) = L.map fun v => a.eval (dot (f v) x + g v)
-  | [] => rfl
-  | v :: L => by simp only [List.map_cons, layerOut, layerOut_map a x f g L]
-
-theorem length_flatMap_const {α β : Type} (f : α → List β) (k : Nat) (hf : ∀ a, (f a).length = k) :
-    ∀ (L : List α), (L.flatMap f).length = L.length * k
-  | [] => by simp
-  | a :: L => by
-    simp only [List.flatMap_cons, List.length_append, hf a, length_flatMap_const f k hf L, List.length_cons]
-    rw [Nat.succ_mul, Nat.add_comm]
-
-/-- A grid of `a × b × c` entries has `a * (b * c)` of them. -/
-theorem length_grid {β : Type} (a b c : Nat) (F : Nat → Nat → Nat → β) :
-    ((List.range a).flatMap fun i => (List.range b).flatMap fun j => (List.range c).map fun k => F i j k).length =
-      a * (b * c) := by
-  rw [length_flatMap_const _ (b * c) (fun i => by
-    rw [length_flatMap_const _ c (fun j => by simp only [List.length_map, List.length_range]) (List.range b),
-      List.length_range]) (List.range a), List.length_range]
-
-theorem length_chunks (k : Nat) : ∀ (m : Nat) (xs : List Rat), (chunks k m xs).length = m
-  | 0, _ => rfl
-  | m + 1, xs => by simp only [chunks, List.length_cons, length_chunks k m]
 
 /-! ## Convolution -/
 
@@ -211,87 +101,6 @@ theorem poolData_avg_eq (c h w kh kw sh sw oh ow : Nat) (x : List Rat) (hx : x.l
   simp only [Act.eval, if_true]
   rw [hw, sumList_map_mul]
   grind
-
-/-! ## Chains of steps -/
-
-/-- What a node of a chain does to the data of the value before it. -/
-inductive Step where
-  /-- `layerOut .identity x W b`. -/
-  | affine (W : List (List Rat)) (b : List Rat)
-  /-- The activation on every element. -/
-  | act (a : Act)
-  /-- Nothing (`flatten`, `reshape`: row-major data either way). -/
-  | keep
-
-/-- The data a step gives. -/
-@[expose] noncomputable def Step.eval : Step → List Rat → List Rat
-  | .affine W b, x => layerOut .identity x W b
-  | .act a, x => x.map a.eval
-  | .keep, x => x
-
-/-- The steps applied in order. -/
-@[expose] noncomputable def evalSteps : List Step → List Rat → List Rat
-  | [], x => x
-  | s :: ss, x => evalSteps ss (s.eval x)
-
-/-- The steps without the `keep`s. -/
-@[expose] noncomputable def dropKeeps : List Step → List Step
-  | [] => []
-  | .keep :: ss => dropKeeps ss
-  | .affine W b :: ss => .affine W b :: dropKeeps ss
-  | .act a :: ss => .act a :: dropKeeps ss
-
-theorem evalSteps_dropKeeps : ∀ (ss : List Step) (x : List Rat), evalSteps (dropKeeps ss) x = evalSteps ss x
-  | [], _ => rfl
-  | .keep :: ss, x => by simp only [dropKeeps, evalSteps, Step.eval, evalSteps_dropKeeps ss x]
-  | .affine _ _ :: ss, x => by simp only [dropKeeps, evalSteps, evalSteps_dropKeeps ss]
-  | .act _ :: ss, x => by simp only [dropKeeps, evalSteps, evalSteps_dropKeeps ss]
-
-/-- Layers from steps without `keep`s: an affine step and the activation right after it (identity
-when none) make a layer; an activation with no affine step before it makes none. -/
-@[expose] noncomputable def layersOfSteps : List Step → Option (List Dense)
-  | [] => some []
-  | .affine W b :: .act a :: ss => (layersOfSteps ss).map (⟨W, b, a⟩ :: ·)
-  | .affine W b :: .affine W' b' :: ss => (layersOfSteps (.affine W' b' :: ss)).map (⟨W, b, .identity⟩ :: ·)
-  | .affine W b :: .keep :: ss => (layersOfSteps (.keep :: ss)).map (⟨W, b, .identity⟩ :: ·)
-  | [.affine W b] => some [⟨W, b, .identity⟩]
-  | .act _ :: _ => none
-  | .keep :: _ => none
-
-theorem map_act_layerOut (a : Act) (x : List Rat) (W : List (List Rat)) (b : List Rat) :
-    (layerOut .identity x W b).map a.eval = layerOut a x W b := by
-  cases a
-  · exact map_relu_layerOut x W b
-  · induction W generalizing b with
-    | nil => rfl
-    | cons r W ih => cases b with
-      | nil => rfl
-      | cons c b => simp only [layerOut, List.map_cons, ih]; rfl
-
-theorem evalSteps_layersOfSteps : ∀ (ss : List Step) (net : List Dense) (x : List Rat),
-    layersOfSteps ss = some net → evalSteps ss x = evalNet net x
-  | [], net, x, h => by simp only [layersOfSteps, Option.some.injEq] at h; subst h; rfl
-  | .affine W b :: .act a :: ss, net, x, h => by
-    simp only [layersOfSteps, Option.map_eq_some_iff] at h
-    obtain ⟨rest, hr, rfl⟩ := h
-    simp only [evalSteps, Step.eval, evalNet, Dense.eval, map_act_layerOut]
-    exact evalSteps_layersOfSteps ss rest _ hr
-  | .affine W b :: .affine W' b' :: ss, net, x, h => by
-    simp only [layersOfSteps, Option.map_eq_some_iff] at h
-    obtain ⟨rest, hr, rfl⟩ := h
-    have := evalSteps_layersOfSteps (.affine W' b' :: ss) rest (layerOut .identity x W b) hr
-    simp only [evalSteps, Step.eval, evalNet, Dense.eval] at this ⊢
-    exact this
-  | .affine W b :: .keep :: ss, net, x, h => by
-    simp only [layersOfSteps, Option.map_eq_some_iff] at h
-    obtain ⟨rest, hr, rfl⟩ := h
-    have := evalSteps_layersOfSteps (.keep :: ss) rest (layerOut .identity x W b) hr
-    simp only [evalSteps, Step.eval, evalNet, Dense.eval] at this ⊢
-    exact this
-  | [.affine W b], net, x, h => by
-    simp only [layersOfSteps, Option.some.injEq] at h; subst h; rfl
-  | .act _ :: _, _, _, h => by simp [layersOfSteps] at h
-  | .keep :: _, _, _, h => by simp [layersOfSteps] at h
 
 /-! ## A chain graph's nodes as steps -/
 
@@ -434,6 +243,45 @@ theorem nodeStep_eval {op : Op} {s : List Nat} {qs : List Value} {t attrs : List
     · simp at h
   · simp at h
 
+theorem poolEval_max_eq {c hh wd kh kw sh sw oh ow : Nat} {x : List Rat}
+    (hs : poolShape [c, hh, wd] [kh, kw, sh, sw] = some [c, oh, ow]) :
+    poolEval false ⟨[c, hh, wd], x⟩ [c, oh, ow] [kh, kw, sh, sw] = some (poolData false c hh wd kh kw sh sw oh ow x) := by
+  delta poolEval
+  simp only [hs, if_true]
+
+/-- The steps of a node: a max pool's layers (`maxpoolSteps`), else its one step (`nodeStep`). -/
+@[expose] noncomputable def nodeSteps (op : Op) (s : List Nat) (qs : List Value) (t attrs : List Nat) : Option (List Step) :=
+  match op, qs with
+  | .maxpool2d, [] =>
+    match poolShape s attrs, s, attrs, t with
+    | some s', [c, h, wd], [kh, kw, sh, sw], [c', oh, ow] =>
+      if s' = t ∧ c' = c ∧ 0 < kh * kw then some (maxpoolSteps c h wd kh kw sh sw oh ow) else none
+    | _, _, _, _ => none
+  | _, _ => (nodeStep op s qs t attrs).map ([·])
+
+/-- **A chain node computes its steps** (`nodeStep_eval`, and `poolData_max_eq` for a max pool). -/
+theorem nodeSteps_eval {op : Op} {s : List Nat} {qs : List Value} {t attrs : List Nat} {sts : List Step}
+    (h : nodeSteps op s qs t attrs = some sts) {x : List Rat} (hx : x.length = numel s) :
+    Op.eval op [⟨s, x⟩] qs t attrs = some (evalSteps sts x) ∧ (evalSteps sts x).length = numel t := by
+  unfold nodeSteps at h
+  split at h
+  · split at h
+    · rename_i s' c hh wd kh kw sh sw c' oh ow hs
+      split at h
+      · rename_i hst
+        obtain ⟨rfl, rfl, hk⟩ := hst
+        simp only [Option.some.injEq] at h; subst h
+        have hx' : x.length = c' * hh * wd := by rw [hx]; simp [numel, Nat.mul_assoc]
+        rw [poolData_max_eq c' hh wd kh kw sh sw oh ow x hx' hk]
+        refine ⟨?_, ?_⟩
+        · simp only [Op.eval]
+          exact poolEval_max_eq hs
+        · rw [poolData_max_cells, List.length_map, length_cells, numel_three]
+      · simp at h
+    · simp at h
+  · obtain ⟨st, hst, rfl⟩ := Option.map_eq_some_iff.mp h
+    exact nodeStep_eval hst hx
+
 /-- The data of parameter tensor `k` (`[]` past the end): certificate modules state a chain's
 layers as `convRows`, `poolRows`, `chunks` of these, which the kernel computes from the graph's
 few parameters instead of reading mostly-zero matrices from literals. -/
@@ -452,8 +300,8 @@ value `k` alone (value 0 is the input); its parameters are looked up by index. -
     if n.parents = [k] then
       match nthAll params n.params with
       | some qs =>
-        match nodeStep n.op s qs n.shape n.attrs, chainSteps params (k + 1) n.shape ns with
-        | some st, some rest => some (st :: rest)
+        match nodeSteps n.op s qs n.shape n.attrs, chainSteps params (k + 1) n.shape ns with
+        | some sts, some rest => some (sts ++ rest)
         | _, _ => none
       | none => none
     else none
@@ -479,15 +327,15 @@ theorem run_chain (params : List Value) : ∀ (ns : List Node) (k : Nat) (s : Li
       split at h
       · rename_i qs hq
         split at h
-        · rename_i st rest hst hrest
+        · rename_i sts rest hst hrest
           simp only [Option.some.injEq] at h; subst h
-          obtain ⟨he, hl⟩ := nodeStep_eval hst hx
+          obtain ⟨he, hl⟩ := nodeSteps_eval hst hx
           obtain ⟨vs, s', hrun, hlen⟩ :=
-            run_chain params ns (k + 1) n.shape (vals ++ [⟨s, x⟩]) (st.eval x) rest hrest (by simp [hv]) hl
+            run_chain params ns (k + 1) n.shape (vals ++ [⟨s, x⟩]) (evalSteps sts x) rest hrest (by simp [hv]) hl
           refine ⟨vs, s', ?_, by simp only [List.length_cons] at hlen ⊢; omega⟩
           have h0 : nthAll (vals ++ [⟨s, x⟩]) n.parents = some [⟨s, x⟩] := by
             rw [hp]; simp only [nthAll, ← hv, nth_append_length]
-          simp only [run, h0, hq, he, hl, if_true, evalSteps]
+          simp only [run, h0, hq, he, hl, if_true, evalSteps_append]
           exact hrun
         · simp at h
       · simp at h
