@@ -33,6 +33,9 @@ FAMILIES = {
     # conv 1→8 (3×3, stride 2, padding 1) → relu → linear 128→10. A 512-neuron convolution with a
     # 2×2 average pool verifies as fast, but its certificates exceed the wasm Lean heap (4 GiB).
     "cnn": ["--family", "cnn", "--cnn-input", "1,8,8", "--cnn-layers", "conv:8:3:2:1,relu,flatten,linear:10"],
+    # conv 1→4 (3×3, padding 1) → relu → 2×2 max pool → linear 64→10: the pool is read as ReLU
+    # layers (three comparisons per window), so the view is 64-256-576-384-192-64-10.
+    "cnn-maxpool": ["--family", "cnn", "--cnn-input", "1,8,8", "--cnn-layers", "conv:4:3:1:1,relu,maxpool:2,flatten,linear:10"],
     "mlp-relu": ["--family", "mlp", "--dims", "64,32,10", "--act", "relu"],
     "mlp-tanh": ["--family", "mlp", "--dims", "64,32,10", "--act", "tanh"],
     "mlp-gelu": ["--family", "mlp", "--dims", "64,32,10", "--act", "gelu"],
@@ -160,7 +163,7 @@ def main():
     x_train, x_test, y_train, y_test = load_digits()
     payload = os.path.join(args.out, "payload.json")
     net, acc = train(args.family, pkg, x_train, y_train, x_test, y_test, args.epochs, payload)
-    shape = (1, 8, 8) if args.family == "cnn" else (64,)
+    shape = (1, 8, 8) if args.family.startswith("cnn") else (64,)
     print(f"family {args.family}: test accuracy {acc:.4f} ({len(x_test)} images); payload {payload}")
 
     lean_check = os.path.join(args.out, "lean-check")

@@ -141,23 +141,29 @@ fn write_payload(dir: &Path, name: &str, family: Family) -> String {
 }
 
 #[test]
-fn other_families_and_activations_are_rejected() {
+fn smooth_activations_are_rejected_by_the_dense_engines_and_a_max_pool_cnn_is_bounded_by_crown() {
     let dir = tempfile::tempdir().unwrap();
-    let cnn = write_payload(dir.path(), "cnn.json", Family::Cnn(CnnSpec::default_spec()));
-    assert_bad_input(
-        &bounds(&["--model", &cnn, "--input-box", "0:1"]),
-        &format!(
-            "{cnn}: node \"layers.2.maxpool2d\" (maxpool2d): no bound rule for op maxpool2d in the dense engines (they take chains of linear, conv2d and avgpool2d layers with relu or identity activations)"
-        ),
-    );
     let spec = MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Gelu]).unwrap();
     let gelu = write_payload(dir.path(), "gelu.json", Family::Mlp(spec));
     assert_bad_input(
-        &bounds(&["--model", &gelu, "--input-box", "0:1,0:1"]),
+        &bounds(&["--model", &gelu, "--input-box", "0:1,0:1", "--method", "crown"]),
         &format!(
-            "{gelu}: node \"layers.1.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d and avgpool2d layers with relu or identity activations)"
+            "{gelu}: node \"layers.1.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations)"
         ),
     );
+    // The default cnn (two conv/relu/maxpool stages): its pools are ReLU layers of the dense view,
+    // so CROWN bounds it; the box holds the exact output at the centre and is inside graph IBP's.
+    let cnn = write_payload(dir.path(), "cnn.json", Family::Cnn(CnnSpec::default_spec()));
+    let input = vec!["0:1/2"; 64].join(",");
+    let crown = intervals(&json_of(&["--model", &cnn, "--input-box", &input, "--method", "crown", "--json"])["outputs"]);
+    let ibp = intervals(&json_of(&["--model", &cnn, "--input-box", &input, "--method", "ibp", "--json"])["outputs"]);
+    let graph = torchlean::artifact::payload::read_network_file(Path::new(&cnn)).unwrap();
+    let x = torchlean::ir::Tensor::new(vec![1, 8, 8], vec![Q::new(1.into(), 4.into()); 64]).unwrap();
+    let y = graph.eval_exact(&[x]).unwrap();
+    assert_eq!(crown.len(), 2);
+    for (((lo, hi), (ilo, ihi)), v) in crown.iter().zip(&ibp).zip(y[0].data()) {
+        assert!(ilo <= lo && lo <= v && v <= hi && hi <= ihi, "{v}: crown [{lo}, {hi}], ibp [{ilo}, {ihi}]");
+    }
 }
 
 #[test]

@@ -441,8 +441,10 @@ fn the_demo_module_reaches_the_strong_binding_and_lean_rejects_altered_payload_b
 
 /// A cnn (conv2d, relu, avgpool2d, flatten, linear) verified on an L∞ ball: Lean checks the tree
 /// over the graph's dense view and, through `chainNet` and `denote_chain`, that the view is what the
-/// graph's convolution and pooling compute. A changed convolution weight in the graph's
-/// parameters (the layers stay those of the payload) fails `lowered`.
+/// graph's convolution and pooling compute. The same cnn with a max pool: Lean checks the tree
+/// over the pool's ReLU layers and, through `poolData_max_eq`, that they compute the max. A
+/// changed activation or pool kind in the graph (the layers stay those of the payload) fails
+/// `lowered`.
 #[test]
 fn lean_checks_cnn_and_smooth_certificates_through_their_graphs_and_rejects_changed_ones() {
     // One project for both networks, so each `check` builds their modules side by side.
@@ -454,35 +456,43 @@ fn lean_checks_cnn_and_smooth_certificates_through_their_graphs_and_rejects_chan
         assert_eq!(o.status.code(), Some(0), "{}", show(&o));
         p
     };
-    let verify = |model: &str, p: &Path, out: &str, checker: &str| {
+    let verify = |model: &str, p: &Path, out: &str, checker: &str, extra: &[&str]| {
         let model = repo().join("tests/data").join(model);
         let out = d.path().join("certificates").join(out);
-        let o = torchlean(&[
+        let mut args = vec![
             "verify", "--model", model.to_str().unwrap(), "--property", p.to_str().unwrap(),
             "--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap(),
-        ]);
+        ];
+        args.extend(extra);
+        let o = torchlean(&args);
         assert_eq!(o.status.code(), Some(0), "{}", show(&o));
         assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == format!("checker    {checker}")), "{}", show(&o));
     };
     let center = vec!["1/2"; 16].join(",");
-    verify("cnn-small.payload.json", &ball("cnn-ball.json", &center, "1/16", "0", "2"), "cnn-small", "ibpLeafOk");
+    let cnn_ball = ball("cnn-ball.json", &center, "1/16", "0", "2");
+    verify("cnn-small.payload.json", &cnn_ball, "cnn-small", "ibpLeafOk", &[]);
+    // IBP pre-activation boxes: CROWN ones (a backward pass per neuron) exceed the wasm heap here.
+    verify("cnn-maxpool-small.payload.json", &cnn_ball, "cnn-maxpool-small", "crownLeafOk", &["--intermediate", "ibp"]);
     // tanh, sigmoid and gelu layers: Lean proves the property for every function within their
     // enclosures, about the graph's denotation `denoteS σ`.
-    verify("smooth-small.payload.json", &ball("smooth-ball.json", "1/2,1/2,1/2,1/2", "1/128", "1", "3"), "smooth-small", "envLeafOk");
+    verify("smooth-small.payload.json", &ball("smooth-ball.json", "1/2,1/2,1/2,1/2", "1/128", "1", "3"), "smooth-small", "envLeafOk", &[]);
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.lines().any(|l| l == "lean: 3 certificates checked"), "{}", show(&o));
-    for m in ["CnnSmall", "SmoothSmall"] {
+    assert!(stdout.lines().any(|l| l == "lean: 4 certificates checked"), "{}", show(&o));
+    for m in ["CnnSmall", "CnnMaxpoolSmall", "SmoothSmall"] {
         assert!(stdout.lines().any(|l| l.starts_with(&format!("Certificates.{m} ")) && l.contains("re-derived: equal")), "{}", show(&o));
     }
     // The cnn's relu node made an identity in the graph: its dense view is no longer `net`. The
     // smooth network's first weight -0.375 (0xbec00000) made -0.5: the leaf's boxes no longer hold.
     tamper_file(&lean.join("Certificates/CnnSmall.lean"), "⟨.relu, [1], [], [2, 4, 4], []⟩", "⟨.identity, [1], [], [2, 4, 4], []⟩");
+    // The max pool made an average pool: its view is one averaging matrix, not the ReLU layers.
+    tamper_file(&lean.join("Certificates/CnnMaxpoolSmall.lean"), "⟨.maxpool2d, [2], [], [2, 2, 2], [2, 2, 2, 2]⟩", "⟨.avgpool2d, [2], [], [2, 2, 2], [2, 2, 2, 2]⟩");
     tamper_file(&lean.join("Certificates/SmoothSmall.lean"), "[0xbf6000003e800000bf400000bec00000,", "[0xbf6000003e800000bf400000bf000000,");
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("Certificates.CnnSmall: rejected by Lean"), "{}", show(&o));
+    assert!(err.contains("Certificates.CnnMaxpoolSmall: rejected by Lean") && err.contains("theorem lowered"), "{}", show(&o));
     assert!(err.contains("Certificates.SmoothSmall: rejected by Lean") && err.contains("theorem leaf0_ok"), "{}", show(&o));
 }

@@ -140,6 +140,128 @@ impl View {
     }
 }
 
+/// What a node of a chain does, as Lean's `Step` (`IR/Steps.lean`): an affine map, an
+/// activation, or nothing (`flatten`, `reshape`).
+enum Step {
+    Affine(Vec<Vec<F32>>, Vec<F32>),
+    Act(SAct),
+    Keep,
+}
+
+/// One layer of a max pool's dense view, as Lean's `maxpoolSteps` (`IR/MaxPoolView.lean`) lays
+/// them out: a max pool has no matrix, but `max p q = relu(q − p) + relu p − relu(−p)`, so a
+/// window of `k` values is `k − 1` ReLU layers (one comparison each, every value held as such a
+/// triple) and one affine layer that adds each window's last triple up. The bound engines and
+/// the leaf checkers then need no rule of their own for it: the ReLU relaxation covers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxPoolLayer {
+    /// `maxGatherRows … [[1]]` (affine): a window of one value is that value.
+    Select,
+    /// `maxGatherRows … (levelRows 1 [1] k)`, then relu: every window's first comparison.
+    First { k: usize },
+    /// `maxLevelRows windows n`, then relu: the next comparison, over `n` triples per window.
+    Level { n: usize },
+    /// `maxOutRows windows` (affine): each window's last triple added up.
+    Out,
+}
+
+impl MaxPoolLayer {
+    /// The layers of a max pool whose windows hold `k ≥ 1` values.
+    pub fn plan(k: usize) -> Vec<MaxPoolLayer> {
+        if k == 1 {
+            return vec![MaxPoolLayer::Select];
+        }
+        let mut v = vec![MaxPoolLayer::First { k }];
+        v.extend((2..k).rev().map(|n| MaxPoolLayer::Level { n }));
+        v.push(MaxPoolLayer::Out);
+        v
+    }
+
+    /// Whether a relu follows the layer's affine map.
+    pub fn relu(self) -> bool {
+        matches!(self, MaxPoolLayer::First { .. } | MaxPoolLayer::Level { .. })
+    }
+
+    /// The layer's matrix size (rows, columns) for `windows` windows over `inputs` elements.
+    fn size(self, windows: usize, inputs: usize) -> (usize, usize) {
+        match self {
+            MaxPoolLayer::Select => (windows, inputs),
+            MaxPoolLayer::First { k } => (windows * 3 * (k - 1), inputs),
+            MaxPoolLayer::Level { n } => (windows * 3 * (n - 1), windows * 3 * n),
+            MaxPoolLayer::Out => (windows, windows * 3),
+        }
+    }
+}
+
+fn f32s(v: &[f32]) -> Vec<F32> {
+    v.iter().map(|&x| F32::from_f32(x)).collect()
+}
+
+/// Lean's `blockDiag e m count`: the rows `m` (of width `e`) applied to each of `count`
+/// consecutive blocks of width `e`.
+fn block_diag(e: usize, m: &[Vec<F32>], count: usize) -> Vec<Vec<F32>> {
+    let mut rows = Vec::with_capacity(m.len() * count);
+    for j in 0..count {
+        for r in m {
+            let mut row = vec![F32::ZERO; e * count];
+            row[e * j..e * (j + 1)].copy_from_slice(r);
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// Lean's `levelRows e d n`: one comparison over `n` blocks of width `e`, block `i` holding the
+/// value `d · bᵢ`: the triple of the first two values' maximum, then a carried triple per block.
+fn level_rows(e: usize, d: &[F32], n: usize) -> Vec<Vec<F32>> {
+    let neg: Vec<F32> = d.iter().map(|&w| -w).collect();
+    let zeros = vec![F32::ZERO; e];
+    let pad = |parts: &[&[F32]]| {
+        let mut row: Vec<F32> = parts.concat();
+        row.resize(e * n, F32::ZERO);
+        row
+    };
+    let mut rows = vec![pad(&[&neg, d]), pad(&[d, &zeros]), pad(&[&neg, &zeros])];
+    for r in block_diag(e, &[zeros.clone(), d.to_vec(), neg.clone()], n - 2) {
+        rows.push(pad(&[&zeros, &zeros, &r]));
+    }
+    rows
+}
+
+/// The matrix of one max pool layer (Lean: `maxGatherRows`, `maxLevelRows`, `maxOutRows`) over
+/// a `[c, h, w]` input.
+fn maxpool_rows(layer: MaxPoolLayer, p: &crate::ir::Pool2d, shape: &[usize]) -> Vec<Vec<F32>> {
+    let (c, h, wd) = (shape[0], shape[1], shape[2]);
+    let ([kh, kw], [sh, sw]) = (p.kernel, p.stride);
+    let (oh, ow) = ((h - kh) / sh + 1, (wd - kw) / sw + 1);
+    let windows = c * oh * ow;
+    let gather = |local: Vec<Vec<F32>>| {
+        let mut rows = Vec::with_capacity(windows * local.len());
+        for ch in 0..c {
+            for r in 0..oh {
+                for col in 0..ow {
+                    let idx = (0..kh).flat_map(|ki| (0..kw).map(move |kj| (ch * h + r * sh + ki) * wd + col * sw + kj));
+                    for lr in &local {
+                        let mut row = vec![F32::ZERO; c * h * wd];
+                        for (j, &w) in idx.clone().zip(lr) {
+                            row[j] = w;
+                        }
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        rows
+    };
+    let decode = f32s(&[1.0, 1.0, -1.0]);
+    match layer {
+        MaxPoolLayer::Select => gather(vec![f32s(&[1.0])]),
+        MaxPoolLayer::First { k } => gather(level_rows(1, &f32s(&[1.0]), k)),
+        MaxPoolLayer::Level { n } => block_diag(3 * n, &level_rows(3, &decode, n), windows),
+        MaxPoolLayer::Out => block_diag(3, &[decode], windows),
+    }
+}
+
 /// A chain's layers: weights, biases and activations (see [`Dense::of`]); smooth activations
 /// are refused unless `smooth`.
 #[allow(clippy::type_complexity)]
@@ -148,7 +270,7 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
     let (engines, takes) = if smooth {
         ("verify's engines", "they take chains of linear, conv2d and avgpool2d layers with relu, identity, tanh, sigmoid or gelu activations")
     } else {
-        ("the dense engines", "they take chains of linear, conv2d and avgpool2d layers with relu or identity activations")
+        ("the dense engines", "they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations")
     };
     let refuse = |n: &crate::ir::Node, why: &str| {
         Error::bad_input(format!("{}: no bound rule for op {} in {engines} ({why})", n.label(), n.op.name()))
@@ -159,12 +281,14 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
         Op::Gelu if smooth => Some(Smooth::Gelu),
         _ => None,
     };
-    // The first op without a dense rule is what a user must hear about, whatever follows.
+    // The first op without a dense rule is what a user must hear about, whatever follows. Lean's
+    // view with smooth activations (`IR/SmoothView.lean`) has no max pool layers.
     if let Some(n) = graph.nodes().iter().find(|n| {
         !matches!(
             n.op,
             Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. }
-        ) && smooth_of(&n.op).is_none()
+        ) && !(matches!(n.op, Op::MaxPool2d(_)) && !smooth)
+            && smooth_of(&n.op).is_none()
     }) {
         return Err(refuse(n, takes));
     }
@@ -189,8 +313,7 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
         let param = |k: usize| graph.tensor(&n.params[k]).expect("a built graph's params are stored");
         // A convolution's or pool's matrix has a row per output and a column per input: a tiny
         // kernel over a huge image would be a huge matrix, so its size is checked before it is built.
-        if matches!(n.op, Op::Conv2d(_) | Op::AvgPool2d(_)) {
-            let (cols, rows) = (shape.iter().product::<usize>(), n.shape.iter().product::<usize>());
+        let check_size = |rows: usize, cols: usize| {
             if cols.checked_mul(rows).is_none_or(|e| e > crate::limits::MAX_TENSOR_ELEMENTS) {
                 return Err(Error::bad_input(format!(
                     "{}: expected a dense matrix of at most {} entries for {engines}, found {rows} × {cols}",
@@ -198,41 +321,72 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
                     crate::limits::MAX_TENSOR_ELEMENTS
                 )));
             }
-        }
-        let affine = match &n.op {
+            Ok(())
+        };
+        let (cols, rows) = (shape.iter().product::<usize>(), n.shape.iter().product::<usize>());
+        let steps = match &n.op {
             Op::Linear if shape.len() == 1 => {
                 let (w, b) = (param(0), param(1));
                 let cols = w.shape()[1];
-                Some((w.data().chunks(cols).map(<[_]>::to_vec).collect(), b.data().to_vec()))
+                vec![Step::Affine(w.data().chunks(cols).map(<[_]>::to_vec).collect(), b.data().to_vec())]
             }
             Op::Linear => return Err(refuse(n, &format!("a linear over shape {shape:?}; {takes} over vectors"))),
-            Op::Conv2d(c) => Some(conv_rows(c, &shape, param(0).data(), param(1).data())),
+            Op::Conv2d(c) => {
+                check_size(rows, cols)?;
+                let (w, b) = conv_rows(c, &shape, param(0).data(), param(1).data());
+                vec![Step::Affine(w, b)]
+            }
             Op::AvgPool2d(p) => {
+                check_size(rows, cols)?;
                 let k = Q::from_integer((p.kernel[0] * p.kernel[1]).into());
                 let f = F32::from_rational(&(Q::from_integer(1.into()) / &k));
                 if !f.status.is_ok() {
                     return Err(refuse(n, &format!("its factor 1/{k} is not a binary32; the dense engines need binary32 weights")));
                 }
-                Some(pool_rows(p, &shape, f.value))
+                let (w, b) = pool_rows(p, &shape, f.value);
+                vec![Step::Affine(w, b)]
             }
-            _ => None,
-        };
-        let act = match n.op {
-            Op::Relu => Some(SAct::Exact(Activation::Relu)),
-            Op::Identity => Some(SAct::Exact(Activation::Identity)),
-            ref op => smooth_of(op).map(SAct::Smooth),
-        };
-        if let Some(a) = affine {
-            if let Some((w, b)) = pending.take() {
-                layers.push((w, b, SAct::Exact(Activation::Identity)));
+            Op::MaxPool2d(p) => {
+                let plan = MaxPoolLayer::plan(p.kernel[0] * p.kernel[1]);
+                for l in &plan {
+                    let (r, c) = l.size(rows, cols);
+                    check_size(r, c)?;
+                }
+                let mut steps = Vec::new();
+                for l in plan {
+                    let w = maxpool_rows(l, p, &shape);
+                    let b = vec![F32::ZERO; w.len()];
+                    steps.push(Step::Affine(w, b));
+                    if l.relu() {
+                        steps.push(Step::Act(SAct::Exact(Activation::Relu)));
+                    }
+                }
+                steps
             }
-            pending = Some(a);
-        } else if let Some(act) = act {
-            // Lean's `layersOfSteps` makes no layer of an activation without an affine node before it.
-            let Some((w, b)) = pending.take() else {
-                return Err(refuse(n, &format!("no linear, conv2d or avgpool2d node right before it: {takes}")));
-            };
-            layers.push((w, b, act));
+            Op::Relu => vec![Step::Act(SAct::Exact(Activation::Relu))],
+            Op::Identity => vec![Step::Act(SAct::Exact(Activation::Identity))],
+            op => match smooth_of(op) {
+                Some(f) => vec![Step::Act(SAct::Smooth(f))],
+                None => vec![Step::Keep],
+            },
+        };
+        // Grouped as Lean's `layersOfSteps` groups them (after `dropKeeps`).
+        for step in steps {
+            match step {
+                Step::Affine(w, b) => {
+                    if let Some((w0, b0)) = pending.replace((w, b)) {
+                        layers.push((w0, b0, SAct::Exact(Activation::Identity)));
+                    }
+                }
+                Step::Act(act) => {
+                    // Lean's `layersOfSteps` makes no layer of an activation without an affine node before it.
+                    let Some((w, b)) = pending.take() else {
+                        return Err(refuse(n, &format!("no linear, conv2d, avgpool2d or maxpool2d node right before it: {takes}")));
+                    };
+                    layers.push((w, b, act));
+                }
+                Step::Keep => {}
+            }
         }
         shape = n.shape.clone();
         prev = &n.id;
@@ -436,10 +590,78 @@ mod tests {
         }
     }
 
+    /// A `[c, h, w]` input → conv 3×3 (pad 1) → relu → maxpool `kernel`/`stride` → flatten → linear:2.
+    fn maxpool_graph(c: usize, h: usize, w: usize, kernel: [usize; 2], stride: [usize; 2], relu: bool) -> Graph {
+        use crate::ir::{Conv2d, GraphBuilder, Op, Pool2d, TensorStore};
+        let bits = |v: &[f32]| v.iter().map(|x| F32::from_f32(*x)).collect::<Vec<_>>();
+        let mut st = TensorStore::new();
+        let cw: Vec<f32> = (0..2 * c * 9).map(|k| ((k * 5 % 17) as f32 - 8.0) / 8.0).collect();
+        st.insert("cw", Tensor::new(vec![2, c, 3, 3], bits(&cw)).unwrap()).unwrap();
+        st.insert("cb", Tensor::vector(bits(&[0.25, -0.5]))).unwrap();
+        let (oh, ow) = ((h - kernel[0]) / stride[0] + 1, (w - kernel[1]) / stride[1] + 1);
+        let lw: Vec<f32> = (0..2 * 2 * oh * ow).map(|k| ((k * 3 % 7) as f32 - 3.0) / 4.0).collect();
+        st.insert("lw", Tensor::new(vec![2, 2 * oh * ow], bits(&lw)).unwrap()).unwrap();
+        st.insert("lb", Tensor::vector(bits(&[1.0, -1.0]))).unwrap();
+        let mut b = GraphBuilder::new(st);
+        b.input("x", vec![c, h, w]).unwrap();
+        let conv = Conv2d { in_channels: c, out_channels: 2, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+        b.node("conv", Op::Conv2d(conv), &["x"], &["cw", "cb"]).unwrap();
+        let before = if relu {
+            b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
+            "relu"
+        } else {
+            "conv"
+        };
+        b.node("pool", Op::MaxPool2d(Pool2d { kernel, stride }), &[before], &[]).unwrap();
+        b.node("flat", Op::Flatten, &["pool"], &[]).unwrap();
+        b.node("out", Op::Linear, &["flat"], &["lw", "lb"]).unwrap();
+        b.finish(&["out"]).unwrap()
+    }
+
     #[test]
-    fn a_maxpool_or_a_ninth_has_no_dense_view_and_the_error_names_its_node() {
-        let cnn = Model::filled(Family::Cnn(crate::model::cnn::CnnSpec::default_spec()), |_| F32(0)).unwrap();
-        assert!(Dense::of(&crate::model::lower(&cnn).unwrap()).unwrap_err().to_string().starts_with("node \"layers.2.maxpool2d\" (maxpool2d): no bound rule"));
+    fn a_max_pool_is_relu_layers_that_compute_its_exact_value() {
+        // Square, overlapping, 1×1, 3×3 and non-square windows, with and without a relu before
+        // the pool (negative values reach the comparisons then); ties occur where the input repeats.
+        let cases: [([usize; 2], [usize; 2], bool); 6] =
+            [([2, 2], [2, 2], true), ([2, 2], [1, 1], false), ([1, 1], [2, 1], true), ([3, 3], [2, 2], false), ([2, 3], [1, 2], true), ([3, 2], [3, 1], false)];
+        for (kernel, stride, relu) in cases {
+            let g = maxpool_graph(2, 5, 6, kernel, stride, relu);
+            let d = Dense::of(&g).unwrap();
+            let k = kernel[0] * kernel[1];
+            // conv, then k − 1 comparison layers and the sum (or one selection), then linear.
+            let pool_layers = if k == 1 { 1 } else { k };
+            assert_eq!(d.layers.len(), 1 + pool_layers + 1, "{kernel:?}");
+            for t in 0..12 {
+                let x: Vec<Q> = (0..60).map(|i| Q::new((((i * 7 + t * 13) % 9) as i64 - 4).into(), ((t % 3) + 1).into())).collect();
+                let y = g.eval_exact(&[Tensor::new(vec![2, 5, 6], x.clone()).unwrap()]).unwrap();
+                assert_eq!(d.eval_exact(&x).unwrap(), y[0].data(), "{kernel:?} {stride:?} at point {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_cnn_has_a_dense_view_with_its_pools_as_relu_layers() {
+        let cnn = Model::filled(Family::Cnn(crate::model::cnn::CnnSpec::default_spec()), |_| F32(0x3f000000)).unwrap();
+        let d = Dense::of(&crate::model::lower(&cnn).unwrap()).unwrap();
+        // 1×8×8 → conv 2×8×8 (relu) → pool: 32 windows of 4 → 288, 192, 96 relu, 32 → conv 2×4×4
+        // (relu) → pool: 8 windows → 72, 48, 24, 8 → linear 2.
+        assert_eq!(d.widths().unwrap(), vec![64, 128, 288, 192, 96, 32, 32, 72, 48, 24, 8, 2]);
+        assert_eq!(MaxPoolLayer::plan(4), [MaxPoolLayer::First { k: 4 }, MaxPoolLayer::Level { n: 3 }, MaxPoolLayer::Level { n: 2 }, MaxPoolLayer::Out]);
+        assert_eq!(MaxPoolLayer::plan(1), [MaxPoolLayer::Select]);
+    }
+
+    #[test]
+    fn a_max_pool_under_smooth_activations_is_refused_naming_its_node() {
+        use crate::ir::{GraphBuilder, Op, Pool2d, TensorStore};
+        let mut b = GraphBuilder::new(TensorStore::new());
+        b.input("x", vec![1, 4, 4]).unwrap();
+        b.node("pool", Op::MaxPool2d(Pool2d { kernel: [2, 2], stride: [2, 2] }), &["x"], &[]).unwrap();
+        b.node("t", Op::Tanh, &["pool"], &[]).unwrap();
+        let g = b.finish(&["t"]).unwrap();
+        assert_eq!(
+            View::of(&g).err().unwrap().to_string(),
+            "node \"pool\" (maxpool2d): no bound rule for op maxpool2d in verify's engines (they take chains of linear, conv2d and avgpool2d layers with relu, identity, tanh, sigmoid or gelu activations)"
+        );
     }
 
     #[test]
@@ -449,7 +671,7 @@ mod tests {
         let g = crate::model::lower(&Model::filled(f, |_| F32(0)).unwrap()).unwrap();
         assert_eq!(
             Dense::of(&g).unwrap_err().to_string(),
-            "node \"layers.0.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d and avgpool2d layers with relu or identity activations)"
+            "node \"layers.0.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations)"
         );
     }
 }

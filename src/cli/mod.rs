@@ -61,7 +61,7 @@ pub enum Command {
     Bounds(bounds::BoundsArgs),
     /// Write a property artifact (L∞ robustness or an output box) for `verify --property`.
     Property(property::PropertyArgs),
-    /// Decide a property of a chain network (linear, conv2d, avgpool2d; relu, identity, or tanh,
+    /// Decide a property of a chain network (linear, conv2d, avgpool2d, maxpool2d; relu, identity, or tanh,
     /// sigmoid, gelu through their enclosures) by IBP, CROWN or branch and bound: exit 0 verified
     /// (certificate and its Lean module), 10 violated (replayed counterexample), 20 unknown.
     Verify(verify::VerifyArgs),

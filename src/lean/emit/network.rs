@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::graph::graph_literal;
 use super::{Binding, open_namespace, sha_def};
-use crate::bounds::dense::Dense;
+use crate::bounds::dense::{Dense, MaxPoolLayer};
 use crate::checker::syntax::packed;
 use crate::ir::{Graph, Op};
 use crate::model::Model;
@@ -76,49 +76,69 @@ pub(super) fn chain_layer_terms(g: &Graph) -> Vec<(String, String, &'static str)
     let mut pending: Option<(String, String)> = None;
     let mut shape: Vec<usize> = Vec::new();
     for n in g.nodes() {
-        let affine = match &n.op {
+        // The node's steps, as Lean's `nodeSteps`: affine terms (rows, bias) and activation names.
+        let mut steps: Vec<Result<(String, String), &'static str>> = Vec::new();
+        match &n.op {
             Op::Input { shape: s } => {
                 shape = s.clone();
                 continue;
             }
             Op::Linear => {
                 let (w, b) = (k(&n.params[0]), k(&n.params[1]));
-                Some((format!("chunks {} {} (paramData params {w})", shape[0], n.shape[0]), format!("paramData params {b}")))
+                steps.push(Ok((format!("chunks {} {} (paramData params {w})", shape[0], n.shape[0]), format!("paramData params {b}"))));
             }
             Op::Conv2d(c) => {
                 let (w, b) = (k(&n.params[0]), k(&n.params[1]));
                 let a = [c.kernel[0], c.kernel[1], c.stride[0], c.stride[1], c.padding[0], c.padding[1]];
-                Some((
+                steps.push(Ok((
                     format!("convRows {} {} {} {} (paramData params {w})", dims(&shape), c.out_channels, dims(&a), dims(&n.shape[1..])),
                     format!("convBias {} (paramData params {b})", dims(&n.shape)),
-                ))
+                )));
             }
             Op::AvgPool2d(p) => {
                 let a = [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1]];
-                Some((
+                steps.push(Ok((
                     format!("poolRows {} {} {} (1 / (({} * {} : Nat) : Rat))", dims(&shape), dims(&a), dims(&n.shape[1..]), p.kernel[0], p.kernel[1]),
                     format!("poolBias {}", dims(&n.shape)),
-                ))
+                )));
             }
-            _ => None,
-        };
-        let act = match n.op {
-            Op::Relu => Some("relu"),
-            Op::Identity => Some("identity"),
-            Op::Tanh => Some("tanh"),
-            Op::Sigmoid => Some("sigmoid"),
-            Op::Gelu => Some("gelu"),
-            _ => None,
-        };
-        if let Some(a) = affine {
-            if let Some((w, b)) = pending.take() {
-                layers.push((w, b, "identity"));
+            Op::MaxPool2d(p) => {
+                let a = [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1]];
+                let gather = format!("maxGatherRows {} {} {}", dims(&shape), dims(&a), dims(&n.shape[1..]));
+                let windows: usize = n.shape.iter().product();
+                for l in MaxPoolLayer::plan(p.kernel[0] * p.kernel[1]) {
+                    let rows = match l {
+                        MaxPoolLayer::Select => format!("{gather} [[1]]"),
+                        MaxPoolLayer::First { k } => format!("{gather} (levelRows 1 [1] {k})"),
+                        MaxPoolLayer::Level { n } => format!("maxLevelRows {windows} {n}"),
+                        MaxPoolLayer::Out => format!("maxOutRows {windows}"),
+                    };
+                    steps.push(Ok((format!("({rows})"), format!("zeroBias ({rows})"))));
+                    if l.relu() {
+                        steps.push(Err("relu"));
+                    }
+                }
             }
-            pending = Some(a);
-        } else if let Some(act) = act
-            && let Some((w, b)) = pending.take()
-        {
-            layers.push((w, b, act));
+            Op::Relu => steps.push(Err("relu")),
+            Op::Identity => steps.push(Err("identity")),
+            Op::Tanh => steps.push(Err("tanh")),
+            Op::Sigmoid => steps.push(Err("sigmoid")),
+            Op::Gelu => steps.push(Err("gelu")),
+            _ => {}
+        }
+        for step in steps {
+            match step {
+                Ok(a) => {
+                    if let Some((w, b)) = pending.replace(a) {
+                        layers.push((w, b, "identity"));
+                    }
+                }
+                Err(act) => {
+                    if let Some((w, b)) = pending.take() {
+                        layers.push((w, b, act));
+                    }
+                }
+            }
         }
         shape = n.shape.clone();
     }
