@@ -559,3 +559,27 @@ fn a_smooth_mlp_is_verified_through_its_enclosures_and_rechecked_or_left_unknown
     );
     assert!(!d.path().join("t").exists());
 }
+
+/// A cnn with a max pool (cnn-small with its average pool made a 2×2 max pool): the pool's ReLU
+/// layers are split like any others. A ball of radius 1/8 needs four leaves; at radius 1/4 the
+/// search finds an input where label 1 wins, replayed exactly and in binary32.
+#[test]
+fn a_max_pool_cnn_is_split_through_its_pool_layers_and_its_counterexample_replays() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let model = data("cnn-maxpool-small.payload.json");
+    let center = vec!["1/2"; 16].join(",");
+    for (eps, code, line) in [("1/8", 0, "detail     4 leaves, depth 2, 3 refuted with searched α"), ("1/4", 10, "status     violated")] {
+        let p = d.path().join(format!("p{}.json", eps.replace('/', "-")));
+        let o = torchlean(&["property", "linf", "--center", &center, "--epsilon", eps, "--label", "0", "--outputs", "2", "--out", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        let out = d.path().join(format!("c{}", eps.replace('/', "-")));
+        let o = verify_cli(&model, p.to_str().unwrap(), &[], &out, &lean);
+        assert_eq!(o.status.code(), Some(code), "{}", show(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == line), "{}", show(&o));
+        for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
+            let o = torchlean(&args);
+            assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        }
+    }
+}
