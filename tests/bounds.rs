@@ -152,7 +152,9 @@ fn smooth_activations_are_rejected_by_the_dense_engines_and_a_max_pool_cnn_is_bo
         ),
     );
     // The default cnn (two conv/relu/maxpool stages): its pools are ReLU layers of the dense view,
-    // so CROWN bounds it; the box holds the exact output at the centre and is inside graph IBP's.
+    // so CROWN bounds it; IBP takes the graph (a window's max of bounds is tighter than IBP
+    // through the comparisons). Both boxes hold the exact output at the centre, and on this
+    // monotone network (every weight 1/2, inputs ≥ 0) both lower bounds are the exact minimum.
     let cnn = write_payload(dir.path(), "cnn.json", Family::Cnn(CnnSpec::default_spec()));
     let input = vec!["0:1/2"; 64].join(",");
     let crown = intervals(&json_of(&["--model", &cnn, "--input-box", &input, "--method", "crown", "--json"])["outputs"]);
@@ -162,7 +164,8 @@ fn smooth_activations_are_rejected_by_the_dense_engines_and_a_max_pool_cnn_is_bo
     let y = graph.eval_exact(&[x]).unwrap();
     assert_eq!(crown.len(), 2);
     for (((lo, hi), (ilo, ihi)), v) in crown.iter().zip(&ibp).zip(y[0].data()) {
-        assert!(ilo <= lo && lo <= v && v <= hi && hi <= ihi, "{v}: crown [{lo}, {hi}], ibp [{ilo}, {ihi}]");
+        assert!(lo <= v && v <= hi && ilo <= v && v <= ihi, "{v}: crown [{lo}, {hi}], ibp [{ilo}, {ihi}]");
+        assert_eq!((lo, ilo), (&Q::new(41.into(), 2.into()), &Q::new(41.into(), 2.into())));
     }
 }
 
