@@ -141,16 +141,21 @@ fn write_payload(dir: &Path, name: &str, family: Family) -> String {
 }
 
 #[test]
-fn smooth_activations_are_rejected_by_the_dense_engines_and_a_max_pool_cnn_is_bounded_by_crown() {
+fn smooth_activations_are_refused_by_the_dense_engines_and_a_max_pool_cnn_is_bounded_by_crown() {
     let dir = tempfile::tempdir().unwrap();
     let spec = MlpSpec::new(vec![2, 3, 1], vec![Act::Relu, Act::Gelu]).unwrap();
     let gelu = write_payload(dir.path(), "gelu.json", Family::Mlp(spec));
     assert_bad_input(
-        &bounds(&["--model", &gelu, "--input-box", "0:1,0:1", "--method", "crown"]),
+        &bounds(&["--model", &gelu, "--input-box", "0:1,0:1", "--method", "ibp-f32"]),
         &format!(
             "{gelu}: node \"layers.1.gelu\" (gelu): no bound rule for op gelu in the dense engines (they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations)"
         ),
     );
+    // CROWN takes it through the graph; the output is the gelu node itself, which has no lines,
+    // so its box is graph IBP's.
+    let crown = json_of(&["--model", &gelu, "--input-box", "0:1,0:1", "--method", "crown", "--json"]);
+    let ibp = json_of(&["--model", &gelu, "--input-box", "0:1,0:1", "--method", "ibp", "--json"]);
+    assert_eq!(crown["outputs"], ibp["outputs"]);
     // The default cnn (two conv/relu/maxpool stages): its pools are ReLU layers of the dense view,
     // so CROWN bounds it; IBP takes the graph (a window's max of bounds is tighter than IBP
     // through the comparisons). Both boxes hold the exact output at the centre, and on this
@@ -202,4 +207,18 @@ fn ibp_bounds_a_cnn_and_a_gelu_mlp_through_their_graphs() {
     let gelu = write_payload(dir.path(), "gelu.json", Family::Mlp(spec));
     let v = json_of(&["--model", &gelu, "--input-box", "-1:1,0:1", "--method", "ibp", "--json"]);
     assert_eq!(intervals(&v["outputs"]).len(), 1);
+}
+
+#[test]
+fn crown_takes_graphs_without_a_dense_view_through_the_graph() {
+    // The transformer has attention, residual adds and layer norms: CROWN runs through the graph,
+    // and since its last node is a layer norm (no lines: its IBP box is used) the output box is
+    // graph IBP's, digit for digit.
+    let m = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/transformer-default.payload.json");
+    let input = vec!["-1/4:1/4"; 32].join(",");
+    let crown = json_of(&["--model", m, "--input-box", &input, "--method", "crown", "--json"]);
+    let ibp = json_of(&["--model", m, "--input-box", &input, "--method", "ibp", "--json"]);
+    assert_eq!(crown["outputs"].as_array().unwrap().len(), 32);
+    assert_eq!(crown["outputs"], ibp["outputs"]);
+    assert_eq!(crown["outputs"][0], serde_json::json!(["-5208126477964132691/4398046511104", "2569136895624817311/2199023255552"]));
 }

@@ -268,7 +268,7 @@ fn maxpool_rows(layer: MaxPoolLayer, p: &crate::ir::Pool2d, shape: &[usize]) -> 
 fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SAct)>> {
     use crate::ir::Op;
     let (engines, takes) = if smooth {
-        ("verify's engines", "they take chains of linear, conv2d and avgpool2d layers with relu, identity, tanh, sigmoid or gelu activations")
+        ("verify's engines", "they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations, and chains without maxpool2d with tanh, sigmoid or gelu ones too")
     } else {
         ("the dense engines", "they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations")
     };
@@ -660,7 +660,7 @@ mod tests {
         let g = b.finish(&["t"]).unwrap();
         assert_eq!(
             View::of(&g).err().unwrap().to_string(),
-            "node \"pool\" (maxpool2d): no bound rule for op maxpool2d in verify's engines (they take chains of linear, conv2d and avgpool2d layers with relu, identity, tanh, sigmoid or gelu activations)"
+            "node \"pool\" (maxpool2d): no bound rule for op maxpool2d in verify's engines (they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations, and chains without maxpool2d with tanh, sigmoid or gelu ones too)"
         );
     }
 

@@ -5,6 +5,7 @@ mod crown_dyadic;
 mod crown_float;
 pub mod dense;
 pub mod envelope;
+pub mod graph_crown;
 pub mod graph_ibp;
 pub mod ibp;
 pub mod ibp_f32;

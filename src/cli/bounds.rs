@@ -116,7 +116,9 @@ fn read_model(path: &Path, method: Method) -> Result<(crate::ir::Graph, Option<D
     }
     match Dense::of(&graph) {
         Ok(d) => Ok((graph, Some(d))),
-        Err(_) if method == Method::Ibp => Ok((graph, None)),
+        // Graphs without a dense view (residual connections, attention, smooth activations) take
+        // the graph engines: IBP, or CROWN with IBP boxes for the ops it has no lines for.
+        Err(_) if matches!(method, Method::Ibp | Method::Crown) => Ok((graph, None)),
         Err(e) => Err(e.context(path.display().to_string())),
     }
 }
@@ -228,6 +230,10 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
             let rb = rows.iter().map(|(_, _, c)| crate::num::interval::dot(&c.coeffs, &out)).collect();
             (out, rb)
         }
+        Method::Crown if dense.is_none() => {
+            let cs: Vec<Vec<Q>> = rows.iter().map(|(_, _, c)| c.coeffs.clone()).collect();
+            crate::bounds::graph_crown::crown_graph(&graph, &input, &cs)?
+        }
         Method::Crown => {
             let mlp = dense.as_ref().expect("read_model gives a dense view for crown");
             let crown = relaxed_mlp_in(mlp, &input, bits, Intermediate::Crown, arith)?;
@@ -271,12 +277,13 @@ pub fn run(args: &BoundsArgs) -> Result<i32> {
         );
         return Ok(0);
     }
-    println!(
-        "method       {} ({})",
-        args.method.name(),
-        bits.map_or(String::from("exact, no rounding"), |b| format!("boxes rounded outward to {b} bits"))
-    );
-    if args.method == Method::Crown {
+    let how = match (&dense, bits) {
+        (None, _) => String::from("through the graph: exact, node boxes rounded outward to 64 bits"),
+        (Some(_), None) => String::from("exact, no rounding"),
+        (Some(_), Some(b)) => format!("boxes rounded outward to {b} bits"),
+    };
+    println!("method       {} ({how})", args.method.name());
+    if args.method == Method::Crown && dense.is_some() {
         println!("backward     {}", arith.name());
     }
     println!("network      {}", widths.iter().map(usize::to_string).collect::<Vec<_>>().join("-"));
