@@ -456,3 +456,45 @@ fn graph_crown_is_exact_on_a_residual_relu_where_ibp_is_not() {
     let ibp = ibp_graph(&g, std::slice::from_ref(&bx)).unwrap().remove(0);
     assert_eq!(ibp, vec![Interval::new(Q::from_integer((-1).into()), Q::from_integer(2.into()))]);
 }
+
+/// conv2d → relu → maxpool `kernel`/`stride` → flatten → linear.
+fn conv_relu_max(rng: &mut Rng, kernel: [usize; 2], stride: [usize; 2]) -> Graph {
+    let (oh, ow) = ((5 - kernel[0]) / stride[0] + 1, (5 - kernel[1]) / stride[1] + 1);
+    let st = store(rng, &[("cw", vec![2, 1, 3, 3]), ("cb", vec![2]), ("lw", vec![3, 2 * oh * ow]), ("lb", vec![3])]);
+    let mut b = GraphBuilder::new(st);
+    b.input("x", vec![1, 5, 5]).unwrap();
+    let c = Conv2d { in_channels: 1, out_channels: 2, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+    b.node("conv", Op::Conv2d(c), &["x"], &["cw", "cb"]).unwrap();
+    b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
+    b.node("pool", Op::MaxPool2d(Pool2d { kernel, stride }), &["relu"], &[]).unwrap();
+    b.node("flat", Op::Flatten, &["pool"], &[]).unwrap();
+    b.node("out", Op::Linear, &["flat"], &["lw", "lb"]).unwrap();
+    b.finish(&["out"]).unwrap()
+}
+
+#[test]
+fn dense_crown_through_a_max_pools_relu_layers_contains_sampled_exact_outputs() {
+    use torchlean::bounds::crown::{crown_mlp, crown_objectives};
+    use torchlean::bounds::dense::Dense;
+    let mut rng = Rng(0x3a9_5eed);
+    for round in 0..4 {
+        for (g, n) in [(conv_max(&mut rng), 16), (conv_relu_max(&mut rng, [2, 2], [2, 2]), 25), (conv_relu_max(&mut rng, [3, 3], [1, 1]), 25)] {
+            let name = format!("{} #{round}", g.nodes()[2].label());
+            let d = Dense::of(&g).unwrap();
+            let b = random_box(&mut rng, n);
+            let crown = crown_mlp(&d, &b, Some(64)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let out = crown.pre.last().unwrap().clone();
+            let diff: Vec<Q> = (0..out.len()).map(|j| Q::from_integer([1, -1, 0][j.min(2)].into())).collect();
+            let row = crown_objectives(&d, &b, &crown, std::slice::from_ref(&diff)).unwrap().remove(0);
+            let shape = g.input_shapes()[0].to_vec();
+            for (k, x) in samples(&mut rng, &b, 32).into_iter().enumerate() {
+                let y = g.eval_exact(&[Tensor::new(shape.clone(), x).unwrap()]).unwrap().remove(0);
+                for (i, (v, iv)) in y.data().iter().zip(&out).enumerate() {
+                    assert!(iv.contains(v), "{name}: sample {k}, output {i} = {v} outside [{}, {}]", iv.lo, iv.hi);
+                }
+                let v: Q = diff.iter().zip(y.data()).map(|(a, b)| a * b).sum();
+                assert!(row.contains(&v), "{name}: sample {k}, y0 − y1 = {v} outside [{}, {}]", row.lo, row.hi);
+            }
+        }
+    }
+}
