@@ -422,10 +422,11 @@ fn check_tree_shape(graph: &Graph, p: &crate::property::Vnnlib, c: &TreeCertific
     // catches what hashes cannot: a leaf bound tightened, a split moved, the engine renamed, with
     // the manifest re-hashed to match.
     let weights: usize = graph.tensors().names().filter_map(|n| graph.tensors().get(n)).map(|t| t.data().len()).sum();
-    if out.is_empty() && leaves.len().saturating_mul(weights) <= AUDIT_RECHECK_WORK {
-        if let Err(e) = crate::checker::tree::recheck(graph, p, &c.tree, c.intermediate, c.leaf_bound) {
-            out.push(format!("certificate: re-bounded by audit: {e}"));
-        }
+    if out.is_empty()
+        && leaves.len().saturating_mul(weights) <= AUDIT_RECHECK_WORK
+        && let Err(e) = crate::checker::tree::recheck(graph, p, &c.tree, c.intermediate, c.leaf_bound)
+    {
+        out.push(format!("certificate: re-bounded by audit: {e}"));
     }
     out
 }

@@ -32,8 +32,6 @@ use crate::num::dyadic::Dyadic;
 
 /// Bits kept in the coefficients on a post-activation vector before the ReLU lines apply.
 const G_BITS: u32 = 62;
-/// Bits of a slope mantissa (slopes are `≤ 1`, so this is their absolute precision at worst).
-
 /// Every `i128` dot product stays below `2^BUDGET`.
 const BUDGET: u32 = 125;
 /// Below this coefficient precision the engine declines and the exact path runs instead.

@@ -283,13 +283,12 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
     };
     // The first op without a dense rule is what a user must hear about, whatever follows. Lean's
     // view with smooth activations (`IR/SmoothView.lean`) has no max pool layers.
-    if let Some(n) = graph.nodes().iter().find(|n| {
-        !matches!(
-            n.op,
-            Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. }
-        ) && !(matches!(n.op, Op::MaxPool2d(_)) && !smooth)
-            && smooth_of(&n.op).is_none()
-    }) {
+    let has_rule = |op: &Op| match op {
+        Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. } => true,
+        Op::MaxPool2d(_) => !smooth,
+        op => smooth_of(op).is_some(),
+    };
+    if let Some(n) = graph.nodes().iter().find(|n| !has_rule(&n.op)) {
         return Err(refuse(n, takes));
     }
     let mut nodes = graph.nodes().iter();
