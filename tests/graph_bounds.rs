@@ -405,7 +405,13 @@ fn graph_crown_contains_sampled_exact_outputs_of_residual_networks_and_is_inside
     let mut rng = Rng(0xc40_5eed);
     let (mut crown_width, mut ibp_width) = (Q::from_integer(0.into()), Q::from_integer(0.into()));
     for round in 0..5 {
-        for (name, g, n) in [("residual_cnn", residual_cnn(&mut rng), 16), ("residual_mlp", residual_mlp(&mut rng), 4), ("conv_max", conv_max(&mut rng), 16)] {
+        let graphs = [
+            ("residual_cnn", residual_cnn(&mut rng), 16),
+            ("residual_mlp", residual_mlp(&mut rng), 4),
+            ("conv_max", conv_max(&mut rng), 16),
+            ("conv_avg", conv_avg(&mut rng), 50),
+        ];
+        for (name, g, n) in graphs {
             let name = format!("{name} #{round}");
             let b = random_box(&mut rng, n);
             let outs = g.output_shapes()[0].iter().product::<usize>();
