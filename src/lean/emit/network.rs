@@ -62,12 +62,18 @@ pub(super) fn layer_def(s: &mut String, i: usize, weight: &[Vec<F32>], bias: &[F
     let _ = writeln!(*s, "@[expose] noncomputable def layer{i} : {ty} := ⟨decodeRows layer{i}Weight, decodeList layer{i}Bias, {act}⟩\n");
 }
 
+/// A node's step as Lean terms: an affine map's rows and bias, or an activation's name.
+enum TermStep {
+    Affine(String, String),
+    Act(&'static str),
+}
+
 /// The layers of a chain graph as Lean terms computed from its parameter tensors (`params`): per
 /// layer the weight rows, the bias and the activation's name, grouped as Lean's `layersOfSteps`
-/// groups the nodes' steps (`nodeStep`). The kernel builds a convolution's or a pool's matrix
-/// from the few weights it has (`convRows`, `poolRows`), so a module never states those mostly-zero
-/// matrices as literals (a 128×512 pool matrix as packed literals took the wasm kernel over ten
-/// minutes to decode).
+/// groups the nodes' steps (`nodeSteps`). The kernel builds a convolution's, a pool's or a max
+/// pool's matrices from the few numbers they depend on (`convRows`, `poolRows`, `maxGatherRows`,
+/// …), so a module never states those mostly-zero matrices as literals (a 128×512 pool matrix as
+/// packed literals took the wasm kernel over ten minutes to decode).
 pub(super) fn chain_layer_terms(g: &Graph) -> Vec<(String, String, &'static str)> {
     let (_, names) = graph_literal(g);
     let k = |name: &str| names.iter().position(|n| *n == name).expect("graph_literal names every param");
@@ -76,8 +82,8 @@ pub(super) fn chain_layer_terms(g: &Graph) -> Vec<(String, String, &'static str)
     let mut pending: Option<(String, String)> = None;
     let mut shape: Vec<usize> = Vec::new();
     for n in g.nodes() {
-        // The node's steps, as Lean's `nodeSteps`: affine terms (rows, bias) and activation names.
-        let mut steps: Vec<Result<(String, String), &'static str>> = Vec::new();
+        // The node's steps, as Lean's `nodeSteps`.
+        let mut steps: Vec<TermStep> = Vec::new();
         match &n.op {
             Op::Input { shape: s } => {
                 shape = s.clone();
@@ -85,22 +91,22 @@ pub(super) fn chain_layer_terms(g: &Graph) -> Vec<(String, String, &'static str)
             }
             Op::Linear => {
                 let (w, b) = (k(&n.params[0]), k(&n.params[1]));
-                steps.push(Ok((format!("chunks {} {} (paramData params {w})", shape[0], n.shape[0]), format!("paramData params {b}"))));
+                steps.push(TermStep::Affine(format!("chunks {} {} (paramData params {w})", shape[0], n.shape[0]), format!("paramData params {b}")));
             }
             Op::Conv2d(c) => {
                 let (w, b) = (k(&n.params[0]), k(&n.params[1]));
                 let a = [c.kernel[0], c.kernel[1], c.stride[0], c.stride[1], c.padding[0], c.padding[1]];
-                steps.push(Ok((
+                steps.push(TermStep::Affine(
                     format!("convRows {} {} {} {} (paramData params {w})", dims(&shape), c.out_channels, dims(&a), dims(&n.shape[1..])),
                     format!("convBias {} (paramData params {b})", dims(&n.shape)),
-                )));
+                ));
             }
             Op::AvgPool2d(p) => {
                 let a = [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1]];
-                steps.push(Ok((
+                steps.push(TermStep::Affine(
                     format!("poolRows {} {} {} (1 / (({} * {} : Nat) : Rat))", dims(&shape), dims(&a), dims(&n.shape[1..]), p.kernel[0], p.kernel[1]),
                     format!("poolBias {}", dims(&n.shape)),
-                )));
+                ));
             }
             Op::MaxPool2d(p) => {
                 let a = [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1]];
@@ -113,27 +119,27 @@ pub(super) fn chain_layer_terms(g: &Graph) -> Vec<(String, String, &'static str)
                         MaxPoolLayer::Level { n } => format!("maxLevelRows {windows} {n}"),
                         MaxPoolLayer::Out => format!("maxOutRows {windows}"),
                     };
-                    steps.push(Ok((format!("({rows})"), format!("zeroBias ({rows})"))));
+                    steps.push(TermStep::Affine(format!("({rows})"), format!("zeroBias ({rows})")));
                     if l.relu() {
-                        steps.push(Err("relu"));
+                        steps.push(TermStep::Act("relu"));
                     }
                 }
             }
-            Op::Relu => steps.push(Err("relu")),
-            Op::Identity => steps.push(Err("identity")),
-            Op::Tanh => steps.push(Err("tanh")),
-            Op::Sigmoid => steps.push(Err("sigmoid")),
-            Op::Gelu => steps.push(Err("gelu")),
+            Op::Relu => steps.push(TermStep::Act("relu")),
+            Op::Identity => steps.push(TermStep::Act("identity")),
+            Op::Tanh => steps.push(TermStep::Act("tanh")),
+            Op::Sigmoid => steps.push(TermStep::Act("sigmoid")),
+            Op::Gelu => steps.push(TermStep::Act("gelu")),
             _ => {}
         }
         for step in steps {
             match step {
-                Ok(a) => {
-                    if let Some((w, b)) = pending.replace(a) {
-                        layers.push((w, b, "identity"));
+                TermStep::Affine(w, b) => {
+                    if let Some((w0, b0)) = pending.replace((w, b)) {
+                        layers.push((w0, b0, "identity"));
                     }
                 }
-                Err(act) => {
+                TermStep::Act(act) => {
                     if let Some((w, b)) = pending.take() {
                         layers.push((w, b, act));
                     }
