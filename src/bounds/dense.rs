@@ -346,7 +346,16 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
                 vec![Step::Affine(w, b)]
             }
             Op::MaxPool2d(p) => {
-                let plan = MaxPoolLayer::plan(p.kernel[0] * p.kernel[1]);
+                // One layer per comparison: a window's size is a layer count, limited as one.
+                let k = p.kernel[0] * p.kernel[1];
+                if k > crate::limits::MAX_LAYERS {
+                    return Err(Error::bad_input(format!(
+                        "{}: expected a max pool window of at most {} elements for {engines} (a layer per comparison), found {k}",
+                        n.label(),
+                        crate::limits::MAX_LAYERS
+                    )));
+                }
+                let plan = MaxPoolLayer::plan(k);
                 for l in &plan {
                     let (r, c) = l.size(rows, cols);
                     check_size(r, c)?;
@@ -647,6 +656,19 @@ mod tests {
         assert_eq!(d.widths().unwrap(), vec![64, 128, 288, 192, 96, 32, 32, 72, 48, 24, 8, 2]);
         assert_eq!(MaxPoolLayer::plan(4), [MaxPoolLayer::First { k: 4 }, MaxPoolLayer::Level { n: 3 }, MaxPoolLayer::Level { n: 2 }, MaxPoolLayer::Out]);
         assert_eq!(MaxPoolLayer::plan(1), [MaxPoolLayer::Select]);
+    }
+
+    #[test]
+    fn a_max_pool_window_of_more_than_max_layers_elements_is_refused_before_any_layer_is_built() {
+        use crate::ir::{GraphBuilder, Op, Pool2d, TensorStore};
+        let mut b = GraphBuilder::new(TensorStore::new());
+        b.input("x", vec![1, 65, 64]).unwrap();
+        b.node("pool", Op::MaxPool2d(Pool2d { kernel: [65, 64], stride: [1, 1] }), &["x"], &[]).unwrap();
+        let g = b.finish(&["pool"]).unwrap();
+        assert_eq!(
+            Dense::of(&g).unwrap_err().to_string(),
+            "node \"pool\" (maxpool2d): expected a max pool window of at most 4096 elements for the dense engines (a layer per comparison), found 4160"
+        );
     }
 
     #[test]

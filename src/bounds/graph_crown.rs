@@ -38,6 +38,10 @@ use crate::num::{Q, dyadic};
 /// Rows of coefficients over one node's elements (one row per objective).
 type Rows = Vec<Vec<Q>>;
 
+/// Coefficients one backward pass may hold at once (objectives × elements of the nodes it
+/// crosses): about 4 million rationals.
+const WORK_ENTRIES: usize = 1 << 22;
+
 /// The graph with its nodes' boxes and decoded parameters.
 struct Net<'a> {
     graph: &'a Graph,
@@ -264,19 +268,40 @@ impl<'a> Net<'a> {
         konst
     }
 
-    /// The box of `rows · value(node)`: lower bounds of `rows` and of `−rows`.
+    /// The box of `rows · value(node)`: lower bounds of `rows` and of `−rows`. A backward pass
+    /// holds a row of coefficients per node element for each objective, so objectives go in
+    /// chunks that keep that under [`WORK_ENTRIES`].
     fn bounds(&self, node: usize, rows: &Rows) -> Vec<Interval> {
-        let neg: Rows = rows.iter().map(|r| r.iter().map(|c| -c.clone()).collect()).collect();
-        let lo = self.lower(node, rows.clone());
-        let hi = self.lower(node, neg);
-        lo.into_iter().zip(hi).map(|(l, h)| Interval::new(l, -h)).collect()
+        let elements: usize = self.boxes[..=node].iter().map(Vec::len).sum();
+        let chunk = (WORK_ENTRIES / elements.max(1)).max(1);
+        let mut out = Vec::with_capacity(rows.len());
+        for part in rows.chunks(chunk) {
+            let neg: Rows = part.iter().map(|r| r.iter().map(|c| -c.clone()).collect()).collect();
+            let lo = self.lower(node, part.to_vec());
+            let hi = self.lower(node, neg);
+            out.extend(lo.into_iter().zip(hi).map(|(l, h)| Interval::new(l, -h)));
+        }
+        out
+    }
+
+    /// The CROWN box of every element of `node`, the unit objectives built a chunk at a time.
+    fn unit_bounds(&self, node: usize) -> Vec<Interval> {
+        let width = self.boxes[node].len();
+        let elements: usize = self.boxes[..=node].iter().map(Vec::len).sum();
+        let chunk = (WORK_ENTRIES / elements.max(1)).max(1);
+        let mut out = Vec::with_capacity(width);
+        for start in (0..width).step_by(chunk) {
+            let eye: Rows = (start..(start + chunk).min(width))
+                .map(|i| (0..width).map(|j| if i == j { Q::from_integer(1.into()) } else { Q::zero() }).collect())
+                .collect();
+            out.extend(self.bounds(node, &eye));
+        }
+        out
     }
 
     /// Tightens `node`'s box to its intersection with its CROWN bounds, rounded outward.
     fn tighten(&mut self, node: usize) {
-        let width = self.boxes[node].len();
-        let eye: Rows = (0..width).map(|i| (0..width).map(|j| if i == j { Q::from_integer(1.into()) } else { Q::zero() }).collect()).collect();
-        let crown = self.bounds(node, &eye);
+        let crown = self.unit_bounds(node);
         for (b, c) in self.boxes[node].iter_mut().zip(crown) {
             let lo = dyadic::round_down(&c.lo, IBP_BITS).to_rational().max(b.lo.clone());
             let hi = dyadic::round_up(&c.hi, IBP_BITS).to_rational().min(b.hi.clone());
