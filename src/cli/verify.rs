@@ -39,8 +39,9 @@ pub enum IntermediateArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
-    /// The network: a `.nnet` file, a payload JSON (family mlp, relu/identity), or a directory
-    /// written by `torchlean import` (its payload.json).
+    /// The network: a `.nnet` file, a payload JSON whose graph is a chain verify takes (an mlp,
+    /// a cnn with conv, average and max pools), or a directory written by `torchlean import` (its
+    /// payload.json).
     #[arg(long)]
     pub model: PathBuf,
     /// The property: a `.vnnlib` file or a `property` artifact of kind violation_dnf.
