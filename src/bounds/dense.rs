@@ -231,24 +231,17 @@ fn level_rows(e: usize, d: &[F32], n: usize) -> Vec<Vec<F32>> {
 /// The matrix of one max pool layer (Lean: `maxGatherRows`, `maxLevelRows`, `maxOutRows`) over
 /// a `[c, h, w]` input.
 fn maxpool_rows(layer: MaxPoolLayer, p: &crate::ir::Pool2d, shape: &[usize]) -> Vec<Vec<F32>> {
-    let (c, h, wd) = (shape[0], shape[1], shape[2]);
-    let ([kh, kw], [sh, sw]) = (p.kernel, p.stride);
-    let (oh, ow) = ((h - kh) / sh + 1, (wd - kw) / sw + 1);
-    let windows = c * oh * ow;
+    let windows = p.windows(shape);
     let gather = |local: Vec<Vec<F32>>| {
-        let mut rows = Vec::with_capacity(windows * local.len());
-        for ch in 0..c {
-            for r in 0..oh {
-                for col in 0..ow {
-                    let idx = (0..kh).flat_map(|ki| (0..kw).map(move |kj| (ch * h + r * sh + ki) * wd + col * sw + kj));
-                    for lr in &local {
-                        let mut row = vec![F32::ZERO; c * h * wd];
-                        for (j, &w) in idx.clone().zip(lr) {
-                            row[j] = w;
-                        }
-                        rows.push(row);
-                    }
+        let cols = shape.iter().product::<usize>();
+        let mut rows = Vec::with_capacity(windows.len() * local.len());
+        for win in &windows {
+            for lr in &local {
+                let mut row = vec![F32::ZERO; cols];
+                for (&j, &w) in win.iter().zip(lr) {
+                    row[j] = w;
                 }
+                rows.push(row);
             }
         }
         rows
@@ -257,8 +250,8 @@ fn maxpool_rows(layer: MaxPoolLayer, p: &crate::ir::Pool2d, shape: &[usize]) -> 
     match layer {
         MaxPoolLayer::Select => gather(vec![f32s(&[1.0])]),
         MaxPoolLayer::First { k } => gather(level_rows(1, &f32s(&[1.0]), k)),
-        MaxPoolLayer::Level { n } => block_diag(3 * n, &level_rows(3, &decode, n), windows),
-        MaxPoolLayer::Out => block_diag(3, &[decode], windows),
+        MaxPoolLayer::Level { n } => block_diag(3 * n, &level_rows(3, &decode, n), windows.len()),
+        MaxPoolLayer::Out => block_diag(3, &[decode], windows.len()),
     }
 }
 
@@ -332,7 +325,7 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
             Op::Linear => return Err(refuse(n, &format!("a linear over shape {shape:?}; {takes} over vectors"))),
             Op::Conv2d(c) => {
                 check_size(rows, cols)?;
-                let (w, b) = conv_rows(c, &shape, param(0).data(), param(1).data());
+                let (w, b) = conv_rows(c, &shape, &n.shape, param(0).data(), param(1).data());
                 vec![Step::Affine(w, b)]
             }
             Op::AvgPool2d(p) => {
@@ -485,54 +478,32 @@ impl Dense {
 /// The rows of `conv2d` over a `[ci, h, w]` input, one per output `(o, r, c)` in row-major order:
 /// the weight `w[o, i, ki, kj]` at input `(i, r·sh + ki − ph, c·sw + kj − pw)` where that lies
 /// inside the input (padding contributes nothing), zero elsewhere; the bias `b[o]`.
-fn conv_rows(c: &crate::ir::Conv2d, shape: &[usize], w: &[F32], b: &[F32]) -> (Vec<Vec<F32>>, Vec<F32>) {
-    let (ci, h, wd) = (shape[0], shape[1], shape[2]);
-    let ([kh, kw], [sh, sw], [ph, pw]) = (c.kernel, c.stride, c.padding);
-    let (oh, ow) = ((h + 2 * ph - kh) / sh + 1, (wd + 2 * pw - kw) / sw + 1);
-    let mut rows = Vec::with_capacity(c.out_channels * oh * ow);
-    let mut bias = Vec::with_capacity(rows.capacity());
-    for o in 0..c.out_channels {
-        for r in 0..oh {
-            for col in 0..ow {
-                let mut row = vec![F32::ZERO; ci * h * wd];
-                for i in 0..ci {
-                    for ki in 0..kh {
-                        for kj in 0..kw {
-                            let (y, z) = ((r * sh + ki) as isize - ph as isize, (col * sw + kj) as isize - pw as isize);
-                            if (0..h as isize).contains(&y) && (0..wd as isize).contains(&z) {
-                                row[(i * h + y as usize) * wd + z as usize] = w[((o * ci + i) * kh + ki) * kw + kj];
-                            }
-                        }
-                    }
-                }
-                rows.push(row);
-                bias.push(b[o]);
-            }
-        }
+fn conv_rows(c: &crate::ir::Conv2d, shape: &[usize], out: &[usize], w: &[F32], b: &[F32]) -> (Vec<Vec<F32>>, Vec<F32>) {
+    let (rows_n, cols) = (out.iter().product::<usize>(), shape.iter().product::<usize>());
+    let mut rows = vec![vec![F32::ZERO; cols]; rows_n];
+    for (o, i, k) in c.taps(shape, out) {
+        rows[o][i] = w[k];
     }
+    let per_channel = out[1] * out[2];
+    let bias = (0..rows_n).map(|o| b[o / per_channel]).collect();
     (rows, bias)
 }
 
 /// The rows of `avgpool2d` over a `[c, h, w]` input: the factor `f = 1/(kh·kw)` at each element
 /// of the output's window, no bias.
 fn pool_rows(p: &crate::ir::Pool2d, shape: &[usize], f: F32) -> (Vec<Vec<F32>>, Vec<F32>) {
-    let (ch, h, wd) = (shape[0], shape[1], shape[2]);
-    let ([kh, kw], [sh, sw]) = (p.kernel, p.stride);
-    let (oh, ow) = ((h - kh) / sh + 1, (wd - kw) / sw + 1);
-    let mut rows = Vec::with_capacity(ch * oh * ow);
-    for c in 0..ch {
-        for r in 0..oh {
-            for col in 0..ow {
-                let mut row = vec![F32::ZERO; ch * h * wd];
-                for ki in 0..kh {
-                    for kj in 0..kw {
-                        row[(c * h + r * sh + ki) * wd + col * sw + kj] = f;
-                    }
-                }
-                rows.push(row);
+    let cols = shape.iter().product::<usize>();
+    let rows: Vec<Vec<F32>> = p
+        .windows(shape)
+        .into_iter()
+        .map(|win| {
+            let mut row = vec![F32::ZERO; cols];
+            for j in win {
+                row[j] = f;
             }
-        }
-    }
+            row
+        })
+        .collect();
     let n = rows.len();
     (rows, vec![F32::ZERO; n])
 }

@@ -70,21 +70,6 @@ fn add_at(row: &mut [Q], j: usize, a: &Q) {
     }
 }
 
-/// The windows of a pool over a `[c, h, w]` input into `[c, oh, ow]`: each output's input indices.
-fn pool_windows(p: &crate::ir::Pool2d, input: &[usize], out: &[usize]) -> Vec<Vec<usize>> {
-    let (h, w) = (input[1], input[2]);
-    let ([kh, kw], [sh, sw]) = (p.kernel, p.stride);
-    let mut v = Vec::with_capacity(out.iter().product());
-    for ch in 0..out[0] {
-        for r in 0..out[1] {
-            for col in 0..out[2] {
-                v.push((0..kh).flat_map(|ki| (0..kw).map(move |kj| (ch * h + r * sh + ki) * w + col * sw + kj)).collect());
-            }
-        }
-    }
-    v
-}
-
 impl<'a> Net<'a> {
     fn new(graph: &'a Graph, input: &Box) -> Result<Net<'a>> {
         let boxes = ibp_graph_nodes(graph, std::slice::from_ref(input))?;
@@ -147,46 +132,26 @@ impl<'a> Net<'a> {
                 Op::Conv2d(cv) => {
                     let (w, b) = (&self.params[v][0], &self.params[v][1]);
                     let p = self.parent(n, 0);
-                    let (ci, h, wd) = {
-                        let s = &self.graph.nodes()[p].shape;
-                        (s[0], s[1], s[2])
-                    };
-                    let (oh, ow) = (n.shape[1], n.shape[2]);
-                    let ([kh, kw], [sh, sw], [ph, pw]) = (cv.kernel, cv.stride, cv.padding);
+                    let taps = cv.taps(&self.graph.nodes()[p].shape, &n.shape);
                     give(p, &mut |pr| {
                         for (r, row) in a.iter().enumerate() {
-                            for o in 0..cv.out_channels {
-                                for y in 0..oh {
-                                    for z in 0..ow {
-                                        let c = &row[(o * oh + y) * ow + z];
-                                        if c.is_zero() {
-                                            continue;
-                                        }
-                                        for i in 0..ci {
-                                            for ki in 0..kh {
-                                                for kj in 0..kw {
-                                                    let (yy, zz) = ((y * sh + ki) as isize - ph as isize, (z * sw + kj) as isize - pw as isize);
-                                                    if (0..h as isize).contains(&yy) && (0..wd as isize).contains(&zz) {
-                                                        let wv = &w[((o * ci + i) * kh + ki) * kw + kj];
-                                                        add_at(&mut pr[r], (i * h + yy as usize) * wd + zz as usize, &(c * wv));
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
+                            for &(o, i, k) in &taps {
+                                if !row[o].is_zero() {
+                                    add_at(&mut pr[r], i, &(&row[o] * &w[k]));
                                 }
                             }
                         }
                     });
+                    let per_channel = n.shape[1] * n.shape[2];
                     for (r, row) in a.iter().enumerate() {
-                        for (i, c) in row.iter().enumerate() {
-                            konst[r] += c * &b[i / (oh * ow)];
+                        for (o, c) in row.iter().enumerate() {
+                            konst[r] += c * &b[o / per_channel];
                         }
                     }
                 }
                 Op::AvgPool2d(pool) => {
                     let p = self.parent(n, 0);
-                    let windows = pool_windows(pool, &self.graph.nodes()[p].shape, &n.shape);
+                    let windows = pool.windows(&self.graph.nodes()[p].shape);
                     let k = Q::from_integer(((pool.kernel[0] * pool.kernel[1]) as i64).into());
                     give(p, &mut |pr| {
                         for (r, row) in a.iter().enumerate() {
@@ -230,7 +195,7 @@ impl<'a> Net<'a> {
                 Op::MaxPool2d(pool) => {
                     let p = self.parent(n, 0);
                     let pre = &self.boxes[p];
-                    let windows = pool_windows(pool, &self.graph.nodes()[p].shape, &n.shape);
+                    let windows = pool.windows(&self.graph.nodes()[p].shape);
                     // Per window: the element of greatest lower bound, whether it is the max on
                     // the whole box, and the window's greatest upper bound.
                     let rules: Vec<(usize, bool, Q)> = windows

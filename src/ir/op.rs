@@ -223,6 +223,53 @@ pub struct Pool2d {
     pub stride: [usize; 2],
 }
 
+impl Conv2d {
+    /// Every tap of the convolution over a `[ci, h, w]` input into `[co, oh, ow]`: `(output,
+    /// input, weight)` flat indices, row-major, the padding's taps left out (they read zeros).
+    pub fn taps(&self, input: &[usize], out: &[usize]) -> Vec<(usize, usize, usize)> {
+        let (ci, h, w) = (input[0], input[1], input[2]);
+        let (oh, ow) = (out[1], out[2]);
+        let ([kh, kw], [sh, sw], [ph, pw]) = (self.kernel, self.stride, self.padding);
+        let mut v = Vec::new();
+        for o in 0..self.out_channels {
+            for r in 0..oh {
+                for c in 0..ow {
+                    for i in 0..ci {
+                        for ki in 0..kh {
+                            for kj in 0..kw {
+                                let (y, z) = ((r * sh + ki) as isize - ph as isize, (c * sw + kj) as isize - pw as isize);
+                                if (0..h as isize).contains(&y) && (0..w as isize).contains(&z) {
+                                    v.push(((o * oh + r) * ow + c, (i * h + y as usize) * w + z as usize, ((o * ci + i) * kh + ki) * kw + kj));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+impl Pool2d {
+    /// The input indices of every output's window over a `[c, h, w]` input, outputs row-major,
+    /// each window row-major.
+    pub fn windows(&self, input: &[usize]) -> Vec<Vec<usize>> {
+        let (c, h, w) = (input[0], input[1], input[2]);
+        let ([kh, kw], [sh, sw]) = (self.kernel, self.stride);
+        let (oh, ow) = ((h - kh) / sh + 1, (w - kw) / sw + 1);
+        let mut v = Vec::with_capacity(c * oh * ow);
+        for ch in 0..c {
+            for r in 0..oh {
+                for col in 0..ow {
+                    v.push((0..kh).flat_map(|ki| (0..kw).map(move |kj| (ch * h + r * sh + ki) * w + col * sw + kj)).collect());
+                }
+            }
+        }
+        v
+    }
+}
+
 /// An op with its attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
