@@ -261,7 +261,7 @@ fn maxpool_rows(layer: MaxPoolLayer, p: &crate::ir::Pool2d, shape: &[usize]) -> 
 fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SAct)>> {
     use crate::ir::Op;
     let (engines, takes) = if smooth {
-        ("verify's engines", "they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations, and chains without maxpool2d with tanh, sigmoid or gelu ones too")
+        ("verify's engines", "they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu, identity, tanh, sigmoid or gelu activations")
     } else {
         ("the dense engines", "they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations")
     };
@@ -274,11 +274,17 @@ fn chain(graph: &Graph, smooth: bool) -> Result<Vec<(Vec<Vec<F32>>, Vec<F32>, SA
         Op::Gelu if smooth => Some(Smooth::Gelu),
         _ => None,
     };
-    // The first op without a dense rule is what a user must hear about, whatever follows. Lean's
-    // view with smooth activations (`IR/SmoothView.lean`) has no max pool layers.
+    // The first op without a dense rule is what a user must hear about, whatever follows.
     let has_rule = |op: &Op| match op {
-        Op::Input { .. } | Op::Linear | Op::Conv2d(_) | Op::AvgPool2d(_) | Op::Relu | Op::Identity | Op::Flatten | Op::Reshape { .. } => true,
-        Op::MaxPool2d(_) => !smooth,
+        Op::Input { .. }
+        | Op::Linear
+        | Op::Conv2d(_)
+        | Op::AvgPool2d(_)
+        | Op::MaxPool2d(_)
+        | Op::Relu
+        | Op::Identity
+        | Op::Flatten
+        | Op::Reshape { .. } => true,
         op => smooth_of(op).is_some(),
     };
     if let Some(n) = graph.nodes().iter().find(|n| !has_rule(&n.op)) {
@@ -643,17 +649,19 @@ mod tests {
     }
 
     #[test]
-    fn a_max_pool_under_smooth_activations_is_refused_naming_its_node() {
+    fn a_max_pool_beside_smooth_activations_has_the_smooth_view_with_its_relu_layers() {
         use crate::ir::{GraphBuilder, Op, Pool2d, TensorStore};
         let mut b = GraphBuilder::new(TensorStore::new());
         b.input("x", vec![1, 4, 4]).unwrap();
         b.node("pool", Op::MaxPool2d(Pool2d { kernel: [2, 2], stride: [2, 2] }), &["x"], &[]).unwrap();
         b.node("t", Op::Tanh, &["pool"], &[]).unwrap();
         let g = b.finish(&["t"]).unwrap();
-        assert_eq!(
-            View::of(&g).err().unwrap().to_string(),
-            "node \"pool\" (maxpool2d): no bound rule for op maxpool2d in verify's engines (they take chains of linear, conv2d, avgpool2d and maxpool2d layers with relu or identity activations, and chains without maxpool2d with tanh, sigmoid or gelu ones too)"
-        );
+        let View::Env(s) = View::of(&g).unwrap() else { panic!("expected the smooth view") };
+        // 4 windows of 4: 36, 24, 12 relu values, then the sums (4) under tanh.
+        assert_eq!(s.widths().unwrap(), vec![16, 36, 24, 12, 4]);
+        let acts: Vec<SAct> = s.layers.iter().map(|l| l.act).collect();
+        let relu = SAct::Exact(Activation::Relu);
+        assert_eq!(acts, [relu, relu, relu, SAct::Smooth(Smooth::Tanh)]);
     }
 
     #[test]

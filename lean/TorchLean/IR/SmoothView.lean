@@ -5,8 +5,8 @@ public import TorchLean.IR.Smooth
 
 /-! # The dense view of a chain graph with smooth activations
 
-`IR/DenseView.lean` reads a chain of `linear`, `conv2d`, `avgpool2d`, `relu`, `identity`, `flatten`
-and `reshape` nodes as dense layers. Here a chain may also hold `tanh`, `sigmoid` and `gelu` nodes:
+`IR/DenseView.lean` reads a chain of `linear`, `conv2d`, `avgpool2d`, `maxpool2d`, `relu`,
+`identity`, `flatten` and `reshape` nodes as dense layers. Here a chain may also hold `tanh`, `sigmoid` and `gelu` nodes:
 each node is a step (`SStep`: a step of the dense view, or a smooth activation), `smoothLayers`
 groups the steps into `SDense` layers, and `denoteS_smoothNet` proves that for every `σ` the graph's
 denotation `denoteS σ` is `evalNetS σ` of them.
@@ -31,32 +31,43 @@ inductive SStep where
   | [], x => x
   | s :: ss, x => evalStepsS σ ss (s.eval σ x)
 
-/-- The step of a node (see `nodeStep`): a smooth activation keeps its operand's shape. -/
-@[expose] noncomputable def nodeStepS (op : Op) (s : List Nat) (qs : List Value) (t attrs : List Nat) : Option SStep :=
-  match Smooth.ofOp op, qs with
-  | some k, [] => if t = s then some (.smooth k) else none
-  | some _, _ => none
-  | none, _ => (nodeStep op s qs t attrs).map .step
+theorem evalStepsS_append (σ : Fns) : ∀ (ss ts : List SStep) (x : List Rat),
+    evalStepsS σ (ss ++ ts) x = evalStepsS σ ts (evalStepsS σ ss x)
+  | [], _, _ => rfl
+  | s :: ss, ts, x => by simp only [List.cons_append, evalStepsS, evalStepsS_append σ ss ts]
 
-/-- **A smooth-chain node computes its step** under every `σ`. -/
-theorem nodeStepS_eval (σ : Fns) {op : Op} {s : List Nat} {qs : List Value} {t attrs : List Nat} {st : SStep}
-    (h : nodeStepS op s qs t attrs = some st) {x : List Rat} (hx : x.length = numel s) :
-    Op.evalS σ op [⟨s, x⟩] qs t attrs = some (st.eval σ x) ∧ (st.eval σ x).length = numel t := by
-  unfold nodeStepS at h
+theorem evalStepsS_map_step (σ : Fns) : ∀ (ss : List Step) (x : List Rat),
+    evalStepsS σ (ss.map .step) x = evalSteps ss x
+  | [], _ => rfl
+  | s :: ss, x => by simp only [List.map_cons, evalStepsS, SStep.eval, evalSteps, evalStepsS_map_step σ ss]
+
+/-- The steps of a node (see `nodeSteps`): a smooth activation keeps its operand's shape. -/
+@[expose] noncomputable def nodeStepsS (op : Op) (s : List Nat) (qs : List Value) (t attrs : List Nat) :
+    Option (List SStep) :=
+  match Smooth.ofOp op, qs with
+  | some k, [] => if t = s then some [.smooth k] else none
+  | some _, _ => none
+  | none, _ => (nodeSteps op s qs t attrs).map (List.map .step)
+
+/-- **A smooth-chain node computes its steps** under every `σ`. -/
+theorem nodeStepsS_eval (σ : Fns) {op : Op} {s : List Nat} {qs : List Value} {t attrs : List Nat} {sts : List SStep}
+    (h : nodeStepsS op s qs t attrs = some sts) {x : List Rat} (hx : x.length = numel s) :
+    Op.evalS σ op [⟨s, x⟩] qs t attrs = some (evalStepsS σ sts x) ∧ (evalStepsS σ sts x).length = numel t := by
+  unfold nodeStepsS at h
   split at h
   · rename_i k hk
     split at h
     · rename_i hts
       simp only [Option.some.injEq] at h; subst h; subst hts
-      refine ⟨?_, by simp only [SStep.eval, List.length_map, hx]⟩
-      simp only [Op.evalS, hk, SStep.eval]
+      refine ⟨?_, by simp only [evalStepsS, SStep.eval, List.length_map, hx]⟩
+      simp only [Op.evalS, hk, evalStepsS, SStep.eval]
     · simp at h
   · simp at h
   · rename_i hk
     simp only [Option.map_eq_some_iff] at h
-    obtain ⟨st', hst, rfl⟩ := h
-    rw [Op.evalS_of_ofOp_none hk]
-    exact nodeStep_eval hst hx
+    obtain ⟨sts', hst, rfl⟩ := h
+    rw [Op.evalS_of_ofOp_none hk, evalStepsS_map_step]
+    exact nodeSteps_eval hst hx
 
 /-- The steps of nodes `k, k+1, …` of a chain whose value `k` has shape `s` (see `chainSteps`). -/
 @[expose] noncomputable def chainStepsS (params : List Value) : Nat → List Nat → List Node → Option (List SStep)
@@ -65,8 +76,8 @@ theorem nodeStepS_eval (σ : Fns) {op : Op} {s : List Nat} {qs : List Value} {t 
     if n.parents = [k] then
       match nthAll params n.params with
       | some qs =>
-        match nodeStepS n.op s qs n.shape n.attrs, chainStepsS params (k + 1) n.shape ns with
-        | some st, some rest => some (st :: rest)
+        match nodeStepsS n.op s qs n.shape n.attrs, chainStepsS params (k + 1) n.shape ns with
+        | some sts, some rest => some (sts ++ rest)
         | _, _ => none
       | none => none
     else none
@@ -85,15 +96,15 @@ theorem runS_chain (σ : Fns) (params : List Value) : ∀ (ns : List Node) (k : 
       split at h
       · rename_i qs hq
         split at h
-        · rename_i st rest hst hrest
+        · rename_i sts rest hst hrest
           simp only [Option.some.injEq] at h; subst h
-          obtain ⟨he, hl⟩ := nodeStepS_eval σ hst hx
+          obtain ⟨he, hl⟩ := nodeStepsS_eval σ hst hx
           obtain ⟨vs, s', hrun, hlen⟩ :=
-            runS_chain σ params ns (k + 1) n.shape (vals ++ [⟨s, x⟩]) (st.eval σ x) rest hrest (by simp [hv]) hl
+            runS_chain σ params ns (k + 1) n.shape (vals ++ [⟨s, x⟩]) (evalStepsS σ sts x) rest hrest (by simp [hv]) hl
           refine ⟨vs, s', ?_, by simp only [List.length_cons] at hlen ⊢; omega⟩
           have h0 : nthAll (vals ++ [⟨s, x⟩]) n.parents = some [⟨s, x⟩] := by
             rw [hp]; simp only [nthAll, ← hv, nth_append_length]
-          simp only [runS, h0, hq, he, hl, if_true, evalStepsS]
+          simp only [runS, h0, hq, he, hl, if_true, evalStepsS_append]
           exact hrun
         · simp at h
       · simp at h
