@@ -359,7 +359,7 @@ theorem maxLevels_apply {α : Type} (N : Nat) : ∀ (m : Nat) (l : List α) (F :
           rfl
         rw [← hr, ht, levelRows_apply 3 tripDecode rfl _ _ _ rfl rfl hb]
         congr 1
-        simp only [List.map_cons, List.map_map, Function.comp_def, dot_tripDecode_self, dot_tripDecode, ite_self, maxStep,
+        simp only [List.map_cons, List.map_map, Function.comp_def, dot_tripDecode_self, dot_tripDecode, maxStep,
           List.map_id']
     have hlayer : (maxLevelRows N (m + 2)).map (fun r => Act.eval .relu (dot r (l.map fun a => tripData (F a)).flatten)) =
         (l.map fun a => tripData (maxStep (F a))).flatten := by
