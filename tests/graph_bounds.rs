@@ -463,19 +463,48 @@ fn graph_crown_is_exact_on_a_residual_relu_where_ibp_is_not() {
     assert_eq!(ibp, vec![Interval::new(Q::from_integer((-1).into()), Q::from_integer(2.into()))]);
 }
 
-/// conv2d → relu → maxpool `kernel`/`stride` → flatten → linear.
-fn conv_relu_max(rng: &mut Rng, kernel: [usize; 2], stride: [usize; 2]) -> Graph {
-    let (oh, ow) = ((5 - kernel[0]) / stride[0] + 1, (5 - kernel[1]) / stride[1] + 1);
-    let st = store(rng, &[("cw", vec![2, 1, 3, 3]), ("cb", vec![2]), ("lw", vec![3, 2 * oh * ow]), ("lb", vec![3])]);
+/// A `[2, 5, 6]` input → conv 3×3 (pad 1) → relu (when `relu`) → maxpool `kernel`/`stride` →
+/// flatten → linear:3.
+fn conv_relu_max(rng: &mut Rng, kernel: [usize; 2], stride: [usize; 2], relu: bool) -> Graph {
+    let (oh, ow) = ((5 - kernel[0]) / stride[0] + 1, (6 - kernel[1]) / stride[1] + 1);
+    let st = store(rng, &[("cw", vec![2, 2, 3, 3]), ("cb", vec![2]), ("lw", vec![3, 2 * oh * ow]), ("lb", vec![3])]);
     let mut b = GraphBuilder::new(st);
-    b.input("x", vec![1, 5, 5]).unwrap();
-    let c = Conv2d { in_channels: 1, out_channels: 2, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+    b.input("x", vec![2, 5, 6]).unwrap();
+    let c = Conv2d { in_channels: 2, out_channels: 2, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
     b.node("conv", Op::Conv2d(c), &["x"], &["cw", "cb"]).unwrap();
-    b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
-    b.node("pool", Op::MaxPool2d(Pool2d { kernel, stride }), &["relu"], &[]).unwrap();
+    let before = if relu {
+        b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
+        "relu"
+    } else {
+        "conv"
+    };
+    b.node("pool", Op::MaxPool2d(Pool2d { kernel, stride }), &[before], &[]).unwrap();
     b.node("flat", Op::Flatten, &["pool"], &[]).unwrap();
     b.node("out", Op::Linear, &["flat"], &["lw", "lb"]).unwrap();
     b.finish(&["out"]).unwrap()
+}
+
+#[test]
+fn a_max_pools_dense_view_computes_its_exact_value() {
+    // Square, overlapping, 1×1, 3×3 and non-square windows, with and without a relu before the
+    // pool (negative values reach the comparisons then); ties occur where the input repeats.
+    use torchlean::bounds::dense::Dense;
+    let mut rng = Rng(0x3b0_5eed);
+    let cases: [([usize; 2], [usize; 2], bool); 6] =
+        [([2, 2], [2, 2], true), ([2, 2], [1, 1], false), ([1, 1], [2, 1], true), ([3, 3], [2, 2], false), ([2, 3], [1, 2], true), ([3, 2], [3, 1], false)];
+    for (kernel, stride, relu) in cases {
+        let g = conv_relu_max(&mut rng, kernel, stride, relu);
+        let d = Dense::of(&g).unwrap();
+        // conv, then k − 1 comparison layers and the sum (or one selection), then linear.
+        let k = kernel[0] * kernel[1];
+        let pool_layers = if k == 1 { 1 } else { k };
+        assert_eq!(d.widths().unwrap().len(), 1 + 1 + pool_layers + 1, "{kernel:?}");
+        for t in 0..12 {
+            let x: Vec<Q> = (0..60).map(|i| Q::new((((i * 7 + t * 13) % 9) as i64 - 4).into(), ((t % 3) + 1).into())).collect();
+            let y = g.eval_exact(&[Tensor::new(vec![2, 5, 6], x.clone()).unwrap()]).unwrap();
+            assert_eq!(d.eval_exact(&x).unwrap(), y[0].data(), "{kernel:?} {stride:?} at point {t}");
+        }
+    }
 }
 
 #[test]
@@ -484,7 +513,7 @@ fn dense_crown_through_a_max_pools_relu_layers_contains_sampled_exact_outputs() 
     use torchlean::bounds::dense::Dense;
     let mut rng = Rng(0x3a9_5eed);
     for round in 0..4 {
-        for (g, n) in [(conv_max(&mut rng), 16), (conv_relu_max(&mut rng, [2, 2], [2, 2]), 25), (conv_relu_max(&mut rng, [3, 3], [1, 1]), 25)] {
+        for (g, n) in [(conv_max(&mut rng), 16), (conv_relu_max(&mut rng, [2, 2], [2, 2], true), 60), (conv_relu_max(&mut rng, [3, 3], [1, 1], false), 60)] {
             let name = format!("{} #{round}", g.nodes()[2].label());
             let d = Dense::of(&g).unwrap();
             let b = random_box(&mut rng, n);

@@ -575,55 +575,6 @@ mod tests {
         }
     }
 
-    /// A `[c, h, w]` input → conv 3×3 (pad 1) → relu → maxpool `kernel`/`stride` → flatten → linear:2.
-    fn maxpool_graph(c: usize, h: usize, w: usize, kernel: [usize; 2], stride: [usize; 2], relu: bool) -> Graph {
-        use crate::ir::{Conv2d, GraphBuilder, Op, Pool2d, TensorStore};
-        let bits = |v: &[f32]| v.iter().map(|x| F32::from_f32(*x)).collect::<Vec<_>>();
-        let mut st = TensorStore::new();
-        let cw: Vec<f32> = (0..2 * c * 9).map(|k| ((k * 5 % 17) as f32 - 8.0) / 8.0).collect();
-        st.insert("cw", Tensor::new(vec![2, c, 3, 3], bits(&cw)).unwrap()).unwrap();
-        st.insert("cb", Tensor::vector(bits(&[0.25, -0.5]))).unwrap();
-        let (oh, ow) = ((h - kernel[0]) / stride[0] + 1, (w - kernel[1]) / stride[1] + 1);
-        let lw: Vec<f32> = (0..2 * 2 * oh * ow).map(|k| ((k * 3 % 7) as f32 - 3.0) / 4.0).collect();
-        st.insert("lw", Tensor::new(vec![2, 2 * oh * ow], bits(&lw)).unwrap()).unwrap();
-        st.insert("lb", Tensor::vector(bits(&[1.0, -1.0]))).unwrap();
-        let mut b = GraphBuilder::new(st);
-        b.input("x", vec![c, h, w]).unwrap();
-        let conv = Conv2d { in_channels: c, out_channels: 2, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
-        b.node("conv", Op::Conv2d(conv), &["x"], &["cw", "cb"]).unwrap();
-        let before = if relu {
-            b.node("relu", Op::Relu, &["conv"], &[]).unwrap();
-            "relu"
-        } else {
-            "conv"
-        };
-        b.node("pool", Op::MaxPool2d(Pool2d { kernel, stride }), &[before], &[]).unwrap();
-        b.node("flat", Op::Flatten, &["pool"], &[]).unwrap();
-        b.node("out", Op::Linear, &["flat"], &["lw", "lb"]).unwrap();
-        b.finish(&["out"]).unwrap()
-    }
-
-    #[test]
-    fn a_max_pool_is_relu_layers_that_compute_its_exact_value() {
-        // Square, overlapping, 1×1, 3×3 and non-square windows, with and without a relu before
-        // the pool (negative values reach the comparisons then); ties occur where the input repeats.
-        let cases: [([usize; 2], [usize; 2], bool); 6] =
-            [([2, 2], [2, 2], true), ([2, 2], [1, 1], false), ([1, 1], [2, 1], true), ([3, 3], [2, 2], false), ([2, 3], [1, 2], true), ([3, 2], [3, 1], false)];
-        for (kernel, stride, relu) in cases {
-            let g = maxpool_graph(2, 5, 6, kernel, stride, relu);
-            let d = Dense::of(&g).unwrap();
-            let k = kernel[0] * kernel[1];
-            // conv, then k − 1 comparison layers and the sum (or one selection), then linear.
-            let pool_layers = if k == 1 { 1 } else { k };
-            assert_eq!(d.layers.len(), 1 + pool_layers + 1, "{kernel:?}");
-            for t in 0..12 {
-                let x: Vec<Q> = (0..60).map(|i| Q::new((((i * 7 + t * 13) % 9) as i64 - 4).into(), ((t % 3) + 1).into())).collect();
-                let y = g.eval_exact(&[Tensor::new(vec![2, 5, 6], x.clone()).unwrap()]).unwrap();
-                assert_eq!(d.eval_exact(&x).unwrap(), y[0].data(), "{kernel:?} {stride:?} at point {t}");
-            }
-        }
-    }
-
     #[test]
     fn the_default_cnn_has_a_dense_view_with_its_pools_as_relu_layers() {
         let cnn = Model::filled(Family::Cnn(crate::model::cnn::CnnSpec::default_spec()), |_| F32(0x3f000000)).unwrap();
