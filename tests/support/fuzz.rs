@@ -280,7 +280,8 @@ pub fn seeds(bin: &std::path::Path, repo: &std::path::Path, work: &std::path::Pa
     let data = repo.join("tests/data");
     let shared = repo.join("../shared/benchmarks/acasxu");
     let run = |args: &[&str]| {
-        let o = Command::new(bin).args(args).output().expect("torchlean runs");
+        // In `work`, so a `verify` writes its Lean module there, not into the repository.
+        let o = Command::new(bin).args(args).current_dir(work).output().expect("torchlean runs");
         assert!(matches!(o.status.code(), Some(0 | 10 | 20)), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
     };
     let s = |p: std::path::PathBuf| p.display().to_string();

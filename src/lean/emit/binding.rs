@@ -146,13 +146,7 @@ pub(super) fn strong_section(s: &mut String, mlp: &Dense, binding: &Binding, las
                  theorem property_claim : linfProperty propertyBytes = some ([{center}], {epsilon}, {label}, {outputs}) := by\n  \
                  decide +kernel\n"
             );
-            let _ = writeln!(
-                *s,
-                "/-- The box and the violation the certificate refutes are the ones Lean derives from the claim. -/\n\
-                 theorem claim_lowered :\n    \
-                 ballBox [{center}] ({epsilon}) = box0 ∧ linfViolation {label} {outputs} = violation ∧ {label} < {outputs} := by\n  \
-                 decide +kernel\n"
-            );
+            // `claim_lowered` is stated by `claim::claim_section`, which comes first.
             let _ = writeln!(
                 *s,
                 "{}\n{head}\n    \

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::binding::strong_section;
+use super::claim::{Fact, claim_section};
 use super::network::{Lowering, certified_graph, layer_defs, lowered_section, network_section};
 use super::{Binding, certificate_header, module_name};
 use crate::bounds::dense::Dense;
@@ -60,6 +61,7 @@ pub fn dense_ibp_module(cert_name: &str, mlp: &Dense, boxes: &[Box], binding: &B
     binary32_section(&mut s, mlp, binary32);
     lowered_section(&mut s, mlp, Lowering::Mlp);
     certified_graph(&mut s, mlp, Lowering::Mlp, &format!("Box.Mem box{n} y"), &format!("under the graph, and it lies in box {n}"));
+    claim_section(&mut s, Fact::InBox(n), binding.texts.as_ref().map(|t| t.property), false);
     strong_section(&mut s, mlp, binding, n, &["output_box"]);
     let _ = writeln!(s, "end Certificates.{m}");
     s

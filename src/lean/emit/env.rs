@@ -4,6 +4,7 @@
 //! enclosures (`Within σ`), the graph's denotation being `denoteS σ` (`IR/Smooth.lean`).
 use std::fmt::Write;
 
+use super::claim::{Fact, claim_section};
 use super::network::{chain_layer_terms, graph_params_defs, input_shape};
 use super::split_tree::{head, leaf_box_defs, tree_section};
 use super::{Binding, header, module_name, open_namespace, sha_def};
@@ -105,6 +106,7 @@ pub fn env_modules(cert_name: &str, graph: &Graph, net: &SmoothDense, prop: &Vnn
          ∃ y, denoteS σ graph params [x] = some [y] ∧ Safe violation y :=\n  \
          fun σ hσ x hx => ⟨evalNetS σ net x, graph_denotes σ x hx, certified σ hσ x hx⟩\n"
     );
+    claim_section(&mut s, Fact::Safe, binding.texts.as_ref().map(|t| t.property), true);
     let _ = writeln!(s, "end Certificates.{m}");
     Ok(vec![(format!("Certificates/{m}.lean"), s)])
 }

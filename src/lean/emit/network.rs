@@ -199,6 +199,21 @@ pub(super) fn lowered_section(s: &mut String, mlp: &Dense, lowering: Lowering) {
          activation. -/"
     );
     let _ = writeln!(*s, "@[expose] def graph : Graph :=\n  {lit}\n");
+    let tensors: Vec<String> = mlp
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (rows, cols) = (l.weight.len(), l.weight.first().map_or(0, Vec::len));
+            format!("⟨[{rows}, {cols}], (decodeRows layer{i}Weight).flatten⟩, ⟨[{rows}], decodeList layer{i}Bias⟩")
+        })
+        .collect();
+    let _ = writeln!(
+        *s,
+        "/-- The graph's parameter tensors in the order its nodes name them (`layers.i.weight`, `layers.i.bias`):\n\
+         the payload's binary32 bits, decoded exactly. They are `mlpParams {w} net`. -/"
+    );
+    let _ = writeln!(*s, "@[expose] noncomputable def params : List Value :=\n  [{}]\n", tensors.join(",\n   "));
     let _ = writeln!(
         *s,
         "/-- The graph is `mlpGraph` of `net` on inputs of width {w}, the layers' shapes chain from that\n\

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::binding::strong_section;
+use super::claim::{Fact, claim_section};
 use super::network::{Lowering, certified_graph, lowered_section, net_defs, network_section};
 use super::split_tree::{head, leaf_box_defs, tree_section};
 use super::{Binding, header, module_name, open_namespace, sha_def};
@@ -169,6 +170,7 @@ fn bab_tail(s: &mut String, mlp: &Dense, lowering: Lowering, count: usize, bindi
     );
     lowered_section(s, mlp, lowering);
     certified_graph(s, mlp, lowering, "Safe violation y", "under the graph, and it satisfies no violation disjunct");
+    claim_section(s, Fact::Safe, binding.texts.as_ref().map(|t| t.property), false);
     // The strong binding reads mlp payloads (`mlpOfPayload`); other families keep the weak one.
     if let Lowering::Mlp = lowering {
         strong_section(s, mlp, binding, n, &["violation_dnf", "linf_robust"]);
