@@ -167,7 +167,7 @@ fn lean_rejects_a_tightened_output_bound() {
 /// A stand-in for `lake` that answers like Lake and Lean do, so the native path's parsing (build
 /// failures attributed to modules, `#print axioms` output) is exercised where no elan exists.
 #[cfg(unix)]
-fn fake_lake(dir: &Path, build_fails: bool) -> PathBuf {
+fn fake_lake(dir: &Path, build_fails: bool, axioms: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).unwrap();
@@ -180,7 +180,7 @@ fn fake_lake(dir: &Path, build_fails: bool) -> PathBuf {
     };
     let script = format!(
         "#!/bin/sh\ncase \"$1\" in\n build)\n{build}\n;;\n env)\n\
-         echo \"'Certificates.DemoMlp.certified' depends on axioms: [propext, Quot.sound]\"\n;;\nesac\n"
+         echo \"'Pins.DemoMlp.pinned' depends on axioms: [{axioms}]\"\n;;\nesac\n"
     );
     let lake = bin.join("lake");
     fs::write(&lake, script).unwrap();
@@ -202,7 +202,7 @@ fn check_with_fake_lake(project: &Path, bin: &Path) -> Output {
 #[test]
 fn lake_path_reports_axioms_per_certificate() {
     let d = demo_project();
-    let bin = fake_lake(d.path(), false);
+    let bin = fake_lake(d.path(), false, "propext, Quot.sound");
     let o = check_with_fake_lake(d.path(), &bin);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -212,11 +212,28 @@ fn lake_path_reports_axioms_per_certificate() {
     assert!(out.lines().any(|l| l == "lean: 1 certificate checked"), "{}", show(&o));
 }
 
+/// An axiom beyond propext, Quot.sound and Classical.choice fails the certificate (here `sorryAx`,
+/// as `#print axioms` reports it for a proof with `sorry`).
+#[cfg(unix)]
+#[test]
+fn lake_path_gates_axioms() {
+    let d = demo_project();
+    let bin = fake_lake(d.path(), false, "propext, sorryAx, Quot.sound");
+    let o = check_with_fake_lake(d.path(), &bin);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Certificates.DemoMlp: rejected by check:\naxioms: it uses sorryAx; a certificate may use only propext, Quot.sound, Classical.choice"),
+        "{}",
+        show(&o)
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn lake_path_attributes_a_failed_build_to_its_module() {
     let d = demo_project();
-    let bin = fake_lake(d.path(), true);
+    let bin = fake_lake(d.path(), true, "propext, Quot.sound");
     let o = check_with_fake_lake(d.path(), &bin);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -285,12 +302,18 @@ fn crown_project() -> tempfile::TempDir {
     d
 }
 
+/// Lean accepts the CROWN module; it states no claim of artifacts (it checks the dense CROWN rule
+/// and has no `certified_claim`), so `check` does not count it as a certificate.
 #[test]
 fn lean_checks_a_crown_certificate_and_rejects_a_tightened_claim() {
     let d = crown_project();
     let o = check(d.path());
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "lean: 2 certificates checked"), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(out.lines().any(|l| l == "lean: 1 certificate rejected, 1 checked"), "{}", show(&o));
+    assert!(out.lines().any(|l| l.starts_with("Certificates.DemoCrown ") && l.contains("FAIL  NOT PINNED")), "{}", show(&o));
+    assert!(err.contains("Certificates.DemoCrown: rejected by check:\nstatement not pinned: no `# Certificate` header"), "{}", show(&o));
+    assert!(!err.contains("lean/Certificates/DemoCrown.lean:"), "Lean itself accepts the module: {}", show(&o));
     // The exact CROWN lower bound of output 0, raised by 2^-51: no longer what the kernel computes.
     let path = d.path().join("lean/Certificates/DemoCrown.lean");
     let text = fs::read_to_string(&path).unwrap();
@@ -495,4 +518,118 @@ fn lean_checks_cnn_and_smooth_certificates_through_their_graphs_and_rejects_chan
     assert!(err.contains("Certificates.CnnSmall: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("Certificates.CnnMaxpoolSmall: rejected by Lean") && err.contains("theorem lowered"), "{}", show(&o));
     assert!(err.contains("Certificates.SmoothSmall: rejected by Lean") && err.contains("theorem leaf0_ok"), "{}", show(&o));
+}
+
+/// A verified certificate of `tests/data/bab-small.nnet` named `name` for the VNN-LIB text `p`,
+/// written into `root/certificates/<name>` with its module in `root/lean`.
+fn small_certificate(root: &Path, name: &str, p: &str) {
+    let prop = root.join(format!("{name}.vnnlib"));
+    fs::write(&prop, p).unwrap();
+    let o = torchlean(&[
+        "verify", "--model", repo().join("tests/data/bab-small.nnet").to_str().unwrap(), "--property", prop.to_str().unwrap(),
+        "--out", root.join("certificates").join(name).to_str().unwrap(), "--lean-dir", root.join("lean").to_str().unwrap(),
+        "--intermediate", "ibp",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+}
+
+/// `(declare-const …)` and an input box `[-r, r]²` for the 2-input, 1-output small network.
+fn small_vnnlib(r: &str, violation: &str) -> String {
+    format!(
+        "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n\
+         (assert (>= X_0 -{r}))\n(assert (<= X_0 {r}))\n(assert (>= X_1 -{r}))\n(assert (<= X_1 {r}))\n{violation}\n"
+    )
+}
+
+/// The module of certificate `from` (in project `src`) as if it were certificate `to`'s: renamed,
+/// stating `to`'s certificate hash, its strong binding (which would hash `from`'s bytes) dropped.
+/// Lean still accepts it: its proofs are about `from`'s data.
+fn transplant(src: &Path, from: &str, dst: &Path, to: &str) {
+    let module = |root: &Path, name: &str| root.join("lean/Certificates").join(format!("{}.lean", torchlean::lean::emit::module_name(name)));
+    let sha = |text: &str| text.split("def certificateSha256 : String := \"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let ours = fs::read_to_string(module(dst, to)).unwrap();
+    let theirs = fs::read_to_string(module(src, from)).unwrap();
+    let (fm, tm) = (torchlean::lean::emit::module_name(from), torchlean::lean::emit::module_name(to));
+    let strong = theirs.find("/-! ## Strong binding").unwrap();
+    let end = theirs.rfind("end Certificates.").unwrap();
+    let theirs = format!("{}{}", &theirs[..strong], &theirs[end..]);
+    let text = theirs
+        .replace(&format!("Certificates.{fm}"), &format!("Certificates.{tm}"))
+        .replace(&format!("# Certificate `{from}`"), &format!("# Certificate `{to}`"))
+        .replace(&sha(&theirs), &sha(&ours));
+    fs::write(module(dst, to), text).unwrap();
+}
+
+/// Issue 27's tampers that need Lean: a passing `check` means the claim of the artifacts. A module
+/// whose final theorem is gone, one whose statement is about a wider box or a property with a
+/// disjunct dropped (each a module Lean accepts on its own), one whose weights were changed in both
+/// the module and `payload.json`, and one without artifacts: each fails, saying why.
+#[test]
+fn check_pins_each_statement_to_its_artifacts_and_rejects_every_other_statement() {
+    let d = tempfile::tempdir().unwrap();
+    copy_lean_project(&d.path().join("lean"));
+    for e in fs::read_dir(d.path().join("lean/Certificates")).unwrap() {
+        fs::remove_file(e.unwrap().path()).unwrap();
+    }
+    let two = "(assert (or (<= Y_0 -1.2) (<= Y_0 -1.5)))";
+    let p = small_vnnlib("1/2", two);
+    for name in ["ok", "no-claim", "wide", "one", "weights", "orphan"] {
+        small_certificate(d.path(), name, &p);
+    }
+    // Certificates Lean accepts, of a wider box and of the first disjunct only, made elsewhere.
+    let other = tempfile::tempdir().unwrap();
+    small_certificate(other.path(), "wide", &small_vnnlib("1", two));
+    small_certificate(other.path(), "one", &small_vnnlib("1/2", "(assert (<= Y_0 -1.2))"));
+    transplant(other.path(), "wide", d.path(), "wide");
+    transplant(other.path(), "one", d.path(), "one");
+    let lean = d.path().join("lean/Certificates");
+    tamper_file(&lean.join("NoClaim.lean"), "theorem certified_claim :", "theorem certified_claim' :");
+    // layers.0.weight[0][0] = 0.625 (0x3f200000) made 0.5 in the payload and in the module's packed
+    // row (element 0 in the low 32 bits).
+    let payload = d.path().join("certificates/weights/payload.json");
+    tamper_file(&payload, "\"tensors\":[{\"f32\":[\"0x3f200000\"", "\"tensors\":[{\"f32\":[\"0x3f000000\"");
+    tamper_file(&lean.join("Weights.lean"), "unpackRows 2 [0x3e8000003f200000,", "unpackRows 2 [0x3e8000003f000000,");
+    fs::remove_dir_all(d.path().join("certificates/orphan")).unwrap();
+    let o = check(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let row = |m: &str| out.lines().find(|l| l.starts_with(&format!("Certificates.{m} "))).unwrap_or_default().to_string();
+    assert!(row("Ok").contains("pass  pinned"), "{}", show(&o));
+    assert!(out.lines().any(|l| l == "lean: 5 certificates rejected, 1 checked"), "{}", show(&o));
+    for (m, state, why) in [
+        ("NoClaim", "REJECTED", "the module states no `certified_claim` (its final theorem)".to_string()),
+        ("Wide", "REJECTED", "input box (box0): the module states `[⟨-1,1⟩,⟨-1,1⟩]`, the artifacts give `[⟨-1/2,1/2⟩,⟨-1/2,1/2⟩]`".to_string()),
+        ("One", "REJECTED", "violation: the module states `[[⟨[1],-6/5,false⟩]]`".to_string()),
+        ("Weights", "NOT PINNED", format!("certificate.json: payload: expected sha256:")),
+        ("Orphan", "NOT PINNED", format!("statement not pinned: its artifacts are not at {}", d.path().join("certificates/orphan").display())),
+    ] {
+        assert!(row(m).contains(&format!("FAIL  {state}")), "{m}: {}", show(&o));
+        assert!(err.contains(&why), "{m}: expected «{why}»: {}", show(&o));
+    }
+}
+
+/// Issue 27's tampers the source scan rejects before Lean runs: the kernel's check switched off
+/// around a false `decide`, and an axiom added by a metaprogram. Each names the file and line.
+#[test]
+fn check_rejects_a_skipped_kernel_check_and_a_metaprogram_axiom_before_building() {
+    for (text, hits) in [
+        (
+            "module\n\npublic section\n\nset_option debug.skipKernelTC true in\ntheorem bad : (1 : Nat) = 2 := by decide\n",
+            vec!["lean/Certificates/Bad.lean:5: `debug.skipKernelTC`"],
+        ),
+        (
+            "import Lean\nopen Lean in\nrun_cmd Elab.Command.liftCoreM <| addDecl <| .axiomDecl { name := `bad, levelParams := [], type := mkConst ``False, isUnsafe := false }\n",
+            vec!["lean/Certificates/Bad.lean: `import Lean`", "lean/Certificates/Bad.lean:3: `run_cmd`", "lean/Certificates/Bad.lean:3: `addDecl`"],
+        ),
+    ] {
+        let d = demo_project();
+        fs::write(d.path().join("lean/Certificates/Bad.lean"), text).unwrap();
+        let o = check(d.path());
+        assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("forbidden identifiers in the Lean sources:"), "{}", show(&o));
+        for h in hits {
+            assert!(err.lines().any(|l| l == h), "expected the line «{h}»: {}", show(&o));
+        }
+    }
 }

@@ -326,7 +326,13 @@ fn print_check(r: &CheckReport, as_json: bool) {
     for c in &r.certificates {
         println!("{}", check_row(c));
         if !c.passed {
-            let by = if c.detail.starts_with("artifact binding broken") { "its artifacts" } else { "Lean" };
+            let by = if c.detail.starts_with("artifact binding broken") {
+                "its artifacts"
+            } else if c.detail.starts_with("statement not pinned") || c.detail.starts_with("axioms") {
+                "check"
+            } else {
+                "Lean"
+            };
             eprintln!("{}: rejected by {by}:\n{}", c.module, c.detail);
         }
     }

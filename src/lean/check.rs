@@ -704,6 +704,29 @@ elab \"x\" : term => pure default
         );
     }
 
+    /// The wasm path's axiom check: a compiled file that names one of Lean's other axioms (as a
+    /// `decide +native` proof's `.olean.private` names `Lean.ofReduceBool`) is reported, per module.
+    #[test]
+    fn compiled_files_naming_nonstandard_axioms_are_found() {
+        let d = tempfile::tempdir().unwrap();
+        let project = d.path().join("p");
+        fs::create_dir_all(&project).unwrap();
+        fs::write(project.join("A.lean"), "module\n").unwrap();
+        fs::write(project.join("B.lean"), "module\nimport A\n").unwrap();
+        let modules = imports::project_modules(&project, &["A", "B"]).unwrap();
+        let keys = driver::module_keys(&project, &modules).unwrap();
+        let store = d.path().join("oleans");
+        for (m, private) in [("A", &b"\x00Lean\x00ofReduceBool\x00"[..]), ("B", &b"\x00propext\x00"[..])] {
+            let dir = store.join(&keys[m]);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(format!("{m}.olean")), b"header").unwrap();
+            fs::write(dir.join(format!("{m}.olean.private")), private).unwrap();
+        }
+        let found = olean_axioms(&store, &project, &modules).unwrap();
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), vec![("A".to_string(), vec!["ofReduceBool (in A.olean.private)".to_string()])]);
+        assert_eq!(import_closure(&modules, "B"), vec!["B".to_string(), "A".to_string()]);
+    }
+
     #[test]
     fn axioms_output_is_parsed() {
         assert_eq!(

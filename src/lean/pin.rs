@@ -315,3 +315,48 @@ pub fn differences(module: &str, pin: &str) -> Vec<String> {
 fn clip(s: &str) -> String {
     if s.chars().count() <= 120 { s.to_string() } else { format!("{}…", s.chars().take(120).collect::<String>()) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// The committed demo's pin: the claim read from its artifacts, and the same graph and
+    /// parameters the emitter wrote (so Lean compares them by unfolding, not by computing).
+    #[test]
+    fn the_demo_pin_states_the_claim_of_its_artifacts() {
+        let module = std::fs::read_to_string(repo().join("lean/Certificates/DemoMlp.lean")).unwrap();
+        let p = pin("Certificates.DemoMlp", &module, &repo().join("certificates/demo-mlp")).unwrap();
+        assert_eq!(p.payload, "sha256:c49c75e3b31e55957dbe87eedf5e462446efe3f4ea0420848e8b00cfa945beac");
+        assert_eq!(p.property, "sha256:85ae978c3b3e75ef6dc3b361772e3ef0a465498ed7b0422e161c4d1d8c12ed8a");
+        assert_eq!(p.statement, "Claim graph params box box");
+        for line in [
+            "@[expose] noncomputable def region : Box := [⟨-1/2, 1⟩, ⟨0, 1⟩]",
+            "@[expose] noncomputable def goal : Goal := .box [⟨-143552238625751/140737488355328, 3918131722117449/2251799813685248⟩]",
+            "  [⟨[3, 2], (decodeRows (unpackRows 2 [0xbfa666663f333333, 0x3f666666becccccd, 0x3e8000003f8ccccd])).flatten⟩,",
+            "theorem pinned : Claim graph params region goal := Certificates.DemoMlp.certified_claim",
+        ] {
+            assert!(p.text.lines().any(|l| l == line), "missing «{line}» in\n{}", p.text);
+        }
+        assert_eq!(body(&p.text, "def graph : Graph :="), body(&module, "def graph : Graph :="));
+        assert_eq!(differences(&module, &p.text), vec!["its `certified_claim` states `Claimgraphparamsbox0(.boxbox2)`".to_string()]);
+    }
+
+    #[test]
+    fn a_module_naming_another_certificate_is_not_pinned() {
+        let module = std::fs::read_to_string(repo().join("lean/Certificates/DemoMlp.lean")).unwrap();
+        let other = module.replace("sha256:6c035dc316d4587e", "sha256:7c035dc316d4587e");
+        let e = pin("Certificates.DemoMlp", &other, &repo().join("certificates/demo-mlp")).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "Certificates.DemoMlp: certificateSha256: expected sha256:6c035dc316d4587e4d438767832f0fe415439f22b90c78cebe372b44a1287b67 \
+                 (the SHA-256 of {}), found sha256:7c035dc316d4587e4d438767832f0fe415439f22b90c78cebe372b44a1287b67",
+                repo().join("certificates/demo-mlp/certificate.json").display()
+            )
+        );
+    }
+}
