@@ -64,7 +64,7 @@ impl AuditReport {
     pub fn ok(&self) -> bool {
         self.rows.iter().all(AuditRow::ok)
     }
-    /// 0 if ok; 3 (`CheckFailed`) if any hash, reference, manifest or binding check failed; else 2
+    /// 0 if ok; 1 (`CheckFailed`) if any hash, reference, manifest or binding check failed; else 2
     /// (`BadInput`: a file was unreadable, not canonical or not valid for its kind).
     pub fn exit_code(&self) -> i32 {
         let kinds = || self.rows.iter().flat_map(|r| &r.problems).map(|p| &p.kind);
@@ -95,12 +95,18 @@ impl AuditReport {
 /// re-derived from the artifacts. Errors only when there is nothing to audit; every finding about
 /// the files is a row of the report.
 pub fn audit(dir: &Path, lean_dir: Option<&Path>) -> Result<AuditReport> {
+    audit_with(dir, lean_dir, None)
+}
+
+/// [`audit`], and with `sources`, re-derives each payload and property from the source files they
+/// name (found in `sources` by SHA-256) and demands the same bytes.
+pub fn audit_with(dir: &Path, lean_dir: Option<&Path>, sources: Option<&Path>) -> Result<AuditReport> {
     if !dir.is_dir() {
         return Err(Error::bad_input(format!("cannot audit {}: not a directory", dir.display())));
     }
     let mut report = AuditReport::default();
     if dir.join("manifest.json").is_file() {
-        audit_one(dir, lean_dir, &mut report.rows)?;
+        audit_one(dir, lean_dir, sources, &mut report.rows)?;
         return Ok(report);
     }
     let read =
@@ -115,7 +121,7 @@ pub fn audit(dir: &Path, lean_dir: Option<&Path>) -> Result<AuditReport> {
         )));
     }
     for d in subdirs {
-        audit_one(&d, lean_dir, &mut report.rows)?;
+        audit_one(&d, lean_dir, sources, &mut report.rows)?;
     }
     Ok(report)
 }
@@ -136,7 +142,7 @@ fn problem(rows: &mut [AuditRow], row: usize, kind: ErrorKind, message: String) 
     rows[row].problems.push(Problem { kind, message });
 }
 
-fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> Result<()> {
+fn audit_one(dir: &Path, lean_dir: Option<&Path>, sources: Option<&Path>, rows: &mut Vec<AuditRow>) -> Result<()> {
     let files = read_files(dir, rows)?;
     let by_name = |n: &str| files.iter().find(|f| f.name == n);
 
@@ -236,6 +242,14 @@ fn audit_one(dir: &Path, lean_dir: Option<&Path>, rows: &mut Vec<AuditRow>) -> R
         }
     }
 
+    if let (Some(src), Some(m)) = (sources, manifest) {
+        for e in m.files.iter().filter(|e| matches!(e.kind, Kind::Payload | Kind::Property)) {
+            let Some(f) = by_name(&e.path).filter(|f| f.artifact.is_some()) else { continue };
+            if let Err(msg) = check_source(f, e, src) {
+                problem(rows, f.row, ErrorKind::CheckFailed, msg);
+            }
+        }
+    }
     if let (Some(lean_dir), Some(m)) = (lean_dir, manifest) {
         check_lean(lean_dir, m, &files, rows);
     }
@@ -459,6 +473,57 @@ fn check_graph(model: &Model, g: &GraphFile) -> Vec<String> {
 fn texts_of<'a>(files: &'a [File], certificate: &'a [u8], payload: &str, property: &str) -> Option<Texts<'a>> {
     let bytes = |sha: &str| files.iter().find(|g| g.sha256.as_deref() == Some(sha)).map(|g| g.bytes.as_slice());
     Some(Texts { certificate, payload: bytes(payload)?, property: bytes(property)? })
+}
+
+/// The file in `dir` with SHA-256 `sha`: `dir/<name>` if it has it, else any file directly in `dir`.
+fn find_source(dir: &Path, s: &crate::artifact::source::Source) -> std::result::Result<PathBuf, String> {
+    let sha_of = |p: &Path| fs::read(p).ok().map(|b| sha256_ref(&b));
+    let named = dir.join(&s.name);
+    if sha_of(&named).as_deref() == Some(s.sha256.as_str()) {
+        return Ok(named);
+    }
+    let mut others: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the sources directory {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    others.sort();
+    if let Some(p) = others.into_iter().find(|p| sha_of(p).as_deref() == Some(s.sha256.as_str())) {
+        return Ok(p);
+    }
+    let found = match sha_of(&named) {
+        Some(sha) => format!("{} is {sha}", named.display()),
+        None => format!("no {}", named.display()),
+    };
+    Err(format!("source: {} ({}) is not in {}: no file there has that SHA-256 ({found})", s.name, s.sha256, dir.display()))
+}
+
+/// `audit --sources`: the artifact is what the source file its manifest entry names gives when read
+/// again (a `.nnet`, `.vnnlib` or JSON file, by the readers `verify` used), byte for byte.
+fn check_source(f: &File, e: &crate::artifact::ManifestEntry, dir: &Path) -> std::result::Result<(), String> {
+    let Some(source) = &e.source else {
+        return Err(format!(
+            "source: manifest.json names no file this {} was made from (written by `torchlean demo` or `import`, or before sources were recorded)",
+            e.kind.name()
+        ));
+    };
+    let path = find_source(dir, source)?;
+    let rederived = match e.kind {
+        Kind::Payload => crate::artifact::payload::read_model_file(&path).map(|m| crate::artifact::payload::write(&m)),
+        _ => crate::artifact::property::read_file(&path).map(|(_, v)| v),
+    }
+    .and_then(|v| crate::json::canonical_bytes(&v))
+    .map_err(|err| format!("source: cannot re-derive from {}: {err}", path.display()))?;
+    if rederived != f.bytes {
+        let at = rederived.iter().zip(&f.bytes).position(|(a, b)| a != b).unwrap_or(rederived.len().min(f.bytes.len()));
+        return Err(format!(
+            "source: re-derived from {} it is {}, found {}: they differ from byte {at} on",
+            path.display(),
+            sha256_ref(&rederived),
+            sha256_ref(&f.bytes)
+        ));
+    }
+    Ok(())
 }
 
 /// The weak binding: `<lean_dir>/Certificates/<Module>.lean` equals the module re-derived from

@@ -112,6 +112,8 @@ pub struct VerifyOptions {
     pub packed_boxes: Option<usize>,
     /// The Lean project: the certificate's modules go to `<lean_dir>/Certificates/`.
     pub lean_dir: PathBuf,
+    /// The files the payload and the property were read from, recorded in the manifest.
+    pub sources: Vec<(crate::artifact::Kind, crate::artifact::source::Source)>,
 }
 
 /// What [`verify`] decided and wrote.
@@ -247,7 +249,7 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
             }
             Outcome::Unknown { .. } => {}
         }
-        written.push(manifest::write(dir, &name, &written)?);
+        written.push(manifest::write_with_sources(dir, &name, &written, &opts.sources)?);
         Ok(written)
     })?;
     let written = written.into_iter().map(|w| Written { path: out.join(w.path.file_name().expect("a file")), ..w }).collect();

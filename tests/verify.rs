@@ -583,3 +583,107 @@ fn a_max_pool_cnn_is_split_through_its_pool_layers_and_its_counterexample_replay
         }
     }
 }
+
+/// The manifest names the file each artifact was made from (`"source"`: file name and SHA-256), and
+/// `audit --sources DIR` re-derives payload and property from those files: found by hash under any
+/// name, and refused when the file a user holds is not the one recorded, or when the payload no
+/// longer is what its source gives.
+#[test]
+fn artifacts_name_their_source_files_and_audit_re_derives_them() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("small");
+    let o = verify_cli(&data("bab-small.nnet"), &data("bab-small.vnnlib"), &["--intermediate", "ibp"], &out, &d.path().join("lean"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let sha = |p: &str| torchlean::json::sha256_ref(&fs::read(p).unwrap());
+    let payload = fs::read_to_string(out.join("payload.json")).unwrap();
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    for (kind, file) in [("payload", "bab-small.nnet"), ("property", "bab-small.vnnlib")] {
+        let entry = format!(
+            "{{\"kind\":\"{kind}\",\"path\":\"{kind}.json\",\"sha256\":\"{}\",\"source\":{{\"name\":\"{file}\",\"sha256\":\"{}\"}}}}",
+            sha(out.join(format!("{kind}.json")).to_str().unwrap()),
+            sha(&data(file))
+        );
+        assert!(manifest.contains(&entry), "{manifest}");
+    }
+    let audit = |src: &Path| torchlean(&["audit", out.to_str().unwrap(), "--sources", src.to_str().unwrap()]);
+    let o = audit(&repo().join("tests/data"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    // Found by hash whatever its name; a changed file of the recorded name is not the source.
+    let src = d.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::copy(data("bab-small.vnnlib"), src.join("renamed.vnnlib")).unwrap();
+    let nnet = fs::read_to_string(data("bab-small.nnet")).unwrap();
+    fs::write(src.join("bab-small.nnet"), nnet.replacen("0.625,0.25,", "0.5,0.25,", 1)).unwrap();
+    let o = audit(&src);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert!(
+        err.contains(&format!(
+            "source: bab-small.nnet ({}) is not in {}: no file there has that SHA-256 ({} is {})",
+            sha(&data("bab-small.nnet")),
+            src.display(),
+            src.join("bab-small.nnet").display(),
+            sha(src.join("bab-small.nnet").to_str().unwrap())
+        )),
+        "{}",
+        show(&o)
+    );
+    assert!(!err.contains("property.json: source"), "the property's source was found by hash: {}", show(&o));
+    // A payload whose weights were changed but whose sources still name the original file.
+    fs::write(src.join("bab-small.nnet"), &nnet).unwrap();
+    let changed = payload.replacen("\"0x3f200000\"", "\"0x3f000000\"", 1);
+    assert_ne!(changed, payload);
+    fs::write(out.join("payload.json"), &changed).unwrap();
+    let o = audit(&src);
+    let err = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert!(
+        err.contains(&format!(
+            "source: re-derived from {} it is {}, found {}",
+            src.join("bab-small.nnet").display(),
+            torchlean::json::sha256_ref(payload.as_bytes()),
+            torchlean::json::sha256_ref(changed.as_bytes())
+        )),
+        "{}",
+        show(&o)
+    );
+}
+
+/// `scripts/pin_check.py`, the reviewer's own link from the bytes to the pinned statement (no
+/// torchlean code): for a violation property of the small network, an L∞ claim and ACAS Xu 1_1
+/// property 4, it finds the pin `check` would write to state exactly the claim of the artifacts,
+/// and it refuses a pin with another region.
+#[test]
+fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let linf = d.path().join("linf.json");
+    let o = torchlean(&["property", "linf", "--center", "0.5,0.25", "--epsilon", "1/100", "--label", "0", "--outputs", "2", "--out", linf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let script = |out: &Path, pin: &Path| {
+        Command::new("python3").arg(repo().join("scripts/pin_check.py")).arg(out).arg(pin).output().unwrap()
+    };
+    for (model, prop, name) in [
+        (data("bab-small.nnet"), data("bab-small.vnnlib"), "small"),
+        (data("linf-small.nnet"), linf.display().to_string(), "linf"),
+        (acas("ACASXU_run2a_1_1_batch_2000.nnet"), acas("prop_4.vnnlib"), "acas-1-1-p4"),
+    ] {
+        let out = d.path().join(name);
+        let o = verify_cli(&model, &prop, &[], &out, &lean);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        let m = torchlean::lean::emit::module_name(name);
+        let source = fs::read_to_string(lean.join(format!("Certificates/{m}.lean"))).unwrap();
+        let p = torchlean::lean::pin::pin(&format!("Certificates.{m}"), &source, &out).unwrap();
+        let pin = d.path().join(format!("{m}.lean"));
+        fs::write(&pin, &p.text).unwrap();
+        let o = script(&out, &pin);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", show(&o));
+        let sha = torchlean::json::sha256_ref(&fs::read(out.join("payload.json")).unwrap());
+        assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("payload.json  {sha}\n")), "{}", show(&o));
+        if name == "small" {
+            fs::write(&pin, p.text.replacen("def region : Box := [⟨-1, 1⟩", "def region : Box := [⟨-1/2, 1⟩", 1)).unwrap();
+            let o = script(&out, &pin);
+            assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+            assert!(String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "DIFFERS: region"), "{}", show(&o));
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod graph;
 pub mod manifest;
 pub mod payload;
 pub mod property;
+pub mod source;
 pub mod store;
 
 use serde_json::Value;

@@ -1,8 +1,10 @@
 //! `torchlean.property.v1`: the claim, of kind `output_box`, `violation_dnf` (VNN-LIB) or
 //! `linf_robust`; each kind's reader and writer.
+use std::path::Path;
+
 use serde_json::Value;
 
-use super::{Kind, expect_format};
+use super::{Artifact, Kind, expect_format};
 use crate::error::{Error, Result};
 use crate::json::guards::{array, at, fields, found, literal, non_empty, rat, read_box, size};
 use crate::num::interval::Box;
@@ -159,4 +161,34 @@ pub fn robust_json(p: &LinfRobust) -> Value {
         "label": p.label,
         "outputs": p.outputs,
     })
+}
+
+/// The property of a file a user holds (`verify --property`), as the violation DNF the search
+/// decides, and the canonical property artifact the certificate will reference: VNN-LIB text (written as `violation_dnf`), or a
+/// property artifact of kind `violation_dnf`, `linf_robust` or `output_box` (written as read).
+pub fn read_file(path: &Path) -> Result<(Vnnlib, Value)> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let v = crate::json::parse_strict(&bytes).map_err(|e| e.context(path.display().to_string()))?;
+        let ctx = |e: Error| e.context(path.display().to_string());
+        let artifact = Artifact::read(&v).map_err(ctx)?;
+        let canonical = match &artifact {
+            Artifact::ViolationProperty(p) => violation_json(p),
+            Artifact::RobustProperty(p) => robust_json(p),
+            Artifact::Property(p) => output_box_json(p),
+            a => {
+                return Err(Error::bad_input(format!(
+                    "{}: format: expected \"torchlean.property.v1\", found a {} artifact",
+                    path.display(),
+                    a.kind().name()
+                )));
+            }
+        };
+        let prop = artifact.violation().expect("every property kind has violation disjuncts");
+        return Ok((prop, canonical));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let prop = crate::property::parse_vnnlib(&text, &path.display().to_string())?;
+    let canonical = violation_json(&prop);
+    Ok((prop, canonical))
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use crate::audit::{AuditReport, audit};
+use crate::audit::{AuditReport, audit_with};
 use crate::error::Result;
 
 /// The `audit` subcommand's arguments.
@@ -23,6 +23,10 @@ pub struct AuditArgs {
     /// artifacts, byte for byte.
     #[arg(long)]
     pub lean_dir: Option<PathBuf>,
+    /// Also re-derive each payload and property from the source file it names (`"sources"`: a
+    /// `.nnet`, `.vnnlib` or JSON file, found in DIR by its SHA-256) and demand the same bytes.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -30,7 +34,7 @@ pub struct AuditArgs {
 
 /// Runs the audit, prints the report, and returns the exit code.
 pub fn run(args: &AuditArgs) -> Result<i32> {
-    let report = audit(&args.dir, args.lean_dir.as_deref())?;
+    let report = audit_with(&args.dir, args.lean_dir.as_deref(), args.sources.as_deref())?;
     if args.json {
         println!("{}", report_json(&report));
     } else {

@@ -9,13 +9,13 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::progress::Progress;
-use crate::artifact::Artifact;
-use crate::artifact::property::{output_box_json, violation_json};
 use crate::bounds::crown::Intermediate;
 use crate::certify::{Checked, VerifyOptions, check_dir, verify};
 use crate::error::{Error, Result};
 use crate::num::rational::to_canonical;
-use crate::property::{Vnnlib, parse_vnnlib};
+use crate::artifact::Kind;
+use crate::artifact::source::Source;
+use crate::property::Vnnlib;
 use crate::search::bab::{LeafBound, Options, Outcome, Stats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -86,43 +86,14 @@ pub struct CheckCertArgs {
     pub json: bool,
 }
 
-fn read_json(path: &Path) -> Result<Value> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-    crate::json::parse_strict(&bytes).map_err(|e| e.context(path.display().to_string()))
-}
-
 /// The model of `--model`: a `.nnet` file, a payload JSON, or an import directory.
 pub fn read_model(path: &Path) -> Result<crate::model::Model> {
     crate::artifact::payload::read_model_file(path)
 }
 
-/// The property of `--property` as the violation DNF the search decides, and the canonical
-/// property artifact the certificate will reference: VNN-LIB text (written as `violation_dnf`), or a
-/// property artifact of kind `violation_dnf`, `linf_robust` or `output_box` (written as read).
+/// The property of `--property` ([`crate::artifact::property::read_file`]).
 pub fn read_property(path: &Path) -> Result<(Vnnlib, Value)> {
-    if path.extension().is_some_and(|e| e == "json") {
-        let v = read_json(path)?;
-        let ctx = |e: Error| e.context(path.display().to_string());
-        let artifact = Artifact::read(&v).map_err(ctx)?;
-        let canonical = match &artifact {
-            Artifact::ViolationProperty(p) => violation_json(p),
-            Artifact::RobustProperty(p) => crate::artifact::property::robust_json(p),
-            Artifact::Property(p) => output_box_json(p),
-            a => {
-                return Err(Error::bad_input(format!(
-                    "{}: format: expected \"torchlean.property.v1\", found a {} artifact",
-                    path.display(),
-                    a.kind().name()
-                )));
-            }
-        };
-        let prop = artifact.violation().expect("every property kind has violation disjuncts");
-        return Ok((prop, canonical));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-    let prop = parse_vnnlib(&text, &path.display().to_string())?;
-    let canonical = violation_json(&prop);
-    Ok((prop, canonical))
+    crate::artifact::property::read_file(path)
 }
 
 fn status_word(o: &Outcome) -> &'static str {
@@ -164,6 +135,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         },
         packed_boxes: args.packed_boxes,
         lean_dir: args.lean_dir.clone(),
+        sources: vec![(Kind::Payload, Source::of_file(&args.model)?), (Kind::Property, Source::of_file(&args.property)?)],
     };
     let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut last = Instant::now();
