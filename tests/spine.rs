@@ -566,7 +566,8 @@ fn transplant(src: &Path, from: &str, dst: &Path, to: &str) {
 /// Issue 27's tampers that need Lean: a passing `check` means the claim of the artifacts. A module
 /// whose final theorem is gone, one whose statement is about a wider box or a property with a
 /// disjunct dropped (each a module Lean accepts on its own), one whose weights were changed in both
-/// the module and `payload.json`, and one without artifacts: each fails, saying why.
+/// the module and `payload.json`, and one without artifacts: each fails, saying why. An output box
+/// decided by a split tree passes, pinned as the box's complement refuted.
 #[test]
 fn check_pins_each_statement_to_its_artifacts_and_rejects_every_other_statement() {
     let d = tempfile::tempdir().unwrap();
@@ -593,12 +594,23 @@ fn check_pins_each_statement_to_its_artifacts_and_rejects_every_other_statement(
     tamper_file(&payload, "\"tensors\":[{\"f32\":[\"0x3f200000\"", "\"tensors\":[{\"f32\":[\"0x3f000000\"");
     tamper_file(&lean.join("Weights.lean"), "unpackRows 2 [0x3e8000003f200000,", "unpackRows 2 [0x3e8000003f000000,");
     fs::remove_dir_all(d.path().join("certificates/orphan")).unwrap();
+    // An output_box property decided by a split tree: pinned as `.safe (outsideBox O)`.
+    let ob = d.path().join("box.json");
+    let o = torchlean(&["property", "output-box", "--input-box=-1/2:1/2,-1/2:1/2", "--output-box=-6/5:10", "--out", ob.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let o = torchlean(&[
+        "verify", "--model", repo().join("tests/data/bab-small.nnet").to_str().unwrap(), "--property", ob.to_str().unwrap(),
+        "--out", d.path().join("certificates/box").to_str().unwrap(), "--lean-dir", d.path().join("lean").to_str().unwrap(),
+        "--intermediate", "ibp",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let o = check(d.path());
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     let row = |m: &str| out.lines().find(|l| l.starts_with(&format!("Certificates.{m} "))).unwrap_or_default().to_string();
     assert!(row("Ok").contains("pass  pinned"), "{}", show(&o));
-    assert!(out.lines().any(|l| l == "lean: 5 certificates rejected, 1 checked"), "{}", show(&o));
+    assert!(row("Box").contains("pass  pinned"), "{}", show(&o));
+    assert!(out.lines().any(|l| l == "lean: 5 certificates rejected, 2 checked"), "{}", show(&o));
     for (m, state, why) in [
         ("NoClaim", "REJECTED", "the module states no `certified_claim` (its final theorem)".to_string()),
         ("Wide", "REJECTED", "input box (box0): the module states `[⟨-1,1⟩,⟨-1,1⟩]`, the artifacts give `[⟨-1/2,1/2⟩,⟨-1/2,1/2⟩]`".to_string()),

@@ -649,8 +649,8 @@ fn artifacts_name_their_source_files_and_audit_re_derives_them() {
 }
 
 /// `scripts/pin_check.py`, the reviewer's own link from the bytes to the pinned statement (no
-/// torchlean code): for a violation property of the small network, an L∞ claim and ACAS Xu 1_1
-/// property 4, it finds the pin `check` would write to state exactly the claim of the artifacts,
+/// torchlean code): for a violation property of the small network, an L∞ claim, an output box
+/// decided by a tree and ACAS Xu 1_1 property 4, it finds the pin `check` would write to state exactly the claim of the artifacts,
 /// and it refuses a pin with another region.
 #[test]
 fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
@@ -659,12 +659,16 @@ fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
     let linf = d.path().join("linf.json");
     let o = torchlean(&["property", "linf", "--center", "0.5,0.25", "--epsilon", "1/100", "--label", "0", "--outputs", "2", "--out", linf.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let ob = d.path().join("box.json");
+    let o = torchlean(&["property", "output-box", "--input-box=-1/2:1/2,-1/2:1/2", "--output-box=-6/5:10", "--out", ob.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let script = |out: &Path, pin: &Path| {
         Command::new("python3").arg(repo().join("scripts/pin_check.py")).arg(out).arg(pin).output().unwrap()
     };
     for (model, prop, name) in [
         (data("bab-small.nnet"), data("bab-small.vnnlib"), "small"),
         (data("linf-small.nnet"), linf.display().to_string(), "linf"),
+        (data("bab-small.nnet"), ob.display().to_string(), "box"),
         (acas("ACASXU_run2a_1_1_batch_2000.nnet"), acas("prop_4.vnnlib"), "acas-1-1-p4"),
     ] {
         let out = d.path().join(name);

@@ -191,6 +191,8 @@ fn write_pins(project: &Path, certs: &Path) -> Result<BTreeMap<String, std::resu
     if dir.is_dir() {
         fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove the old pins in", &dir, e))?;
     }
+    // Always present (empty without certificates), so `lake build`'s `Pins` library has its folder.
+    fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let mut pins = BTreeMap::new();
     let Ok(entries) = fs::read_dir(project.join("Certificates")) else { return Ok(pins) };
     let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "lean")).collect();
@@ -200,7 +202,7 @@ fn write_pins(project: &Path, certs: &Path) -> Result<BTreeMap<String, std::resu
         let module = format!("Certificates.{stem}");
         let source = fs::read_to_string(&file).map_err(|e| Error::io("cannot read", &file, e))?;
         let pinned = match super::emit::certificate_of_module(&source) {
-            None => Err(format!("no `# Certificate` header names its artifacts, so nothing states what it claims")),
+            None => Err("no `# Certificate` header names its artifacts, so nothing states what it claims".to_string()),
             Some(name) if !certs.join(name).join("certificate.json").is_file() => Err(format!(
                 "its artifacts are not at {}: a module is a passing certificate only with the artifacts its claim is read from",
                 certs.join(name).display()
@@ -208,9 +210,7 @@ fn write_pins(project: &Path, certs: &Path) -> Result<BTreeMap<String, std::resu
             Some(name) => super::pin::pin(&module, &source, &certs.join(name)).map_err(|e| e.to_string()),
         };
         if let Ok(p) = &pinned {
-            let path = dir.join(format!("{stem}.lean"));
-            fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-            crate::artifact::write_atomic(&path, p.text.as_bytes())?;
+            crate::artifact::write_atomic(&dir.join(format!("{stem}.lean")), p.text.as_bytes())?;
         }
         pins.insert(module, pinned);
     }
@@ -411,7 +411,7 @@ fn run_toolchain(
                 progress(&format!("{name}: {what}"));
             };
             let wait = || progress("waiting for another torchlean build to finish (shared .olean store)");
-            let report = driver::build_wasm(project, &modules, &w, jobs, &wait, &done)?;
+            let report = driver::build_wasm(project, modules, &w, jobs, &wait, &done)?;
             let found = olean_axioms(&w.work.join("oleans"), project, modules)?;
             let closure = |cert: &str| -> Option<Vec<String>> {
                 let mut names = import_closure(modules, cert);
@@ -427,7 +427,7 @@ fn run_toolchain(
                  instead the compiled .olean files of each certificate's imports and pin were scanned for Lean's non-standard axioms \
                  (sorryAx, ofReduceBool, ofReduceNat, trustCompiler); with none of them named, the three standard axioms are listed as an upper bound"))
         }
-        Toolchain::Lake { lake } => check_with_lake(project, &lake, &modules, progress),
+        Toolchain::Lake { lake } => check_with_lake(project, &lake, modules, progress),
     }
 }
 

@@ -149,13 +149,8 @@ fn data(graph: &Graph, property: &Artifact, tree: bool) -> Result<Data> {
             "robust",
         ),
         Artifact::Property(p) if !tree => (box_of(&p.input_box), format!(".box {}", box_of(&p.output_box)), "box"),
-        Artifact::Property(_) => {
-            return Err(Error::check_failed(
-                "an output_box property decided by a split tree has no pinned claim yet (its module proves the \
-                 box's complement refuted, `Goal.safe`, not `Goal.box`); certify it with `torchlean demo`'s dense IBP \
-                 or state it as a violation_dnf property",
-            ));
-        }
+        // A split tree refutes the box's complement (`Cert/Claim.lean`, `outsideBox`).
+        Artifact::Property(p) => (box_of(&p.input_box), format!(".safe (outsideBox {})", box_of(&p.output_box)), "outside box"),
         a => return Err(Error::bad_input(format!("expected a property artifact, found a {} artifact", a.kind().name()))),
     };
     Ok(Data {
@@ -251,7 +246,8 @@ fn graph_literal(g: &Graph) -> (String, Vec<String>) {
                 }
             })
             .collect();
-        lits.push(format!("⟨.{}, {}, {}, {}, {}⟩", n.op.name(), nats(&parents), nats(&params), nats(&n.shape), format!("[{}]", attrs(&n.op).join(", "))));
+        let attrs = attrs(&n.op).join(", ");
+        lits.push(format!("⟨.{}, {}, {}, {}, [{attrs}]⟩", n.op.name(), nats(&parents), nats(&params), nats(&n.shape)));
     }
     let shapes: Vec<String> = inputs
         .iter()
@@ -282,7 +278,7 @@ fn attrs(op: &Op) -> Vec<String> {
 
 /// The text of `key …` up to the next blank line, without whitespace: a definition's body as it
 /// reads, for comparing the module's data with the pin's.
-fn body<'a>(text: &'a str, key: &str) -> Option<String> {
+fn body(text: &str, key: &str) -> Option<String> {
     let start = text.find(key)? + key.len();
     let rest = &text[start..];
     let end = rest.find("\n\n").unwrap_or(rest.len());
@@ -306,7 +302,7 @@ pub fn differences(module: &str, pin: &str) -> Vec<String> {
     if !pin.contains("def region : Box := ballBox") {
         out.extend(compare("input box (box0)", "def box0 : Box :=", "def region : Box :=", ""));
     }
-    if pin.contains("def goal : Goal := .safe") {
+    if pin.contains("def goal : Goal := .safe [") {
         out.extend(compare("violation", "def violation : List (List Row) :=", "def goal : Goal :=", ".safe"));
     }
     out

@@ -24,12 +24,22 @@ open TorchLean.IR TorchLean.Bounds
 
 /-- What a property asks of the network's output, by property kind. -/
 inductive Goal where
-  /-- `output_box`: the output lies in this box. -/
+  /-- `output_box` (certified by a chain of boxes): the output lies in this box. -/
   | box (O : Box)
   /-- `violation_dnf`: no disjunct (a conjunction of rows) holds. -/
   | safe (dnf : List (List Row))
   /-- `linf_robust`: output `label` is strictly above every other of the `outputs` outputs. -/
   | robust (label outputs : Nat)
+
+/-- `s` at index `j` of `n` coefficients, `0` elsewhere. -/
+@[expose] def unitCoeffs (n j : Nat) (s : Rat) : List Rat := (List.range n).map fun i => if i = j then s else 0
+
+/-- The ways an output leaves the box `O`, as violation disjuncts: per output `j`, `y_j < lo_j` and
+`-y_j < -hi_j`. An `output_box` property decided by a split tree claims `.safe (outsideBox O)`:
+no output `j < |O|` is below `lo_j` or above `hi_j`. -/
+@[expose] def outsideBox (O : Box) : List (List Row) :=
+  ((List.range O.length).zip O).flatMap fun (j, iv) =>
+    [[⟨unitCoeffs O.length j 1, iv.lo, true⟩], [⟨unitCoeffs O.length j (-1), -iv.hi, true⟩]]
 
 /-- The goal holds of the output `y`. -/
 @[expose] noncomputable def Goal.Holds : Goal → List Rat → Prop

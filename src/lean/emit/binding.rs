@@ -26,8 +26,9 @@ pub(super) fn bytes_def(s: &mut String, name: &str, file: &str, bytes: &[u8]) {
 
 /// What a module's final theorem claims, as the property artifact states it.
 pub(super) enum Claim {
-    /// `output_box`: the output lies in the certificate's final box.
-    OutputBox,
+    /// `output_box`: the output lies in the property's output box (`[lo, hi]` per output, as
+    /// canonical rationals).
+    OutputBox { output_box: Vec<(String, String)> },
     /// `violation_dnf`: no disjunct of `violation` holds.
     Violation,
     /// `linf_robust`: the label beats every rival; the module's `box0` and `violation` must be
@@ -42,7 +43,16 @@ pub(super) fn claim_of(property: &[u8]) -> Option<(&'static str, Claim)> {
         return None;
     }
     match v["kind"].as_str()? {
-        "output_box" => Some(("output_box", Claim::OutputBox)),
+        "output_box" => Some((
+            "output_box",
+            Claim::OutputBox {
+                output_box: v["output_box"]
+                    .as_array()?
+                    .iter()
+                    .map(|iv| Some((iv.get(0)?.as_str()?.to_string(), iv.get(1)?.as_str()?.to_string())))
+                    .collect::<Option<_>>()?,
+            },
+        )),
         "violation_dnf" => Some(("violation_dnf", Claim::Violation)),
         "linf_robust" => Some((
             "linf_robust",
@@ -116,9 +126,9 @@ pub(super) fn strong_section(s: &mut String, mlp: &Dense, binding: &Binding, las
         )
     };
     match claim {
-        Claim::OutputBox | Claim::Violation => {
+        Claim::OutputBox { .. } | Claim::Violation => {
             let (reader, value, fact, what) = match claim {
-                Claim::OutputBox => {
+                Claim::OutputBox { .. } => {
                     ("outputBoxProperty", format!("(box0, box{last})"), "Box.Mem P y", "lies in the property's output box")
                 }
                 _ => ("violationProperty", "(box0, violation)".to_string(), "Safe P y", "satisfies no violation disjunct"),
@@ -190,7 +200,10 @@ mod tests {
             }
             _ => panic!("an L∞ claim"),
         }
-        assert!(matches!(claim_of(br#"{"kind":"output_box","semantics":"exact-rational"}"#), Some(("output_box", Claim::OutputBox))));
+        match claim_of(br#"{"kind":"output_box","output_box":[["-1","2/3"]],"semantics":"exact-rational"}"#) {
+            Some(("output_box", Claim::OutputBox { output_box })) => assert_eq!(output_box, vec![("-1".to_string(), "2/3".to_string())]),
+            _ => panic!("an output box claim"),
+        }
         assert!(matches!(claim_of(br#"{"kind":"violation_dnf","semantics":"exact-rational"}"#), Some(("violation_dnf", Claim::Violation))));
         assert!(claim_of(br#"{"kind":"violation_dnf","semantics":"binary32"}"#).is_none());
         assert!(claim_of(br#"{"kind":"other","semantics":"exact-rational"}"#).is_none());

@@ -44,6 +44,20 @@ pub(super) fn claim_section(s: &mut String, fact: Fact, property: Option<&[u8]>,
                  exact ⟨y, hy, robust_of_safe claim_lowered.2.2 hs⟩\n"
             );
         }
+        (Fact::Safe, Some((_, Claim::OutputBox { output_box }))) => {
+            let o: Vec<String> = output_box.iter().map(|(lo, hi)| format!("⟨{lo}, {hi}⟩")).collect();
+            let o = format!("[{}]", o.join(", "));
+            let _ = writeln!(
+                *s,
+                "/-- The violation the tree refutes is the output box's complement, as Lean computes it. -/\n\
+                 theorem claim_lowered : outsideBox {o} = violation := by decide +kernel\n"
+            );
+            let _ = writeln!(
+                *s,
+                "{doc}\ntheorem certified_claim : {claim} graph params box0 (.safe (outsideBox {o})) := by\n  \
+                 rw [claim_lowered]; exact certified_graph\n"
+            );
+        }
         (Fact::Safe, _) => {
             let _ = writeln!(*s, "{doc}\ntheorem certified_claim : {claim} graph params box0 (.safe violation) :=\n  certified_graph\n");
         }
