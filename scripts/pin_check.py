@@ -9,7 +9,7 @@ reviewer's own link from the bytes to that statement: it reads CERT_DIR/payload.
 property.json (print their SHA-256 and compare with `sha256sum`), writes the graph, parameters,
 region and goal the way `IR/Graph.lean` and `Cert/Claim.lean` define them, and demands that the
 pin's definitions are exactly those (whitespace aside). Standard library only; mlp payloads (the
-ACAS Xu and dense networks), every property kind. Exit 0: pinned as read; 1: a difference; 2: input
+ACAS Xu and dense networks) and cnn payloads, every property kind. Exit 0: pinned as read; 1: a difference; 2: input
 it does not handle.
 """
 import hashlib, json, re, sys
@@ -30,23 +30,67 @@ def box(b):
     return "[" + ", ".join(f"⟨{lo}, {hi}⟩" for lo, hi in b) + "]"
 
 
+def nats(v):
+    return "[" + ", ".join(map(str, v)) + "]"
+
+
+def mlp_nodes(spec):
+    """`layers.i.linear` then its activation, per layer (`src/model/lower.rs`)."""
+    widths, nodes = spec["widths"], []
+    for i, (n, act) in enumerate(zip(widths[1:], spec["activations"])):
+        nodes.append(("linear", [n], [], True))
+        nodes.append((act, [n], [], False))
+    return [widths[0]], nodes
+
+
+def cnn_nodes(spec):
+    """One node per layer; `[C, H, W]` shapes as PyTorch computes them; attributes in the order
+    `IR/Graph.lean` documents (conv2d: in, out, kh, kw, sh, sw, ph, pw; pools: kh, kw, sh, sw)."""
+    shape, nodes = list(spec["input"]), []
+    for l in spec["layers"]:
+        op = l["op"]
+        if op == "conv2d":
+            k, st, p = l["kernel"], l["stride"], l["padding"]
+            shape = [l["out_channels"]] + [(d + 2 * p - k) // st + 1 for d in shape[1:]]
+            nodes.append((op, shape, [l["in_channels"], l["out_channels"], k, k, st, st, p, p], True))
+        elif op in ("maxpool2d", "avgpool2d"):
+            k, st = l["kernel"], l["stride"]
+            shape = [shape[0]] + [(d - k) // st + 1 for d in shape[1:]]
+            nodes.append((op, shape, [k, k, st, st], False))
+        elif op == "flatten":
+            shape = [shape[0] * shape[1] * shape[2]]
+            nodes.append((op, shape, [], False))
+        elif op == "linear":
+            shape = [l["out_features"]]
+            nodes.append((op, shape, [], True))
+        elif op == "relu":
+            nodes.append((op, shape, [], False))
+        else:
+            unhandled(f"cnn layer {op!r}: unknown")
+    return list(spec["input"]), nodes
+
+
 def expected(payload, prop, tree):
-    if payload["family"] != "mlp":
-        unhandled(f"payload family {payload['family']!r}: this script reads mlp payloads only")
-    widths, acts = payload["spec"]["widths"], payload["spec"]["activations"]
-    nodes, params = [], []
-    for i, (n, act) in enumerate(zip(widths[1:], acts)):
-        nodes.append(f"⟨.linear, [{2 * i}], [{2 * i}, {2 * i + 1}], [{n}], []⟩")
-        nodes.append(f"⟨.{act}, [{2 * i + 1}], [], [{n}], []⟩")
-    graph = f"⟨[[{widths[0]}]], [{', '.join(nodes)}], [{2 * len(acts)}]⟩"
+    family = payload["family"]
+    if family not in ("mlp", "cnn"):
+        unhandled(f"payload family {family!r}: this script reads mlp and cnn payloads")
+    inputs, spec_nodes = (mlp_nodes if family == "mlp" else cnn_nodes)(payload["spec"])
+    nodes, params, used = [], [], 0
+    for k, (op, shape, attrs, has_params) in enumerate(spec_nodes):
+        ps = [used, used + 1] if has_params else []
+        used += len(ps)
+        nodes.append(f"⟨.{op}, [{k}], {nats(ps)}, {nats(shape)}, {nats(attrs)}⟩")
+    graph = f"⟨[{nats(inputs)}], [{', '.join(nodes)}], [{len(spec_nodes)}]⟩"
+    acts = [n[0] for n in spec_nodes]
     for t in payload["tensors"]:
         shape, bits = t["shape"], t["f32"]
         dims = "[" + ", ".join(map(str, shape)) + "]"
         if len(shape) == 1:
             params.append(f"⟨{dims}, decodeList (unpack {len(bits)} {pack(bits)})⟩")
         else:
-            rows = [pack(bits[r : r + shape[1]]) for r in range(0, len(bits), shape[1])]
-            params.append(f"⟨{dims}, (decodeRows (unpackRows {shape[1]} [{', '.join(rows)}])).flatten⟩")
+            c = max(shape[-1], 1)
+            rows = [pack(bits[r : r + c]) for r in range(0, len(bits), c)]
+            params.append(f"⟨{dims}, (decodeRows (unpackRows {c} [{', '.join(rows)}])).flatten⟩")
     kind = prop["kind"]
     if kind == "violation_dnf":
         rows = lambda c: "[" + ", ".join(f"⟨[{', '.join(r['coeffs'])}], {r['rhs']}, {str(r['strict']).lower()}⟩" for r in c) + "]"

@@ -503,7 +503,7 @@ fn find_source(dir: &Path, s: &crate::artifact::source::Source) -> std::result::
 fn check_source(f: &File, e: &crate::artifact::ManifestEntry, dir: &Path) -> std::result::Result<(), String> {
     let Some(source) = &e.source else {
         return Err(format!(
-            "source: manifest.json names no file this {} was made from (written by `torchlean demo` or `import`, or before sources were recorded)",
+            "source: manifest.json names no file this {} was made from (written by `torchlean demo`, or before sources were recorded)",
             e.kind.name()
         ));
     };

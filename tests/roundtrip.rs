@@ -98,7 +98,7 @@ fn a_payload_imports_with_the_exact_hashes_and_audits_clean() {
     let p = dir.path().join("p.json");
     fs::write(&p, serde_json::to_string_pretty(&demo()).unwrap()).unwrap();
     let out = dir.path().join("imp");
-    let w = import::import(&import::read(&p).unwrap(), None, &out).unwrap();
+    let w = import::import(&import::read(&p).unwrap(), None, &out, &[]).unwrap();
     let hashes: Vec<(&str, &str)> = w.iter().map(|w| (w.kind.as_str(), w.sha256.as_str())).collect();
     assert_eq!(
         hashes,
@@ -110,7 +110,7 @@ fn a_payload_imports_with_the_exact_hashes_and_audits_clean() {
     );
     let report = torchlean::audit::audit(&out, None).unwrap();
     assert!(report.ok(), "{:?}", report.failures());
-    assert!(import::import(&import::read(&p).unwrap(), None, &out).unwrap_err().to_string().contains("non-empty"));
+    assert!(import::import(&import::read(&p).unwrap(), None, &out, &[]).unwrap_err().to_string().contains("non-empty"));
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn a_transformer_payload_imports_with_its_graph_and_audits_clean() {
     let dir = tempfile::tempdir().unwrap();
     let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/transformer-default.payload.json");
     let out = dir.path().join("imp");
-    let w = import::import(&import::read(Path::new(p)).unwrap(), None, &out).unwrap();
+    let w = import::import(&import::read(Path::new(p)).unwrap(), None, &out, &[]).unwrap();
     let hashes: Vec<(&str, &str)> = w.iter().map(|w| (w.kind.as_str(), w.sha256.as_str())).collect();
     assert_eq!(
         hashes,

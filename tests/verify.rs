@@ -608,6 +608,12 @@ fn artifacts_name_their_source_files_and_audit_re_derives_them() {
     let audit = |src: &Path| torchlean(&["audit", out.to_str().unwrap(), "--sources", src.to_str().unwrap()]);
     let o = audit(&repo().join("tests/data"));
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    // `import` records its input files the same way.
+    let imported = d.path().join("imported");
+    let o = torchlean(&["import", &data("bab-small.nnet"), "--property", &data("bab-small.vnnlib"), "--out", imported.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let o = torchlean(&["audit", imported.to_str().unwrap(), "--sources", repo().join("tests/data").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     // Found by hash whatever its name; a changed file of the recorded name is not the source.
     let src = d.path().join("src");
     fs::create_dir_all(&src).unwrap();
@@ -650,7 +656,7 @@ fn artifacts_name_their_source_files_and_audit_re_derives_them() {
 
 /// `scripts/pin_check.py`, the reviewer's own link from the bytes to the pinned statement (no
 /// torchlean code): for a violation property of the small network, an L∞ claim, an output box
-/// decided by a tree and ACAS Xu 1_1 property 4, it finds the pin `check` would write to state exactly the claim of the artifacts,
+/// decided by a tree, a cnn with a max pool and ACAS Xu 1_1 property 4, it finds the pin `check` would write to state exactly the claim of the artifacts,
 /// and it refuses a pin with another region.
 #[test]
 fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
@@ -658,6 +664,10 @@ fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
     let lean = d.path().join("lean");
     let linf = d.path().join("linf.json");
     let o = torchlean(&["property", "linf", "--center", "0.5,0.25", "--epsilon", "1/100", "--label", "0", "--outputs", "2", "--out", linf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let ball = d.path().join("cnn-ball.json");
+    let center = vec!["1/2"; 16].join(",");
+    let o = torchlean(&["property", "linf", "--center", &center, "--epsilon", "1/16", "--label", "0", "--outputs", "2", "--out", ball.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let ob = d.path().join("box.json");
     let o = torchlean(&["property", "output-box", "--input-box=-1/2:1/2,-1/2:1/2", "--output-box=-6/5:10", "--out", ob.to_str().unwrap()]);
@@ -669,6 +679,7 @@ fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
         (data("bab-small.nnet"), data("bab-small.vnnlib"), "small"),
         (data("linf-small.nnet"), linf.display().to_string(), "linf"),
         (data("bab-small.nnet"), ob.display().to_string(), "box"),
+        (data("cnn-maxpool-small.payload.json"), ball.display().to_string(), "cnn"),
         (acas("ACASXU_run2a_1_1_batch_2000.nnet"), acas("prop_4.vnnlib"), "acas-1-1-p4"),
     ] {
         let out = d.path().join(name);

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::artifact::graph::to_artifact;
 use crate::artifact::property::violation_json;
-use crate::artifact::{Written, manifest, payload, write_artifact};
+use crate::artifact::source::Source;
+use crate::artifact::{Kind, Written, manifest, payload, write_artifact};
 use crate::error::{Error, Result};
 use crate::model::{Model, lower};
 use crate::property::{Vnnlib, parse_vnnlib};
@@ -40,8 +41,8 @@ pub fn read_property(path: &Path) -> Result<Vnnlib> {
 
 /// Writes `payload.json`, `graph.json` (the lowered graph, [`lower`]), `property.json` (when a
 /// property is given) and `manifest.json` into `out` atomically; returns what was written
-/// (manifest last).
-pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path) -> Result<Vec<Written>> {
+/// (manifest last); the manifest names `sources`, the files payload and property were read from.
+pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path, sources: &[(Kind, Source)]) -> Result<Vec<Written>> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ok = !name.is_empty()
         && name != "."
@@ -70,7 +71,7 @@ pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path) -> Result<Ve
         if let Some(p) = property {
             files.push(write_artifact(&dir.join("property.json"), "property", &violation_json(p))?);
         }
-        let manifest = manifest::write(dir, name, &files)?;
+        let manifest = manifest::write_with_sources(dir, name, &files, sources)?;
         files.push(manifest);
         Ok(files)
     })?;
@@ -80,7 +81,11 @@ pub fn import(model: &Model, property: Option<&Vnnlib>, out: &Path) -> Result<Ve
 pub fn run(args: &ImportArgs) -> Result<i32> {
     let model = read(&args.payload)?;
     let property = args.property.as_deref().map(read_property).transpose()?;
-    let written = import(&model, property.as_ref(), &args.out)?;
+    let mut sources = vec![(Kind::Payload, Source::of_file(&args.payload)?)];
+    if let Some(p) = &args.property {
+        sources.push((Kind::Property, Source::of_file(p)?));
+    }
+    let written = import(&model, property.as_ref(), &args.out, &sources)?;
     println!("family       {}", model.family().tag());
     for w in &written {
         println!("{:<12} {}  {}", w.kind, w.sha256, w.path.display());

@@ -32,12 +32,12 @@ inductive Goal where
   | robust (label outputs : Nat)
 
 /-- `s` at index `j` of `n` coefficients, `0` elsewhere. -/
-@[expose] def unitCoeffs (n j : Nat) (s : Rat) : List Rat := (List.range n).map fun i => if i = j then s else 0
+@[expose] noncomputable def unitCoeffs (n j : Nat) (s : Rat) : List Rat := (List.range n).map fun i => if i = j then s else 0
 
 /-- The ways an output leaves the box `O`, as violation disjuncts: per output `j`, `y_j < lo_j` and
 `-y_j < -hi_j`. An `output_box` property decided by a split tree claims `.safe (outsideBox O)`:
 no output `j < |O|` is below `lo_j` or above `hi_j`. -/
-@[expose] def outsideBox (O : Box) : List (List Row) :=
+@[expose] noncomputable def outsideBox (O : Box) : List (List Row) :=
   ((List.range O.length).zip O).flatMap fun (j, iv) =>
     [[⟨unitCoeffs O.length j 1, iv.lo, true⟩], [⟨unitCoeffs O.length j (-1), -iv.hi, true⟩]]
 
