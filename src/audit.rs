@@ -509,10 +509,14 @@ fn check_source(f: &File, e: &crate::artifact::ManifestEntry, dir: &Path) -> std
     };
     let path = find_source(dir, source)?;
     let rederived = match e.kind {
-        Kind::Payload => crate::artifact::payload::read_model_file(&path).map(|m| crate::artifact::payload::write(&m)),
-        _ => crate::artifact::property::read_file(&path).map(|(_, v)| v),
+        Kind::Payload => crate::artifact::payload::read_model_file(&path).and_then(|m| crate::json::canonical_bytes(&crate::artifact::payload::write(&m))),
+        // A VNN-LIB file over several input boxes gives one property per box: the artifact must
+        // be one of them (the first is shown when none is).
+        _ => crate::artifact::property::read_file_regions(&path).and_then(|rs| {
+            let all: Vec<Vec<u8>> = rs.iter().map(|(_, v)| crate::json::canonical_bytes(v)).collect::<crate::error::Result<_>>()?;
+            Ok(all.iter().find(|b| **b == f.bytes).unwrap_or(&all[0]).clone())
+        }),
     }
-    .and_then(|v| crate::json::canonical_bytes(&v))
     .map_err(|err| format!("source: cannot re-derive from {}: {err}", path.display()))?;
     if rederived != f.bytes {
         let at = rederived.iter().zip(&f.bytes).position(|(a, b)| a != b).unwrap_or(rederived.len().min(f.bytes.len()));

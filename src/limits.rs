@@ -5,6 +5,8 @@
 
 /// Neurons in one layer (and coordinates of a box or an output vector).
 pub const MAX_WIDTH: usize = 1 << 20;
+/// Bytes of an ONNX file (read whole, then decoded).
+pub const MAX_ONNX_BYTES: usize = 1 << 30;
 /// Layers of a network.
 pub const MAX_LAYERS: usize = 4096;
 /// Elements of one tensor.

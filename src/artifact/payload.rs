@@ -31,7 +31,8 @@ pub fn write(model: &Model) -> Value {
     })
 }
 
-/// Reads the model of a file a user holds: a `.nnet` file (ACAS Xu format), a payload JSON (need
+/// Reads the model of a file a user holds: a `.nnet` file (ACAS Xu format), an ONNX file whose
+/// graph is an mlp's or a cnn's (`model::onnx`), a payload JSON (need
 /// not be canonical), or a directory written by `torchlean import` (its `payload.json`). Errors
 /// are prefixed with the file's path.
 pub fn read_model_file(path: &Path) -> Result<Model> {
@@ -41,14 +42,32 @@ pub fn read_model_file(path: &Path) -> Result<Model> {
         let text = std::fs::read_to_string(&file).map_err(|e| Error::io("cannot read", &file, e))?;
         return crate::model::nnet::parse_nnet_model(&text, &name);
     }
+    if file.extension().is_some_and(|e| e == "onnx") {
+        let bytes = read_onnx_bytes(&file)?;
+        return crate::model::onnx::parse_onnx_model(&bytes, &name);
+    }
     let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
     let value: Value =
         crate::json::parse_strict(&bytes).map_err(|e| e.context(name.clone()))?;
     read(&value).map_err(|e| e.context(name))
 }
 
-/// The network of a file a user holds ([`read_model_file`], lowered to its graph).
+/// An ONNX file's bytes, its size checked before it is read.
+fn read_onnx_bytes(file: &Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(file).map_err(|e| Error::io("cannot read", file, e))?.len();
+    if len > crate::limits::MAX_ONNX_BYTES as u64 {
+        return Err(Error::bad_input(format!("{}: expected an ONNX file of at most {} bytes, found {len}", file.display(), crate::limits::MAX_ONNX_BYTES)));
+    }
+    std::fs::read(file).map_err(|e| Error::io("cannot read", file, e))
+}
+
+/// The network of a file a user holds ([`read_model_file`], lowered to its graph). An ONNX file
+/// gives its graph as read, of a family or not (a residual network, a normalising `Sub`).
 pub fn read_network_file(path: &Path) -> Result<Graph> {
+    if path.extension().is_some_and(|e| e == "onnx") && !path.is_dir() {
+        let bytes = read_onnx_bytes(path)?;
+        return crate::model::onnx::parse_onnx(&bytes, &path.display().to_string());
+    }
     let model = read_model_file(path)?;
     crate::model::lower(&model).map_err(|e| e.context(path.display().to_string()))
 }

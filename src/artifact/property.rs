@@ -192,3 +192,14 @@ pub fn read_file(path: &Path) -> Result<(Vnnlib, Value)> {
     let canonical = violation_json(&prop);
     Ok((prop, canonical))
 }
+
+/// As [`read_file`], every region of the property: a VNN-LIB file whose violation ranges over
+/// several input boxes gives one `violation_dnf` per box ([`crate::property::vnnlib::parse_vnnlib_regions`]).
+pub fn read_file_regions(path: &Path) -> Result<Vec<(Vnnlib, Value)>> {
+    if path.extension().is_some_and(|e| e == "json") {
+        return Ok(vec![read_file(path)?]);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let regions = crate::property::vnnlib::parse_vnnlib_regions(&text, &path.display().to_string())?;
+    Ok(regions.into_iter().map(|p| { let v = violation_json(&p); (p, v) }).collect())
+}

@@ -112,56 +112,129 @@ fn timeout(s: f64) -> Result<Duration> {
     Duration::try_from_secs_f64(s).map_err(|_| Error::bad_input(format!("--timeout: expected at most {} seconds, found {s}", u64::MAX)))
 }
 
+/// The search options of a `verify`-style run.
+pub fn search_options(method: Method, inter: IntermediateArg, deadline: Option<Instant>, max_boxes: usize, alpha_steps: usize) -> Options {
+    let (intermediate, leaf, split) = match method {
+        Method::Ibp => (Intermediate::Ibp, LeafBound::Ibp, false),
+        Method::Crown => (intermediate_of(inter), LeafBound::Crown, false),
+        Method::Bab => (intermediate_of(inter), LeafBound::Crown, true),
+    };
+    Options { intermediate, leaf, split, deadline, max_boxes, seed: 0x746f_7263_686c_6561, pairs: true, alpha_steps }
+}
+
+/// The certificate directory of region `k` (0-based) of `n` under `out`: `out` itself when the
+/// property has one region, else `out/<name>.region<k+1>` (its own Lean module).
+pub fn region_dir(out: &Path, k: usize, n: usize) -> PathBuf {
+    if n == 1 {
+        return out.to_path_buf();
+    }
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    out.join(format!("{name}.region{}", k + 1))
+}
+
+/// Decides the regions of one property in turn under one deadline (`opts.search.deadline`),
+/// each into its own certificate directory ([`region_dir`]); stops at the first violated region,
+/// whose counterexample violates the whole property. `progress` shows the search.
+pub fn decide(
+    model: &crate::model::Model,
+    regions: &[(Vnnlib, Value)],
+    out: &Path,
+    opts: &VerifyOptions,
+    show: bool,
+) -> Result<Vec<(PathBuf, crate::certify::Verified)>> {
+    if regions.len() > 1 {
+        match std::fs::read_dir(out).map(|mut e| e.next().is_some()) {
+            Ok(true) => return Err(Error::bad_input(format!("--out {}: expected a new or empty directory, found a non-empty one", out.display()))),
+            Err(_) if out.exists() => return Err(Error::bad_input(format!("--out {}: expected a directory, found a file", out.display()))),
+            _ => {}
+        }
+        std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
+    }
+    let mut runs = Vec::with_capacity(regions.len());
+    for (k, (prop, prop_json)) in regions.iter().enumerate() {
+        let dir = region_dir(out, k, regions.len());
+        let progress = Progress::new(show);
+        let mut last = Instant::now();
+        let region = if regions.len() > 1 { format!("region {}/{}  ", k + 1, regions.len()) } else { String::new() };
+        let v = verify(model, prop, prop_json, &dir, opts, |s: &Stats| {
+            if last.elapsed() >= Duration::from_millis(500) {
+                last = Instant::now();
+                progress.message(&format!(
+                    "{region}boxes {}  leaves {}  open {}  refuted {:.2}% of the box",
+                    s.boxes,
+                    s.leaves,
+                    s.open,
+                    100.0 * s.refuted_volume
+                ));
+            }
+        });
+        progress.finish();
+        let v = v?;
+        let violated = matches!(v.outcome, Outcome::Violated { .. });
+        runs.push((dir, v));
+        if violated {
+            break;
+        }
+    }
+    Ok(runs)
+}
+
+/// The verdict of a property from its regions' runs: violated if one is, verified if all are.
+pub fn overall(runs: &[(PathBuf, crate::certify::Verified)], regions: usize) -> (&'static str, i32) {
+    if runs.iter().any(|(_, v)| matches!(v.outcome, Outcome::Violated { .. })) {
+        ("violated", 10)
+    } else if runs.len() == regions && runs.iter().all(|(_, v)| matches!(v.outcome, Outcome::Verified { .. })) {
+        ("verified", 0)
+    } else {
+        ("unknown", 20)
+    }
+}
+
 pub fn run(args: &VerifyArgs) -> Result<i32> {
     let budget = timeout(args.timeout)?;
     let model = read_model(&args.model)?;
-    let (prop, prop_json) = read_property(&args.property)?;
-    let (intermediate, leaf, split) = match args.method {
-        Method::Ibp => (Intermediate::Ibp, LeafBound::Ibp, false),
-        Method::Crown => (intermediate_of(args.intermediate), LeafBound::Crown, false),
-        Method::Bab => (intermediate_of(args.intermediate), LeafBound::Crown, true),
-    };
+    let regions = crate::artifact::property::read_file_regions(&args.property)?;
     let start = Instant::now();
     let opts = VerifyOptions {
-        search: Options {
-            intermediate,
-            leaf,
-            split,
-            deadline: start.checked_add(budget),
-            max_boxes: args.max_boxes,
-            seed: 0x746f_7263_686c_6561,
-            pairs: true,
-            alpha_steps: args.alpha_steps,
-        },
+        search: search_options(args.method, args.intermediate, start.checked_add(budget), args.max_boxes, args.alpha_steps),
         packed_boxes: args.packed_boxes,
         lean_dir: args.lean_dir.clone(),
         sources: vec![(Kind::Payload, Source::of_file(&args.model)?), (Kind::Property, Source::of_file(&args.property)?)],
     };
-    let progress = Progress::new(!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let mut last = Instant::now();
-    let v = verify(&model, &prop, &prop_json, &args.out, &opts, |s: &Stats| {
-        if last.elapsed() >= Duration::from_millis(500) {
-            last = Instant::now();
-            progress.message(&format!(
-                "boxes {}  leaves {}  open {}  refuted {:.2}% of the box",
-                s.boxes,
-                s.leaves,
-                s.open,
-                100.0 * s.refuted_volume
-            ));
+    let show = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let runs = decide(&model, &regions, &args.out, &opts, show)?;
+    let (word, code) = overall(&runs, regions.len());
+    if args.json {
+        let mut rows: Vec<Value> = runs.iter().map(|(_, v)| summary_json(v)).collect();
+        if regions.len() == 1 {
+            println!("{}", rows.pop().expect("one region"));
+        } else {
+            println!("{}", json!({"status": word, "exit": code, "regions": regions.len(), "decided": rows}));
         }
-    });
-    progress.finish();
-    let v = v?;
-    let stats = match &v.outcome {
-        Outcome::Verified { stats, .. } | Outcome::Violated { stats, .. } | Outcome::Unknown { stats, .. } => *stats,
-    };
-    let code = match &v.outcome {
+        return Ok(code);
+    }
+    for (k, (_, v)) in runs.iter().enumerate() {
+        if regions.len() > 1 {
+            println!("{:<10} {} of {}: {}", "region", k + 1, regions.len(), crate::certify::box_display(&regions[k].0.input_box));
+        }
+        print_summary(v);
+    }
+    if regions.len() > 1 {
+        println!("{:<10} {word} ({} of {} regions decided)", "property", runs.len(), regions.len());
+    }
+    Ok(code)
+}
+
+fn exit_of(o: &Outcome) -> i32 {
+    match o {
         Outcome::Verified { .. } => 0,
         Outcome::Violated { .. } => 10,
         Outcome::Unknown { .. } => 20,
-    };
-    let detail = match &v.outcome {
+    }
+}
+
+fn detail_of(v: &crate::certify::Verified) -> String {
+    match &v.outcome {
         Outcome::Verified { tree, .. } if v.checker == Some(crate::checker::LeafKind::Env) => format!(
             "{} leaves, depth {}, each refuted by IBP through the smooth activations' enclosures",
             tree.leaves(),
@@ -180,12 +253,30 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
             if cex.f32_violates { "violates it too" } else { "does not (rounding differs)" }
         ),
         Outcome::Unknown { reason, .. } => reason.clone(),
-    };
+    }
+}
+
+fn stats_of(o: &Outcome) -> Stats {
+    match o {
+        Outcome::Verified { stats, .. } | Outcome::Violated { stats, .. } | Outcome::Unknown { stats, .. } => *stats,
+    }
+}
+
+/// `verify --json`'s object for one run.
+pub fn summary_json(v: &crate::certify::Verified) -> Value {
     let alpha_leaves = match &v.outcome {
         Outcome::Verified { tree, .. } => tree.searched_alpha_leaves(),
         _ => 0,
     };
-    let checker = v.checker.map(|k| k.check());
+    let stats = stats_of(&v.outcome);
+    let files: Vec<Value> = v.written.iter().map(|w| json!({"path": w.path.display().to_string(), "kind": w.kind, "sha256": w.sha256})).collect();
+    json!({"status": status_word(&v.outcome), "exit": exit_of(&v.outcome), "detail": detail_of(v), "boxes": stats.boxes,
+           "leaves": stats.leaves, "alpha_leaves": alpha_leaves, "seconds": v.seconds, "lean_checker": v.checker.map(|k| k.check()),
+           "files": files})
+}
+
+fn print_summary(v: &crate::certify::Verified) {
+    let stats = stats_of(&v.outcome);
     let mut lean_note = match v.lean_files.first() {
         Some(main) => format!("{} (run `torchlean check`)", main.display()),
         None => String::from("-"),
@@ -194,27 +285,16 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         let parts = v.lean_files[1].parent().map_or_else(String::new, |p| p.display().to_string());
         lean_note = format!("{lean_note}; {} part modules in {parts}", v.lean_files.len() - 1);
     }
-    if args.json {
-        let files: Vec<Value> = v.written.iter().map(|w| json!({"path": w.path.display().to_string(), "kind": w.kind, "sha256": w.sha256})).collect();
-        println!(
-            "{}",
-            json!({"status": status_word(&v.outcome), "exit": code, "detail": detail, "boxes": stats.boxes,
-                   "leaves": stats.leaves, "alpha_leaves": alpha_leaves, "seconds": v.seconds, "lean_checker": checker,
-                   "files": files})
-        );
-    } else {
-        println!("{:<10} {}", "status", status_word(&v.outcome));
-        println!("{:<10} {detail}", "detail");
-        println!("{:<10} {} boxes bounded in {:.3} s", "search", stats.boxes, v.seconds);
-        for w in &v.written {
-            println!("{:<10} {} {}", w.kind, w.sha256, w.path.display());
-        }
-        println!("{:<10} {lean_note}", "lean");
-        if let Some(c) = checker {
-            println!("{:<10} {c}", "checker");
-        }
+    println!("{:<10} {}", "status", status_word(&v.outcome));
+    println!("{:<10} {}", "detail", detail_of(v));
+    println!("{:<10} {} boxes bounded in {:.3} s", "search", stats.boxes, v.seconds);
+    for w in &v.written {
+        println!("{:<10} {} {}", w.kind, w.sha256, w.path.display());
     }
-    Ok(code)
+    println!("{:<10} {lean_note}", "lean");
+    if let Some(c) = v.checker.map(|k| k.check()) {
+        println!("{:<10} {c}", "checker");
+    }
 }
 
 fn intermediate_of(a: IntermediateArg) -> Intermediate {

@@ -189,6 +189,68 @@ impl CnnSpec {
     }
 }
 
+/// The `cnn` model a graph is the lowering of: one `[C, H, W]` input, then a chain of `conv2d`
+/// (square kernel, equal strides and paddings), `relu`, `maxpool2d` / `avgpool2d` (square),
+/// `flatten` and `linear` nodes, each reading the previous one, the last the only output.
+/// Tensors are renamed to the family's `layers.{i}.weight` / `layers.{i}.bias`, so an imported
+/// network (ONNX) has the payload bytes of the same PyTorch network. Errors name the first node
+/// that does not fit.
+pub fn from_graph(graph: &crate::ir::Graph) -> Result<super::Model> {
+    use crate::ir::Op;
+    let not_cnn = |what: String| Error::bad_input(format!("expected the graph of a cnn (conv, relu, pool, flatten, linear in a chain), {what}"));
+    let mut nodes = graph.nodes().iter();
+    let input = nodes.next().ok_or_else(|| not_cnn("found an empty graph".into()))?;
+    let chw: [usize; 3] = match &input.op {
+        Op::Input { shape } => shape.as_slice().try_into().map_err(|_| not_cnn(format!("found an input of shape {shape:?}")))?,
+        _ => return Err(not_cnn(format!("found {} first", input.label()))),
+    };
+    let square = |n: &crate::ir::Node, what: &str, p: [usize; 2]| {
+        if p[0] == p[1] { Ok(p[0]) } else { Err(not_cnn(format!("found {} with {what} {p:?} (a cnn's are square)", n.label()))) }
+    };
+    let mut layers = Vec::new();
+    let mut tensors = Vec::new();
+    let mut prev = input.id.as_str();
+    for n in nodes {
+        if n.parents.len() != 1 || n.parents[0] != prev {
+            return Err(not_cnn(format!("found {} reading {:?} instead of \"{prev}\"", n.label(), n.parents)));
+        }
+        let i = layers.len();
+        let layer = match &n.op {
+            Op::Conv2d(c) => CnnLayer::Conv2d {
+                in_channels: c.in_channels,
+                out_channels: c.out_channels,
+                kernel: square(n, "kernel", c.kernel)?,
+                stride: square(n, "stride", c.stride)?,
+                padding: square(n, "padding", c.padding)?,
+            },
+            Op::Linear => {
+                let w = graph.tensor(&n.params[0]).ok_or_else(|| Error::internal(format!("{}: weight missing", n.label())))?;
+                match w.shape() {
+                    [o, k] => CnnLayer::Linear { in_features: *k, out_features: *o },
+                    s => return Err(not_cnn(format!("found {} with a weight of shape {s:?}", n.label()))),
+                }
+            }
+            Op::Relu => CnnLayer::Relu,
+            Op::Flatten => CnnLayer::Flatten,
+            Op::MaxPool2d(p) => CnnLayer::MaxPool2d { kernel: square(n, "kernel", p.kernel)?, stride: square(n, "stride", p.stride)? },
+            Op::AvgPool2d(p) => CnnLayer::AvgPool2d { kernel: square(n, "kernel", p.kernel)?, stride: square(n, "stride", p.stride)? },
+            _ => return Err(not_cnn(format!("found {}, which has no place in one", n.label()))),
+        };
+        if matches!(n.op, Op::Conv2d(_) | Op::Linear) {
+            for (param, role) in n.params.iter().zip(["weight", "bias"]) {
+                let t = graph.tensor(param).ok_or_else(|| Error::internal(format!("{}: tensor \"{param}\" missing", n.label())))?;
+                tensors.push((format!("layers.{i}.{role}"), t.clone()));
+            }
+        }
+        layers.push(layer);
+        prev = &n.id;
+    }
+    if graph.outputs() != [prev] {
+        return Err(not_cnn(format!("found outputs {:?} instead of the last node \"{prev}\"", graph.outputs())));
+    }
+    super::Model::new(super::Family::Cnn(CnnSpec::new(chw, layers)?), tensors)
+}
+
 fn window(n: usize, pad: usize, k: usize, s: usize) -> Option<usize> {
     (n + 2 * pad).checked_sub(k).map(|d| d / s + 1)
 }

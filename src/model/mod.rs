@@ -3,6 +3,7 @@ pub mod cnn;
 pub mod family;
 pub mod lower;
 pub mod nnet;
+pub mod onnx;
 pub mod param;
 pub mod pytorch;
 pub mod transformer;

@@ -1,5 +1,6 @@
-//! A VNN-LIB subset: real input variables `X_i` bounded by constants (an input box) and a
-//! disjunction of conjunctions of linear constraints over the outputs `Y_j`.
+//! VNN-LIB as VNN-COMP uses it: real input variables `X_i` bounded by constants and linear
+//! constraints over the outputs `Y_j`, under `and`/`or` nested in any order. Its violation is read
+//! as regions: input boxes, each with a disjunction of conjunctions over the outputs.
 //!
 //! VNN-LIB asserts describe a *violation*: the property holds iff no input of the box makes every
 //! constraint of some disjunct true. Numbers are read exactly (`0.3` is 3/10); nothing is rounded.
@@ -324,8 +325,82 @@ fn dnf_limit(file: &str, line: usize, a: usize, b: usize) -> Result<()> {
     }
 }
 
-/// Parses VNN-LIB text; `file` names the source in errors.
+/// One end of an input range: the bound and whether it is strict.
+type End = Option<(Q, bool)>;
+
+/// Tightens `lo`/`hi` by `l ≤ 0` (`< 0` when `strict`), `l` over at most one input. `Ok(false)`
+/// when `l` is a constant comparison that is false (no input satisfies it).
+fn tighten(lo: &mut [End], hi: &mut [End], l: &Lin, strict: bool) -> bool {
+    let zero = Q::from_integer(0.into());
+    let Some((i, k)) = l.x.first() else {
+        return if strict { l.c < zero } else { l.c <= zero };
+    };
+    let bound = -&l.c / k;
+    let upper = *k > zero;
+    let end = if upper { &mut hi[*i] } else { &mut lo[*i] };
+    *end = Some(match end.take() {
+        None => (bound, strict),
+        Some((b, s)) if b == bound => (b, s || strict),
+        // The tighter bound wins: the smaller upper bound, the larger lower bound.
+        Some((b, s)) => {
+            if (b < bound) == upper { (b, s) } else { (bound, strict) }
+        }
+    });
+    true
+}
+
+/// The region `lo`/`hi` describe, or why not: an input without both bounds (an error), or an
+/// empty range (`Ok(None)` when `empty_ok`, else an error).
+fn region(file: &str, lo: &[End], hi: &[End], empty_ok: bool) -> Result<Option<(Box, Vec<[bool; 2]>)>> {
+    let mut input_box = Vec::with_capacity(lo.len());
+    let mut input_open = Vec::with_capacity(lo.len());
+    for i in 0..lo.len() {
+        match (&lo[i], &hi[i]) {
+            (Some((l, lo_open)), Some((h, hi_open))) => {
+                if l > h || (l == h && (*lo_open || *hi_open)) {
+                    if empty_ok {
+                        return Ok(None);
+                    }
+                    let (ls, hs) = (to_canonical(l), to_canonical(h));
+                    let (lb, hb) = (if *lo_open { "(" } else { "[" }, if *hi_open { ")" } else { "]" });
+                    return Err(Error::bad_input(format!("{file}: X_{i}: expected a non-empty input range, found {lb}{ls}, {hs}{hb}")));
+                }
+                input_box.push(Interval::new(l.clone(), h.clone()));
+                input_open.push([*lo_open, *hi_open]);
+            }
+            _ => return Err(Error::bad_input(format!("{file}: X_{i}: expected both a lower and an upper bound, found {}", if lo[i].is_some() { "only a lower bound" } else if hi[i].is_some() { "only an upper bound" } else { "none" }))),
+        }
+    }
+    Ok(Some((input_box, input_open)))
+}
+
+/// One disjunct of the violation before its inputs are grouped: bounds on single inputs, and
+/// linear constraints over the outputs.
+#[derive(Clone)]
+struct Disjunct {
+    inputs: Vec<(Lin, bool)>,
+    outputs: Vec<LinearConstraint>,
+}
+
+/// Parses VNN-LIB text with one input region; `file` names the source in errors. A file whose
+/// violation ranges over several input boxes ([`parse_vnnlib_regions`]) is refused here.
 pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
+    let mut regions = parse_vnnlib_regions(text, file)?;
+    if regions.len() != 1 {
+        return Err(Error::bad_input(format!(
+            "{file}: expected one input region, found {} (a disjunction over input boxes: `verify` and `vnncomp` decide it region by region)",
+            regions.len()
+        )));
+    }
+    Ok(regions.pop().expect("one"))
+}
+
+/// Parses VNN-LIB text into the regions of its violation: per distinct input box (in order of
+/// first appearance), the disjunction of the output constraints that come with it. The property
+/// holds iff it holds on every region. Top-level bounds on single inputs bound every region;
+/// bounds inside a disjunct (VNN-COMP's `(or (and X-bounds Y-constraints) …)`) bound its own.
+/// A disjunct whose inputs admit no value is dropped: nothing can violate it.
+pub fn parse_vnnlib_regions(text: &str, file: &str) -> Result<Vec<Vnnlib>> {
     let sexps = parse_sexps(file, &tokenize(text))?;
     let mut ctx = Ctx { file, inputs: 0, outputs: 0 };
     let mut asserts = Vec::new();
@@ -353,37 +428,19 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
     if ctx.inputs == 0 || ctx.outputs == 0 {
         return Err(Error::bad_input(format!("{file}: expected declared inputs X_i and outputs Y_j, found {} and {}", ctx.inputs, ctx.outputs)));
     }
-    // Each end: the tightest bound so far and whether it is strict.
-    let mut lo: Vec<Option<(Q, bool)>> = vec![None; ctx.inputs];
-    let mut hi: Vec<Option<(Q, bool)>> = vec![None; ctx.inputs];
-    let mut violation: Vec<Vec<LinearConstraint>> = vec![Vec::new()];
+    let mut lo: Vec<End> = vec![None; ctx.inputs];
+    let mut hi: Vec<End> = vec![None; ctx.inputs];
+    let mut violation: Vec<Disjunct> = vec![Disjunct { inputs: Vec::new(), outputs: Vec::new() }];
     for f in asserts {
         let dnf = ctx.dnf(f)?;
-        // A top-level input bound (one variable, or a constant comparison) tightens the box;
-        // everything else must be over Y.
+        // A top-level input bound (one variable, or a constant comparison) tightens every region.
         if dnf.len() == 1 && dnf[0].iter().all(|(l, _, _)| l.y.is_empty() && l.x.len() <= 1) {
             for (l, strict, line) in &dnf[0] {
-                let Some((i, k)) = l.x.first() else {
-                    // `c ≤ 0` (`c < 0`) with no variable: true adds nothing, false empties the region.
-                    let holds = if *strict { l.c < Q::from_integer(0.into()) } else { l.c <= Q::from_integer(0.into()) };
-                    if !holds {
-                        return Err(Error::bad_input(format!(
-                            "{file}:{line}: expected a satisfiable input constraint, found one that is false for every input"
-                        )));
-                    }
-                    continue;
-                };
-                let bound = -&l.c / k;
-                let end = if *k > Q::from_integer(0.into()) { &mut hi[*i] } else { &mut lo[*i] };
-                let upper = *k > Q::from_integer(0.into());
-                *end = Some(match end.take() {
-                    None => (bound, *strict),
-                    Some((b, s)) if b == bound => (b, s || *strict),
-                    // The tighter bound wins: the smaller upper bound, the larger lower bound.
-                    Some((b, s)) => {
-                        if (b < bound) == upper { (b, s) } else { (bound, *strict) }
-                    }
-                });
+                if !tighten(&mut lo, &mut hi, l, *strict) {
+                    return Err(Error::bad_input(format!(
+                        "{file}:{line}: expected a satisfiable input constraint, found one that is false for every input"
+                    )));
+                }
             }
             continue;
         }
@@ -395,25 +452,30 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
                 ctx.outputs
             )));
         }
-        let mut conj = Vec::new();
+        let mut conj = Vec::with_capacity(dnf.len());
         for d in dnf {
-            let mut cs = Vec::new();
+            let mut dj = Disjunct { inputs: Vec::new(), outputs: Vec::new() };
             for (l, strict, line) in d {
-                if !l.x.is_empty() {
-                    return Err(Error::bad_input(format!(
-                        "{file}:{line}: unsupported: input variables inside a disjunction or mixed with outputs (only box bounds on X are supported)"
-                    )));
+                match (l.x.len(), l.y.is_empty()) {
+                    (0, false) => {
+                        let mut coeffs = vec![Q::from_integer(0.into()); ctx.outputs];
+                        for (j, k) in l.y {
+                            coeffs[j] += k;
+                        }
+                        dj.outputs.push(LinearConstraint { coeffs, rhs: -l.c, strict });
+                    }
+                    (0 | 1, true) => dj.inputs.push((l, strict)),
+                    _ => {
+                        return Err(Error::bad_input(format!(
+                            "{file}:{line}: unsupported: a constraint over several inputs, or over inputs and outputs together (only bounds on single inputs X_i are supported)"
+                        )));
+                    }
                 }
-                let mut coeffs = vec![Q::from_integer(0.into()); ctx.outputs];
-                for (j, k) in l.y {
-                    coeffs[j] += k;
-                }
-                cs.push(LinearConstraint { coeffs, rhs: -l.c, strict });
             }
-            conj.push(cs);
+            conj.push(dj);
         }
         dnf_limit(file, f.line(), violation.len(), conj.len())?;
-        let width = violation.iter().map(Vec::len).max().unwrap_or(0) + conj.iter().map(Vec::len).max().unwrap_or(0);
+        let width = violation.iter().map(|d| d.outputs.len()).max().unwrap_or(0) + conj.iter().map(|d| d.outputs.len()).max().unwrap_or(0);
         if (violation.len() * conj.len()).saturating_mul(width).saturating_mul(ctx.outputs) > MAX_VIOLATION_COEFFS {
             return Err(Error::bad_input(format!(
                 "{file}:{}: expected a violation of at most {MAX_VIOLATION_COEFFS} coefficients in all, found {} disjuncts of up to {width} constraints over {} outputs",
@@ -422,32 +484,42 @@ pub fn parse_vnnlib(text: &str, file: &str) -> Result<Vnnlib> {
                 ctx.outputs
             )));
         }
-        violation = violation.iter().flat_map(|a| conj.iter().map(move |b| [a.clone(), b.clone()].concat())).collect();
+        violation = violation
+            .iter()
+            .flat_map(|a| {
+                conj.iter().map(move |b| Disjunct {
+                    inputs: [a.inputs.clone(), b.inputs.clone()].concat(),
+                    outputs: [a.outputs.clone(), b.outputs.clone()].concat(),
+                })
+            })
+            .collect();
     }
-    let mut input_box = Vec::with_capacity(ctx.inputs);
-    let mut input_open = Vec::with_capacity(ctx.inputs);
-    for i in 0..ctx.inputs {
-        match (&lo[i], &hi[i]) {
-            (Some((l, lo_open)), Some((h, hi_open))) => {
-                let (ls, hs) = (to_canonical(l), to_canonical(h));
-                let (lb, hb) = (if *lo_open { "(" } else { "[" }, if *hi_open { ")" } else { "]" });
-                if l > h || (l == h && (*lo_open || *hi_open)) {
-                    return Err(Error::bad_input(format!(
-                        "{file}: X_{i}: expected a non-empty input range, found {lb}{ls}, {hs}{hb}"
-                    )));
-                }
-                input_box.push(Interval::new(l.clone(), h.clone()));
-                input_open.push([*lo_open, *hi_open]);
-            }
-            _ => return Err(Error::bad_input(format!("{file}: X_{i}: expected both a lower and an upper bound, found {}", if lo[i].is_some() { "only a lower bound" } else if hi[i].is_some() { "only an upper bound" } else { "none" }))),
+    // The top-level bounds alone must describe a region only when no disjunct adds its own.
+    let own_bounds = violation.iter().any(|d| !d.inputs.is_empty());
+    if !own_bounds {
+        region(file, &lo, &hi, false)?;
+    }
+    let mut regions: Vec<Vnnlib> = Vec::new();
+    for (k, d) in violation.into_iter().enumerate() {
+        let (mut dlo, mut dhi) = (lo.clone(), hi.clone());
+        if !d.inputs.iter().all(|(l, strict)| tighten(&mut dlo, &mut dhi, l, *strict)) {
+            continue;
+        }
+        let Some((input_box, input_open)) = region(file, &dlo, &dhi, own_bounds)? else { continue };
+        if d.outputs.is_empty() {
+            return Err(Error::bad_input(format!(
+                "{file}: violation disjunct {k}: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"
+            )));
+        }
+        match regions.iter_mut().find(|r| r.input_box == input_box && r.input_open == input_open) {
+            Some(r) => r.violation.push(d.outputs),
+            None => regions.push(Vnnlib { input_box, input_open, violation: vec![d.outputs], num_outputs: ctx.outputs }),
         }
     }
-    if let Some(d) = violation.iter().position(Vec::is_empty) {
-        return Err(Error::bad_input(format!(
-            "{file}: violation disjunct {d}: expected at least one constraint over the outputs Y_j, found none (every input would satisfy it)"
-        )));
+    if regions.is_empty() {
+        return Err(Error::bad_input(format!("{file}: expected a violation some input can reach, found every disjunct's input range empty")));
     }
-    Ok(Vnnlib { input_box, input_open, violation, num_outputs: ctx.outputs })
+    Ok(regions)
 }
 
 #[cfg(test)]
