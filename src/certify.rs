@@ -163,6 +163,56 @@ pub fn certificate_name(out: &Path, lean_dir: &Path) -> Result<(String, String)>
     Ok((name.to_string(), module))
 }
 
+/// The certificate directory of region `k` (0-based) of `n` under `out`: `out` itself when the
+/// property has one region, else `out/<name>.region<k+1>` (its own Lean module).
+pub fn region_dir(out: &Path, k: usize, n: usize) -> PathBuf {
+    if n == 1 {
+        return out.to_path_buf();
+    }
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    out.join(format!("{name}.region{}", k + 1))
+}
+
+/// Decides the regions of one property (`read_file_regions`) in turn under one deadline
+/// (`opts.search.deadline`), each into its own certificate directory ([`region_dir`]); stops at
+/// the first violated region, whose counterexample violates the whole property. `progress` gets
+/// the region's index and the search's statistics.
+pub fn decide(
+    model: &Model,
+    regions: &[(Vnnlib, Value)],
+    out: &Path,
+    opts: &VerifyOptions,
+    mut progress: impl FnMut(usize, &Stats),
+) -> Result<Vec<(PathBuf, Verified)>> {
+    if regions.len() > 1 {
+        expect_new_dir(out)?;
+        std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
+    }
+    let mut runs = Vec::with_capacity(regions.len());
+    for (k, (prop, prop_json)) in regions.iter().enumerate() {
+        let dir = region_dir(out, k, regions.len());
+        let v = verify(model, prop, prop_json, &dir, opts, |s: &Stats| progress(k, s))?;
+        let violated = matches!(v.outcome, Outcome::Violated { .. });
+        runs.push((dir, v));
+        if violated {
+            break;
+        }
+    }
+    Ok(runs)
+}
+
+/// The verdict of a property from its regions' runs ([`decide`]): violated if one is, verified if
+/// all are, else unknown; with `verify`'s exit code.
+pub fn overall(runs: &[(PathBuf, Verified)], regions: usize) -> (&'static str, i32) {
+    if runs.iter().any(|(_, v)| matches!(v.outcome, Outcome::Violated { .. })) {
+        ("violated", 10)
+    } else if runs.len() == regions && runs.iter().all(|(_, v)| matches!(v.outcome, Outcome::Verified { .. })) {
+        ("verified", 0)
+    } else {
+        ("unknown", 20)
+    }
+}
+
 /// `out` must be a new or empty directory (a certificate directory is written once).
 fn expect_new_dir(out: &Path) -> Result<()> {
     match std::fs::read_dir(out).map(|mut entries| entries.next().is_some()) {

@@ -15,6 +15,7 @@ pub mod model;
 pub mod num;
 pub mod property;
 pub mod search;
+pub mod suite;
 pub mod cli;
 
 pub use error::{Error, ErrorKind, Result};

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The top-level modules from the bottom up: a module may use only modules before it.
-const LAYERS: [&str; 15] =
-    ["error", "limits", "num", "json", "ir", "model", "property", "bounds", "search", "artifact", "checker", "lean", "audit", "certify", "cli"];
+const LAYERS: [&str; 16] =
+    ["error", "limits", "num", "json", "ir", "model", "property", "bounds", "search", "artifact", "checker", "lean", "audit", "certify", "suite", "cli"];
 
 fn src() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")

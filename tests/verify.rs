@@ -702,3 +702,36 @@ fn the_independent_script_confirms_each_pin_and_refuses_a_changed_one() {
         }
     }
 }
+
+/// An input disjunction (two boxes in one `or`, as ACAS Xu property 6 has) is decided region by
+/// region: each box gets its own certificate; a violation in one box is the property's.
+#[test]
+fn a_disjunction_over_two_input_boxes_is_decided_box_by_box() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    let net = data("identity.nnet");
+    let holds = d.path().join("holds");
+    let o = verify_cli(&net, &data("two-boxes-holds.vnnlib"), &[], &holds, &lean);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("region     1 of 2: [0, 1]") && out.contains("region     2 of 2: [3, 4]"), "{out}");
+    assert!(out.contains("property   verified (2 of 2 regions decided)"), "{out}");
+    for (k, rows) in [(1, r#"[{"coeffs":["-1"],"rhs":"-2","strict":false}]"#), (2, r#"[{"coeffs":["1"],"rhs":"5/2","strict":false}]"#)] {
+        let dir = holds.join(format!("holds.region{k}"));
+        let prop: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("property.json")).unwrap()).unwrap();
+        assert_eq!(prop["violation"][0].to_string(), rows);
+        assert!(lean.join(format!("Certificates/HoldsRegion{k}.lean")).is_file());
+        let c = torchlean(&["check-cert", dir.to_str().unwrap()]);
+        assert_eq!(c.status.code(), Some(0), "{}", show(&c));
+    }
+    // The property file is the source of both regions' properties.
+    let a = torchlean(&["audit", holds.to_str().unwrap(), "--sources", repo().join("tests/data").to_str().unwrap()]);
+    assert_eq!(a.status.code(), Some(0), "{}", show(&a));
+    let violated = d.path().join("violated");
+    let o = verify_cli(&net, &data("two-boxes-violated.vnnlib"), &[], &violated, &lean);
+    assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("input [7/2] satisfies disjunct 0 exactly"), "{out}");
+    assert!(violated.join("violated.region1/certificate.json").is_file());
+    assert!(violated.join("violated.region2/counterexample.json").is_file());
+}

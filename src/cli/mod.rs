@@ -9,7 +9,9 @@ pub mod import;
 pub mod f32;
 mod progress;
 pub mod property;
+pub mod suite;
 pub mod verify;
+pub mod vnncomp;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -68,6 +70,12 @@ pub enum Command {
     /// Re-check a `verify` result in Rust without searching: re-bound every leaf of the
     /// certificate tree, or replay the counterexample exactly and in binary32.
     CheckCert(verify::CheckCertArgs),
+    /// Decide every instance of a VNN-COMP instances file, resumably, in shards if asked, and
+    /// write one suite manifest referencing every instance's artifacts by hash.
+    Suite(suite::SuiteArgs),
+    /// VNN-COMP's tool interface: `prepare_instance` and `run_instance` with the competition's
+    /// arguments; writes the results file in the competition's format.
+    Vnncomp(vnncomp::VnncompArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -160,6 +168,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Property(args) => property::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::CheckCert(args) => verify::check_cert(&args),
+        Command::Suite(args) => suite::run(&args),
+        Command::Vnncomp(args) => vnncomp::run(&args),
     }
 }
 

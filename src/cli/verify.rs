@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::progress::Progress;
 use crate::bounds::crown::Intermediate;
-use crate::certify::{Checked, VerifyOptions, check_dir, verify};
+use crate::certify::{Checked, VerifyOptions, check_dir};
 use crate::error::{Error, Result};
 use crate::num::rational::to_canonical;
 use crate::artifact::Kind;
@@ -122,74 +122,6 @@ pub fn search_options(method: Method, inter: IntermediateArg, deadline: Option<I
     Options { intermediate, leaf, split, deadline, max_boxes, seed: 0x746f_7263_686c_6561, pairs: true, alpha_steps }
 }
 
-/// The certificate directory of region `k` (0-based) of `n` under `out`: `out` itself when the
-/// property has one region, else `out/<name>.region<k+1>` (its own Lean module).
-pub fn region_dir(out: &Path, k: usize, n: usize) -> PathBuf {
-    if n == 1 {
-        return out.to_path_buf();
-    }
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    out.join(format!("{name}.region{}", k + 1))
-}
-
-/// Decides the regions of one property in turn under one deadline (`opts.search.deadline`),
-/// each into its own certificate directory ([`region_dir`]); stops at the first violated region,
-/// whose counterexample violates the whole property. `progress` shows the search.
-pub fn decide(
-    model: &crate::model::Model,
-    regions: &[(Vnnlib, Value)],
-    out: &Path,
-    opts: &VerifyOptions,
-    show: bool,
-) -> Result<Vec<(PathBuf, crate::certify::Verified)>> {
-    if regions.len() > 1 {
-        match std::fs::read_dir(out).map(|mut e| e.next().is_some()) {
-            Ok(true) => return Err(Error::bad_input(format!("--out {}: expected a new or empty directory, found a non-empty one", out.display()))),
-            Err(_) if out.exists() => return Err(Error::bad_input(format!("--out {}: expected a directory, found a file", out.display()))),
-            _ => {}
-        }
-        std::fs::create_dir_all(out).map_err(|e| Error::io("cannot create", out, e))?;
-    }
-    let mut runs = Vec::with_capacity(regions.len());
-    for (k, (prop, prop_json)) in regions.iter().enumerate() {
-        let dir = region_dir(out, k, regions.len());
-        let progress = Progress::new(show);
-        let mut last = Instant::now();
-        let region = if regions.len() > 1 { format!("region {}/{}  ", k + 1, regions.len()) } else { String::new() };
-        let v = verify(model, prop, prop_json, &dir, opts, |s: &Stats| {
-            if last.elapsed() >= Duration::from_millis(500) {
-                last = Instant::now();
-                progress.message(&format!(
-                    "{region}boxes {}  leaves {}  open {}  refuted {:.2}% of the box",
-                    s.boxes,
-                    s.leaves,
-                    s.open,
-                    100.0 * s.refuted_volume
-                ));
-            }
-        });
-        progress.finish();
-        let v = v?;
-        let violated = matches!(v.outcome, Outcome::Violated { .. });
-        runs.push((dir, v));
-        if violated {
-            break;
-        }
-    }
-    Ok(runs)
-}
-
-/// The verdict of a property from its regions' runs: violated if one is, verified if all are.
-pub fn overall(runs: &[(PathBuf, crate::certify::Verified)], regions: usize) -> (&'static str, i32) {
-    if runs.iter().any(|(_, v)| matches!(v.outcome, Outcome::Violated { .. })) {
-        ("violated", 10)
-    } else if runs.len() == regions && runs.iter().all(|(_, v)| matches!(v.outcome, Outcome::Verified { .. })) {
-        ("verified", 0)
-    } else {
-        ("unknown", 20)
-    }
-}
-
 pub fn run(args: &VerifyArgs) -> Result<i32> {
     let budget = timeout(args.timeout)?;
     let model = read_model(&args.model)?;
@@ -202,8 +134,24 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         sources: vec![(Kind::Payload, Source::of_file(&args.model)?), (Kind::Property, Source::of_file(&args.property)?)],
     };
     let show = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let runs = decide(&model, &regions, &args.out, &opts, show)?;
-    let (word, code) = overall(&runs, regions.len());
+    let progress = Progress::new(show);
+    let mut last = Instant::now();
+    let runs = crate::certify::decide(&model, &regions, &args.out, &opts, |k: usize, s: &Stats| {
+        if last.elapsed() >= Duration::from_millis(500) {
+            last = Instant::now();
+            let region = if regions.len() > 1 { format!("region {}/{}  ", k + 1, regions.len()) } else { String::new() };
+            progress.message(&format!(
+                "{region}boxes {}  leaves {}  open {}  refuted {:.2}% of the box",
+                s.boxes,
+                s.leaves,
+                s.open,
+                100.0 * s.refuted_volume
+            ));
+        }
+    });
+    progress.finish();
+    let runs = runs?;
+    let (word, code) = crate::certify::overall(&runs, regions.len());
     if args.json {
         let mut rows: Vec<Value> = runs.iter().map(|(_, v)| summary_json(v)).collect();
         if regions.len() == 1 {

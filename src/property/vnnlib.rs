@@ -616,4 +616,41 @@ mod tests {
         let r = head("(assert (<= X_0 0))(assert (>= X_0 1))(assert (<= X_1 1))(assert (>= X_1 0))\n");
         assert_eq!(parse_vnnlib(&r, "r.vnnlib").unwrap_err().to_string(), "r.vnnlib: X_0: expected a non-empty input range, found [1, 0]");
     }
+
+    #[test]
+    fn bounds_inside_disjuncts_make_regions_grouped_by_box() {
+        // VNN-COMP's form: (or (and X-bounds Y-constraints) …), constraints in any order, with a
+        // top-level bound on X_1 shared by every region.
+        let text = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(declare-const Y_1 Real)\n\
+            (assert (<= X_1 1))(assert (>= X_1 0))\n\
+            (assert (or (and (>= Y_0 Y_1) (<= X_0 1) (>= X_0 0))\n\
+                        (and (<= X_0 3) (>= X_0 2) (<= Y_0 -1))\n\
+                        (and (>= X_0 0) (<= X_0 1) (>= Y_1 5))\n\
+                        (and (>= X_0 5) (<= X_0 4) (>= Y_1 5))))\n";
+        let r = parse_vnnlib_regions(text, "r.vnnlib").unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].input_box, vec![Interval::new(q("0"), q("1")), Interval::new(q("0"), q("1"))]);
+        assert_eq!(r[0].violation, vec![
+            vec![LinearConstraint { coeffs: vec![q("-1"), q("1")], rhs: q("0"), strict: false }],
+            vec![LinearConstraint { coeffs: vec![q("0"), q("-1")], rhs: q("-5"), strict: false }],
+        ]);
+        // The box [5, 4] is empty: that disjunct can never be violated and is dropped.
+        assert_eq!(r[1].input_box, vec![Interval::new(q("2"), q("3")), Interval::new(q("0"), q("1"))]);
+        assert_eq!(r[1].violation, vec![vec![LinearConstraint { coeffs: vec![q("1"), q("0")], rhs: q("-1"), strict: false }]]);
+        assert_eq!(parse_vnnlib(text, "r.vnnlib").unwrap_err().to_string(), "r.vnnlib: expected one input region, found 2 (a disjunction over input boxes: `verify` and `vnncomp` decide it region by region)");
+        let unbounded = "(declare-const X_0 Real)(declare-const Y_0 Real)\n(assert (or (and (>= X_0 0) (>= Y_0 1)) (and (>= X_0 0) (<= X_0 1) (>= Y_0 2))))\n";
+        assert_eq!(parse_vnnlib_regions(unbounded, "u.vnnlib").unwrap_err().to_string(), "u.vnnlib: X_0: expected both a lower and an upper bound, found only a lower bound");
+        let mixed = "(declare-const X_0 Real)(declare-const Y_0 Real)\n(assert (<= X_0 1))(assert (>= X_0 0))(assert (or (and (<= (+ X_0 Y_0) 1))))\n";
+        assert_eq!(parse_vnnlib_regions(mixed, "m.vnnlib").unwrap_err().to_string(), "m.vnnlib:2: unsupported: a constraint over several inputs, or over inputs and outputs together (only bounds on single inputs X_i are supported)");
+    }
+
+    #[test]
+    fn a_dnf_beyond_the_limit_is_refused_before_it_is_built() {
+        // 20 asserts of (or A B): 2^20 disjuncts once distributed, above MAX_DNF_TERMS.
+        let mut text = String::from("(declare-const X_0 Real)(declare-const Y_0 Real)(declare-const Y_1 Real)\n(assert (<= X_0 1))(assert (>= X_0 0))\n");
+        for _ in 0..20 {
+            text.push_str("(assert (or (<= Y_0 1) (<= Y_1 1)))\n");
+        }
+        assert_eq!(parse_vnnlib_regions(&text, "d.vnnlib").unwrap_err().to_string(), format!("d.vnnlib:19: expected a violation of at most {MAX_DNF_TERMS} disjuncts once `and` is distributed over `or`, found 65536 × 2"));
+    }
 }

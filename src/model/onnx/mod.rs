@@ -349,7 +349,13 @@ impl Reader<'_> {
     }
 
     fn param(&mut self, id_hint: &str, shape: Vec<usize>, data: Vec<F32>) -> Result<String> {
-        let name = format!("{}.{}", self.fresh_id(id_hint), "t");
+        let base: String = id_hint.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '_' }).collect();
+        let mut name = base.clone();
+        let mut k = 1;
+        while self.tensors.iter().any(|(t, _)| *t == name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
         self.tensors.push((name.clone(), Tensor::new(shape, data)?));
         Ok(name)
     }
