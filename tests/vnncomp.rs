@@ -149,3 +149,55 @@ fn a_suite_shards_exactly_resumes_and_redoes_what_no_longer_audits() {
     assert!(summary(&redo).contains("(5 instances, 1 decided now"), "{}", table(&redo));
     assert_eq!(torchlean(&["audit", out.join("runs/ACASXU_run2a_2_1_batch_2000.prop_4").to_str().unwrap()]).status.code(), Some(0));
 }
+
+/// Copies the Lean project (sources only) into `to`, as a user's checkout would be.
+fn copy_lean_project(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap();
+        if name == ".lake" || name == "Pins" {
+            continue;
+        }
+        if p.is_dir() {
+            copy_lean_project(&p, &to.join(name));
+        } else {
+            fs::copy(&p, to.join(name)).unwrap();
+        }
+    }
+}
+
+/// `suite --check` has Lean check the certificates of its own shard only: here shard 1/2 holds a
+/// property over two input boxes (two certificates, one per region); shard 2/2's certificate is
+/// in the same Lean project but is neither built nor reported.
+#[test]
+fn suite_check_checks_only_the_shards_certificates() {
+    let d = tempfile::tempdir().unwrap();
+    let lean = d.path().join("lean");
+    copy_lean_project(&repo().join("lean"), &lean);
+    let other = d.path().join("other-box.vnnlib");
+    fs::copy(repo().join("tests/data/two-boxes-holds.vnnlib"), &other).unwrap();
+    let net = repo().join("tests/data/identity.nnet").display().to_string();
+    let csv = d.path().join("instances.csv");
+    fs::write(&csv, format!("{net},{},60\n{net},{},60\n", repo().join("tests/data/two-boxes-holds.vnnlib").display(), other.display())).unwrap();
+    let out = d.path().join("suite");
+    let run = |shard: &str, check: bool| {
+        let mut args = vec!["suite", csv.to_str().unwrap(), "--out", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap(), "--shard", shard];
+        if check {
+            args.extend(["--check", "--toolchain", "wasm"]);
+        }
+        let o = torchlean(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        o
+    };
+    run("2/2", false);
+    assert!(lean.join("Certificates/IdentityOtherBoxRegion1.lean").is_file());
+    let o = run("1/2", true);
+    let text = table(&o);
+    assert!(text.contains("lean: 2 certificates checked"), "{}", show(&o));
+    for k in [1, 2] {
+        let row = text.lines().find(|l| l.starts_with(&format!("Certificates.IdentityTwoBoxesHoldsRegion{k} "))).unwrap_or_else(|| panic!("{}", show(&o)));
+        assert!(row.contains(" pass ") && row.contains("pinned"), "{row}");
+    }
+    assert!(!text.contains("IdentityOtherBox") && !text.contains("DemoMlp"), "{}", show(&o));
+}

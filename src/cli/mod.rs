@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::num::interval::parse_box;
 use crate::certify::{box_display, certify_dense_ibp};
 use crate::error::{Error, Result};
-use crate::lean::check::{CertResult, CheckReport, check};
+use crate::lean::check::{CertResult, CheckReport};
 use crate::lean::driver::Outcome;
 use crate::lean::toolchain::Preference;
 
@@ -106,11 +106,15 @@ pub struct CheckArgs {
     /// the Lean project.
     #[arg(long)]
     pub certificates: Option<PathBuf>,
+    /// Check only this certificate module (`Certificates.<M>` or `<M>`; repeatable): Lean builds
+    /// just what it imports and its pin.
+    #[arg(long = "module", value_name = "M")]
+    pub modules: Vec<String>,
     #[command(flatten)]
     pub lean: LeanOpts,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct LeanOpts {
     /// Which Lean to use: `lake` on PATH, the npm wasm build (installed into $TORCHLEAN_CACHE,
     /// default ~/.cache/torchlean), or auto (lake if present).
@@ -154,7 +158,8 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Check(args) => {
-            let report = run_check(&args.lean_dir, args.certificates.as_deref(), &args.lean)?;
+            let only: Vec<String> = args.modules.iter().map(|m| if m.starts_with("Certificates.") { m.clone() } else { format!("Certificates.{m}") }).collect();
+            let report = run_check(&args.lean_dir, args.certificates.as_deref(), (!only.is_empty()).then_some(&only[..]), &args.lean)?;
             print_check(&report, args.lean.json);
             Ok(if report.ok() { 0 } else { Error::check_failed("").kind().exit_code() })
         }
@@ -173,10 +178,10 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn run_check(lean_dir: &std::path::Path, certs: Option<&std::path::Path>, opts: &LeanOpts) -> Result<CheckReport> {
+pub(crate) fn run_check(lean_dir: &std::path::Path, certs: Option<&std::path::Path>, only: Option<&[String]>, opts: &LeanOpts) -> Result<CheckReport> {
     let certs = certs.map_or_else(|| lean_dir.parent().unwrap_or(std::path::Path::new(".")).join("certificates"), |c| c.to_path_buf());
     let p = progress::Progress::new(std::io::stderr().is_terminal() && !opts.json);
-    let r = check(lean_dir, &certs, opts.toolchain, jobs(opts), &|m| p.message(m));
+    let r = crate::lean::check::check_only(lean_dir, &certs, only, opts.toolchain, jobs(opts), &|m| p.message(m));
     p.finish();
     let mut r = r?;
     check_bindings(lean_dir, &certs, &mut r);
@@ -187,9 +192,15 @@ fn run_check(lean_dir: &std::path::Path, certs: Option<&std::path::Path>, opts: 
 /// module re-derived from the artifact directory `<lean-dir>/../certificates/<name>/` whose files
 /// have those hashes (`audit --lean-dir`). A broken binding fails the module like a Lean rejection.
 fn check_bindings(lean_dir: &std::path::Path, certs: &std::path::Path, r: &mut CheckReport) {
-    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(certs)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("manifest.json").is_file()).collect())
-        .unwrap_or_default();
+    // Certificate directories, and one level down the regions of a property over several boxes.
+    let list = |d: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(d).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect()).unwrap_or_default()
+    };
+    let dirs: Vec<std::path::PathBuf> = list(certs)
+        .into_iter()
+        .flat_map(|d| if d.join("manifest.json").is_file() { vec![d] } else { list(&d) })
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
     for c in r.certificates.iter_mut().filter(|c| c.binding.starts_with("weak") || c.binding.starts_with("strong")) {
         let short = c.module.trim_start_matches("Certificates.");
         let dir = dirs.iter().find(|d| {
@@ -230,7 +241,7 @@ fn demo(args: &DemoArgs) -> Result<i32> {
         }
         println!("lean module  {}  {}", c.lean_module, c.lean_path.display());
     }
-    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, Some(&args.out_dir), &args.lean)?) };
+    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, Some(&args.out_dir), None, &args.lean)?) };
     if args.lean.json {
         let artifacts: Vec<serde_json::Value> = [&c.payload, &c.property, &c.certificate, &c.manifest]
             .iter()
@@ -324,7 +335,7 @@ fn check_row(c: &CertResult) -> String {
     )
 }
 
-fn print_check(r: &CheckReport, as_json: bool) {
+pub(crate) fn print_check(r: &CheckReport, as_json: bool) {
     if as_json {
         println!("{}", check_json(r));
         return;

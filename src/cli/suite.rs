@@ -33,9 +33,11 @@ pub struct SuiteArgs {
     pub lean_dir: PathBuf,
     #[arg(long, value_enum, default_value_t = Method::Bab)]
     pub method: Method,
-    /// Machine-readable output on stdout.
+    /// Then have Lean check the certificates of the instances in scope (this shard's only).
     #[arg(long)]
-    pub json: bool,
+    pub check: bool,
+    #[command(flatten)]
+    pub lean: super::LeanOpts,
 }
 
 pub fn run(args: &SuiteArgs) -> Result<i32> {
@@ -52,7 +54,7 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
             lean_dir: args.lean_dir.clone(),
         },
     };
-    let interactive = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let interactive = !args.lean.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
     let report = run_suite(&cfg, |r: &Record, k: usize, total: usize| {
         let line = format!("{} {} {:.1} s{}", r.instance.id, r.verdict.word(), r.seconds, if r.fresh { "" } else { " (finished before)" });
@@ -76,7 +78,7 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
     let count = |v: Verdict| report.records.iter().filter(|r| r.verdict == v).count();
     let fresh = report.records.iter().filter(|r| r.fresh).count();
     let secs: f64 = report.records.iter().map(|r| r.seconds).sum();
-    if args.json {
+    if args.lean.json {
         let rows: Vec<_> = report.records.iter().map(|r| json!({"id": r.instance.id, "verdict": r.verdict.word(), "seconds": r.seconds, "fresh": r.fresh, "detail": r.detail})).collect();
         let counts: serde_json::Map<_, _> = Verdict::ALL.iter().map(|v| (v.word().to_string(), json!(count(*v)))).collect();
         println!("{}", json!({"instances": rows, "counts": counts, "decided_now": fresh, "seconds": secs,
@@ -104,5 +106,22 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
         );
         println!("suite      {} {}", report.manifest_sha256, report.manifest.display());
     }
-    Ok(0)
+    if !args.check {
+        return Ok(0);
+    }
+    // The Lean modules of the verified instances in scope (their regions' included).
+    let modules: Vec<String> = report
+        .records
+        .iter()
+        .flat_map(|r| &r.certificates)
+        .filter(|(dir, _)| args.out.join(dir).join("certificate.json").is_file())
+        .filter_map(|(dir, _)| std::path::Path::new(dir).file_name().and_then(|n| n.to_str()).map(|n| format!("Certificates.{}", crate::lean::emit::module_name(n))))
+        .collect();
+    if modules.is_empty() {
+        println!("lean       no certificates to check in scope");
+        return Ok(0);
+    }
+    let check = super::run_check(&args.lean_dir, Some(&args.out.join("runs")), Some(&modules), &args.lean)?;
+    super::print_check(&check, args.lean.json);
+    Ok(if check.ok() { 0 } else { crate::error::Error::check_failed("").kind().exit_code() })
 }

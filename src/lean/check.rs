@@ -203,11 +203,11 @@ fn write_pins(project: &Path, certs: &Path) -> Result<BTreeMap<String, std::resu
         let source = fs::read_to_string(&file).map_err(|e| Error::io("cannot read", &file, e))?;
         let pinned = match super::emit::certificate_of_module(&source) {
             None => Err("no `# Certificate` header names its artifacts, so nothing states what it claims".to_string()),
-            Some(name) if !certs.join(name).join("certificate.json").is_file() => Err(format!(
+            Some(name) if !artifact_dir(certs, name).join("certificate.json").is_file() => Err(format!(
                 "its artifacts are not at {}: a module is a passing certificate only with the artifacts its claim is read from",
-                certs.join(name).display()
+                artifact_dir(certs, name).display()
             )),
-            Some(name) => super::pin::pin(&module, &source, &certs.join(name)).map_err(|e| e.to_string()),
+            Some(name) => super::pin::pin(&module, &source, &artifact_dir(certs, name)).map_err(|e| e.to_string()),
         };
         if let Ok(p) = &pinned {
             crate::artifact::write_atomic(&dir.join(format!("{stem}.lean")), p.text.as_bytes())?;
@@ -217,20 +217,49 @@ fn write_pins(project: &Path, certs: &Path) -> Result<BTreeMap<String, std::resu
     Ok(pins)
 }
 
+/// The artifact directory of certificate `name` under `certs`: `certs/<name>/`, or for region `k`
+/// of a property over several input boxes (`<dir>.region<k>`, `certify::region_dir`),
+/// `certs/<dir>/<name>/` when that is where it is.
+fn artifact_dir(certs: &Path, name: &str) -> PathBuf {
+    let flat = certs.join(name);
+    match name.rsplit_once(".region") {
+        Some((dir, k)) if !flat.is_dir() && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => certs.join(dir).join(name),
+        _ => flat,
+    }
+}
+
 /// Builds the project and reports on every certificate module; `certs` holds the certificates'
 /// artifact directories (`certs/<name>/`), from which their statements are pinned.
 pub fn check(project: &Path, certs: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+    check_only(project, certs, None, pref, jobs, progress)
+}
+
+/// [`check`], building with `only` just the named certificate modules (`Certificates.<M>`), their
+/// pins and what they import: a shard of a suite checks its own certificates.
+pub fn check_only(project: &Path, certs: &Path, only: Option<&[String]>, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
     if !project.join("lakefile.toml").is_file() && !project.join("lakefile.lean").is_file() {
         return Err(Error::bad_input(format!("{}: expected a Lake project (lakefile.toml), found none", project.display())));
     }
     let pins = write_pins(project, certs)?;
-    let modules = imports::project_modules(project, &LIBRARIES)?;
+    let mut modules = imports::project_modules(project, &LIBRARIES)?;
+    if let Some(only) = only {
+        if let Some(m) = only.iter().find(|m| !modules.iter().any(|x| x.name == **m)) {
+            return Err(Error::bad_input(format!("expected a certificate module of {}, found no module {m}", project.display())));
+        }
+        let mut keep: Vec<String> = Vec::new();
+        for m in only {
+            keep.extend(import_closure(&modules, m));
+            keep.extend(import_closure(&modules, &pin_of(m)));
+        }
+        // A certificate's part modules are built with it (the certificate imports them).
+        modules.retain(|m| keep.contains(&m.name));
+    }
     let hits = scan_sources(project, &modules)?;
     if !hits.is_empty() {
         return Err(Error::check_failed(format!("forbidden identifiers in the Lean sources:\n{}", hits.join("\n"))));
     }
     let tc = toolchain::resolve(pref, progress)?;
-    let mut report = run_toolchain(tc, project, &modules, jobs, progress)?;
+    let mut report = run_toolchain(tc, project, &modules, only.is_some(), jobs, progress)?;
     for c in &mut report.certificates {
         let path = project.join(format!("{}.lean", c.module.replace('.', "/")));
         let source = std::fs::read_to_string(path).unwrap_or_default();
@@ -395,6 +424,7 @@ fn run_toolchain(
     tc: Toolchain,
     project: &Path,
     modules: &[Module],
+    subset: bool,
     jobs: usize,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<CheckReport> {
@@ -427,7 +457,7 @@ fn run_toolchain(
                  instead the compiled .olean files of each certificate's imports and pin were scanned for Lean's non-standard axioms \
                  (sorryAx, ofReduceBool, ofReduceNat, trustCompiler); with none of them named, the three standard axioms are listed as an upper bound"))
         }
-        Toolchain::Lake { lake } => check_with_lake(project, &lake, modules, progress),
+        Toolchain::Lake { lake } => check_with_lake(project, &lake, modules, subset, progress),
     }
 }
 
@@ -537,11 +567,14 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
     }
 }
 
-fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+fn check_with_lake(project: &Path, lake: &PathBuf, modules: &[Module], subset: bool, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
     let start = std::time::Instant::now();
     progress("lake build");
+    // A subset (`check_only`) is built by naming its modules; else the default targets.
+    let targets: Vec<&str> = if subset { modules.iter().map(|m| m.name.as_str()).collect() } else { Vec::new() };
     let out = Command::new(lake)
         .arg("build")
+        .args(targets)
         .current_dir(project)
         .output()
         .map_err(|e| Error::toolchain(format!("cannot run {} build: {e}", lake.display())))?;
