@@ -201,3 +201,27 @@ fn suite_check_checks_only_the_shards_certificates() {
     }
     assert!(!text.contains("IdentityOtherBox") && !text.contains("DemoMlp"), "{}", show(&o));
 }
+
+/// VNN-COMP ships benchmark files gzipped and lists them unzipped: an instance whose file exists
+/// only as `<file>.gz` is decompressed into the suite's `inputs/` and decided as usual.
+#[test]
+fn a_suite_reads_gzipped_benchmark_files() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let bench = d.path().join("bench");
+    fs::create_dir_all(bench.join("onnx")).unwrap();
+    for (from, to) in [("onnx/ACASXU_run2a_1_2_batch_2000.onnx", "onnx/net.onnx.gz"), ("prop_2.vnnlib", "prop_2.vnnlib.gz")] {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&fs::read(acas(from)).unwrap()).unwrap();
+        fs::write(bench.join(to), gz.finish().unwrap()).unwrap();
+    }
+    fs::write(bench.join("instances.csv"), "onnx/net.onnx,prop_2.vnnlib,60\n").unwrap();
+    let out = d.path().join("suite");
+    let o = torchlean(&["suite", bench.join("instances.csv").to_str().unwrap(), "--out", out.to_str().unwrap(), "--lean-dir", d.path().join("lean").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(summary(&o).starts_with("verified 0  violated 1  "), "{}", table(&o));
+    assert_eq!(fs::read(out.join("inputs/net.onnx")).unwrap(), fs::read(acas("onnx/ACASXU_run2a_1_2_batch_2000.onnx")).unwrap());
+    let record: serde_json::Value = serde_json::from_slice(&fs::read(out.join("results/net.prop_2.json")).unwrap()).unwrap();
+    assert_eq!(record["network"]["path"], "onnx/net.onnx");
+    assert_eq!(record["network"]["sha256"], torchlean::json::sha256_ref(&fs::read(acas("onnx/ACASXU_run2a_1_2_batch_2000.onnx")).unwrap()));
+}

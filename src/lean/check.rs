@@ -430,6 +430,8 @@ fn run_toolchain(
 ) -> Result<CheckReport> {
     match tc {
         Toolchain::Wasm(w) => {
+            // Modules settled so far of all to build, so a long check says how far it is.
+            let (settled, total) = (std::sync::atomic::AtomicUsize::new(0), modules.len());
             let done = |name: &str, o: &Outcome| {
                 let what = match o {
                     Outcome::Built(Some(t)) => format!("built in {:.1} s", t.seconds),
@@ -438,7 +440,8 @@ fn run_toolchain(
                     Outcome::Failed(_) => "FAILED".to_string(),
                     Outcome::Skipped(d) => format!("skipped ({d} failed)"),
                 };
-                progress(&format!("{name}: {what}"));
+                let k = settled.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                progress(&format!("[{k}/{total}] {name}: {what}"));
             };
             let wait = || progress("waiting for another torchlean build to finish (shared .olean store)");
             let report = driver::build_wasm(project, modules, &w, jobs, &wait, &done)?;

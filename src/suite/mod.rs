@@ -6,7 +6,9 @@
 //! `results/<id>.json` its record (`torchlean.suite-result.v1`), written last and atomically, so
 //! an instance is finished exactly when its record is there, names the same input files (by
 //! SHA-256) and its certificate directories audit clean. `suite.json` (or
-//! `suite.shard-I-of-N.json`) lists the records by hash.
+//! `suite.shard-I-of-N.json`) lists the records by hash. A file the instances file names that
+//! exists only compressed (`<file>.gz`, as VNN-COMP ships benchmarks) is decompressed into
+//! `inputs/`.
 pub mod instance;
 
 use std::path::{Path, PathBuf};
@@ -153,6 +155,36 @@ pub struct SuiteReport {
     pub manifest_sha256: String,
 }
 
+/// The file an instance names, or, when only `<file>.gz` exists (VNN-COMP distributes benchmarks
+/// compressed and its scripts unzip them first), its decompression in `out/inputs/`.
+fn input_file(out: &Path, path: &Path) -> Result<PathBuf> {
+    use std::io::Read;
+    let mut gz = path.as_os_str().to_owned();
+    gz.push(".gz");
+    let gz = PathBuf::from(gz);
+    if path.exists() || !gz.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    let name = path.file_name().ok_or_else(|| Error::bad_input(format!("{}: expected a file name", path.display())))?;
+    let target = out.join("inputs").join(name);
+    let file = std::fs::File::open(&gz).map_err(|e| Error::io("cannot read", &gz, e))?;
+    let limit = crate::limits::MAX_ONNX_BYTES as u64;
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(file).take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::bad_input(format!("{}: expected gzip data, found {e}", gz.display())))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::bad_input(format!("{}: expected at most {limit} bytes once decompressed, found more", gz.display())));
+    }
+    if std::fs::read(&target).ok().as_deref() != Some(&bytes[..]) {
+        write_atomic(&target, &bytes)?;
+    }
+    Ok(target)
+}
+
+/// `inst` with its files resolved ([`input_file`]).
+fn resolved(out: &Path, inst: &Instance) -> Result<Instance> {
+    Ok(Instance { model: input_file(out, &inst.model)?, property: input_file(out, &inst.property)?, ..inst.clone() })
+}
+
 fn record_path(out: &Path, id: &str) -> PathBuf {
     out.join("results").join(format!("{id}.json"))
 }
@@ -161,6 +193,7 @@ fn record_path(out: &Path, id: &str) -> PathBuf {
 /// now (same SHA-256) and the same time limit, and every certificate directory it lists audits
 /// clean with the manifest hash it records.
 fn finished(out: &Path, inst: &Instance) -> Option<Record> {
+    let inst = &resolved(out, inst).ok()?;
     let bytes = std::fs::read(record_path(out, &inst.id)).ok()?;
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     let model_sha256 = instance::file_sha(&inst.model).ok()?;
@@ -196,6 +229,7 @@ fn decide(out: &Path, inst: &Instance, opts: &InstanceOptions) -> Result<Record>
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot remove the unfinished", &dir, e))?;
     }
+    let inst = &resolved(out, inst)?;
     let model_sha256 = instance::file_sha(&inst.model).unwrap_or_else(|e| format!("unreadable: {e}"));
     let property_sha256 = instance::file_sha(&inst.property).unwrap_or_else(|e| format!("unreadable: {e}"));
     let o = run_instance(&inst.model, &inst.property, Duration::from_secs_f64(inst.timeout), &dir, opts);
