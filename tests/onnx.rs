@@ -114,11 +114,21 @@ fn files_built_by_the_onnx_package_import_evaluate_and_refuse_as_documented() {
         assert_eq!(bits_of(&t["f32"]), bits_of(want), "{name}");
     }
 
+    // MatMul + Add layers (a bias of shape [1, out], an Add with the bias first) are linear
+    // layers with the weights transposed to [out, in].
+    let payload: serde_json::Value = serde_json::from_slice(&import(&dir.join("matmul_mlp.onnx"), &d.path().join("mm"))).unwrap();
+    assert_eq!((payload["family"].as_str(), payload["spec"]["widths"].to_string()), (Some("mlp"), "[3,4,2]".to_string()));
+    let expected: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("matmul_mlp.folded.json")).unwrap()).unwrap();
+    for (name, want) in expected.as_object().unwrap() {
+        let t = payload["tensors"].as_array().unwrap().iter().find(|t| t["name"] == name.as_str()).unwrap();
+        assert_eq!(bits_of(&t["f32"]), bits_of(want), "{name}");
+    }
+
     // Elementwise ops by constants (Sub, Mul, Div by 4, Relu, Add) in ONNX's order: bit for bit.
     assert_eq!(ulps_from_onnxruntime(&dir.join("elementwise.onnx")), (0.0, 8));
     // Dot products: onnxruntime sums in its own order (blocked, fused multiply-add), torchlean in
     // the declared one; the budget is 64 units in the last place of the largest output.
-    for m in ["cnn.onnx", "acas_1_1_gemm.onnx"] {
+    for m in ["cnn.onnx", "acas_1_1_gemm.onnx", "matmul_mlp.onnx"] {
         let (worst, _) = ulps_from_onnxruntime(&dir.join(m));
         assert!(worst <= 64.0, "{m}: {worst} ulps from onnxruntime");
     }

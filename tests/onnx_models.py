@@ -7,11 +7,13 @@ Writes into OUT_DIR:
   cnn.onnx                 Conv (padded) > BatchNormalization (exactly foldable) > Relu >
                            AveragePool > Conv > Relu > MaxPool > Flatten > Gemm
   elementwise.onnx         Sub, Mul, Div by 4, Relu, Add, all by constants, and a Reshape
+  matmul_mlp.onnx          MatMul + Add layers, the first bias [1, out], the second Add's operands swapped
   bn_inexact.onnx          a BatchNormalization whose fold is not exact (var + eps = 2)
   softplus.onnx            an op torchlean does not read
   conv_group.onnx          a grouped convolution
   cnn.folded.json          the BatchNormalization folded into conv1 by numpy, as binary32 bits
-  <model>.ref.json         for cnn, elementwise and acas_1_1_gemm: seeded random binary32 inputs
+  matmul_mlp.folded.json   the mlp tensors expected (weights transposed to [out, in])
+  <model>.ref.json         for cnn, elementwise, matmul_mlp and acas_1_1_gemm: seeded random binary32 inputs
                            and onnxruntime's outputs, as binary32 bits
 """
 import json
@@ -126,6 +128,21 @@ def elementwise(out, rng):
     save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), out)
 
 
+def matmul_mlp(out, rng):
+    """MatMul + Add layers whose first bias is [1, out] (a broadcast over the batch axis)."""
+    w1, b1 = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((1, 4)).astype(np.float32)
+    w2, b2 = rng.standard_normal((4, 2)).astype(np.float32), rng.standard_normal((2,)).astype(np.float32)
+    inits = [numpy_helper.from_array(a, n) for n, a in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2)]]
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["m1"], name="mm1"), helper.make_node("Add", ["m1", "b1"], ["a1"], name="add1"),
+             helper.make_node("Relu", ["a1"], ["r1"], name="relu1"),
+             helper.make_node("MatMul", ["r1", "w2"], ["m2"], name="mm2"), helper.make_node("Add", ["b2", "m2"], ["y"], name="add2")]
+    graph = helper.make_graph(nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], inits)
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), out)
+    tensors = {"layers.0.weight": bits(w1.T), "layers.0.bias": bits(b1), "layers.1.weight": bits(w2.T), "layers.1.bias": bits(b2)}
+    Path(str(out)[: -len(".onnx")] + ".folded.json").write_text(json.dumps(tensors))
+
+
 def refused(out_dir):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
     w = numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
@@ -168,10 +185,12 @@ def main():
         acas_gemm(acas / f"ACASXU_run2a_{net}_batch_2000.nnet", out / f"acas_{net}_gemm.onnx")
     cnn(out / "cnn.onnx", rng)
     elementwise(out / "elementwise.onnx", rng)
+    matmul_mlp(out / "matmul_mlp.onnx", rng)
     refused(out)
     reference(out / "acas_1_1_gemm.onnx", (1, 5), rng, scale=0.3)
     reference(out / "cnn.onnx", (1, 1, 6, 6), rng)
     reference(out / "elementwise.onnx", (1, 6), rng)
+    reference(out / "matmul_mlp.onnx", (1, 3), rng)
     print("ok")
 
 

@@ -625,7 +625,9 @@ impl Reader<'_> {
         if c.dims.iter().rev().skip(1).any(|d| *d != 1) || c.dims.last().is_some_and(|d| *d != m && *d != 1) {
             return Ok(None);
         }
-        let b = self.broadcast(c, &onnx[onnx.len() - 1..]).map_err(|e| e.context(format!("input \"{other}\"")))?;
+        // Leading axes of size 1 hold the same data: read it as a vector (`[1, out]` is `[out]`).
+        let flat = Const { dims: c.dims.last().map_or_else(Vec::new, |d| vec![*d]), data: c.data.clone() };
+        let b = self.broadcast(&flat, &onnx[onnx.len() - 1..]).map_err(|e| e.context(format!("input \"{other}\"")))?;
         Ok(Some((b, add.output[0].clone())))
     }
 
