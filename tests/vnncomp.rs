@@ -49,14 +49,21 @@ fn run_instance_writes_results_the_competition_accepts() {
     let s = scored(&sat, &net, &prop);
     assert_eq!(s.status.code(), Some(0), "{}", show(&s));
     assert!(String::from_utf8_lossy(&s.stdout).starts_with("accepted: sat, onnxruntime within"), "{}", show(&s));
-    // Its certificate directory (the counterexample, replayed) sits beside the results file.
-    assert!(d.path().join("sat_txt.cert/counterexample.json").is_file());
+    // Its certificate directory (the counterexample, replayed) sits beside the results file,
+    // named after the instance.
+    assert!(d.path().join("torchlean-certificates/ACASXU_run2a_1_2_batch_2000.prop_2/counterexample.json").is_file());
     // A changed input is refused by the same rules: the check can fail.
     let forged = d.path().join("forged.txt");
     fs::write(&forged, text.replacen("(X_0 ", "(X_0 1", 1)).unwrap();
     assert_eq!(scored(&forged, &net, &prop).status.code(), Some(1));
-    // Holds: unsat.
-    let unsat = d.path().join("unsat.txt");
+    // Holds: unsat. The harness writes every instance to the same results file, and may run an
+    // instance again: each gets its own certificate directory, a re-run replaces it.
+    let unsat = d.path().join("sat.txt");
+    let o = run_instance(&acas("onnx/ACASXU_run2a_1_6_batch_2000.onnx"), &acas("prop_3.vnnlib"), &unsat, "116");
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(fs::read_to_string(&unsat).unwrap(), "unsat\n");
+    assert!(d.path().join("torchlean-certificates/ACASXU_run2a_1_6_batch_2000.prop_3/certificate.json").is_file());
+    assert!(d.path().join("torchlean-lean/Certificates/ACASXURun2a16Batch2000Prop3.lean").is_file());
     let o = run_instance(&acas("onnx/ACASXU_run2a_1_6_batch_2000.onnx"), &acas("prop_3.vnnlib"), &unsat, "116");
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert_eq!(fs::read_to_string(&unsat).unwrap(), "unsat\n");

@@ -2,7 +2,7 @@
 //! VNN-COMP's tool interface (`docs/vnncomp.md`), so the competition's own scripts can run and
 //! score torchlean. `run_instance` writes the results file (temporary file, then rename) with
 //! `unsat`, `sat` and the counterexample, `timeout`, `unknown` or `error`.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
@@ -49,10 +49,12 @@ pub struct RunArgs {
     pub results: PathBuf,
     /// Seconds for the whole run, certificate writing included.
     pub timeout: f64,
-    /// Where the certificate (or counterexample) directory goes; default `<RESULTS>.cert`.
+    /// Where the certificate (or counterexample) directory goes; default
+    /// `torchlean-certificates/<network stem>.<property stem>/` beside RESULTS (replaced on a re-run).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// The Lean project for the certificate's module; default `<RESULTS>.lean`.
+    /// Where the certificate's Lean module goes (`<dir>/Certificates/`); default
+    /// `torchlean-lean/` beside RESULTS.
     #[arg(long)]
     pub lean_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Method::Bab)]
@@ -79,10 +81,21 @@ pub fn run(args: &VnncompArgs) -> Result<i32> {
             }
             let start = Instant::now();
             let limit = Duration::from_secs_f64(a.timeout);
-            let name = a.results.file_name().and_then(|n| n.to_str()).unwrap_or("results");
-            let sibling = |ext: &str| a.results.with_file_name(format!("{}.{ext}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_', "_")));
-            let out = a.out.clone().unwrap_or_else(|| sibling("cert"));
-            let lean_dir = a.lean_dir.clone().unwrap_or_else(|| sibling("lean"));
+            // The competition's harness writes every instance's results to the same `out.txt`:
+            // by default each instance gets its own directory beside it, named after the instance,
+            // and a re-run of the same instance replaces it.
+            let here = a.results.parent().map(Path::to_path_buf).unwrap_or_default();
+            let out = match &a.out {
+                Some(o) => o.clone(),
+                None => {
+                    let dir = here.join("torchlean-certificates").join(crate::suite::instance_id(&a.onnx.to_string_lossy(), &a.vnnlib.to_string_lossy()));
+                    if dir.is_dir() {
+                        std::fs::remove_dir_all(&dir).map_err(|e| Error::io("cannot replace the earlier run's", &dir, e))?;
+                    }
+                    dir
+                }
+            };
+            let lean_dir = a.lean_dir.clone().unwrap_or_else(|| here.join("torchlean-lean"));
             let opts = InstanceOptions {
                 search: search_options(a.method, IntermediateArg::Crown, None, 1_000_000, 20),
                 packed_boxes: None,

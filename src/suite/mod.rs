@@ -60,6 +60,11 @@ impl Shard {
     }
 }
 
+/// The name of an instance: `<network stem>.<property stem>`, each reduced to `[A-Za-z0-9_-]`.
+pub fn instance_id(network: &str, property: &str) -> String {
+    format!("{}.{}", stem(network), stem(property))
+}
+
 fn stem(p: &str) -> String {
     let name = p.rsplit('/').next().unwrap_or(p);
     let name = name.strip_suffix(".gz").unwrap_or(name);
@@ -82,7 +87,7 @@ pub fn read_instances(csv: &Path) -> Result<Vec<Instance>> {
             return Err(at(format!("expected 3 fields (network,property,timeout_seconds), found {}", fields.len())));
         };
         let t: f64 = timeout.parse().ok().filter(|t: &f64| t.is_finite() && *t >= 0.0).ok_or_else(|| at(format!("timeout: expected a number of seconds ≥ 0, found \"{timeout}\"")))?;
-        let id = format!("{}.{}", stem(model), stem(property));
+        let id = instance_id(model, property);
         if let Some(other) = out.iter().find(|i| i.id == id) {
             return Err(at(format!("expected each instance once, found {id} again (line {} has it)", other.index + 1)));
         }
