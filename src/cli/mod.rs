@@ -58,8 +58,8 @@ pub enum Command {
     CodegenPytorch(codegen::CodegenArgs),
     /// Evaluate a payload's network at one input, exactly and in declared-order binary32.
     Eval(eval::EvalArgs),
-    /// Sound output bounds (IBP or CROWN, exact rationals) of a `.nnet` or mlp payload over an input
-    /// box or a VNN-LIB property's box, with each property row's bounds and the wall time.
+    /// Sound output bounds (IBP or CROWN, exact rationals) of a network (`.nnet`, ONNX, payload) over
+    /// an input box or a VNN-LIB property's box, with each property row's bounds and the wall time.
     Bounds(bounds::BoundsArgs),
     /// Write a property artifact (L∞ robustness or an output box) for `verify --property`.
     Property(property::PropertyArgs),
@@ -375,6 +375,29 @@ pub(crate) fn print_check(r: &CheckReport, as_json: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No command has a flag twice (a flattened `LeanOpts` brings its own `--jobs`, which once
+    /// sat beside `suite --jobs`); clap checks this only in debug builds, the tests run release.
+    #[test]
+    fn no_command_defines_a_flag_twice() {
+        use clap::CommandFactory;
+        fn walk(c: &clap::Command, path: &str, dups: &mut Vec<String>) {
+            let mut seen = std::collections::BTreeSet::new();
+            for a in c.get_arguments() {
+                if let Some(l) = a.get_long()
+                    && !seen.insert(l.to_string())
+                {
+                    dups.push(format!("{path} --{l}"));
+                }
+            }
+            for sub in c.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), dups);
+            }
+        }
+        let mut dups = Vec::new();
+        walk(&Cli::command(), "torchlean", &mut dups);
+        assert_eq!(dups, Vec::<String>::new());
+    }
 
     fn cert(seconds: Option<f64>, untimed: usize, axioms: Option<Vec<String>>) -> CertResult {
         CertResult {

@@ -36,8 +36,15 @@ pub struct SuiteArgs {
     /// Then have Lean check the certificates of the instances in scope (this shard's only).
     #[arg(long)]
     pub check: bool,
-    #[command(flatten)]
-    pub lean: super::LeanOpts,
+    /// With --check: which Lean to use (as `torchlean check --toolchain`).
+    #[arg(long, value_enum, default_value_t = crate::lean::toolchain::Preference::Auto)]
+    pub toolchain: crate::lean::toolchain::Preference,
+    /// With --check: parallel Lean processes (wasm toolchain); default: available cores.
+    #[arg(long)]
+    pub lean_jobs: Option<usize>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: &SuiteArgs) -> Result<i32> {
@@ -54,7 +61,7 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
             lean_dir: args.lean_dir.clone(),
         },
     };
-    let interactive = !args.lean.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let interactive = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
     let report = run_suite(&cfg, |r: &Record, k: usize, total: usize| {
         let line = format!("{} {} {:.1} s{}", r.instance.id, r.verdict.word(), r.seconds, if r.fresh { "" } else { " (finished before)" });
@@ -78,7 +85,7 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
     let count = |v: Verdict| report.records.iter().filter(|r| r.verdict == v).count();
     let fresh = report.records.iter().filter(|r| r.fresh).count();
     let secs: f64 = report.records.iter().map(|r| r.seconds).sum();
-    if args.lean.json {
+    if args.json {
         let rows: Vec<_> = report.records.iter().map(|r| json!({"id": r.instance.id, "verdict": r.verdict.word(), "seconds": r.seconds, "fresh": r.fresh, "detail": r.detail})).collect();
         let counts: serde_json::Map<_, _> = Verdict::ALL.iter().map(|v| (v.word().to_string(), json!(count(*v)))).collect();
         println!("{}", json!({"instances": rows, "counts": counts, "decided_now": fresh, "seconds": secs,
@@ -121,7 +128,8 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
         println!("lean       no certificates to check in scope");
         return Ok(0);
     }
-    let check = super::run_check(&args.lean_dir, Some(&args.out.join("runs")), Some(&modules), &args.lean)?;
-    super::print_check(&check, args.lean.json);
+    let lean = super::LeanOpts { toolchain: args.toolchain, jobs: args.lean_jobs, json: args.json };
+    let check = super::run_check(&args.lean_dir, Some(&args.out.join("runs")), Some(&modules), &lean)?;
+    super::print_check(&check, args.json);
     Ok(if check.ok() { 0 } else { crate::error::Error::check_failed("").kind().exit_code() })
 }
