@@ -143,6 +143,7 @@ fn files_built_by_the_onnx_package_import_evaluate_and_refuse_as_documented() {
     };
     assert_eq!(refused("softplus.onnx"), "error: softplus.onnx: node 1 \"sp\" (Softplus): op Softplus: expected one of Gemm, MatMul, Add, Sub, Mul, Div, Relu, Sigmoid, Tanh, Conv, MaxPool, AveragePool, Flatten, Reshape, Transpose, Constant, Identity, Dropout, BatchNormalization");
     assert_eq!(refused("conv_group.onnx"), "error: conv_group.onnx: node 0 \"grouped\" (Conv): attribute \"group\": expected 1, found 2");
+    assert_eq!(refused("bn_sequence.onnx"), "error: bn_sequence.onnx: node 1 \"bn\" (BatchNormalization): input 0: expected a Gemm/MatMul output of shape [1, features] (the channel axis is 1), found shape [1, 2, 2]");
     assert_eq!(refused("bn_inexact.onnx"), "error: bn_inexact.onnx: node 1 \"bn\" (BatchNormalization): channel 0: expected var + epsilon to be the square of a rational so the fold is exact, found 2");
 }
 

@@ -9,6 +9,7 @@ Writes into OUT_DIR:
   elementwise.onnx         Sub, Mul, Div by 4, Relu, Add, all by constants, and a Reshape
   matmul_mlp.onnx          MatMul + Add layers, the first bias [1, out], the second Add's operands swapped
   bn_inexact.onnx          a BatchNormalization whose fold is not exact (var + eps = 2)
+  bn_sequence.onnx         a BatchNormalization over axis 1 of a [1, 2, 2] MatMul output (the sequence)
   softplus.onnx            an op torchlean does not read
   conv_group.onnx          a grouped convolution
   cnn.folded.json          the BatchNormalization folded into conv1 by numpy, as binary32 bits
@@ -163,6 +164,14 @@ def refused(out_dir):
                            helper.make_node("BatchNormalization", ["h", "s", "o", "m", "v"], ["y"], name="bn", epsilon=0.25)],
                           "b", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], inits)
     save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out_dir / "bn_inexact.onnx")
+    # On [1, 2, 2] the channel axis of BatchNormalization is the sequence, not the MatMul's features.
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 2])
+    inits = [numpy_helper.from_array(np.eye(2, dtype=np.float32), "w")] + [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in
+                                                                         [("s", [2, 0.5]), ("o", [0, 0]), ("m", [0, 0]), ("v", [0.75, 0.75])]]
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["h"], name="mm"),
+                           helper.make_node("BatchNormalization", ["h", "s", "o", "m", "v"], ["y"], name="bn", epsilon=0.25)],
+                          "q", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 2])], inits)
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out_dir / "bn_sequence.onnx")
 
 
 def reference(model, shape, rng, n=8, scale=1.0):

@@ -766,6 +766,13 @@ impl Reader<'_> {
         if !matches!(op, Op::Conv2d(_) | Op::Linear) || self.uses.get(&n.input[0]) != Some(&1) {
             return Err(Error::bad_input("input 0: expected the output of a Conv or Gemm/MatMul read by nothing else, found another value"));
         }
+        // The channel axis is 1: a linear layer's output features only when its value is
+        // [1, features] (on [1, s, features] axis 1 is the sequence, which no weight row scales).
+        if matches!(op, Op::Linear) && s.len() != 2 {
+            return Err(Error::bad_input(format!(
+                "input 0: expected a Gemm/MatMul output of shape [1, features] (the channel axis is 1), found shape {s:?}"
+            )));
+        }
         let channels = if s.len() >= 2 { s[1] } else { 0 };
         let eps = F32(float_attr(n, "epsilon", 1e-5)?.to_bits()).to_rational().ok_or_else(|| Error::bad_input("attribute \"epsilon\": expected a finite value"))?;
         let mut v: Vec<Vec<Q>> = Vec::with_capacity(4);
