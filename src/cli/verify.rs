@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::num::rational::to_canonical;
 use crate::artifact::Kind;
 use crate::artifact::source::Source;
-use crate::property::Vnnlib;
 use crate::search::bab::{LeafBound, Options, Outcome, Stats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,11 +88,6 @@ pub struct CheckCertArgs {
 /// The model of `--model`: a `.nnet` file, a payload JSON, or an import directory.
 pub fn read_model(path: &Path) -> Result<crate::model::Model> {
     crate::artifact::payload::read_model_file(path)
-}
-
-/// The property of `--property` ([`crate::artifact::property::read_file`]).
-pub fn read_property(path: &Path) -> Result<(Vnnlib, Value)> {
-    crate::artifact::property::read_file(path)
 }
 
 fn status_word(o: &Outcome) -> &'static str {
