@@ -573,7 +573,7 @@ fn check_lean(lean_dir: &Path, m: &Manifest, files: &[File], rows: &mut Vec<Audi
                     (Some(graph), Some(prop)) => {
                         let texts = texts_of(files, &f.bytes, &c.payload, &c.property);
                         let binding = Binding { certificate: sha, payload: &c.payload, property: &c.property, texts };
-                        emit::tree_modules(&m.name, &graph, &prop, &c.tree, c.intermediate, c.leaf_bound, &binding, None)
+                        emit::tree_modules(&m.name, &graph, &prop, &c.tree, c.intermediate, c.leaf_bound, &binding, None, &Default::default())
                             .map(|(_, files)| files)
                             .map_err(|e| e.to_string())
                     }

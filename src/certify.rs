@@ -20,7 +20,7 @@ use crate::artifact::{Artifact, Written, certificate, counterexample, manifest, 
 use crate::bounds::dense::{Dense, View};
 use crate::bounds::ibp::ibp_mlp_rounded;
 use crate::checker::LeafKind;
-use crate::checker::packed::{leaf_pk, net_pk};
+use crate::checker::packed::{Memo, net_pk};
 use crate::checker::tree::{packed_applies, recheck};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Graph;
@@ -234,11 +234,12 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
     expect_new_dir(out)?;
     let start = Instant::now();
     let graph = &lower(model)?;
+    let memo = Memo::default();
     // Lean's bridge from a certificate to the graph reads the same chains the views do
     // (`denote_mlpGraph`, `denote_chain`, `denoteS_smoothNet`), so a network with a view gets a
     // certificate.
     let (outcome, search) = match View::of(graph)? {
-        View::Dense(dense) => verify_dense(graph, &dense, prop, opts, progress)?,
+        View::Dense(dense) => verify_dense(graph, &dense, prop, opts, &memo, progress)?,
         View::Env(net) => (crate::search::env::verify(&net, prop, &opts.search)?, opts.search.clone()),
     };
     let search = &search;
@@ -258,7 +259,7 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
         let texts = Some(Texts { certificate: &cert_bytes, payload: &payload_bytes, property: &property_bytes });
         let binding = Binding { certificate: &cert_sha, payload: &payload_sha, property: &property_sha, texts };
         let emitted = Error::check_deadline(deadline, "the search finished")
-            .and_then(|()| emit::tree_modules(&name, graph, prop, tree, search.intermediate, search.leaf, &binding, deadline));
+            .and_then(|()| emit::tree_modules(&name, graph, prop, tree, search.intermediate, search.leaf, &binding, deadline, &memo));
         match emitted {
             Ok((kind, files)) => certified = Some((cert, kind, files)),
             Err(e) if matches!(e.kind(), ErrorKind::Timeout) => {
@@ -310,7 +311,15 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
 /// the certificate may take it; also returns the bounds the certificate records. A root that IBP
 /// alone refutes is certified by one IBP leaf: the cheapest check for Lean (a 128-neuron
 /// convolution's CROWN leaf exhausts the wasm toolchain's heap, its IBP leaf takes 40 s).
-fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOptions, progress: impl FnMut(&Stats)) -> Result<(Outcome, Options)> {
+/// Packed leaves the refinement accepts are kept in `memo` for the emitter.
+fn verify_dense(
+    graph: &Graph,
+    dense: &Dense,
+    prop: &Vnnlib,
+    opts: &VerifyOptions,
+    memo: &Memo,
+    progress: impl FnMut(&Stats),
+) -> Result<(Outcome, Options)> {
     let search = &opts.search;
     bab::check_shape(&dense.widths()?, prop)?;
     if search.split && search.leaf == bab::LeafBound::Crown {
@@ -333,7 +342,7 @@ fn verify_dense(graph: &Graph, dense: &Dense, prop: &Vnnlib, opts: &VerifyOption
     let packed = (search.split && packed_applies(dense, search.intermediate, search.leaf)).then(|| net_pk(dense, prop)).transpose()?;
     let accept = |b: &Box, r: &[Refutation], a: &[Vec<Q>]| -> Result<bool> {
         let net = packed.as_ref().expect("accept is passed only with a packed network");
-        match leaf_pk(net, prop, b, a, r, true) {
+        match memo.leaf_pk(net, prop, b, a, r) {
             Ok(_) => Ok(true),
             Err(e) if matches!(e.kind(), ErrorKind::CheckFailed) => Ok(false),
             Err(e) => Err(e),

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::crown::CrownData;
-use super::packed::{LeafPk, NetPk, field_width, leaf_pk, net_pk};
+use super::packed::{LeafPk, Memo, NetPk, field_width, net_pk};
 use super::{LeafKind, crown, crown_box, env, ibp};
 use crate::bounds::crown::Intermediate;
 use crate::bounds::dense::{Dense, View};
@@ -79,14 +79,14 @@ pub fn packed_applies(dense: &Dense, intermediate: Intermediate, leaf: LeafBound
 
 /// The packed data of every leaf, or `None` when some leaf's fixed-point passes cannot refute it,
 /// even with IBP boxes.
-fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, deadline: Option<Instant>) -> Result<Option<Leaves>> {
+fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, deadline: Option<Instant>, memo: &Memo) -> Result<Option<Leaves>> {
     let net = net_pk(dense, prop)?;
     let leaves = tree
         .leaf_boxes(&prop.input_box)?
         .into_par_iter()
         .map(|(b, refute, alphas)| {
             Error::check_deadline(deadline, "the certificate's leaves were computed")?;
-            leaf_pk(&net, prop, &b, alphas, refute, true).map(|l| (b, l))
+            memo.leaf_pk(&net, prop, &b, alphas, refute).map(|l| (b, l))
         })
         .collect::<Result<Vec<_>>>();
     let leaves = match leaves {
@@ -102,9 +102,18 @@ fn packed_leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, deadline: Option<Ins
 /// The leaves of a tree certificate as its Lean module checks them: the packed checker's when it
 /// applies and accepts every leaf, else the rational checker of the certificate's bounds.
 /// Gives up with a timeout error once `deadline` passes.
-pub fn leaves(dense: &Dense, prop: &Vnnlib, tree: &Tree, intermediate: Intermediate, leaf: LeafBound, deadline: Option<Instant>) -> Result<Leaves> {
+/// Packed leaves found in `memo` are not computed again.
+pub fn leaves(
+    dense: &Dense,
+    prop: &Vnnlib,
+    tree: &Tree,
+    intermediate: Intermediate,
+    leaf: LeafBound,
+    deadline: Option<Instant>,
+    memo: &Memo,
+) -> Result<Leaves> {
     if packed_applies(dense, intermediate, leaf)
-        && let Some(p) = packed_leaves(dense, prop, tree, deadline)?
+        && let Some(p) = packed_leaves(dense, prop, tree, deadline, memo)?
     {
         return Ok(p);
     }
@@ -149,7 +158,7 @@ pub fn recheck(graph: &Graph, prop: &Vnnlib, tree: &Tree, intermediate: Intermed
     }
     if let View::Dense(dense) = &view
         && packed_applies(dense, intermediate, leaf)
-        && packed_leaves(dense, prop, tree, None)?.is_some()
+        && packed_leaves(dense, prop, tree, None, &Memo::default())?.is_some()
     {
         return Ok((LeafKind::Packed, leaves.len()));
     }

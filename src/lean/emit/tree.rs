@@ -39,6 +39,7 @@ pub fn tree_modules(
     leaf: crate::search::bab::LeafBound,
     binding: &Binding,
     deadline: Option<std::time::Instant>,
+    memo: &crate::checker::packed::Memo,
 ) -> crate::error::Result<(crate::checker::LeafKind, Vec<(String, String)>)> {
     let dense = match crate::bounds::dense::View::of(graph)? {
         crate::bounds::dense::View::Dense(d) => d,
@@ -46,7 +47,7 @@ pub fn tree_modules(
             return Ok((crate::checker::LeafKind::Env, super::env::env_modules(cert_name, graph, &net, prop, tree, binding)?));
         }
     };
-    let leaves = crate::checker::tree::leaves(&dense, prop, tree, intermediate, leaf, deadline)?;
+    let leaves = crate::checker::tree::leaves(&dense, prop, tree, intermediate, leaf, deadline, memo)?;
     Ok((leaves.kind(intermediate, leaf), bab_module(cert_name, &dense, Lowering::of(graph), prop, tree, &leaves, binding)))
 }
 
