@@ -454,7 +454,10 @@ pub fn leaf_pk(net: &NetPk, prop: &Vnnlib, b: &Box, alphas: &[Vec<Q>], refute: &
 /// the tree, and the emitter takes them from here rather than compute them again (on ACAS Xu the
 /// packed passes are most of the run). A hit needs the same box, refutations and slopes.
 #[derive(Default)]
-pub struct Memo(std::sync::Mutex<std::collections::HashMap<Vec<(Q, Q)>, (Vec<Refutation>, Vec<Vec<Q>>, LeafPk)>>);
+pub struct Memo(std::sync::Mutex<std::collections::HashMap<Vec<(Q, Q)>, MemoEntry>>);
+
+/// A remembered leaf: the refutations and slopes it was computed with, and its data.
+type MemoEntry = (Vec<Refutation>, Vec<Vec<Q>>, LeafPk);
 
 impl Memo {
     /// [`leaf_pk`] with `ibp`, remembered when it succeeds.

@@ -30,6 +30,7 @@ pub const LEAVES_PER_PART: usize = 2;
 /// Packed leaves make parts under `Certificates/<Module>/`: `Net` (the network and the facts the
 /// kernel checks once per network) and `LeavesI` (`LEAVES_PER_PART` leaves each), which the
 /// certificate's module imports to combine.
+#[allow(clippy::too_many_arguments)]
 pub fn tree_modules(
     cert_name: &str,
     graph: &crate::ir::Graph,
