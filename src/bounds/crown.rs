@@ -294,6 +294,19 @@ pub fn relaxed_mlp_in(
     let mut alphas: Vec<Vec<Q>> = Vec::with_capacity(mlp.layers.len());
     let mut slopes: Vec<Vec<Q>> = Vec::with_capacity(mlp.layers.len());
     for k in 0..mlp.layers.len() {
+        // With binary64 boxes and slopes of 53 bits the whole layer stays in binary64: the boxes
+        // are already rounded to `round_bits ≥ 53`, and the lines need no rational arithmetic.
+        if let Some(f) = float.as_mut()
+            && round_bits.is_some_and(|b| b >= 53)
+            && let Some((lo, hi)) = float_layer(f, k, intermediate)
+            && let Some((a, s)) = f.push_relaxation_f64(&lo, &hi)
+        {
+            pre.push(lo.iter().zip(&hi).map(|(&l, &h)| Interval::new(crown_float::to_q(l), crown_float::to_q(h))).collect());
+            let q = |v: &[f64]| v.iter().map(|&x| crown_float::to_q(x)).collect::<Vec<Q>>();
+            alphas.push(q(&a));
+            slopes.push(q(&s));
+            continue;
+        }
         let lines = Lines { pre: &pre, alphas: &alphas, slopes: &slopes };
         let fast = float.as_ref().and_then(|f| {
             let ibp = f.ibp(k)?;
@@ -361,6 +374,18 @@ pub fn relaxed_mlp_in(
         }
     }
     Ok(Crown { pre, alphas, upper_slopes: slopes })
+}
+
+/// Layer `k`'s pre-activation bounds by the binary64 engine, as binary64 ends: IBP for the first
+/// layer (exact per coordinate up to the charge) and with `--intermediate ibp`, else CROWN met with
+/// IBP; `None` if a row overflowed.
+fn float_layer(f: &FloatEngine, k: usize, intermediate: Intermediate) -> Option<(Vec<f64>, Vec<f64>)> {
+    let (il, ih) = f.ibp_f64(k)?;
+    if k == 0 || intermediate == Intermediate::Ibp {
+        return Some((il, ih));
+    }
+    let (cl, ch) = crown_float::unit_bounds_f64(f, k, &ih)?;
+    Some((cl.iter().zip(&il).map(|(a, b)| a.max(*b)).collect(), ch.iter().zip(&ih).map(|(a, b)| a.min(*b)).collect()))
 }
 
 /// Checks that `crown` has one α and `s'` per neuron of `mlp`, each within its sound range
@@ -544,6 +569,31 @@ mod tests {
     /// Regression table: the binary64 pass's bits on the demo network (any change to its order of
     /// operations or its charges shows here). The exact pass over the same lines is tighter by
     /// about 29 units of 2⁻⁵² at the lower end and 49 at the upper (the charges).
+    #[test]
+    fn upper_ends_first_leave_only_settled_neurons_without_a_lower_end() {
+        // Over a box where some second-layer neurons are inactive: the upper ends are the full
+        // pass's bits; the lower ends too, except where the upper end (or IBP's) is ≤ 0.
+        let m = synthetic();
+        let input = parse_box("1/2:1,1/2:1,-1:-1/2,0:1/2").unwrap();
+        let mut f = FloatEngine::new(&m, &input).unwrap();
+        let (lo, hi) = f.ibp_f64(0).unwrap();
+        f.push_relaxation_f64(&lo, &hi).unwrap();
+        let (_, ih) = f.ibp_f64(1).unwrap();
+        let full = crown_float::unit_bounds(&f, 1).unwrap();
+        let (cl, ch) = crown_float::unit_bounds_f64(&f, 1, &ih).unwrap();
+        let mut settled = 0;
+        for i in 0..full.len() {
+            assert_eq!(crown_float::to_q(ch[i]), full[i].hi, "neuron {i}");
+            if ch[i].min(ih[i]) <= 0.0 {
+                assert_eq!(cl[i], f64::NEG_INFINITY);
+                settled += 1;
+            } else {
+                assert_eq!(crown_float::to_q(cl[i]), full[i].lo, "neuron {i}");
+            }
+        }
+        assert_eq!(settled, 6);
+    }
+
     #[test]
     fn binary64_crown_on_the_demo_is_pinned() {
         let input = parse_box("-1/2:1,0:1").unwrap();
