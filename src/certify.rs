@@ -114,7 +114,42 @@ pub struct VerifyOptions {
     pub lean_dir: PathBuf,
     /// The files the payload and the property were read from, recorded in the manifest.
     pub sources: Vec<(crate::artifact::Kind, crate::artifact::source::Source)>,
+    /// Which executions of the network the verdict is about.
+    pub semantics: Semantics,
 }
+
+/// Which execution of the network a verdict is about (`docs/trust.md`): the exact one over ℚ (what
+/// certificates prove), the declared-order binary32 one (what runs), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Semantics {
+    Real,
+    Binary32,
+    Both,
+}
+
+/// What [`verify`] found of the declared-order binary32 execution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Binary32 {
+    /// Not asked ([`Semantics::Real`]).
+    NotAsked,
+    /// The exact counterexample violates the property in binary32 too, at the same point.
+    SameCounterexample,
+    /// A binary32 input whose declared-order execution violates the property, written as
+    /// `counterexample.binary32.json`; `exact_violates` says whether the exact output does too.
+    Violated(crate::search::attack::Counterexample),
+    /// No binary32 counterexample was found. That the binary32 execution satisfies the property is
+    /// not certified: tree certificates speak of the exact semantics only.
+    Undecided,
+}
+
+impl Binary32 {
+    pub fn violated(&self) -> bool {
+        matches!(self, Binary32::SameCounterexample | Binary32::Violated(_))
+    }
+}
+
+/// The file a binary32-only counterexample is written to, beside the exact verdict's artifacts.
+pub const BINARY32_COUNTEREXAMPLE: &str = "counterexample.binary32.json";
 
 /// What [`verify`] decided and wrote.
 #[derive(Debug)]
@@ -128,6 +163,8 @@ pub struct Verified {
     pub lean_files: Vec<PathBuf>,
     /// The checker the module's leaves take.
     pub checker: Option<LeafKind>,
+    /// The declared-order binary32 execution's verdict, as far as it is known.
+    pub binary32: Binary32,
 }
 
 /// The certificate directory name of `--out` and its Lean module name, or why it cannot be one:
@@ -203,9 +240,19 @@ pub fn decide(
 
 /// The verdict of a property from its regions' runs ([`decide`]): violated if one is, verified if
 /// all are, else unknown; with `verify`'s exit code.
-pub fn overall(runs: &[(PathBuf, Verified)], regions: usize) -> (&'static str, i32) {
+///
+/// With [`Semantics::Both`] a property that only the binary32 execution violates is "violated in
+/// binary32" (exit 11); with [`Semantics::Binary32`] it is violated (10) or else unknown (20), since
+/// no certificate speaks of binary32 yet.
+pub fn overall(runs: &[(PathBuf, Verified)], regions: usize, semantics: Semantics) -> (&'static str, i32) {
+    let f32_violated = runs.iter().any(|(_, v)| v.binary32.violated());
+    if semantics == Semantics::Binary32 {
+        return if f32_violated { ("violated", 10) } else { ("unknown", 20) };
+    }
     if runs.iter().any(|(_, v)| matches!(v.outcome, Outcome::Violated { .. })) {
         ("violated", 10)
+    } else if f32_violated {
+        ("violated in binary32", 11)
     } else if runs.len() == regions && runs.iter().all(|(_, v)| matches!(v.outcome, Outcome::Verified { .. })) {
         ("verified", 0)
     } else {
@@ -243,6 +290,14 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
         View::Env(net) => (crate::search::env::verify(&net, prop, &opts.search)?, opts.search.clone()),
     };
     let search = &search;
+    let binary32 = match (&outcome, opts.semantics) {
+        (_, Semantics::Real) => Binary32::NotAsked,
+        (Outcome::Violated { cex, .. }, _) if cex.f32_violates => Binary32::SameCounterexample,
+        _ => match crate::search::attack::binary32_counterexample(graph, prop)? {
+            Some(c) => Binary32::Violated(c),
+            None => Binary32::Undecided,
+        },
+    };
     // The deadline covers the whole run: certifying a refuted tree (its leaves' checker data, its
     // Lean modules) happens before anything is written, and a run out of time says unknown.
     let deadline = opts.search.deadline;
@@ -300,11 +355,15 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
             }
             Outcome::Unknown { .. } => {}
         }
+        if let Binary32::Violated(c) = &binary32 {
+            let c = counterexample::write(&payload.sha256, &property.sha256, c);
+            written.push(write_artifact(&dir.join(BINARY32_COUNTEREXAMPLE), "counterexample", &c)?);
+        }
         written.push(manifest::write_with_sources(dir, &name, &written, &opts.sources)?);
         Ok(written)
     })?;
     let written = written.into_iter().map(|w| Written { path: out.join(w.path.file_name().expect("a file")), ..w }).collect();
-    Ok(Verified { outcome, seconds, written, lean_files, checker })
+    Ok(Verified { outcome, seconds, written, lean_files, checker, binary32 })
 }
 
 /// Branch and bound on a network with a dense view, the tree refined for the packed checker where
@@ -405,6 +464,49 @@ fn refine_for_packed(graph: &Graph, prop: &Vnnlib, opts: &Options, accept: Accep
     }
     drop(leaves);
     Ok((tree.graft(&mut subtrees.into_iter()), used))
+}
+
+/// Re-checks the binary32 counterexample `verify` wrote beside the exact verdict
+/// ([`BINARY32_COUNTEREXAMPLE`]), if there is one: replayed in binary32 (and exactly) against the
+/// directory's payload and property. Returns its disjunct and whether the exact output violates
+/// it too.
+pub fn check_binary32(dir: &Path) -> Result<Option<(usize, bool)>> {
+    let path = dir.join(BINARY32_COUNTEREXAMPLE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let read = |p: &Path| -> Result<Artifact> {
+        let bytes = std::fs::read(p).map_err(|e| Error::io("cannot read", p, e))?;
+        let v = crate::json::parse_strict(&bytes).map_err(|e| e.context(p.display().to_string()))?;
+        Artifact::read(&v).map_err(|e| e.context(p.display().to_string()))
+    };
+    let Artifact::Counterexample(c) = read(&path)? else {
+        return Err(Error::bad_input(format!("{}: expected a counterexample artifact", path.display())));
+    };
+    let sha = |f: &str| -> Result<String> {
+        let p = dir.join(f);
+        Ok(sha256_ref(&std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?))
+    };
+    for (key, found, file) in [("payload", &c.payload, "payload.json"), ("property", &c.property, "property.json")] {
+        let want = sha(file)?;
+        if *found != want {
+            return Err(Error::check_failed(format!("{}: {key}: expected {want} ({file}), found {found}", path.display())));
+        }
+    }
+    let graph = match read(&dir.join("payload.json"))? {
+        Artifact::Payload(m) => lower(&m)?,
+        a => return Err(Error::bad_input(format!("{}: expected a payload, found a {} artifact", dir.join("payload.json").display(), a.kind()))),
+    };
+    let Some(prop) = read(&dir.join("property.json"))?.violation() else {
+        return Err(Error::bad_input(format!("{}: expected a violation_dnf property", dir.join("property.json").display())));
+    };
+    let problems = crate::checker::counterexample::problems(&graph, &prop, &c);
+    if !problems.is_empty() {
+        return Err(Error::check_failed(format!("{}: {}", path.display(), problems.join("; "))));
+    }
+    let disjunct = c.violation.as_ref().map_or(0, |(d, _)| *d);
+    let exact = prop.violation.get(disjunct).is_some_and(|conj| crate::search::attack::satisfies(conj, &c.output));
+    Ok(Some((disjunct, exact)))
 }
 
 /// What [`check_dir`] re-checked.

@@ -50,7 +50,7 @@ fn a_verify_or_import_killed_at_any_moment_leaves_nothing_or_something_complete(
     assert!(absent > 0 && complete > 0, "{absent} absent, {complete} complete");
 }
 
-/// `--timeout` covers the whole run, certifying included: on ACAS Xu 1_1 property 1 (about 7 s to
+/// `--timeout` covers the whole run, certifying included: on ACAS Xu 1_8 property 2 (about 12 s to
 /// search and certify here) a 3-second timeout ends in about 3 seconds as unknown, where writing
 /// the certificate of a search that had just finished used to add seconds more.
 #[test]
@@ -60,8 +60,8 @@ fn a_timeout_is_honoured_whole_certificate_writing_included() {
     let out = d.path().join("t");
     let start = std::time::Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_torchlean"))
-        .args(["verify", "--model", acas.join("ACASXU_run2a_1_1_batch_2000.nnet").to_str().unwrap()])
-        .args(["--property", acas.join("prop_1.vnnlib").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["verify", "--model", acas.join("ACASXU_run2a_1_8_batch_2000.nnet").to_str().unwrap()])
+        .args(["--property", acas.join("prop_2.vnnlib").to_str().unwrap(), "--out", out.to_str().unwrap()])
         .args(["--lean-dir", d.path().join("lean").to_str().unwrap(), "--timeout", "3"])
         .output()
         .unwrap();

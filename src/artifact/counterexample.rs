@@ -20,7 +20,14 @@ pub struct Counterexample {
     /// For a `violation_dnf` property: the disjunct the exact output satisfies, and the outputs of
     /// the declared-order binary32 execution at the same (binary32) input.
     pub violation: Option<(usize, Vec<F32>)>,
+    /// Semantics `binary32-declared-order`: the point violates the property as the network runs in
+    /// binary32 (its `f32_output`, read exactly, satisfies `disjunct`), whatever its exact output
+    /// does. Otherwise (`exact-rational`) the exact output violates it.
+    pub binary32: bool,
 }
+
+/// The `semantics` of a counterexample of the declared-order binary32 execution.
+pub const BINARY32: &str = "binary32-declared-order";
 
 /// Reads a `torchlean.counterexample.v1` (semantics `exact-rational`). A counterexample of a
 /// `violation_dnf` property also has `disjunct` and `f32_output` (binary32 bits).
@@ -36,7 +43,7 @@ pub fn read(value: &Value) -> Result<Counterexample> {
             ["disjunct", "f32_output", "format", "input", "output", "payload", "property", "semantics"],
         )?;
         expect_format(format, Kind::Counterexample)?;
-        at("semantics", literal(semantics, &["exact-rational"]))?;
+        let binary32 = at("semantics", literal(semantics, &["exact-rational", BINARY32]))? == BINARY32;
         let f = at("f32_output", non_empty(f32_output))?;
         let f = f.iter().enumerate().map(|(i, b)| at(&format!("f32_output[{i}]"), bits(b))).collect::<Result<_>>()?;
         return Ok(Counterexample {
@@ -45,6 +52,7 @@ pub fn read(value: &Value) -> Result<Counterexample> {
             input: point(input, "input")?,
             output: point(output, "output")?,
             violation: Some((at("disjunct", size(disjunct))?, f)),
+            binary32,
         });
     }
     let [format, input, output, payload, property, semantics] =
@@ -57,15 +65,18 @@ pub fn read(value: &Value) -> Result<Counterexample> {
         input: point(input, "input")?,
         output: point(output, "output")?,
         violation: None,
+        binary32: false,
     })
 }
 
-/// The `torchlean.counterexample.v1` of a violated `violation_dnf` property.
+/// The `torchlean.counterexample.v1` of a violated `violation_dnf` property: of the exact
+/// semantics, or with `semantics` [`BINARY32`] when `cex` violates it only as the network runs in
+/// binary32 ([`attack::replay_f32`]).
 pub fn write(payload: &str, property: &str, cex: &attack::Counterexample) -> Value {
     let input: Vec<String> = cex.input.iter().map(|b| to_canonical(&b.to_rational().expect("finite input"))).collect();
     json!({
         "format": "torchlean.counterexample.v1",
-        "semantics": "exact-rational",
+        "semantics": if cex.exact_violates { "exact-rational" } else { BINARY32 },
         "payload": payload,
         "property": property,
         "input": input,

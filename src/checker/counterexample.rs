@@ -8,11 +8,12 @@ use crate::num::binary32::F32;
 use crate::num::interval::Box;
 use crate::num::rational::to_canonical;
 use crate::property::Vnnlib;
-use crate::search::attack::{eval_exact, replay, satisfies};
+use crate::search::attack::{eval_exact, replay, replay_f32, satisfies};
 
 /// A counterexample of a `violation_dnf` property: a point of the box whose exact output is the
-/// stated one and satisfies the stated disjunct, with the stated binary32 outputs (empty when it
-/// is; otherwise one message per problem). `audit` and `check-cert` both use it.
+/// stated one and satisfies the stated disjunct (with semantics `binary32-declared-order`: whose
+/// binary32 outputs do), with the stated binary32 outputs (empty when it is; otherwise one message
+/// per problem). `audit` and `check-cert` both use it.
 pub fn problems(graph: &Graph, p: &Vnnlib, c: &Counterexample) -> Vec<String> {
     let bits: Option<Vec<F32>> = c
         .input
@@ -26,9 +27,11 @@ pub fn problems(graph: &Graph, p: &Vnnlib, c: &Counterexample) -> Vec<String> {
     if let Some(why) = p.outside_region(&c.input) {
         return vec![format!("input: expected a point of the property's input region, {why}")];
     }
-    match replay(graph, p, &bits) {
+    let replayed = if c.binary32 { replay_f32(graph, p, &bits) } else { replay(graph, p, &bits) };
+    let which = if c.binary32 { "declared-order binary32 output" } else { "exact output" };
+    match replayed {
         Err(e) => vec![format!("input: cannot evaluate the payload: {e}")],
-        Ok(None) => vec!["input: expected a point of the box whose exact output satisfies a violation disjunct, found none".into()],
+        Ok(None) => vec![format!("input: expected a point of the box whose {which} satisfies a violation disjunct, found none")],
         Ok(Some(r)) => {
             let mut out = Vec::new();
             if r.exact_output != c.output {
@@ -36,10 +39,14 @@ pub fn problems(graph: &Graph, p: &Vnnlib, c: &Counterexample) -> Vec<String> {
             }
             if let Some((d, f)) = &c.violation {
                 // An index past the end must not read as an empty (always true) conjunction.
+                // The outputs the stated disjunct must hold of: the exact ones, or (binary32
+                // semantics) the binary32 ones read exactly.
+                let judged: Option<Vec<Q>> =
+                    if c.binary32 { f.iter().map(|b| b.to_rational()).collect() } else { Some(c.output.clone()) };
                 match p.violation.get(*d) {
                     None => out.push(format!("disjunct: expected an index below {}, found {d}", p.violation.len())),
-                    Some(v) if !satisfies(v, &c.output) => {
-                        out.push(format!("disjunct: expected a disjunct the output satisfies, found {d}"))
+                    Some(v) if !judged.is_some_and(|y| satisfies(v, &y)) => {
+                        out.push(format!("disjunct: expected a disjunct the {which} satisfies, found {d}"))
                     }
                     Some(_) => {}
                 }

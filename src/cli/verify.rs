@@ -1,6 +1,7 @@
 //! `torchlean verify --model M --property Q [--method ibp|crown|bab] [--timeout S] --out DIR`:
 //! decides a VNN-LIB property of a dense ReLU network. Exit 0 verified (certificate written), 10
-//! violated (counterexample written and replayed), 20 unknown. `torchlean check-cert DIR`
+//! violated (counterexample written and replayed), 11 verified over ℚ but violated by the
+//! declared-order binary32 execution (both written, `--semantics both`), 20 unknown. `torchlean check-cert DIR`
 //! re-checks a written certificate or counterexample in Rust, without searching.
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::progress::Progress;
 use crate::bounds::crown::Intermediate;
-use crate::certify::{Checked, VerifyOptions, check_dir};
+use crate::certify::{Binary32, Checked, Semantics, VerifyOptions, check_binary32, check_dir};
 use crate::error::{Error, Result};
 use crate::num::rational::to_canonical;
 use crate::artifact::Kind;
@@ -34,6 +35,17 @@ pub enum IntermediateArg {
     /// A CROWN pass per hidden neuron: far fewer splits on deep networks, but Lean re-checks one
     /// backward pass per neuron per leaf.
     Crown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SemanticsArg {
+    /// The exact execution over ℚ: what certificates prove.
+    Real,
+    /// The declared-order binary32 execution: a binary32 counterexample, else unknown (no
+    /// certificate speaks of binary32 yet).
+    Binary32,
+    /// Both: the exact verdict, and a search for inputs the binary32 execution violates.
+    Both,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -65,6 +77,10 @@ pub struct VerifyArgs {
     /// many as the search bounded, at least 64); beyond it the certificate takes the rational checker.
     #[arg(long)]
     pub packed_boxes: Option<usize>,
+    /// Which execution the verdict is about (`docs/trust.md`). With `both`, a property that holds
+    /// exactly but that the binary32 execution violates exits 11 and both results are written.
+    #[arg(long, value_enum, default_value_t = SemanticsArg::Both)]
+    pub semantics: SemanticsArg,
     /// The certificate directory to write (its name names the Lean module).
     #[arg(long)]
     pub out: PathBuf,
@@ -126,6 +142,7 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
         packed_boxes: args.packed_boxes,
         lean_dir: args.lean_dir.clone(),
         sources: vec![(Kind::Payload, Source::of_file(&args.model)?), (Kind::Property, Source::of_file(&args.property)?)],
+        semantics: semantics_of(args.semantics),
     };
     let show = !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = Progress::new(show);
@@ -145,11 +162,16 @@ pub fn run(args: &VerifyArgs) -> Result<i32> {
     });
     progress.finish();
     let runs = runs?;
-    let (word, code) = crate::certify::overall(&runs, regions.len());
+    let (word, code) = crate::certify::overall(&runs, regions.len(), opts.semantics);
     if args.json {
         let mut rows: Vec<Value> = runs.iter().map(|(_, v)| summary_json(v)).collect();
         if regions.len() == 1 {
-            println!("{}", rows.pop().expect("one region"));
+            // The run's own status and exit are of the exact semantics; the process's are those
+            // of the semantics asked for.
+            let mut row = rows.pop().expect("one region");
+            row["exit"] = json!(code);
+            row["verdict"] = json!(word);
+            println!("{row}");
         } else {
             println!("{}", json!({"status": word, "exit": code, "regions": regions.len(), "decided": rows}));
         }
@@ -212,9 +234,10 @@ pub fn summary_json(v: &crate::certify::Verified) -> Value {
     };
     let stats = stats_of(&v.outcome);
     let files: Vec<Value> = v.written.iter().map(|w| json!({"path": w.path.display().to_string(), "kind": w.kind, "sha256": w.sha256})).collect();
+    let binary32 = binary32_of(v).map(|(w, d)| json!({"status": w, "detail": d}));
     json!({"status": status_word(&v.outcome), "exit": exit_of(&v.outcome), "detail": detail_of(v), "boxes": stats.boxes,
            "leaves": stats.leaves, "alpha_leaves": alpha_leaves, "seconds": v.seconds, "lean_checker": v.checker.map(|k| k.check()),
-           "files": files})
+           "files": files, "binary32": binary32})
 }
 
 fn print_summary(v: &crate::certify::Verified) {
@@ -229,6 +252,9 @@ fn print_summary(v: &crate::certify::Verified) {
     }
     println!("{:<10} {}", "status", status_word(&v.outcome));
     println!("{:<10} {}", "detail", detail_of(v));
+    if let Some((w, d)) = binary32_of(v) {
+        println!("{:<10} {w}: {d}", "binary32");
+    }
     println!("{:<10} {} boxes bounded in {:.3} s", "search", stats.boxes, v.seconds);
     for w in &v.written {
         println!("{:<10} {} {}", w.kind, w.sha256, w.path.display());
@@ -236,6 +262,38 @@ fn print_summary(v: &crate::certify::Verified) {
     println!("{:<10} {lean_note}", "lean");
     if let Some(c) = v.checker.map(|k| k.check()) {
         println!("{:<10} {c}", "checker");
+    }
+}
+
+fn semantics_of(a: SemanticsArg) -> Semantics {
+    match a {
+        SemanticsArg::Real => Semantics::Real,
+        SemanticsArg::Binary32 => Semantics::Binary32,
+        SemanticsArg::Both => Semantics::Both,
+    }
+}
+
+/// The binary32 line of a run: `None` when not asked.
+fn binary32_of(v: &crate::certify::Verified) -> Option<(&'static str, String)> {
+    let point = |c: &crate::search::attack::Counterexample| {
+        c.input.iter().map(|b| to_canonical(&b.to_rational().expect("finite"))).collect::<Vec<_>>().join(", ")
+    };
+    match &v.binary32 {
+        Binary32::NotAsked => None,
+        Binary32::SameCounterexample => Some(("violated", "at the exact counterexample".into())),
+        Binary32::Violated(c) => Some((
+            "violated",
+            format!(
+                "input [{}]: its binary32 output satisfies disjunct {} (exact output {}); {}",
+                point(c),
+                c.disjunct,
+                if c.exact_violates { "satisfies it too" } else { "does not: the two semantics differ here" },
+                crate::certify::BINARY32_COUNTEREXAMPLE
+            ),
+        )),
+        Binary32::Undecided => {
+            Some(("undecided", "no binary32 counterexample found; the certificate speaks of the exact semantics only".into()))
+        }
     }
 }
 
@@ -249,22 +307,37 @@ fn intermediate_of(a: IntermediateArg) -> Intermediate {
 /// `torchlean check-cert DIR`.
 pub fn check_cert(args: &CheckCertArgs) -> Result<i32> {
     let start = Instant::now();
-    let (what, detail) = match check_dir(&args.dir)? {
-        Checked::Certificate { checker, leaves } => (
+    // A directory of an unknown exact verdict may still hold a binary32 counterexample.
+    let binary32 = check_binary32(&args.dir)?.map(|(d, exact)| {
+        format!(
+            "replayed: binary32 output satisfies disjunct {d}; exact output {}",
+            if exact { "too" } else { "not (the semantics differ)" }
+        )
+    });
+    let main = !(binary32.is_some()
+        && !args.dir.join("certificate.json").exists()
+        && !args.dir.join("counterexample.json").exists());
+    let checked = if main { Some(check_dir(&args.dir)?) } else { None };
+    let (what, detail) = match checked {
+        Some(Checked::Certificate { checker, leaves }) => (
             "certificate",
             format!("{leaves} leaves re-bounded as {checker} checks them, every disjunct refuted on each; the splits cover the box by construction"),
         ),
-        Checked::Counterexample { disjunct, f32_violates } => (
+        Some(Checked::Counterexample { disjunct, f32_violates }) => (
             "counterexample",
             format!("replayed: exact output satisfies disjunct {disjunct}; binary32 {}", if f32_violates { "too" } else { "not" }),
         ),
+        None => ("binary32 counterexample", binary32.clone().unwrap_or_default()),
     };
     let secs = start.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", json!({"checked": what, "detail": detail, "seconds": secs}));
+        println!("{}", json!({"checked": what, "detail": detail, "binary32": binary32, "seconds": secs}));
     } else {
         println!("{:<10} {what} ok", "check");
         println!("{:<10} {detail}", "detail");
+        if let (true, Some(b)) = (main, &binary32) {
+            println!("{:<10} {} ok: {b}", "binary32", crate::certify::BINARY32_COUNTEREXAMPLE);
+        }
         println!("{:<10} {secs:.3} s", "time");
     }
     Ok(0)

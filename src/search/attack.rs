@@ -29,6 +29,9 @@ pub struct Counterexample {
     pub f32_output: Vec<F32>,
     /// Whether the binary32 outputs (read exactly) satisfy the same disjunct.
     pub f32_violates: bool,
+    /// Whether the exact outputs satisfy it: always for [`replay`]; for [`replay_f32`], a
+    /// counterexample of the binary32 execution only, false where the two semantics differ.
+    pub exact_violates: bool,
 }
 
 /// Whether `y` satisfies every row of `conj`.
@@ -54,7 +57,24 @@ pub fn replay(graph: &Graph, prop: &Vnnlib, x: &[F32]) -> Result<Option<Countere
     let f32_output = eval_f32(graph, x)?;
     let fq: Option<Vec<Q>> = f32_output.iter().map(|b| b.to_rational()).collect();
     let f32_violates = fq.is_some_and(|y| satisfies(&prop.violation[disjunct], &y));
-    Ok(Some(Counterexample { input: x.to_vec(), disjunct, exact_output: exact, f32_output, f32_violates }))
+    Ok(Some(Counterexample { input: x.to_vec(), disjunct, exact_output: exact, f32_output, f32_violates, exact_violates: true }))
+}
+
+/// Evaluates the network at a binary32 point of the region in declared-order binary32 and returns
+/// a counterexample of that semantics when its outputs (read exactly) satisfy a disjunct of `prop`'s
+/// violation: the disjunct, both outputs, and whether the exact output satisfies it too. Outputs
+/// that are not finite satisfy no disjunct.
+pub fn replay_f32(graph: &Graph, prop: &Vnnlib, x: &[F32]) -> Result<Option<Counterexample>> {
+    let Some(q) = x.iter().map(|b| b.to_rational()).collect::<Option<Vec<Q>>>() else { return Ok(None) };
+    if !prop.in_region(&q) {
+        return Ok(None);
+    }
+    let f32_output = eval_f32(graph, x)?;
+    let Some(fq) = f32_output.iter().map(|b| b.to_rational()).collect::<Option<Vec<Q>>>() else { return Ok(None) };
+    let Some(disjunct) = prop.violation.iter().position(|conj| satisfies(conj, &fq)) else { return Ok(None) };
+    let exact = eval_exact(graph, &q)?;
+    let exact_violates = satisfies(&prop.violation[disjunct], &exact);
+    Ok(Some(Counterexample { input: x.to_vec(), disjunct, exact_output: exact, f32_output, f32_violates: true, exact_violates }))
 }
 
 /// The exact output of a graph with one input and one output, both read row-major as vectors.
@@ -185,6 +205,95 @@ fn gradient(net: &F64Net, masks: &[Vec<bool>], c: &[f64]) -> Vec<f64> {
         g = next;
     }
     g
+}
+
+/// The forward pass with a rough size of each output's binary32 rounding error (not trusted: it
+/// only decides where the binary32 execution is worth replaying): per layer, `n·2⁻²⁴` of the
+/// terms' magnitudes, carried through later layers by `|W|`.
+fn forward_f32_error(net: &F64Net, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let u = f64::from(f32::EPSILON) / 2.0;
+    let mut h = x.to_vec();
+    let mut e = vec![0.0; x.len()];
+    for (w, b, act) in &net.layers {
+        let n = h.len() as f64 + 1.0;
+        let (mut z, mut ez) = (Vec::with_capacity(w.len()), Vec::with_capacity(w.len()));
+        for (row, bi) in w.iter().zip(b) {
+            let v: f64 = row.iter().zip(&h).map(|(a, c)| a * c).sum::<f64>() + bi;
+            let mag: f64 = row.iter().zip(&h).map(|(a, c)| (a * c).abs()).sum::<f64>() + bi.abs();
+            let carried: f64 = row.iter().zip(&e).map(|(a, c)| a.abs() * c).sum();
+            z.push(v);
+            ez.push(carried + n * u * mag);
+        }
+        let keep = |v: f64| *act == Activation::Identity || v > 0.0;
+        e = z.iter().zip(&ez).map(|(&v, &d)| if keep(v) || v + d > 0.0 { d } else { 0.0 }).collect();
+        h = z.iter().map(|&v| if keep(v) { v } else { 0.0 }).collect();
+    }
+    (h, e)
+}
+
+/// Searches `b` for an input whose declared-order binary32 execution violates the property while
+/// the exact one need not: the same descent as [`search`] on the exact (f64) margin, replaying a
+/// point in binary32 ([`replay_f32`]) wherever that margin is within a few times the rough binary32
+/// error there, which is where the two executions can disagree. Every replay is exact; nothing the
+/// descent computes is trusted.
+pub(crate) fn search_f32(net: &Net<'_>, prop: &Vnnlib, b: &Box, random: usize, steps: usize, seed: u64) -> Result<Option<Counterexample>> {
+    let lo: Vec<f64> = b.iter().map(|iv| iv.lo.to_f64().unwrap_or(0.0)).collect();
+    let hi: Vec<f64> = b.iter().map(|iv| iv.hi.to_f64().unwrap_or(0.0)).collect();
+    let mut rng = Rng(seed);
+    let mut points: Vec<Vec<f64>> = vec![lo.iter().zip(&hi).map(|(l, h)| (l + h) / 2.0).collect()];
+    for _ in 0..random {
+        points.push(lo.iter().zip(&hi).map(|(l, h)| l + (h - l) * rng.next()).collect());
+    }
+    let rows: Vec<Vec<(Vec<f64>, f64)>> = prop
+        .violation
+        .iter()
+        .map(|conj| {
+            conj.iter()
+                .map(|c| (c.coeffs.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect(), c.rhs.to_f64().unwrap_or(0.0)))
+                .collect()
+        })
+        .collect();
+    for start in points {
+        for conj in &rows {
+            let mut x = start.clone();
+            for step in 0..=steps {
+                let (y, err) = forward_f32_error(&net.f64, &x);
+                let margins: Vec<(f64, f64)> = conj
+                    .iter()
+                    .map(|(c, r)| {
+                        let m = c.iter().zip(&y).map(|(a, v)| a * v).sum::<f64>() - r;
+                        (m, c.iter().zip(&err).map(|(a, e)| a.abs() * e).sum::<f64>())
+                    })
+                    .collect();
+                let (worst, (m, e)) = margins.iter().enumerate().fold((0, (f64::NEG_INFINITY, 0.0)), |acc, (i, &me)| if me.0 > acc.1.0 { (i, me) } else { acc });
+                if m <= 4.0 * e + 1e-9 * (1.0 + y.iter().map(|v| v.abs()).fold(0.0, f64::max))
+                    && let Some(p) = to_box_point(&x, b)
+                    && let Some(cex) = replay_f32(net.graph, prop, &p)?
+                {
+                    return Ok(Some(cex));
+                }
+                if step == steps {
+                    break;
+                }
+                let (_, masks) = forward(&net.f64, &x);
+                let g = gradient(&net.f64, &masks, &conj[worst].0);
+                let rate = 0.1 * (1.0 - step as f64 / (steps as f64 + 1.0));
+                for i in 0..x.len() {
+                    let s = (hi[i] - lo[i]) * rate * g[i].signum();
+                    x[i] = (x[i] - s).clamp(lo[i], hi[i]);
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A binary32 counterexample of `prop` on `graph`, if [`search_f32`] finds one over the input
+/// region (16 random starts besides the centre, 20 steps each, a fixed seed); `None` too for a
+/// graph without a dense view, which the descent needs.
+pub fn binary32_counterexample(graph: &Graph, prop: &Vnnlib) -> Result<Option<Counterexample>> {
+    let Ok(net) = Net::new(graph) else { return Ok(None) };
+    search_f32(&net, prop, &prop.input_box, 16, 20, 0x6233_325f_6365_7821)
 }
 
 /// A small deterministic generator (splitmix64): the search must not depend on a global RNG.
