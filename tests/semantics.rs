@@ -82,6 +82,26 @@ fn exact_and_binary32_verdicts_differ_and_each_is_backed() {
     // The binary32 semantics alone: violated (exit 10).
     let o = verify(&d.path().join("f32"), "binary32");
     assert_eq!(o.status.code(), Some(10), "{}", show(&o));
+
+    // Re-checked for the binary32 semantics, the exact-only certificate is refused; the directory
+    // with the binary32 counterexample passes as a binary32 violation.
+    let o = torchlean(&["check-cert", real.to_str().unwrap(), "--semantics", "binary32"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "certificate.json proves the property of the exact semantics only; nothing here certifies the declared-order binary32 execution"
+        ),
+        "{}",
+        show(&o)
+    );
+    let o = torchlean(&["check-cert", out.to_str().unwrap(), "--semantics", "binary32"]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("check      binary32 violated: replayed: binary32 output satisfies disjunct 0; exact output not (the semantics differ)"),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]

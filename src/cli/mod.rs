@@ -26,7 +26,8 @@ use crate::lean::check::{CertResult, CheckReport};
 use crate::lean::driver::Outcome;
 use crate::lean::toolchain::Preference;
 
-const EXIT_CODES: &str = "Exit codes: 0 success (verified / all certificates checked), 10 violated, 20 unknown, \
+const EXIT_CODES: &str = "Exit codes: 0 success (verified / all certificates checked), 10 violated, 11 verified exactly \
+but violated by the declared-order binary32 execution (verify --semantics both), 20 unknown, \
 2 bad input, 1 a check failed (Lean rejected a certificate, a hash or reference does not match) or an \
 internal/I-O error (the message says which), 4 the Lean toolchain could not be installed or run.";
 
@@ -65,7 +66,8 @@ pub enum Command {
     Property(property::PropertyArgs),
     /// Decide a property of a chain network (linear, conv2d, avgpool2d, maxpool2d; relu, identity, or tanh,
     /// sigmoid, gelu through their enclosures) by IBP, CROWN or branch and bound: exit 0 verified
-    /// (certificate and its Lean module), 10 violated (replayed counterexample), 20 unknown.
+    /// (certificate and its Lean module), 10 violated (replayed counterexample), 11 verified exactly
+    /// but violated in binary32 (both written), 20 unknown.
     Verify(verify::VerifyArgs),
     /// Re-check a `verify` result in Rust without searching: re-bound every leaf of the
     /// certificate tree, or replay the counterexample exactly and in binary32.

@@ -48,6 +48,12 @@ pub enum SemanticsArg {
     Both,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckSemantics {
+    Real,
+    Binary32,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
     /// The network: a `.nnet` file, a payload JSON whose graph is a chain verify takes (an mlp,
@@ -97,6 +103,11 @@ pub struct CheckCertArgs {
     /// A directory written by `torchlean verify`.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// The semantics whose verdict to re-check: `real` (the exact one), or `binary32`, which
+    /// accepts only evidence about the declared-order binary32 execution (a counterexample that
+    /// violates in binary32) and refuses a certificate of the exact semantics.
+    #[arg(long, value_enum, default_value_t = CheckSemantics::Real)]
+    pub semantics: CheckSemantics,
     #[arg(long)]
     pub json: bool,
 }
@@ -318,6 +329,32 @@ pub fn check_cert(args: &CheckCertArgs) -> Result<i32> {
         && !args.dir.join("certificate.json").exists()
         && !args.dir.join("counterexample.json").exists());
     let checked = if main { Some(check_dir(&args.dir)?) } else { None };
+    if args.semantics == CheckSemantics::Binary32 {
+        let evidence = match (&binary32, &checked) {
+            (Some(b), _) => b.clone(),
+            (None, Some(Checked::Counterexample { disjunct, f32_violates: true })) => {
+                format!("counterexample.json replayed: binary32 output satisfies disjunct {disjunct} too")
+            }
+            (None, Some(Checked::Counterexample { .. })) => {
+                return Err(Error::check_failed(format!(
+                    "{}: counterexample.json violates the property exactly but not in binary32: it is no evidence about the binary32 execution",
+                    args.dir.display()
+                )));
+            }
+            (None, _) => {
+                return Err(Error::check_failed(format!(
+                    "{}: certificate.json proves the property of the exact semantics only; nothing here certifies the declared-order binary32 execution",
+                    args.dir.display()
+                )));
+            }
+        };
+        if args.json {
+            println!("{}", json!({"checked": "binary32", "status": "violated", "detail": evidence, "seconds": start.elapsed().as_secs_f64()}));
+        } else {
+            println!("{:<10} binary32 violated: {evidence}", "check");
+        }
+        return Ok(0);
+    }
     let (what, detail) = match checked {
         Some(Checked::Certificate { checker, leaves }) => (
             "certificate",
