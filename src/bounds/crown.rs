@@ -595,6 +595,30 @@ mod tests {
     }
 
     #[test]
+    fn an_output_below_zero_keeps_its_crown_lower_end() {
+        // The identity output layer needs both ends: with the binary64 engine the output box is
+        // the full pass's (met with IBP) even where an output's upper end is below 0, as on this
+        // box (output 0 of the synthetic network lies below 0).
+        let m = synthetic();
+        let input = parse_box("1/2:1,1/2:1,-1:-1/2,0:1/2").unwrap();
+        let c = relaxed_mlp_in(&m, &input, Some(64), Intermediate::Crown, Arith::F64).unwrap();
+        let mut f = FloatEngine::new(&m, &input).unwrap();
+        for k in 0..2 {
+            let (lo, hi) = float_layer(&f, k, Intermediate::Crown).unwrap();
+            f.push_relaxation_f64(&lo, &hi).unwrap();
+        }
+        let (il, ih) = f.ibp_f64(2).unwrap();
+        let full = crown_float::unit_bounds(&f, 2).unwrap();
+        let out = c.pre.last().unwrap();
+        let zero = Q::from_integer(0.into());
+        assert!(out.iter().any(|iv| iv.hi <= zero), "{out:?}");
+        for (i, iv) in out.iter().enumerate() {
+            assert_eq!(iv.lo, full[i].lo.clone().max(crown_float::to_q(il[i])), "output {i}");
+            assert_eq!(iv.hi, full[i].hi.clone().min(crown_float::to_q(ih[i])), "output {i}");
+        }
+    }
+
+    #[test]
     fn binary64_crown_on_the_demo_is_pinned() {
         let input = parse_box("-1/2:1,0:1").unwrap();
         let m = Dense::demo();

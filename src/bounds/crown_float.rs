@@ -601,9 +601,9 @@ pub(super) fn unit_bounds(engine: &FloatEngine, k: usize) -> Option<Vec<Interval
     (0..width).map(|i| Some(Interval::new(to_q(lower[2 * i]?), -to_q(lower[2 * i + 1]?)))).collect()
 }
 
-/// [`unit_bounds`] as binary64 ends, where a neuron's upper end `≤ 0` settles it: the upper ends
-/// first, then the lower ends only of neurons the upper pass leaves above 0 and `ibp_hi` (the
-/// layer's IBP upper ends, the box it is met with) does too. A neuron that ends at or below 0 is
+/// [`unit_bounds`] as binary64 ends, where a ReLU neuron's upper end `≤ 0` settles it: the upper
+/// ends first, then the lower ends only of neurons the upper pass leaves above 0 and `ibp_hi` (the
+/// layer's IBP upper ends, the box it is met with) does too (of an identity layer, all of them). A neuron that ends at or below 0 is
 /// inactive whatever its lower end, so its relaxation, and every bound built on it, is the same;
 /// its lower end is left at −∞ for the caller to meet with IBP. On the 784-256-256-10 MLP of
 /// `benches/compare_auto_lirpa.py` 80 of the 256 neurons of the second layer are settled so.
@@ -618,7 +618,10 @@ pub(super) fn unit_bounds_f64(engine: &FloatEngine, k: usize, ibp_hi: &[f64]) ->
     };
     let all: Vec<usize> = (0..width).collect();
     let hi: Vec<f64> = unit_rows(&all, -1.0).into_iter().map(|v| v.map(|v| -v)).collect::<Option<_>>()?;
-    let open: Vec<usize> = all.into_iter().filter(|&i| hi[i].min(ibp_hi[i]) > 0.0).collect();
+    // Only a ReLU makes the lower end of a neuron at or below 0 irrelevant; an identity layer (the
+    // output) needs both ends of every neuron.
+    let relu = engine.acts[k] == Activation::Relu;
+    let open: Vec<usize> = all.into_iter().filter(|&i| !relu || hi[i].min(ibp_hi[i]) > 0.0).collect();
     let mut lo = vec![f64::NEG_INFINITY; width];
     for (&i, v) in open.iter().zip(unit_rows(&open, 1.0)) {
         lo[i] = v?;
