@@ -237,22 +237,7 @@ fn forward_f32_error(net: &F64Net, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
 /// error there, which is where the two executions can disagree. Every replay is exact; nothing the
 /// descent computes is trusted.
 pub(crate) fn search_f32(net: &Net<'_>, prop: &Vnnlib, b: &Box, random: usize, steps: usize, seed: u64) -> Result<Option<Counterexample>> {
-    let lo: Vec<f64> = b.iter().map(|iv| iv.lo.to_f64().unwrap_or(0.0)).collect();
-    let hi: Vec<f64> = b.iter().map(|iv| iv.hi.to_f64().unwrap_or(0.0)).collect();
-    let mut rng = Rng(seed);
-    let mut points: Vec<Vec<f64>> = vec![lo.iter().zip(&hi).map(|(l, h)| (l + h) / 2.0).collect()];
-    for _ in 0..random {
-        points.push(lo.iter().zip(&hi).map(|(l, h)| l + (h - l) * rng.next()).collect());
-    }
-    let rows: Vec<Vec<(Vec<f64>, f64)>> = prop
-        .violation
-        .iter()
-        .map(|conj| {
-            conj.iter()
-                .map(|c| (c.coeffs.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect(), c.rhs.to_f64().unwrap_or(0.0)))
-                .collect()
-        })
-        .collect();
+    let Descent { lo, hi, points, rows } = Descent::new(prop, b, &[], random, seed);
     for start in points {
         for conj in &rows {
             let mut x = start.clone();
@@ -277,11 +262,7 @@ pub(crate) fn search_f32(net: &Net<'_>, prop: &Vnnlib, b: &Box, random: usize, s
                 }
                 let (_, masks) = forward(&net.f64, &x);
                 let g = gradient(&net.f64, &masks, &conj[worst].0);
-                let rate = 0.1 * (1.0 - step as f64 / (steps as f64 + 1.0));
-                for i in 0..x.len() {
-                    let s = (hi[i] - lo[i]) * rate * g[i].signum();
-                    x[i] = (x[i] - s).clamp(lo[i], hi[i]);
-                }
+                descend(&mut x, &g, &lo, &hi, step, steps);
             }
         }
     }
@@ -294,6 +275,47 @@ pub(crate) fn search_f32(net: &Net<'_>, prop: &Vnnlib, b: &Box, random: usize, s
 pub fn binary32_counterexample(graph: &Graph, prop: &Vnnlib) -> Result<Option<Counterexample>> {
     let Ok(net) = Net::new(graph) else { return Ok(None) };
     search_f32(&net, prop, &prop.input_box, 16, 20, 0x6233_325f_6365_7821)
+}
+
+/// What a descent starts from: the box's ends in f64, the starting points (the given ones, the
+/// centre, then `random` uniform ones from `seed`) and each disjunct's rows in f64.
+struct Descent {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    points: Vec<Vec<f64>>,
+    rows: Vec<Vec<(Vec<f64>, f64)>>,
+}
+
+impl Descent {
+    fn new(prop: &Vnnlib, b: &Box, starts: &[Vec<f64>], random: usize, seed: u64) -> Descent {
+        let lo: Vec<f64> = b.iter().map(|iv| iv.lo.to_f64().unwrap_or(0.0)).collect();
+        let hi: Vec<f64> = b.iter().map(|iv| iv.hi.to_f64().unwrap_or(0.0)).collect();
+        let mut rng = Rng(seed);
+        let mut points: Vec<Vec<f64>> = starts.to_vec();
+        points.push(lo.iter().zip(&hi).map(|(l, h)| (l + h) / 2.0).collect());
+        for _ in 0..random {
+            points.push(lo.iter().zip(&hi).map(|(l, h)| l + (h - l) * rng.next()).collect());
+        }
+        let rows = prop
+            .violation
+            .iter()
+            .map(|conj| {
+                conj.iter()
+                    .map(|c| (c.coeffs.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect(), c.rhs.to_f64().unwrap_or(0.0)))
+                    .collect()
+            })
+            .collect();
+        Descent { lo, hi, points, rows }
+    }
+}
+
+/// One signed-gradient step against `g`, shrinking with `step`, kept in the box.
+fn descend(x: &mut [f64], g: &[f64], lo: &[f64], hi: &[f64], step: usize, steps: usize) {
+    let rate = 0.1 * (1.0 - step as f64 / (steps as f64 + 1.0));
+    for i in 0..x.len() {
+        let s = (hi[i] - lo[i]) * rate * g[i].signum();
+        x[i] = (x[i] - s).clamp(lo[i], hi[i]);
+    }
 }
 
 /// A small deterministic generator (splitmix64): the search must not depend on a global RNG.
@@ -321,23 +343,7 @@ pub(crate) fn search(
     steps: usize,
     seed: u64,
 ) -> Result<Option<Found>> {
-    let lo: Vec<f64> = b.iter().map(|iv| iv.lo.to_f64().unwrap_or(0.0)).collect();
-    let hi: Vec<f64> = b.iter().map(|iv| iv.hi.to_f64().unwrap_or(0.0)).collect();
-    let mut rng = Rng(seed);
-    let mut points: Vec<Vec<f64>> = starts.to_vec();
-    points.push(lo.iter().zip(&hi).map(|(l, h)| (l + h) / 2.0).collect());
-    for _ in 0..random {
-        points.push(lo.iter().zip(&hi).map(|(l, h)| l + (h - l) * rng.next()).collect());
-    }
-    let rows: Vec<Vec<(Vec<f64>, f64)>> = prop
-        .violation
-        .iter()
-        .map(|conj| {
-            conj.iter()
-                .map(|c| (c.coeffs.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect(), c.rhs.to_f64().unwrap_or(0.0)))
-                .collect()
-        })
-        .collect();
+    let Descent { lo, hi, points, rows } = Descent::new(prop, b, starts, random, seed);
     for start in points {
         for conj in &rows {
             let mut x = start.clone();
@@ -360,11 +366,7 @@ pub(crate) fn search(
                     break;
                 }
                 let g = gradient(&net.f64, &masks, &conj[worst].0);
-                let rate = 0.1 * (1.0 - step as f64 / (steps as f64 + 1.0));
-                for i in 0..x.len() {
-                    let s = (hi[i] - lo[i]) * rate * g[i].signum();
-                    x[i] = (x[i] - s).clamp(lo[i], hi[i]);
-                }
+                descend(&mut x, &g, &lo, &hi, step, steps);
             }
         }
     }
