@@ -117,12 +117,39 @@ fn demo_rejected_after(edits: &[(&str, &str)]) -> Output {
     o
 }
 
+/// Every `.lean` file below `dir`.
+fn lean_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| if p.is_dir() { lean_files(&p) } else { usize::from(p.extension().is_some_and(|x| x == "lean")) })
+        .sum()
+}
+
 #[test]
 fn lean_accepts_the_demo_certificate() {
     let d = demo_project();
-    let o = check(d.path());
+    // `--all`: the whole library is built (the test suite always builds it), every module of the
+    // project: the library, the demo module and its pin.
+    let o = {
+        let _shared = LEAN_MEMORY.read().unwrap_or_else(|e| e.into_inner());
+        torchlean(&["check", "--all", "--lean-dir", d.path().join("lean").to_str().unwrap()])
+    };
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
+    let all = lean_files(&d.path().join("lean"));
+    assert!(out.contains(&format!("; {all} modules in ")), "{all} modules expected: {}", show(&o));
+    // Without `--all`, only the demo module's imports and its pin: no test-vector module of the
+    // library (`Bounds/IBPF32Vectors.lean`) and fewer modules.
+    let closure = check(d.path());
+    assert_eq!(closure.status.code(), Some(0), "{}", show(&closure));
+    let text = format!("{}{}", String::from_utf8_lossy(&closure.stdout), String::from_utf8_lossy(&closure.stderr));
+    assert!(!text.contains("IBPF32Vectors"), "{}", show(&closure));
+    let built: usize = text
+        .lines()
+        .find_map(|l| l.split("; ").nth(1)?.strip_suffix(" s")?.split(" modules in ").next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no module count: {}", show(&closure)));
+    assert!(built < all, "{built} of {all}");
     // Pinned; no parts; 19 theorems, 12 of them kernel decisions (counted in
     // lean/Certificates/DemoMlp.lean); on the wasm toolchain the axioms are the standard three at
     // most (the compiled files name none of the others).

@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::num::interval::parse_box;
 use crate::certify::{box_display, certify_dense_ibp};
 use crate::error::{Error, Result};
-use crate::lean::check::{CertResult, CheckReport};
+use crate::lean::check::{CertResult, CheckReport, Scope};
 use crate::lean::driver::Outcome;
 use crate::lean::toolchain::Preference;
 
@@ -112,6 +112,10 @@ pub struct CheckArgs {
     /// just what it imports and its pin.
     #[arg(long = "module", value_name = "M")]
     pub modules: Vec<String>,
+    /// Build every module of the Lean library too, not only what the certificates import (and
+    /// their pins). A project without certificates is always built whole.
+    #[arg(long, conflicts_with = "modules")]
+    pub all: bool,
     #[command(flatten)]
     pub lean: LeanOpts,
 }
@@ -161,7 +165,12 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Check(args) => {
             let only: Vec<String> = args.modules.iter().map(|m| if m.starts_with("Certificates.") { m.clone() } else { format!("Certificates.{m}") }).collect();
-            let report = run_check(&args.lean_dir, args.certificates.as_deref(), (!only.is_empty()).then_some(&only[..]), &args.lean)?;
+            let scope = match (args.all, only.is_empty()) {
+                (true, _) => Scope::All,
+                (false, true) => Scope::Certificates,
+                (false, false) => Scope::Modules(&only),
+            };
+            let report = run_check(&args.lean_dir, args.certificates.as_deref(), scope, &args.lean)?;
             print_check(&report, args.lean.json);
             Ok(if report.ok() { 0 } else { Error::check_failed("").kind().exit_code() })
         }
@@ -180,10 +189,10 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-pub(crate) fn run_check(lean_dir: &std::path::Path, certs: Option<&std::path::Path>, only: Option<&[String]>, opts: &LeanOpts) -> Result<CheckReport> {
+pub(crate) fn run_check(lean_dir: &std::path::Path, certs: Option<&std::path::Path>, scope: Scope<'_>, opts: &LeanOpts) -> Result<CheckReport> {
     let certs = certs.map_or_else(|| lean_dir.parent().unwrap_or(std::path::Path::new(".")).join("certificates"), |c| c.to_path_buf());
     let p = progress::Progress::new(std::io::stderr().is_terminal() && !opts.json);
-    let r = crate::lean::check::check_only(lean_dir, &certs, only, opts.toolchain, jobs(opts), &|m| p.message(m));
+    let r = crate::lean::check::check_only(lean_dir, &certs, scope, opts.toolchain, jobs(opts), &|m| p.message(m));
     p.finish();
     let mut r = r?;
     check_bindings(lean_dir, &certs, &mut r);
@@ -243,7 +252,7 @@ fn demo(args: &DemoArgs) -> Result<i32> {
         }
         println!("lean module  {}  {}", c.lean_module, c.lean_path.display());
     }
-    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, Some(&args.out_dir), None, &args.lean)?) };
+    let report = if args.no_check { None } else { Some(run_check(&args.lean_dir, Some(&args.out_dir), Scope::Certificates, &args.lean)?) };
     if args.lean.json {
         let artifacts: Vec<serde_json::Value> = [&c.payload, &c.property, &c.certificate, &c.manifest]
             .iter()

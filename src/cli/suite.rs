@@ -129,7 +129,7 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
         return Ok(0);
     }
     let lean = super::LeanOpts { toolchain: args.toolchain, jobs: args.lean_jobs, json: args.json };
-    let check = super::run_check(&args.lean_dir, Some(&args.out.join("runs")), Some(&modules), &lean)?;
+    let check = super::run_check(&args.lean_dir, Some(&args.out.join("runs")), crate::lean::check::Scope::Modules(&modules), &lean)?;
     super::print_check(&check, args.json);
     Ok(if check.ok() { 0 } else { crate::error::Error::check_failed("").kind().exit_code() })
 }

@@ -228,20 +228,39 @@ fn artifact_dir(certs: &Path, name: &str) -> PathBuf {
     }
 }
 
-/// Builds the project and reports on every certificate module; `certs` holds the certificates'
-/// artifact directories (`certs/<name>/`), from which their statements are pinned.
-pub fn check(project: &Path, certs: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
-    check_only(project, certs, None, pref, jobs, progress)
+/// What [`check_only`] builds.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every certificate module with its pin and what they import, not the rest of the library
+    /// (a project without certificates: everything). The default of `check` and `demo`.
+    Certificates,
+    /// Just these certificate modules (`Certificates.<M>`), their pins and what they import: a
+    /// shard of a suite checks its own certificates.
+    Modules(&'a [String]),
+    /// Every module of the project, the whole library included (`check --all`, the test suite).
+    All,
 }
 
-/// [`check`], building with `only` just the named certificate modules (`Certificates.<M>`), their
-/// pins and what they import: a shard of a suite checks its own certificates.
-pub fn check_only(project: &Path, certs: &Path, only: Option<&[String]>, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+/// Builds the whole project and reports on every certificate module; `certs` holds the
+/// certificates' artifact directories (`certs/<name>/`), from which their statements are pinned.
+pub fn check(project: &Path, certs: &Path, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
+    check_only(project, certs, Scope::All, pref, jobs, progress)
+}
+
+/// [`check`], building only what `scope` names.
+pub fn check_only(project: &Path, certs: &Path, scope: Scope<'_>, pref: Preference, jobs: usize, progress: &(dyn Fn(&str) + Sync)) -> Result<CheckReport> {
     if !project.join("lakefile.toml").is_file() && !project.join("lakefile.lean").is_file() {
         return Err(Error::bad_input(format!("{}: expected a Lake project (lakefile.toml), found none", project.display())));
     }
     let pins = write_pins(project, certs)?;
     let mut modules = imports::project_modules(project, &LIBRARIES)?;
+    let every: Vec<String> = modules.iter().filter(|m| is_certificate(&m.name)).map(|m| m.name.clone()).collect();
+    let only: Option<&[String]> = match scope {
+        Scope::All => None,
+        Scope::Certificates if every.is_empty() => None,
+        Scope::Certificates => Some(&every),
+        Scope::Modules(m) => Some(m),
+    };
     if let Some(only) = only {
         if let Some(m) = only.iter().find(|m| !modules.iter().any(|x| x.name == **m)) {
             return Err(Error::bad_input(format!("expected a certificate module of {}, found no module {m}", project.display())));
