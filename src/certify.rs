@@ -293,7 +293,7 @@ pub fn verify(model: &Model, prop: &Vnnlib, prop_json: &Value, out: &Path, opts:
     let binary32 = match (&outcome, opts.semantics) {
         (_, Semantics::Real) => Binary32::NotAsked,
         (Outcome::Violated { cex, .. }, _) if cex.f32_violates => Binary32::SameCounterexample,
-        _ => match crate::search::attack::binary32_counterexample(graph, prop)? {
+        _ => match crate::search::attack::binary32_counterexample(graph, prop, opts.search.deadline)? {
             Some(c) => Binary32::Violated(c),
             None => Binary32::Undecided,
         },

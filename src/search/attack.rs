@@ -236,9 +236,20 @@ fn forward_f32_error(net: &F64Net, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
 /// point in binary32 ([`replay_f32`]) wherever that margin is within a few times the rough binary32
 /// error there, which is where the two executions can disagree. Every replay is exact; nothing the
 /// descent computes is trusted.
-pub(crate) fn search_f32(net: &Net<'_>, prop: &Vnnlib, b: &Box, random: usize, steps: usize, seed: u64) -> Result<Option<Counterexample>> {
+pub(crate) fn search_f32(
+    net: &Net<'_>,
+    prop: &Vnnlib,
+    b: &Box,
+    random: usize,
+    steps: usize,
+    seed: u64,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<Counterexample>> {
     let Descent { lo, hi, points, rows } = Descent::new(prop, b, &[], random, seed);
     for start in points {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Ok(None);
+        }
         for conj in &rows {
             let mut x = start.clone();
             for step in 0..=steps {
@@ -272,9 +283,10 @@ pub(crate) fn search_f32(net: &Net<'_>, prop: &Vnnlib, b: &Box, random: usize, s
 /// A binary32 counterexample of `prop` on `graph`, if [`search_f32`] finds one over the input
 /// region (16 random starts besides the centre, 20 steps each, a fixed seed); `None` too for a
 /// graph without a dense view, which the descent needs.
-pub fn binary32_counterexample(graph: &Graph, prop: &Vnnlib) -> Result<Option<Counterexample>> {
+/// It stops, finding none, once `deadline` passes (checked before each start).
+pub fn binary32_counterexample(graph: &Graph, prop: &Vnnlib, deadline: Option<std::time::Instant>) -> Result<Option<Counterexample>> {
     let Ok(net) = Net::new(graph) else { return Ok(None) };
-    search_f32(&net, prop, &prop.input_box, 16, 20, 0x6233_325f_6365_7821)
+    search_f32(&net, prop, &prop.input_box, 16, 20, 0x6233_325f_6365_7821, deadline)
 }
 
 /// What a descent starts from: the box's ends in f64, the starting points (the given ones, the
