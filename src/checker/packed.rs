@@ -323,10 +323,15 @@ fn trace_words(levels: &[(&Words, u32)], first: &Words, leaf: &LeafInput, ys: &[
     let mut ys: Vec<i128> = ys.iter().map(|y| i128::try_from(y).ok()).collect::<Option<_>>()?;
     let mut out = Vec::with_capacity(levels.len());
     for &(w, q) in levels {
+        // An arithmetic shift is the floor division by 2^q; 256 bits cannot shift by 256 or more.
+        if q >= 255 {
+            return None;
+        }
         let zs: Vec<i128> = w.cols.iter().map(|c| narrow(dot_words(c, &ys) >> q)).collect::<Option<_>>()?;
         let cb = wide_to_big(dot_words(&w.bias, &ys));
+        // `ic · (−z)` for negative `z`, negated in 256 bits (`−i128::MIN` is no `i128`).
         let neg = wide_to_big(zs.iter().zip(&w.ics).fold(I256::ZERO, |acc, (&z, &ic)| {
-            if z < 0 { acc + I256::from(ic) * I256::from(-z) } else { acc }
+            if z < 0 { acc - I256::from(ic) * I256::from(z) } else { acc }
         }));
         ys = zs
             .iter()
@@ -941,5 +946,27 @@ mod tests {
         // image of [-1, 1]^3, over M = 2^88: neuron 0 in [-21/8, 17/8], neuron 1 in [-3/2, 1/2].
         let at = |n: i64, d: i64| (BigInt::from(n) << 88) / d;
         assert_eq!((&relus[0].lo[..2], &relus[0].hi[..2]), (&[at(-21, 8), at(-3, 2)][..], &[at(17, 8), at(1, 2)][..]));
+    }
+
+    #[test]
+    fn word_passes_at_the_edges_of_i128_agree_or_decline() {
+        // A coefficient of −2^127 crosses one level with weight 1, intercept 1 and slopes 1: the
+        // intercepts' sum is 2^127 (beyond i128), which the 256-bit sum carries; a shift of 255
+        // bits or more declines (the `BigInt` pass runs instead).
+        let one = |v: i64| vec![BigInt::from(v)];
+        let layer = |q: u32| LayerPk { cols: vec![one(1)], bias: one(0), omega: BigInt::one(), e: 0, q, r: 0, beta2: 0, m: BigInt::one() };
+        let relu = ReluPk { an: one(1), sn: one(1), ics: one(1), lo: one(-1), hi: one(1), ibp: None };
+        let first = layer(0);
+        let input = LeafInput { k: BigInt::one(), lower: one(-1), widths: one(2) };
+        let ys = vec![BigInt::from(i128::MIN)];
+        let l0 = layer(0);
+        let levels = [(&l0, &relu)];
+        let t = trace(&levels, &first, &input, ys.clone());
+        assert_eq!(t.levels[0].1, BigInt::one() << 127);
+        let (w, f) = (Words::of(&l0, Some(&relu)).unwrap(), Words::of(&first, None).unwrap());
+        assert_eq!(trace_words(&[(&w, 0)], &f, &input, &ys), Some(t));
+        assert_eq!(trace_words(&[(&w, 255)], &f, &input, &ys), None);
+        // A coefficient beyond i128 declines too.
+        assert_eq!(trace_words(&[(&w, 0)], &f, &input, &[BigInt::one() << 127]), None);
     }
 }
