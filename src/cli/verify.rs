@@ -303,7 +303,7 @@ fn binary32_of(v: &crate::certify::Verified) -> Option<(&'static str, String)> {
             ),
         )),
         Binary32::Undecided => {
-            Some(("undecided", "no binary32 counterexample found; the certificate speaks of the exact semantics only".into()))
+            Some(("undecided", "no binary32 counterexample found, and no certificate speaks of the binary32 execution".into()))
         }
     }
 }
