@@ -41,6 +41,7 @@ public import TorchLean.Cert.DenseIBP
 public import TorchLean.Cert.DenseIBPF32
 public import TorchLean.Cert.DenseCrown
 public import TorchLean.Cert.CrownBoxes
+public import TorchLean.Cert.Goal
 public import TorchLean.Cert.Bab
 public import TorchLean.Cert.PackedFit
 public import TorchLean.Cert.PackedBoxes
@@ -54,6 +55,7 @@ public import TorchLean.Cert.Robust
 public import TorchLean.Cert.Chain
 public import TorchLean.Cert.EnvLeaf
 public import TorchLean.Cert.Claim
+public import TorchLean.Cert.ClaimS
 
 /-! # TorchLean
 

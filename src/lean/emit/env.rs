@@ -32,7 +32,7 @@ pub fn env_modules(cert_name: &str, graph: &Graph, net: &SmoothDense, prop: &Vnn
          each violation disjunct by IBP through the enclosures (`leafK_safe`)."
     );
     let mut s = String::new();
-    header(&mut s, &[String::from("TorchLean.Cert.EnvLeaf")], cert_name, &about, binding);
+    header(&mut s, &[String::from("TorchLean.Cert.EnvLeaf"), String::from("TorchLean.Cert.Robust"), String::from("TorchLean.Cert.ClaimS")], cert_name, &about, binding);
     open_namespace(&mut s, &m);
     sha_def(&mut s, binding);
     graph_params_defs(&mut s, graph);

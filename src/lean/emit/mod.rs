@@ -98,7 +98,7 @@ pub(super) fn header(s: &mut String, imports: &[String], cert_name: &str, about:
     let _ = writeln!(
         *s,
         "module\n\n{imports}public import TorchLean.Cert.Lowered\n\
-         public import TorchLean.Cert.Artifact\npublic import TorchLean.Cert.Robust\npublic import TorchLean.Cert.Claim\n"
+         public import TorchLean.Cert.Artifact\npublic import TorchLean.Cert.Claim\n"
     );
     let _ = writeln!(
         *s,

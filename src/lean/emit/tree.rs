@@ -74,7 +74,7 @@ pub fn bab_module(
     let (net, field, packed) = match leaves {
         Leaves::Rational(leaves) => {
             let mut s = String::new();
-            let mut imports = vec![String::from("TorchLean.Cert.Bab")];
+            let mut imports = vec![String::from("TorchLean.Cert.Bab"), String::from("TorchLean.Cert.Robust")];
             imports.extend(lowering.imports().iter().map(|i| i.to_string()));
             header(&mut s, &imports, cert_name, &about, binding);
             network_section(&mut s, &m, mlp, lowering, binding);
@@ -131,7 +131,7 @@ pub fn bab_module(
         out.push((format!("Certificates/{m}/Leaves{p}.lean"), s));
     }
     let mut s = String::new();
-    let mut imports: Vec<String> = ["Bab", "PackedLeaf"].iter().map(|c| format!("TorchLean.Cert.{c}")).collect();
+    let mut imports: Vec<String> = ["Bab", "PackedLeaf", "Robust"].iter().map(|c| format!("TorchLean.Cert.{c}")).collect();
     imports.extend(lowering.imports().iter().map(|i| i.to_string()));
     imports.push(format!("Certificates.{m}.Net"));
     imports.extend(parts);
