@@ -179,6 +179,15 @@ fn crash_hint(status: &std::process::ExitStatus, output: &str) -> Option<&'stati
     }
 }
 
+/// Lean's options for every wasm module: elaborate on one thread (`Elab.async=false`, `-j1`).
+/// Each thread Lean starts is a fresh pthread worker of the wasm glue, which parses the 89 MB
+/// `lean.js` and instantiates the module (~2.5 s of CPU and ~450 MB each), and Lean's async
+/// elaboration started 12–14 of them per library module. Measured one after the other
+/// (`IR/Mlp.lean`): 29.4 s, 42.4 s of CPU and 9.6 GB by default; 14.2 s, 14.7 s and 2.5 GB with
+/// these. The kernel checks the same declarations either way; the driver already runs modules side
+/// by side, one per core.
+const LEAN_WASM_ARGS: [&str; 2] = ["-DElab.async=false", "-j1"];
+
 fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
     let start = Instant::now();
     let src_root = run.join("src");
@@ -191,6 +200,7 @@ fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
     let lean_path = std::env::join_paths([&tc.lib, &out_root]).expect("paths without separators");
     let res = Command::new(&tc.node)
         .arg(&tc.lean_js)
+        .args(LEAN_WASM_ARGS)
         .arg(&rel)
         .arg("-o")
         .arg(&olean)
