@@ -222,3 +222,25 @@ fn crown_takes_graphs_without_a_dense_view_through_the_graph() {
     assert_eq!(crown["outputs"], ibp["outputs"]);
     assert_eq!(crown["outputs"][0], serde_json::json!(["-5208126477964132691/4398046511104", "2569136895624817311/2199023255552"]));
 }
+
+/// `--repeat N` computes N times in one process and reports the median time, with the first call's
+/// time beside it; the bounds are those of a single call, to the last digit.
+#[test]
+fn repeat_reports_the_median_of_warm_calls_and_the_same_bounds() {
+    let once: Value = serde_json::from_str(&stdout(&bounds(&[
+        "--model", ACAS, "--property", PROP3, "--method", "crown", "--backward-arith", "f64", "--json",
+    ])))
+    .unwrap();
+    let five: Value = serde_json::from_str(&stdout(&bounds(&[
+        "--model", ACAS, "--property", PROP3, "--method", "crown", "--backward-arith", "f64", "--repeat", "5", "--json",
+    ])))
+    .unwrap();
+    assert_eq!(once["outputs"], five["outputs"]);
+    assert_eq!(once["objectives"], five["objectives"]);
+    assert_eq!((once["repeat"].as_u64(), five["repeat"].as_u64()), (Some(1), Some(5)));
+    assert_eq!(once["seconds"], once["seconds_first"]);
+    assert!(five["seconds"].as_f64().unwrap() > 0.0 && five["seconds_first"].as_f64().unwrap() > 0.0);
+    let o = bounds(&["--model", ACAS, "--property", PROP3, "--repeat", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: invalid value '0' for '--repeat <REPEAT>': 0 is not in 1..=1000\n"));
+}

@@ -26,10 +26,13 @@
 //! charge's own sum of non-negative terms, and an absolute term `(n + 1)·2⁻¹⁰⁰⁰·(1 + ΣM)` that
 //! covers underflow with room to spare. Overflow makes a row non-finite and the row is declined.
 //!
-//! Reproducibility: each entry of `a·W` is the sum over `r` ascending of the products, started
-//! from `+0.0`, skipping exact zeros of `a`, with no fused multiply-add (Rust never contracts),
-//! so it is the same bits for every tiling, thread count and instruction set: the AVX2 and
-//! AVX-512 kernels only compute more of these sums at once. The per-row sums (constants, charges,
+//! Reproducibility: each entry of `a·W` is the chain `s ← fma(a_r, W_rc, s)` over `r` ascending,
+//! started from `+0.0`, skipping exact zeros of `a`. A fused multiply-add is correctly rounded
+//! wherever it runs (the CPU's instruction, or libm's where there is none), so the value is the
+//! same for every tiling, thread count and instruction set: the AVX2 and AVX-512 kernels only
+//! compute more of these chains at once. The one difference is a zero's sign: a kernel that
+//! multiplies a zero coefficient in turns a `−0` sum into `+0`, where skipping keeps it, and a
+//! zero coefficient of either sign adds nothing to any later sum or charge. The per-row sums (constants, charges,
 //! the input's dot products) run in [`LANES`] fixed lanes added in a fixed order, and the lines'
 //! directed quotients and products use one fused multiply-add only to compute an exact error, so
 //! they too are the same bits everywhere.
@@ -371,9 +374,11 @@ impl<'a> FloatEngine<'a> {
                 let (mut dl, mut dh, mut al, mut ah) = ([0.0; LANES], [0.0; LANES], [0.0; LANES], [0.0; LANES]);
                 in_lanes!(n, |v, i| {
                     let w = wf(row[i]);
-                    // Select the ends, then multiply: a blend, not a branch on random signs.
-                    let (p, q) = if w >= 0.0 { (lo[i], hi[i]) } else { (hi[i], lo[i]) };
-                    let (x, y) = (w * p, w * q);
+                    // `w·lo` and `w·hi` ordered by the sign of `w`, as arithmetic: of `wp` and `wn`
+                    // one is zero, so each sum is the one product, and the loop has no branch on
+                    // the weights' random signs (`w` is finite, so `max`/`min` lose no NaN).
+                    let (wp, wn) = (w.max(0.0), w.min(0.0));
+                    let (x, y) = (wp * lo[i] + wn * hi[i], wp * hi[i] + wn * lo[i]);
                     dl[v] += x;
                     dh[v] += y;
                     al[v] += x.abs();
@@ -423,21 +428,27 @@ impl<'a> FloatEngine<'a> {
             let n = layer.cols;
             if j == 0 {
                 let kap = kappa(n);
+                // `Σ max(|lo|, |hi|)` bounds every row's `Σ |end|` for the underflow term.
+                let tiny = tiny(n, self.lo.iter().zip(&self.hi).map(|(l, h)| l.abs().max(h.abs())).sum());
                 return c
                     .iter()
                     .enumerate()
                     .map(|(i, &ci)| {
                         let (gr, lo, hi) = (&g[i * n..(i + 1) * n], &self.lo[..n], &self.hi[..n]);
-                        let (mut d, mut abs, mut mag) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+                        // `max`/`min` below would turn a NaN into 0: such a row is declined here.
+                        if !gr.iter().all(|x| x.is_finite()) {
+                            return None;
+                        }
+                        let (mut d, mut abs) = ([0.0; LANES], [0.0; LANES]);
                         in_lanes!(n, |v, c| {
-                            let end = if gr[c] >= 0.0 { lo[c] } else { hi[c] };
-                            let p = gr[c] * end;
+                            // `g·lo` for `g ≥ 0`, else `g·hi`: one of the two products is zero.
+                            let (gp, gn) = (gr[c].max(0.0), gr[c].min(0.0));
+                            let p = gp * lo[c] + gn * hi[c];
                             d[v] += p;
                             abs[v] += p.abs();
-                            mag[v] += end.abs();
                         });
-                        let (d, abs, mag) = (total(d), total(abs), total(mag));
-                        let charge = ((kap * abs).next_up() + tiny(n, mag)).next_up();
+                        let (d, abs) = (total(d), total(abs));
+                        let charge = ((kap * abs).next_up() + tiny).next_up();
                         let v = add_down(add_down(ci, d), -charge);
                         v.is_finite().then_some(v)
                     })
@@ -451,20 +462,24 @@ impl<'a> FloatEngine<'a> {
                 let out = &mut next[i * n..(i + 1) * n];
                 let (lower, upper, icpt, zm) = (&r.lower[..n], &r.upper[..n], &r.intercept[..n], &r.z_mag[..n]);
                 let (mut t, mut charge) = ([0.0; LANES], [0.0; LANES]);
+                // `max`/`min` below would turn a NaN into 0, so the finiteness test is on `g`: a
+                // finite coefficient times a slope in `[0, 1]` is finite.
+                let finite = gr.iter().all(|x| x.is_finite());
                 in_lanes!(n, |v, col| {
                     let x = gr[col];
-                    // A negative coefficient takes the upper line and its intercept; written as
-                    // selects, so the loop has no branch on the coefficients' random signs.
-                    let neg = x < 0.0;
-                    let y = x * if neg { upper[col] } else { lower[col] };
-                    let p = if neg { x * icpt[col] } else { 0.0 };
+                    // A negative coefficient takes the upper line and its intercept. As arithmetic
+                    // (of `xp` and `xn` one is zero), so the loop has no branch on the
+                    // coefficients' random signs.
+                    let (xp, xn) = (x.max(0.0), x.min(0.0));
+                    let y = xp * lower[col] + xn * upper[col];
+                    let p = xn * icpt[col];
                     out[col] = y;
                     t[v] += p;
                     charge[v] += p.abs() + y.abs() * zm[col];
                 });
                 let (t, charge) = (total(t), total(charge));
                 *ci = add_down(add_down(*ci, t), -((kap * charge).next_up() + r.tiny).next_up());
-                if !ci.is_finite() || out.iter().any(|v| !v.is_finite()) {
+                if !ci.is_finite() || !finite {
                     // Keep the row's non-finite constant (it is declined at the end) but stop its
                     // coefficients from spreading NaN work.
                     *ci = f64::NAN;
@@ -477,9 +492,9 @@ impl<'a> FloatEngine<'a> {
     }
 }
 
-/// `G = A·W` for `A` (`n_rows × rows`, row-major) and `W` (`rows` rows of `cols`): each entry the sum
-/// over `r` ascending of `A[i][r]·W[r][c]`, from `+0.0`, skipping zero `A[i][r]` (a skipped zero
-/// product would leave the sum unchanged: the running sum is never `−0`).
+/// `G = A·W` for `A` (`n_rows × rows`, row-major) and `W` (`rows` rows of `cols`): each entry the
+/// fused multiply-add chain over `r` ascending of `A[i][r]·W[r][c]`, from `+0.0`, skipping zero
+/// `A[i][r]` (see the module doc).
 fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[Vec<F32>], cols: usize) -> Vec<f64> {
     let mut g = vec![0.0f64; n_rows * cols];
     let (mut dense, mut sparse) = (Vec::new(), Vec::new());
@@ -492,7 +507,7 @@ fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[Vec<F32>], cols: usize) ->
         for (r, &x) in a[i * rows..(i + 1) * rows].iter().enumerate() {
             if x != 0.0 {
                 for (o, &wv) in out.iter_mut().zip(&w[r]) {
-                    *o += x * wf(wv);
+                    *o = x.mul_add(wf(wv), *o);
                 }
             }
         }
@@ -508,13 +523,13 @@ fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[Vec<F32>], cols: usize) ->
 fn dense_product(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked just above.
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX-512F and FMA, checked just above.
             unsafe { dense_product_avx512(a, which, rows, w, cols, g) };
             return;
         }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             unsafe { dense_product_avx2(a, which, rows, w, cols, g) };
             return;
         }
@@ -523,19 +538,24 @@ fn dense_product(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: 
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn dense_product_avx2(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
-    dense_product_body::<4, 8>(a, which, rows, w, cols, g);
+    dense_product_body::<4, 12>(a, which, rows, w, cols, g);
 }
 
+const TR512: usize = 4;
+const TC512: usize = 16;
+
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,fma")]
 fn dense_product_avx512(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
-    dense_product_body::<4, 16>(a, which, rows, w, cols, g);
+    dense_product_body::<TR512, TC512>(a, which, rows, w, cols, g);
 }
 
 /// Rows of `A` in tiles of `TR × TC` outputs: the running sums in registers, each weight strip
-/// read once per tile of rows, and the columns of `A` that are zero in every row skipped.
+/// read once per tile of rows, and the columns of `A` that are zero in every row skipped. The
+/// strips of `W` this call reads are widened to binary64 once, laid out in the order the tiles
+/// read them (`[strip][r][TC]`), so the inner loop is loads and fused multiply-adds.
 #[inline(always)]
 fn dense_product_body<const TR: usize, const TC: usize>(
     a: &[f64],
@@ -544,31 +564,47 @@ fn dense_product_body<const TR: usize, const TC: usize>(
     w: &[Vec<F32>],
     cols: usize,
     g: &mut [f64],
-) {    let used: Vec<usize> = (0..rows).filter(|&r| which.iter().any(|&i| a[i * rows + r] != 0.0)).collect();
-    // A packed per tile of rows: `[tile][r][4]`, zero rows padding the last tile. A zero entry where
-    // the row has a zero is multiplied in, not skipped: it adds +0 or −0 to a sum that is not −0,
-    // which leaves it unchanged, so the bits are those of the skipping definition.
+) {
+    let used: Vec<usize> = (0..rows).filter(|&r| which.iter().any(|&i| a[i * rows + r] != 0.0)).collect();
+    let nu = used.len();
+    // A packed per tile of rows: `[tile][r][TR]`, zero rows padding the last tile. A zero entry
+    // where the row has a zero is multiplied in, not skipped: `fma(0, w, s)` is `s` (a zero's sign
+    // aside, see the module doc), so the values are those of the skipping definition.
     let tiles = which.len().div_ceil(TR);
-    let mut packed = vec![0.0f64; tiles * used.len() * TR];
+    let mut packed = vec![0.0f64; tiles * nu * TR];
     for (t, tile) in which.chunks(TR).enumerate() {
         for (ri, &r) in used.iter().enumerate() {
             for (q, &i) in tile.iter().enumerate() {
-                packed[(t * used.len() + ri) * TR + q] = a[i * rows + r];
+                packed[(t * nu + ri) * TR + q] = a[i * rows + r];
             }
         }
     }
-    let full = cols / TC * TC;
-    for c0 in (0..full).step_by(TC) {
+    let strips = cols / TC;
+    let mut wide = vec![0.0f64; strips * nu * TC];
+    for (ri, &r) in used.iter().enumerate() {
+        for (st, chunk) in w[r][..strips * TC].chunks_exact(TC).enumerate() {
+            for (v, &x) in chunk.iter().enumerate() {
+                wide[(st * nu + ri) * TC + v] = wf(x);
+            }
+        }
+    }
+    for st in 0..strips {
+        for &r in &used {
+            wide.extend(w[r][st * TC..st * TC + TC].iter().map(|&x| wf(x)));
+        }
+    }
+    for st in 0..strips {
+        let ws = &wide[st * nu * TC..(st + 1) * nu * TC];
+        let c0 = st * TC;
         for (t, tile) in which.chunks(TR).enumerate() {
             let mut acc = [[0.0f64; TC]; TR];
-            let pk = &packed[t * used.len() * TR..(t + 1) * used.len() * TR];
-            for (ri, &r) in used.iter().enumerate() {
-                let wr: &[F32; TC] = w[r][c0..c0 + TC].try_into().expect("TC columns");
-                let wr: [f64; TC] = std::array::from_fn(|v| wf(wr[v]));
-                let ar: &[f64; TR] = pk[ri * TR..ri * TR + TR].try_into().expect("TR rows");
+            let pk = &packed[t * nu * TR..(t + 1) * nu * TR];
+            for (wr, ar) in ws.chunks_exact(TC).zip(pk.chunks_exact(TR)) {
+                let wr: &[f64; TC] = wr.try_into().expect("TC columns");
+                let ar: &[f64; TR] = ar.try_into().expect("TR rows");
                 for q in 0..TR {
                     for v in 0..TC {
-                        acc[q][v] += ar[q] * wr[v];
+                        acc[q][v] = ar[q].mul_add(wr[v], acc[q][v]);
                     }
                 }
             }
@@ -578,10 +614,10 @@ fn dense_product_body<const TR: usize, const TC: usize>(
         }
     }
     for &i in which {
-        for c in full..cols {
+        for c in strips * TC..cols {
             let mut s = 0.0f64;
             for &r in &used {
-                s += a[i * rows + r] * wf(w[r][c]);
+                s = a[i * rows + r].mul_add(wf(w[r][c]), s);
             }
             g[i * cols + c] = s;
         }
@@ -776,7 +812,7 @@ mod tests {
                 let mut s = 0.0f64;
                 for r in 0..rows {
                     if a[i * rows + r] != 0.0 {
-                        s += a[i * rows + r] * wf(w[r][c]);
+                        s = a[i * rows + r].mul_add(wf(w[r][c]), s);
                     }
                 }
                 assert_eq!(g[i * cols + c].to_bits(), s.to_bits(), "row {i} col {c}");
@@ -786,8 +822,8 @@ mod tests {
         // Every vector width this CPU has, called directly: the same bits again.
         #[cfg(target_arch = "x86_64")]
         for (name, run) in [
-            ("avx2", std::is_x86_feature_detected!("avx2")),
-            ("avx512f", std::is_x86_feature_detected!("avx512f")),
+            ("avx2", std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")),
+            ("avx512f", std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma")),
         ] {
             if !run {
                 continue;
