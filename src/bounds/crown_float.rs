@@ -502,7 +502,36 @@ fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[Vec<F32>], cols: usize) ->
         let nnz = a[i * rows..(i + 1) * rows].iter().filter(|&&x| x != 0.0).count();
         if nnz <= SPARSE { sparse.push(i) } else { dense.push(i) }
     }
-    for &i in &sparse {
+    if !sparse.is_empty() {
+        sparse_product(a, &sparse, rows, w, cols, &mut g);
+    }
+    if !dense.is_empty() {
+        dense_product(a, &dense, rows, w, cols, &mut g);
+    }
+    g
+}
+
+/// The rows `which` of `A·W` into `g` (zero on entry) one non-zero of `A` at a time, with FMA
+/// instructions where the CPU has them (elsewhere `mul_add` is a libm call per entry).
+fn sparse_product(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+        unsafe { sparse_product_avx2(a, which, rows, w, cols, g) };
+        return;
+    }
+    sparse_product_body(a, which, rows, w, cols, g);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn sparse_product_avx2(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
+    sparse_product_body(a, which, rows, w, cols, g);
+}
+
+#[inline(always)]
+fn sparse_product_body(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
+    for &i in which {
         let out = &mut g[i * cols..(i + 1) * cols];
         for (r, &x) in a[i * rows..(i + 1) * rows].iter().enumerate() {
             if x != 0.0 {
@@ -512,10 +541,6 @@ fn matmul(a: &[f64], n_rows: usize, rows: usize, w: &[Vec<F32>], cols: usize) ->
             }
         }
     }
-    if !dense.is_empty() {
-        dense_product(a, &dense, rows, w, cols, &mut g);
-    }
-    g
 }
 
 /// The rows `which` of `A·W` into `g`, with the widest vector unit the CPU has (same bits, see the
@@ -543,35 +568,30 @@ fn dense_product_avx2(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], c
     dense_product_body::<4, 12>(a, which, rows, w, cols, g);
 }
 
-const TR512: usize = 4;
-const TC512: usize = 16;
-
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 fn dense_product_avx512(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
-    dense_product_body::<TR512, TC512>(a, which, rows, w, cols, g);
+    dense_product_avx512_8x16(a, which, rows, w, cols, g);
 }
 
-/// Rows of `A` in tiles of `TR × TC` outputs: the running sums in registers, each weight strip
-/// read once per tile of rows, and the columns of `A` that are zero in every row skipped. The
-/// strips of `W` this call reads are widened to binary64 once, laid out in the order the tiles
-/// read them (`[strip][r][TC]`), so the inner loop is loads and fused multiply-adds.
+/// What a tiled product reads: the columns `used` of `A` that are non-zero in some row of
+/// `which`, `A` packed per tile of `TR` rows (`[tile][r][TR]`, zero rows padding the last tile)
+/// and the strips of `TC` columns of `W` widened to binary64 once, in the order the tiles read
+/// them (`[strip][r][TC]`). A zero entry where a row has a zero is multiplied in, not skipped:
+/// `fma(0, w, s)` is `s` (a zero's sign aside, see the module doc), so the values are those of
+/// the skipping definition.
+struct Tiles {
+    used: Vec<usize>,
+    packed: Vec<f64>,
+    wide: Vec<f64>,
+    strips: usize,
+}
+
 #[inline(always)]
-fn dense_product_body<const TR: usize, const TC: usize>(
-    a: &[f64],
-    which: &[usize],
-    rows: usize,
-    w: &[Vec<F32>],
-    cols: usize,
-    g: &mut [f64],
-) {
+fn tiles<const TR: usize, const TC: usize>(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize) -> Tiles {
     let used: Vec<usize> = (0..rows).filter(|&r| which.iter().any(|&i| a[i * rows + r] != 0.0)).collect();
     let nu = used.len();
-    // A packed per tile of rows: `[tile][r][TR]`, zero rows padding the last tile. A zero entry
-    // where the row has a zero is multiplied in, not skipped: `fma(0, w, s)` is `s` (a zero's sign
-    // aside, see the module doc), so the values are those of the skipping definition.
-    let tiles = which.len().div_ceil(TR);
-    let mut packed = vec![0.0f64; tiles * nu * TR];
+    let mut packed = vec![0.0f64; which.len().div_ceil(TR) * nu * TR];
     for (t, tile) in which.chunks(TR).enumerate() {
         for (ri, &r) in used.iter().enumerate() {
             for (q, &i) in tile.iter().enumerate() {
@@ -588,17 +608,42 @@ fn dense_product_body<const TR: usize, const TC: usize>(
             }
         }
     }
-    for st in 0..strips {
-        for &r in &used {
-            wide.extend(w[r][st * TC..st * TC + TC].iter().map(|&x| wf(x)));
+    Tiles { used, packed, wide, strips }
+}
+
+/// The columns past the last whole strip, one fused multiply-add chain per entry.
+#[inline(always)]
+fn remainder_columns<const TC: usize>(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, t: &Tiles, g: &mut [f64]) {
+    for &i in which {
+        for c in t.strips * TC..cols {
+            let mut s = 0.0f64;
+            for &r in &t.used {
+                s = a[i * rows + r].mul_add(wf(w[r][c]), s);
+            }
+            g[i * cols + c] = s;
         }
     }
-    for st in 0..strips {
-        let ws = &wide[st * nu * TC..(st + 1) * nu * TC];
+}
+
+/// Rows of `A` in tiles of `TR × TC` outputs: the running sums in registers, each weight strip
+/// read once per tile of rows, and the columns of `A` that are zero in every row skipped.
+#[inline(always)]
+fn dense_product_body<const TR: usize, const TC: usize>(
+    a: &[f64],
+    which: &[usize],
+    rows: usize,
+    w: &[Vec<F32>],
+    cols: usize,
+    g: &mut [f64],
+) {
+    let t = tiles::<TR, TC>(a, which, rows, w, cols);
+    let nu = t.used.len();
+    for st in 0..t.strips {
+        let ws = &t.wide[st * nu * TC..(st + 1) * nu * TC];
         let c0 = st * TC;
-        for (t, tile) in which.chunks(TR).enumerate() {
+        for (ti, tile) in which.chunks(TR).enumerate() {
             let mut acc = [[0.0f64; TC]; TR];
-            let pk = &packed[t * nu * TR..(t + 1) * nu * TR];
+            let pk = &t.packed[ti * nu * TR..(ti + 1) * nu * TR];
             for (wr, ar) in ws.chunks_exact(TC).zip(pk.chunks_exact(TR)) {
                 let wr: &[f64; TC] = wr.try_into().expect("TC columns");
                 let ar: &[f64; TR] = ar.try_into().expect("TR rows");
@@ -613,15 +658,50 @@ fn dense_product_body<const TR: usize, const TC: usize>(
             }
         }
     }
-    for &i in which {
-        for c in strips * TC..cols {
-            let mut s = 0.0f64;
-            for &r in &used {
-                s = a[i * rows + r].mul_add(wf(w[r][c]), s);
+    remainder_columns::<TC>(a, which, rows, w, cols, &t, g);
+}
+
+/// [`dense_product_body`] for 8 rows × 16 columns with AVX-512 intrinsics: the sixteen running
+/// sums stay in sixteen of the 32 vector registers (the generic code spills them at this size),
+/// and each step is two loads, eight broadcasts and sixteen `vfmadd`s, the same `fma(a, w, s)`
+/// as the generic code, so the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn dense_product_avx512_8x16(a: &[f64], which: &[usize], rows: usize, w: &[Vec<F32>], cols: usize, g: &mut [f64]) {
+    use std::arch::x86_64::{__m512d, _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_set1_pd, _mm512_setzero_pd, _mm512_storeu_pd};
+    const TR: usize = 8;
+    const TC: usize = 16;
+    let t = tiles::<TR, TC>(a, which, rows, w, cols);
+    let nu = t.used.len();
+    let mut out = [0.0f64; TR * TC];
+    for st in 0..t.strips {
+        let ws = &t.wide[st * nu * TC..(st + 1) * nu * TC];
+        let c0 = st * TC;
+        for (ti, tile) in which.chunks(TR).enumerate() {
+            let pk = &t.packed[ti * nu * TR..(ti + 1) * nu * TR];
+            let mut acc: [__m512d; 2 * TR] = [_mm512_setzero_pd(); 2 * TR];
+            for (wr, ar) in ws.chunks_exact(TC).zip(pk.chunks_exact(TR)) {
+                // SAFETY: `wr` has TC = 16 elements (chunks_exact): two unaligned loads of 8.
+                let (w0, w1) = unsafe { (_mm512_loadu_pd(wr.as_ptr()), _mm512_loadu_pd(wr.as_ptr().add(8))) };
+                for q in 0..TR {
+                    let x = _mm512_set1_pd(ar[q]);
+                    acc[2 * q] = _mm512_fmadd_pd(x, w0, acc[2 * q]);
+                    acc[2 * q + 1] = _mm512_fmadd_pd(x, w1, acc[2 * q + 1]);
+                }
             }
-            g[i * cols + c] = s;
+            for (q, pair) in acc.chunks_exact(2).enumerate() {
+                // SAFETY: `out` has TR·TC elements; row q's 16 start at q·16.
+                unsafe {
+                    _mm512_storeu_pd(out.as_mut_ptr().add(q * TC), pair[0]);
+                    _mm512_storeu_pd(out.as_mut_ptr().add(q * TC + 8), pair[1]);
+                }
+            }
+            for (q, &i) in tile.iter().enumerate() {
+                g[i * cols + c0..i * cols + c0 + TC].copy_from_slice(&out[q * TC..(q + 1) * TC]);
+            }
         }
     }
+    remainder_columns::<TC>(a, which, rows, w, cols, &t, g);
 }
 
 /// Bounds of every coordinate of `z⁽ᵏ⁾` by the binary64 pass (the rows `±eᵢ`, without building
