@@ -235,7 +235,7 @@ pub(super) struct FloatEngine<'a> {
     hi: Vec<f64>,
 }
 
-/// Rows handed to one task; results do not depend on it (see the module doc).
+/// The fewest rows handed to one task; results do not depend on the split (see the module doc).
 const CHUNK: usize = 64;
 /// Rows with at most this many non-zero coefficients are multiplied row by row.
 const SPARSE: usize = 8;
@@ -397,8 +397,12 @@ impl<'a> FloatEngine<'a> {
     /// A lower bound over the box of `row · z⁽ᵏ⁾` for each row (`rows` is row-major, `z⁽ᵏ⁾`'s width
     /// per row), or `None` for a row that overflowed. Rows run in parallel chunks.
     pub(super) fn lower(&self, k: usize, rows: &[f64]) -> Vec<Option<f64>> {
-        let width = self.layers[k].rows;
-        rows.par_chunks(CHUNK * width.max(1)).flat_map_iter(|chunk| self.lower_chunk(k, chunk.to_vec())).collect()
+        let width = self.layers[k].rows.max(1);
+        // One chunk per thread (at least CHUNK rows): each chunk packs its rows for the tiled
+        // products once, so more chunks than threads only repeat that work (one thread, 64-row
+        // chunks: 5.25 ms on the 784-256-256-10 MLP, one chunk: 4.4 ms).
+        let per = (rows.len() / width).div_ceil(rayon::current_num_threads()).max(CHUNK);
+        rows.par_chunks(per * width).flat_map_iter(|chunk| self.lower_chunk(k, chunk.to_vec())).collect()
     }
 
     fn lower_chunk(&self, k: usize, a: Vec<f64>) -> Vec<Option<f64>> {
