@@ -51,6 +51,17 @@ entering the top layer with bias `2^β` over `d` outputs. Decided once per netwo
       decide (L.E - L.q + L.r + 2 ≤ B) && decide (L.E - L.q + L.r ≤ L.β2) && decide (L.β2 + 1 ≤ B) &&
       decide (0 < L.M) && decide (L.M < 2 ^ L.β2) && netFitB B L.β2 L.ws.length Ls P1
 
+/-- `InBias b x`, decided on naturals: the positive part below `2^b`, the negative part at most
+`2^b`. On an ACAS Xu leaf's 600 box ends the kernel takes about 0.1 s for these, against 0.8 s
+for `decide (InBias b x)` on `Int`. -/
+@[expose] def inBiasB (b : Nat) (x : Int) : Bool := Nat.blt x.toNat (2 ^ b) && Nat.ble (-x).toNat (2 ^ b)
+
+theorem inBias_of_B {b : Nat} {x : Int} (h : inBiasB b x = true) : InBias b x := by
+  simp only [inBiasB, Bool.and_eq_true, Nat.blt_eq, Nat.ble_eq] at h
+  unfold InBias
+  have h2 : ((2 ^ b : Nat) : Int) = (2 : Int) ^ b := by push_cast; rfl
+  omega
+
 /-- The leaf's share of `RunFit`: slopes and intercepts, box ends and the input box, per layer. -/
 @[expose] noncomputable def leafFitB (B : Nat) : List LayerPk → List ReluPk → ClosePk → Bool
   | [], [], F =>
@@ -62,7 +73,7 @@ entering the top layer with bias `2^β` over `d` outputs. Decided once per netwo
       (R.sn.length == L.ws.length) && (R.ics.length == L.ws.length) &&
       decide (2 ^ (L.E - L.q + L.r) + 2 ^ (L.E - L.q) * R.ics.sum ≤ 2 ^ L.β2) &&
       (R.lo.length == L.ws.length) && (R.hi.length == L.ws.length) &&
-      R.lo.all (fun l => decide (InBias L.β2 (-l))) && R.hi.all (fun h => decide (InBias L.β2 h)) &&
+      R.lo.all (fun l => inBiasB L.β2 (-l)) && R.hi.all (fun h => inBiasB L.β2 h) &&
       leafFitB B Ls Rs F
   | _, _, _ => false
 
@@ -79,7 +90,8 @@ theorem runFit_of_B (B : Nat) : ∀ (β d : Nat) (Ps : List LayerPk) (Rs : List 
     obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨hq, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, hB1⟩, hr⟩, hB2⟩, _⟩, hM⟩, hn'⟩ := hn
     obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨han, hsn⟩, hanl⟩, hsnl⟩, hicl⟩, hroom⟩, hlo⟩, hhi⟩, hlob⟩, hhib⟩, hl'⟩ := hl
     exact ⟨hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hB1, hr, hB2, ⟨han, hsn⟩, hanl, hsnl, by omega, hroom,
-      hlo, hhi, hM, hlob, hhib, runFit_of_B B L.β2 L.ws.length Ls Rs F hn' hl'⟩
+      hlo, hhi, hM, fun l hl => inBias_of_B (hlob l hl), fun h hh => inBias_of_B (hhib h hh),
+      runFit_of_B B L.β2 L.ws.length Ls Rs F hn' hl'⟩
   | _, _, [], _ :: _, _, _, hl => by simp [leafFitB] at hl
   | _, _, _ :: _, [], _, _, hl => by simp [leafFitB] at hl
 
