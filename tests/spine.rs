@@ -440,16 +440,16 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     // (a point per neuron, false on a box of positive width): the joining passes cannot prove it.
     let packed = d.path().join("lean/Certificates/SmallPacked/Leaves0.lean");
     let text = fs::read_to_string(&packed).unwrap();
-    let line = |name: &str| text.lines().find(|l| l.starts_with(&format!("@[expose] def {name} : List Int := "))).unwrap().to_string();
+    let line = |name: &str| text.lines().find(|l| l.starts_with(&format!("@[expose] noncomputable def {name} : List Int := "))).unwrap().to_string();
     let (lo, hi) = (line("leaf0r0lo"), line("leaf0r0hi"));
     tamper_file(&packed, &lo, &hi.replacen("leaf0r0hi", "leaf0r0lo", 1));
     // Leaf 2 given an IBP box of the top hidden layer that is a point (its CROWN upper ends): the
     // interval sums over the first hidden layer's box cannot cover it.
-    let packed1 = d.path().join("lean/Certificates/SmallPacked/Leaves1.lean");
+    let packed1 = d.path().join("lean/Certificates/SmallPacked/Leaves0.lean");
     tamper_file(
         &packed1,
-        "@[expose] def leaf2Is : List (Option IbpPk) := [none, none]",
-        "@[expose] def leaf2Is : List (Option IbpPk) := [some ⟨leaf2r1hi, leaf2r1hi⟩, none]",
+        "@[expose] noncomputable def leaf2Is : List (Option IbpPk) := [none, none]",
+        "@[expose] noncomputable def leaf2Is : List (Option IbpPk) := [some ⟨leaf2r1hi, leaf2r1hi⟩, none]",
     );
     let linf = d.path().join("lean/Certificates/SmallLinf.lean");
     let violation = "def violation : List (List Row) := [[⟨[1, -1], ";

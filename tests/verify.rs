@@ -287,7 +287,7 @@ fn acas_1_1_prop_1_leaves_are_split_for_the_packed_checker_and_round_trip_throug
     assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 30);
     assert_eq!(leaves.matches(" : List (Option IbpPk) := [none, none, none, none, none, none]").count(), 27);
     assert_eq!(leaves.matches("some ⟨leaf").count(), 11, "IBP boxes of three leaves");
-    assert!(leaves.contains("@[expose] def leaf19Is : List (Option IbpPk) := [some ⟨leaf19i5lo, leaf19i5hi⟩, some ⟨leaf19i4lo, leaf19i4hi⟩, none, none, some ⟨leaf19i1lo, leaf19i1hi⟩, none]"));
+    assert!(leaves.contains("@[expose] noncomputable def leaf19Is : List (Option IbpPk) := [some ⟨leaf19i5lo, leaf19i5hi⟩, some ⟨leaf19i4lo, leaf19i4hi⟩, none, none, some ⟨leaf19i1lo, leaf19i1hi⟩, none]"));
     let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
     for args in [&["check-cert", out.to_str().unwrap()][..], &audit[..]] {
         let o = torchlean(args);
@@ -372,23 +372,22 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("4 leaves, depth 3, 2 refuted with searched α"), "{}", show(&o));
-    // The certificate's module imports its parts: the network facts, and the leaves two per module.
+    // The certificate's module imports its parts: the network facts, and the leaves, all four in
+    // one part (150 weights each, far below `PART_WEIGHTS`).
     let module = fs::read_to_string(lean.join("Certificates/PackedSmall.lean")).unwrap();
-    assert!(module.contains(
-        "public import Certificates.PackedSmall.Net\npublic import Certificates.PackedSmall.Leaves0\npublic import Certificates.PackedSmall.Leaves1\n"
-    ));
+    assert!(module.contains("public import Certificates.PackedSmall.Net\npublic import Certificates.PackedSmall.Leaves0\npublic import TorchLean"));
     assert!(module.contains("theorem leaves_safe : AllLeaves (fun x => Safe violation (evalNet net x)) tree.leaves :=\n  ⟨leaf0_safe, leaf1_safe, leaf2_safe, leaf3_safe, trivial⟩"));
     let parts = lean.join("Certificates/PackedSmall");
     let mut names: Vec<String> = fs::read_dir(&parts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["Leaves0.lean", "Leaves1.lean", "Net.lean"]);
+    assert_eq!(names, ["Leaves0.lean", "Net.lean"]);
     let net = fs::read_to_string(parts.join("Net.lean")).unwrap();
     assert!(net.contains("theorem fits : netFitB 151 73 2 [pk2, pk1] pk0 = true := by decide +kernel"));
     assert_eq!(net.matches("_describes : describesB layer").count(), 3);
     let leaves = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
-    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 2);
+    assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 4);
     // CROWN's boxes refute every leaf, so no leaf carries IBP boxes.
-    assert!(leaves.contains("@[expose] def leaf0Is : List (Option IbpPk) := [none, none]"));
+    assert!(leaves.contains("@[expose] noncomputable def leaf0Is : List (Option IbpPk) := [none, none]"));
     assert!(!format!("{module}{net}{leaves}").contains("crownBoxLeafOk"));
     // `audit` re-derives the same modules from the artifacts; `check-cert` re-checks the tree.
     let audit = ["audit", out.to_str().unwrap(), "--lean-dir", lean.to_str().unwrap()];
@@ -399,18 +398,18 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     // A changed part breaks the weak binding; a stray module among the parts (which `check` would
     // build) is reported; a new `verify` clears the stray file.
     fs::write(parts.join("Leaves0.lean"), leaves.replacen("leaf0r0lo", "leaf0r0hi", 1)).unwrap();
-    fs::write(parts.join("Leaves2.lean"), "module\n").unwrap();
+    fs::write(parts.join("Leaves1.lean"), "module\n").unwrap();
     let o = torchlean(&audit);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(text.contains("Leaves0.lean") && text.contains("weak binding broken"), "{}", show(&o));
-    assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves2.lean"), "{}", show(&o));
+    assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves1.lean"), "{}", show(&o));
     fs::remove_dir_all(&out).unwrap();
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &["--json"], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["lean_checker"], "packedLeafOk");
-    assert!(!parts.join("Leaves2.lean").exists());
+    assert!(!parts.join("Leaves1.lean").exists());
     assert_eq!(torchlean(&audit).status.code(), Some(0));
 }
 

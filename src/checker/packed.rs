@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use std::fmt::Write;
 
-use super::syntax::{int_list, nat_list, rat, sign_list};
+use super::syntax::{int_list, nat_list, rat, raw_int_list, raw_nat_list, sign_list};
 use crate::bounds::relax::{ReluCase, relu_case};
 use crate::search::bab::Refutation;
 use crate::num::interval::Box;
@@ -656,12 +656,14 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
         "/-! ## The packed checker's network data\n\n\
          Each layer's weights as integer columns (magnitudes, signs and magnitude sums) at the scale\n\
          `1/Ω`, its bias column ending in `Ω`, and the field widths of the passes crossing it\n\
-         (`LayerPk`). `layerI_describes` checks, once, that the columns are `layerI`'s weights. -/\n"
+         (`LayerPk`). `layerI_describes` checks, once, that the columns are `layerI`'s weights.\n\
+         The data lists are raw literals (`nat_lit`), which Lean elaborates without an instance per\n\
+         numeral. -/\n"
     );
     for (t, l) in net.layers.iter().enumerate() {
         let i = idx(t);
         for (c, col) in l.cols.iter().enumerate() {
-            let _ = writeln!(*s, "@[expose] def pk{i}w{c} : List Nat := {}", nat_list(col));
+            let _ = writeln!(*s, "@[expose] noncomputable def pk{i}w{c} : List Nat := {}", raw_nat_list(col));
             let _ = writeln!(*s, "@[expose] def pk{i}s{c} : List Bool := {}", sign_list(col));
         }
         let ws: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}w{c}")).collect();
@@ -671,7 +673,7 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
         let _ = writeln!(*s, "/-- Layer {i} for the packed checker. -/");
         let _ = writeln!(
             *s,
-            "@[expose] def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {}⟩",
+            "@[expose] noncomputable def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {}⟩",
             ws.join(", "),
             ss.join(", "),
             nat_list(&l.sums()),
@@ -734,25 +736,25 @@ pub fn emit_leaf(s: &mut String, mlp: &Dense, net: &NetPk, field: u32, k: usize,
     for (h, r) in leaf.relus.iter().enumerate() {
         // `leaf.relus` runs from the top hidden layer down: entry h is Lean layer n - 2 - h.
         let j = n - 2 - h;
-        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}an : List Nat := {}", nat_list(&r.an));
-        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}sn : List Nat := {}", nat_list(&r.sn));
-        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}ic : List Nat := {}", nat_list(&r.ics));
-        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}lo : List Int := {}", int_list(&r.lo));
-        let _ = writeln!(*s, "@[expose] def leaf{k}r{j}hi : List Int := {}", int_list(&r.hi));
+        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}r{j}an : List Nat := {}", raw_nat_list(&r.an));
+        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}r{j}sn : List Nat := {}", raw_nat_list(&r.sn));
+        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}r{j}ic : List Nat := {}", raw_nat_list(&r.ics));
+        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}r{j}lo : List Int := {}", raw_int_list(&r.lo));
+        let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}r{j}hi : List Int := {}", raw_int_list(&r.hi));
         relus.push(format!("⟨leaf{k}r{j}an, leaf{k}r{j}sn, leaf{k}r{j}ic, leaf{k}r{j}lo, leaf{k}r{j}hi⟩"));
         ibps.push(match &r.ibp {
             None => "none".to_string(),
             Some(i) => {
-                let _ = writeln!(*s, "@[expose] def leaf{k}i{j}lo : List Int := {}", int_list(&i.lo));
-                let _ = writeln!(*s, "@[expose] def leaf{k}i{j}hi : List Int := {}", int_list(&i.hi));
+                let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}i{j}lo : List Int := {}", raw_int_list(&i.lo));
+                let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}i{j}hi : List Int := {}", raw_int_list(&i.hi));
                 format!("some ⟨leaf{k}i{j}lo, leaf{k}i{j}hi⟩")
             }
         });
     }
     let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's lines and CROWN box, from the top. -/");
-    let _ = writeln!(*s, "@[expose] def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
+    let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Rs : List ReluPk := [{}]", relus.join(", "));
     let _ = writeln!(*s, "/-- Leaf {k}: each hidden layer's IBP box where it is tighter, from the top. -/");
-    let _ = writeln!(*s, "@[expose] def leaf{k}Is : List (Option IbpPk) := [{}]", ibps.join(", "));
+    let _ = writeln!(*s, "@[expose] noncomputable def leaf{k}Is : List (Option IbpPk) := [{}]", ibps.join(", "));
     let mut lw: Vec<BigInt> = leaf.lower.iter().map(BigInt::abs).collect();
     lw.push(leaf.k.clone());
     let a: BigInt = lw.iter().sum();
@@ -762,7 +764,7 @@ pub fn emit_leaf(s: &mut String, mlp: &Dense, net: &NetPk, field: u32, k: usize,
     let _ = writeln!(*s, "/-- Leaf {k}: the first layer and the input box, ends over {}. -/", leaf.k);
     let _ = writeln!(
         *s,
-        "@[expose] def leaf{k}F : ClosePk := ⟨pk0, {}, {lg_full}, {a}, {}, {}⟩",
+        "@[expose] noncomputable def leaf{k}F : ClosePk := ⟨pk0, {}, {lg_full}, {a}, {}, {}⟩",
         nat_list(&lw),
         nat_list(&leaf.widths),
         leaf.b

@@ -25,7 +25,7 @@ pub use binding::STRONG_BINDING_MAX_BYTES;
 pub use dense::{dense_crown_module, dense_ibp_module};
 pub use graph::graph_examples_module;
 pub use network::Lowering;
-pub use tree::{LEAVES_PER_PART, bab_module, tree_modules};
+pub use tree::{PART_WEIGHTS, bab_module, leaves_per_part, tree_modules};
 
 /// `demo-mlp` → `DemoMlp`: the module name of a certificate directory name.
 pub fn module_name(cert_name: &str) -> String {

@@ -15,20 +15,30 @@ use crate::checker::{crown, crown_box, ibp, packed};
 use crate::property::Vnnlib;
 use crate::search::bab::Tree;
 
-/// Leaves per part module of a packed certificate. The wasm toolchain gives each module one
-/// process of at most 4 GiB, and a whole ACAS Xu certificate in one module exhausted it (an
-/// `INTERNAL PANIC` after the network facts and one leaf had passed on their own); so did four
-/// ACAS Xu leaves with 64-bit precision and IBP boxes (the worker died on the second, after 76 s
-/// of kernel time on the first). Each part is built by its own process, two at a time on two
-/// cores.
-pub const LEAVES_PER_PART: usize = 2;
+/// Weights the leaves of one part module cross in all (a leaf's packed run crosses each weight
+/// once). Every part is its own Lean process, and on the wasm toolchain starting one (loading the
+/// library) costs about 10 s; so parts are as large as the kernel's memory allows. The wasm worker
+/// has a 4 GiB heap: with Lean elaborating on four threads, two ACAS Xu leaves per part were the
+/// most it held (a whole certificate in one module, or four leaves with 64-bit fields and IBP
+/// boxes, crashed it). With one thread (the driver's `-DElab.async=false -j1`) the kernel checks a
+/// part's declarations one after another and frees each one's caches, and six ACAS Xu leaves
+/// (13,000 weights each) per part passed.
+pub const PART_WEIGHTS: usize = 100_000;
+
+/// Leaves per part for `count` leaves of a network with `weights` weights: at most
+/// `PART_WEIGHTS` crossed per part, and the leaves spread evenly over the fewest parts.
+pub fn leaves_per_part(weights: usize, count: usize) -> usize {
+    let cap = (PART_WEIGHTS / weights.max(1)).max(1);
+    let parts = count.div_ceil(cap).max(1);
+    count.div_ceil(parts).max(1)
+}
 
 /// The modules checking a branch-and-bound certificate of the network `graph` of a `violation_dnf` property, as paths
 /// under the Lean project and texts, the certificate's own module (`Certificates/<Module>.lean`)
 /// first. Rational leaves make one module: the tree and its coverage, then per leaf one `decide
 /// +kernel` check and the leaf's `safe` theorem, and `certified` from `TorchLean.Cert.bab_sound`.
 /// Packed leaves make parts under `Certificates/<Module>/`: `Net` (the network and the facts the
-/// kernel checks once per network) and `LeavesI` (`LEAVES_PER_PART` leaves each), which the
+/// kernel checks once per network) and `LeavesI` ([`leaves_per_part`] leaves each), which the
 /// certificate's module imports to combine.
 #[allow(clippy::too_many_arguments)]
 pub fn tree_modules(
@@ -113,8 +123,10 @@ pub fn bab_module(
     let _ = writeln!(s, "end Certificates.{m}");
     out.push((format!("Certificates/{m}/Net.lean"), s));
     let mut parts = Vec::new();
-    for (p, chunk) in packed.chunks(LEAVES_PER_PART).enumerate() {
-        let first = p * LEAVES_PER_PART;
+    let weights: usize = mlp.layers.iter().map(|l| l.weight.iter().map(Vec::len).sum::<usize>()).sum();
+    let per_part = leaves_per_part(weights, packed.len());
+    for (p, chunk) in packed.chunks(per_part).enumerate() {
+        let first = p * per_part;
         let mut s = format!("module\n\npublic import Certificates.{m}.Net\n\n");
         let _ = writeln!(
             s,
@@ -179,3 +191,21 @@ fn bab_tail(s: &mut String, mlp: &Dense, lowering: Lowering, count: usize, bindi
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::leaves_per_part;
+
+    #[test]
+    fn parts_hold_at_most_the_weight_budget_spread_evenly() {
+        // ACAS Xu (13,000 weights): at most 7 leaves a part, so 30 leaves make 5 parts of 6.
+        assert_eq!(leaves_per_part(13_000, 30), 6);
+        assert_eq!(leaves_per_part(13_000, 157), 7);
+        assert_eq!(leaves_per_part(13_000, 1), 1);
+        // A 3-10-10-2 network: every leaf in one part.
+        assert_eq!(leaves_per_part(150, 4), 4);
+        // A network past the budget on its own: one leaf a part.
+        assert_eq!(leaves_per_part(200_000, 5), 1);
+        assert_eq!(leaves_per_part(0, 0), 1);
+    }
+}
