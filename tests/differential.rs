@@ -300,6 +300,7 @@ fn verify_agrees_with_activation_pattern_enumeration_on_random_tiny_relu_network
             seed,
             pairs: seed % 2 == 0,
             alpha_steps: if seed % 5 == 0 { 5 } else { 0 },
+            lookahead: seed % 7 == 0,
         };
         match verify(&graph, &prop, &opts, |_| {}).unwrap() {
             Outcome::Verified { tree, .. } => {

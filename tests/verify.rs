@@ -181,7 +181,7 @@ fn a_forged_counterexample_is_caught_by_audit_and_check_cert() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("f32_output: expected the declared-order binary32 outputs"), "{}", show(&o));
 }
 
-fn acas_tree(prop: &str) -> (torchlean::ir::Graph, torchlean::property::Vnnlib, Outcome) {
+fn acas_tree(prop: &str, lookahead: bool) -> (torchlean::ir::Graph, torchlean::property::Vnnlib, Outcome) {
     let text = fs::read_to_string(acas("ACASXU_run2a_1_1_batch_2000.nnet")).unwrap();
     let mlp = torchlean::model::nnet::parse_nnet(&text, "1_1").unwrap();
     let p = torchlean::property::parse_vnnlib(&fs::read_to_string(acas(prop)).unwrap(), prop).unwrap();
@@ -194,6 +194,7 @@ fn acas_tree(prop: &str) -> (torchlean::ir::Graph, torchlean::property::Vnnlib, 
         seed: 1,
         pairs: true,
         alpha_steps: 20,
+        lookahead,
     };
     let o = verify(&mlp, &p, &opts, |_| {}).unwrap();
     (mlp, p, o)
@@ -205,7 +206,7 @@ fn acas_1_1_properties_1_to_4_are_verified_and_their_trees_recheck() {
     // it needs splits on an input whose CROWN coefficient is near zero (see `gradient_range`).
     let mut got = Vec::new();
     for (prop, leaves) in [("prop_1.vnnlib", 29), ("prop_2.vnnlib", 157), ("prop_3.vnnlib", 165), ("prop_4.vnnlib", 39)] {
-        let (mlp, p, o) = acas_tree(prop);
+        let (mlp, p, o) = acas_tree(prop, false);
         let Outcome::Verified { tree, .. } = o else { panic!("{prop}: expected verified, found {o:?}") };
         assert_eq!(tree.leaves(), leaves, "{prop}");
         // The search's own tree, before `verify` splits the leaves the packed checker rejects:
@@ -219,11 +220,27 @@ fn acas_1_1_properties_1_to_4_are_verified_and_their_trees_recheck() {
 }
 
 #[test]
+fn lookahead_splits_give_the_acas_1_1_trees_fewer_leaves() {
+    // The search's own trees with `--split lookahead`, against the gradient heuristic's (29, 157,
+    // 165 and 39 leaves in the test above): a cut that refutes a half where one exists. Each tree
+    // still re-checks in Rust.
+    let mut got = Vec::new();
+    for prop in ["prop_1.vnnlib", "prop_2.vnnlib", "prop_3.vnnlib", "prop_4.vnnlib"] {
+        let (mlp, p, o) = acas_tree(prop, true);
+        let Outcome::Verified { tree, .. } = o else { panic!("{prop}: expected verified, found {o:?}") };
+        let (_, n) = torchlean::checker::tree::recheck(&mlp, &p, &tree, Intermediate::Crown, LeafBound::Crown).unwrap();
+        assert_eq!(n, tree.leaves(), "{prop}");
+        got.push(tree.leaves());
+    }
+    assert_eq!(got, [20, 108, 36, 24]);
+}
+
+#[test]
 fn the_certificate_tree_is_the_same_on_one_and_two_threads() {
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
-            let (_, _, o) = acas_tree("prop_1.vnnlib");
+            let (_, _, o) = acas_tree("prop_1.vnnlib", true);
             let Outcome::Verified { tree, .. } = o else { panic!("expected verified") };
             canonical_bytes(&certificate_json("sha256:p", "sha256:q", Intermediate::Crown, LeafBound::Crown, &tree)).unwrap()
         })

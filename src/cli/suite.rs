@@ -7,7 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use super::verify::{IntermediateArg, Method, search_options};
+use super::verify::{IntermediateArg, Method, SplitArg, search_options};
 use crate::error::Result;
 use crate::suite::{InstanceOptions, Record, Shard, SuiteConfig, Verdict, run_suite};
 
@@ -56,7 +56,7 @@ pub fn run(args: &SuiteArgs) -> Result<i32> {
         shard,
         merge: args.merge,
         instance: InstanceOptions {
-            search: search_options(args.method, IntermediateArg::Crown, None, 1_000_000, 20),
+            search: search_options(args.method, IntermediateArg::Crown, None, 1_000_000, 20, SplitArg::Gradient),
             packed_boxes: None,
             lean_dir: args.lean_dir.clone(),
         },

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 
-use super::verify::{IntermediateArg, Method, search_options};
+use super::verify::{IntermediateArg, Method, SplitArg, search_options};
 use crate::artifact::store::write_atomic;
 use crate::error::{Error, Result};
 use crate::suite::{InstanceOptions, Verdict, run_instance, vnncomp_results};
@@ -97,7 +97,7 @@ pub fn run(args: &VnncompArgs) -> Result<i32> {
             };
             let lean_dir = a.lean_dir.clone().unwrap_or_else(|| here.join("torchlean-lean"));
             let opts = InstanceOptions {
-                search: search_options(a.method, IntermediateArg::Crown, None, 1_000_000, 20),
+                search: search_options(a.method, IntermediateArg::Crown, None, 1_000_000, 20, SplitArg::Gradient),
                 packed_boxes: None,
                 lean_dir,
             };

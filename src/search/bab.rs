@@ -230,6 +230,9 @@ pub struct Options {
     pub pairs: bool,
     /// Adam steps of the α search on a box CROWN-Ada's α leave undecided (0: CROWN-Ada only).
     pub alpha_steps: usize,
+    /// Choose each split by bounding both halves of every input's split (strong branching) rather
+    /// than by the gradient heuristic: fewer leaves, at two bounds per input per split.
+    pub lookahead: bool,
 }
 
 /// Progress after each wave.
@@ -531,7 +534,7 @@ fn bound_box(view: &Net<'_>, prop: &Vnnlib, b: &Box, opts: &Options, accept: Opt
                 m(d1, r1).cmp(&m(d2, r2))
             })
             .expect("a property has a disjunct");
-        return split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b);
+        return split(view, prop, b, opts, &rb, &prop.violation[d][row].coeffs);
     }
     // The first disjunct nothing refutes, and its single row closest to being refuted.
     let (d, row) = rb
@@ -554,7 +557,7 @@ fn bound_box(view: &Net<'_>, prop: &Vnnlib, b: &Box, opts: &Options, accept: Opt
                 if accepted(&r, &alphas)? {
                     return Ok(Decision::Leaf(r, alphas));
                 }
-                return split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b);
+                return split(view, prop, b, opts, &rb, &prop.violation[d][row].coeffs);
             }
         }
     }
@@ -573,7 +576,66 @@ fn bound_box(view: &Net<'_>, prop: &Vnnlib, b: &Box, opts: &Options, accept: Opt
     if !opts.split {
         return Ok(Decision::Stuck(String::from("the bounds do not refute the property on the whole box")));
     }
-    split_decision(net, &rb.crown, &prop.violation[d][row].coeffs, b)
+    split(view, prop, b, opts, &rb, &prop.violation[d][row].coeffs)
+}
+
+/// The split of `b`: by look-ahead when asked (and some input can be split), else by the
+/// gradient heuristic for the row `c`.
+fn split(view: &Net<'_>, prop: &Vnnlib, b: &Box, opts: &Options, rb: &RowBounds, c: &[Q]) -> Result<Decision> {
+    if opts.lookahead
+        && let Some(d) = lookahead_split(&view.dense, prop, b, opts)?
+    {
+        return Ok(d);
+    }
+    split_decision(&view.f64, &rb.crown, c, b)
+}
+
+/// How near a box's bounds come to refuting every disjunct: the least, over disjuncts, of the
+/// best candidate's margin (its bound minus the right-hand side; at least 0 refutes). A
+/// branching score, never part of a bound.
+fn margin(rb: &RowBounds) -> f64 {
+    rb.lower
+        .iter()
+        .map(|cs| cs.iter().map(|(_, c, l)| (l - &c.rhs).to_f64().unwrap_or(f64::NEG_INFINITY)).fold(f64::NEG_INFINITY, f64::max))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Strong branching over the inputs: bound both halves of the cuts of every input of positive
+/// width at a quarter, half and three quarters of its range; among the cuts that refute at least
+/// one half, take the one that ends the largest share of the box, then the one whose other half
+/// is nearest to refuted, then the larger sum of both halves' margins. `None` when no cut refutes
+/// a half. The gradient heuristic looks at one box only and, near the leaves, often cuts an input
+/// that refutes neither half. Up to 30 bounds per split on a 5-input network.
+fn lookahead_split(mlp: &Dense, prop: &Vnnlib, b: &Box, opts: &Options) -> Result<Option<Decision>> {
+    let mut best: Option<((f64, f64, f64), usize, Q)> = None;
+    for dim in 0..b.len() {
+        if width(&b[dim]) < 1e-12 {
+            continue;
+        }
+        // Off-centre cuts end branches the midpoint does not: on ACAS Xu 1_1 properties 1–4,
+        // quarters too took the trees from 26, 115, 49 and 25 leaves to 20, 108, 37 and 24;
+        // eighths as well gave no fewer.
+        for (num, den) in [(1, 2), (1, 4), (3, 4)] {
+            let t = Q::new(i64::from(num).into(), i64::from(den).into());
+            let at = &b[dim].lo + (&b[dim].hi - &b[dim].lo) * &t;
+            let (lo, hi) = split_box(b, dim, &at);
+            let ml = margin(&bound_rows(mlp, prop, &lo, opts.intermediate, opts.leaf, None, opts.pairs)?);
+            let mh = margin(&bound_rows(mlp, prop, &hi, opts.intermediate, opts.leaf, None, opts.pairs)?);
+            // Only splits that end a branch: choosing by margins alone (the worse half's) made
+            // property 2's tree deeper and larger (188 leaves against 157).
+            if ml.max(mh) < 0.0 {
+                continue;
+            }
+            let tf = num as f64 / den as f64;
+            // The share of the box the split ends (both halves when both are refuted).
+            let ended = if ml >= 0.0 && mh >= 0.0 { 1.0 } else if ml >= 0.0 { tf } else { 1.0 - tf };
+            let key = (ended, ml.min(mh), ml + mh);
+            if best.as_ref().is_none_or(|(k, _, _)| key.partial_cmp(k) == Some(std::cmp::Ordering::Greater)) {
+                best = Some((key, dim, at));
+            }
+        }
+    }
+    Ok(best.map(|(_, dim, at)| Decision::Split(dim, at)))
 }
 
 /// Why a box whose closure is violated on an open end of the region stays undecided: its bounds
