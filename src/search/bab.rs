@@ -230,8 +230,9 @@ pub struct Options {
     pub pairs: bool,
     /// Adam steps of the α search on a box CROWN-Ada's α leave undecided (0: CROWN-Ada only).
     pub alpha_steps: usize,
-    /// Choose each split by bounding both halves of every input's split (strong branching) rather
-    /// than by the gradient heuristic: fewer leaves, at two bounds per input per split.
+    /// Choose each split by bounding both halves of cuts of every input (strong branching,
+    /// `lookahead_split`) where one refutes a half, rather than by the gradient heuristic: fewer
+    /// leaves, at up to six bounds per input per split.
     pub lookahead: bool,
 }
 

@@ -191,7 +191,6 @@ fn bab_tail(s: &mut String, mlp: &Dense, lowering: Lowering, count: usize, bindi
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::leaves_per_part;
