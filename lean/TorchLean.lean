@@ -1,6 +1,7 @@
 module
 
 public import TorchLean.Num.Binary32
+public import TorchLean.Num.Scaled
 public import TorchLean.Num.Round
 public import TorchLean.Num.RoundBounds
 public import TorchLean.Num.RoundMono

@@ -691,12 +691,14 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
             l.m
         );
         let outputs = l.cols.first().map_or(0, Vec::len);
-        let _ = writeln!(*s, "/-- Layer {i}'s packed columns and bias are its weights and bias, at scale `1/{}`. -/", l.omega);
+        // The weights are binary32 values, so their common denominator is a power of two, which
+        // lets Lean compare them with the patterns on naturals (`describesB`).
+        let k = l.omega.bits() - 1;
+        assert_eq!(l.omega, BigInt::one() << k, "binary32 weights have a power-of-two common denominator");
+        let _ = writeln!(*s, "/-- Layer {i}'s packed columns and bias are its weights and bias, at scale `1/2^{k}`. -/");
         let _ = writeln!(
             *s,
-            "theorem layer{i}_describes : describesB layer{i} pk{i} {outputs} (1 / {} : Rat) {} {} {} = true := by decide +kernel\n",
-            l.omega,
-            l.omega,
+            "theorem layer{i}_describes : describesB layer{i}Weight layer{i}Bias pk{i} {outputs} {k} {} {} = true := by decide +kernel\n",
             nat_list(&l.bias),
             sign_list(&l.bias)
         );

@@ -1,6 +1,7 @@
 module
 
 public import TorchLean.Cert.PackedLevels
+public import TorchLean.Num.Scaled
 
 /-! # A branch-and-bound leaf checked by one packed CROWN run
 
@@ -23,19 +24,49 @@ open TorchLean.IR TorchLean.Bounds TorchLean.Num
 
 /-! ## The network the packed data describe -/
 
-/-- `Describes`, decided, with the scale `ω`, `Ω` and the bias column's magnitudes and signs given. -/
-@[expose] noncomputable def describesB (D : Dense) (P : LayerPk) (m : Nat) (ω : Rat) (Ω : Nat) (bm : List Nat)
-    (bg : List Bool) : Bool :=
-  decide (0 < ω) && decide (ω * Ω = 1) && (m != 0) && (P.bw == bm ++ [Ω]) && (P.bs == bg ++ [false]) &&
-    (bm.length == m) && (bg.length == m) && (signedCols P.ws P.ss).all (fun c => c.length == m) &&
-    (P.ws.length == P.ss.length) && decide (D.weight = ofCols m ((signedCols P.ws P.ss).map (scaled ω))) &&
-    decide (D.bias = scaled ω (signedCol bm bg))
+/-- The matrix whose columns are the integer columns `cs`: `ofCols` before scaling. -/
+@[expose] noncomputable def ofColsI (m : Nat) : List (List Int) → List (List Int)
+  | [] => List.replicate m []
+  | c :: cs => List.zipWith List.cons c (ofColsI m cs)
 
-theorem describes_of_B {D : Dense} {P : LayerPk} {m : Nat} {ω : Rat} {Ω : Nat} {bm : List Nat} {bg : List Bool}
-    (h : describesB D P m ω Ω bm bg = true) : Describes D P m := by
-  simp only [describesB, Bool.and_eq_true, beq_iff_eq, bne_iff_ne, ne_eq, decide_eq_true_eq, List.all_eq_true] at h
-  obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨hω0, hω⟩, hm⟩, hbw⟩, hbs⟩, hbm⟩, hbg⟩, hcl⟩, hwl⟩, hW⟩, hB⟩ := h
-  exact ⟨ω, Ω, bm, bg, hω0, hω, hm, hbw, hbs, hbm, hbg, hcl, hwl, hW, hB⟩
+theorem zipWith_cons_map {α β : Type} (f : α → β) : ∀ (a : List α) (b : List (List α)),
+    List.zipWith List.cons (a.map f) (b.map (List.map f)) = (List.zipWith List.cons a b).map (List.map f)
+  | x :: a, y :: b => by simp [zipWith_cons_map f a b]
+  | [], _ => by simp
+  | _ :: _, [] => by simp
+
+/-- Scaling commutes with building the matrix from its columns. -/
+theorem ofCols_map_scaled (m : Nat) (ω : Rat) : ∀ cs : List (List Int),
+    ofCols m (cs.map (scaled ω)) = (ofColsI m cs).map (scaled ω)
+  | [] => by simp [ofCols, ofColsI, List.map_replicate]; right; rfl
+  | c :: cs => by
+    simp only [List.map_cons, ofCols, ofColsI, ofCols_map_scaled m ω cs]
+    exact zipWith_cons_map (fun z : Int => (z : Rat) * ω) c (ofColsI m cs)
+
+/-- `Describes` of the layer with the patterns `rows`, `bias`, decided on naturals: the columns
+are integers at the scale `1/2^K`, compared with the patterns by `scaledRowsB` (no `Rat` is
+formed), and the bias column ends with `Ω = 2^K`. -/
+@[expose] noncomputable def describesB (rows : List (List Nat)) (bias : List Nat) (P : LayerPk) (m K : Nat) (bm : List Nat)
+    (bg : List Bool) : Bool :=
+  (m != 0) && (P.bw == bm ++ [2 ^ K]) && (P.bs == bg ++ [false]) && (bm.length == m) && (bg.length == m) &&
+    (signedCols P.ws P.ss).all (fun c => c.length == m) && (P.ws.length == P.ss.length) &&
+    Binary32.scaledRowsB K rows (ofColsI m (signedCols P.ws P.ss)) && Binary32.scaledListB K bias (signedCol bm bg)
+
+theorem describes_of_B {rows : List (List Nat)} {bias : List Nat} {act : Act} {P : LayerPk} {m K : Nat}
+    {bm : List Nat} {bg : List Bool} (h : describesB rows bias P m K bm bg = true) :
+    Describes ⟨Binary32.decodeRows rows, Binary32.decodeList bias, act⟩ P m := by
+  simp only [describesB, Bool.and_eq_true, beq_iff_eq, bne_iff_ne, ne_eq, List.all_eq_true] at h
+  obtain ⟨⟨⟨⟨⟨⟨⟨⟨hm, hbw⟩, hbs⟩, hbm⟩, hbg⟩, hcl⟩, hwl⟩, hW⟩, hB⟩ := h
+  have hP := Binary32.two_pow_ne_zero K
+  refine ⟨1 / ((2 ^ K : Nat) : Rat), 2 ^ K, bm, bg, ?_, ?_, hm, hbw, hbs, hbm, hbg, ?_, hwl, ?_, ?_⟩
+  · rw [Rat.div_def, Rat.one_mul]
+    exact Rat.inv_pos.mpr (Rat.natCast_pos.mpr (Nat.two_pow_pos K))
+  · rw [Rat.div_def, Rat.one_mul, Rat.inv_mul_cancel _ hP]
+  · intro c hc; simpa using hcl c hc
+  · show Binary32.decodeRows rows = _
+    rw [ofCols_map_scaled, Binary32.decodeRows_of_scaledRowsB hW]; rfl
+  · show Binary32.decodeList bias = _
+    rw [Binary32.decodeList_of_scaledListB hB]; rfl
 
 /-- The layers `Ds` (from the top, without the first) and `D1` are the ones `Ps` and `P1`
 describe, the top one with `m` outputs. -/
