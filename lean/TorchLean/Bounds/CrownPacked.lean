@@ -130,6 +130,86 @@ theorem colFns_allIn {α : Type} {β E q : Nat} (hq : q ≤ E) (v : List α) (es
   | _ :: _, [], _, _ => by intro p _ f hf; simp [colFns] at hf
   | _ :: _, _ :: _, [], h => by simp [ColsFit] at h
 
+/-! ## Dead neurons
+
+A neuron whose lines are both zero, with no intercept (a ReLU inactive on the whole box), gives
+every pass a zero entry whatever its column holds. A run need not cross its column: `crossColsS`
+gives it the zero batch instead, which saves one row of the layer's weights per dead neuron. -/
+
+/-- Per neuron, whether its lines are dead: both slopes zero and no intercept. -/
+@[expose] def deadList : List Nat → List Nat → List Nat → List Bool
+  | a :: an, s :: sn, ics => (a == 0 && s == 0 && ics.headD 0 == 0) :: deadList an sn ics.tail
+  | _, _, _ => []
+
+/-- `colFns` with a dead neuron's column replaced by zero. -/
+@[expose] noncomputable def colFnsS {α : Type} (q : Nat) (es : List (α → Int)) :
+    List (List Nat) → List (List Bool) → List Bool → List (α → Int)
+  | w :: ws, s :: ss, ds =>
+    (if ds.headD false = true then fun _ => 0 else fun p => signedDot w s (es.map (· p)) / ((2 ^ q : Nat) : Int)) ::
+      colFnsS q es ws ss ds.tail
+  | _, _, _ => []
+
+/-- `crossCols`, giving a dead neuron the batch `Z` instead of crossing its column. -/
+@[expose] noncomputable def crossColsS (B n β E q : Nat) (Ys Ms : List Nat) (Z : Nat) :
+    List (List Nat) → List (List Bool) → List Nat → List Bool → List Nat
+  | w :: ws, s :: ss, A :: As, ds =>
+    (if ds.headD false = true then Z else layerOut B n β E q A w s Ys Ms) :: crossColsS B n β E q Ys Ms Z ws ss As ds.tail
+  | _, _, _, _ => []
+
+/-- The zero batch: `2^b` in every field. -/
+theorem pk_zero {α : Type} (B b : Nat) (v : List α) : pk B b v (fun _ => 0) = 2 ^ b * splat B 1 v.length := by
+  unfold pk
+  rw [splat_eq_map, mul_packN, List.map_map]
+  congr 1
+
+/-- **`crossColsS` crosses the live columns and zeroes the dead ones.** -/
+theorem crossColsS_pk {α : Type} {B β E q : Nat} (hq : q ≤ E) (hB : E + 1 ≤ B) (v : List α)
+    (es : List (α → Int)) (hin : AllIn β v es) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (As : List Nat) (ds : List Bool), ColsFit β E es.length ws ss As →
+      crossColsS B v.length β E q (es.map (pk B β v)) (es.map (fun e => mirror B β v.length (pk B β v e)))
+          (2 ^ (E - q) * splat B 1 v.length) ws ss As ds =
+        (colFnsS q es ws ss ds).map (pk B (E - q) v)
+  | w :: ws, s :: ss, A :: As, ds, ⟨hsum, hA, hw, hs, hrest⟩ => by
+    simp only [crossColsS, colFnsS, List.map_cons]
+    rw [crossColsS_pk hq hB v es hin ws ss As ds.tail hrest]
+    congr 1
+    split
+    · exact (pk_zero B (E - q) v).symm
+    · have h1 := crossCols_pk hq hB v es hin [w] [s] [A] ⟨hsum, hA, hw, hs, trivial⟩
+      simpa [crossCols, colFns] using h1
+  | [], [], [], _, _ => rfl
+  | [], [], _ :: _, _, h => by simp [ColsFit] at h
+  | [], _ :: _, _, _, h => by simp [ColsFit] at h
+  | _ :: _, [], _, _, h => by simp [ColsFit] at h
+  | _ :: _, _ :: _, [], _, h => by simp [ColsFit] at h
+
+/-- The live columns' entries are covered as `colFns_allIn` says, the dead ones are zero. -/
+theorem colFnsS_allIn {α : Type} {β E q : Nat} (hq : q ≤ E) (v : List α) (es : List (α → Int)) (hin : AllIn β v es) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (As : List Nat) (ds : List Bool), ColsFit β E es.length ws ss As →
+      AllIn (E - q) v (colFnsS q es ws ss ds)
+  | w :: ws, s :: ss, A :: As, ds, ⟨hsum, hA, hw, hs, hrest⟩ => by
+    intro p hp f hf
+    simp only [colFnsS, List.mem_cons] at hf
+    rcases hf with rfl | hf
+    · split
+      · show InBias (E - q) 0
+        unfold InBias; have := Nat.two_pow_pos (E - q); omega
+      · exact colFns_allIn hq v es hin [w] [s] [A] ⟨hsum, hA, hw, hs, trivial⟩ p hp
+          (fun p => signedDot w s (es.map (· p)) / ((2 ^ q : Nat) : Int)) (by simp [colFns])
+    · exact colFnsS_allIn hq v es hin ws ss As ds.tail hrest p hp f hf
+  | [], _, _, _, _ => by intro p _ f hf; simp [colFnsS] at hf
+  | _ :: _, [], _, _, _ => by intro p _ f hf; simp [colFnsS] at hf
+  | _ :: _, _ :: _, [], _, h => by simp [ColsFit] at h
+
+/-- `colFnsS` has one function per column. -/
+theorem length_colFnsS {α : Type} (q : Nat) (es : List (α → Int)) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (ds : List Bool), ws.length = ss.length →
+      (colFnsS q es ws ss ds).length = ws.length
+  | _ :: ws, _ :: ss, ds, h => by simp [colFnsS, length_colFnsS q es ws ss ds.tail (by simpa using h)]
+  | [], [], _, _ => rfl
+  | [], _ :: _, _, h => by simp at h
+  | _ :: _, [], _, h => by simp at h
+
 /-! ## The ReLU lines -/
 
 /-- Per pass, each neuron's entry through its lines: `an · z` where `z ≥ 0`, `sn · z` elsewhere. -/
@@ -137,9 +217,27 @@ theorem colFns_allIn {α : Type} {β E q : Nat} (hq : q ≤ E) (v : List α) (es
   | e :: es, a :: as, s :: ss => (fun p => if 0 ≤ e p then (a : Int) * e p else (s : Int) * e p) :: relaxFns es as ss
   | _, _, _ => []
 
-/-- Every neuron's batch through its lines (`relaxFields`), moved to the bias `2^β2`. -/
+/-- `2^r` times a covered entry's field is the scaled entry's field at bias `2^(β+r)`. -/
+theorem two_pow_mul_biased {β r : Nat} {x : Int} (hx : InBias β x) :
+    2 ^ r * biased β x = biased (β + r) (((2 ^ r : Nat) : Int) * x) := by
+  unfold InBias at hx
+  unfold biased
+  rw [Nat.pow_add]
+  have hP : (0 : Int) ≤ x + ((2 ^ β : Nat) : Int) := by omega
+  have e1 : ((x + ((2 ^ β : Nat) : Int)).toNat : Int) = x + ((2 ^ β : Nat) : Int) := Int.toNat_of_nonneg hP
+  have key : ((2 ^ r * (x + ((2 ^ β : Nat) : Int)).toNat : Nat) : Int) =
+      ((2 ^ r : Nat) : Int) * x + ((2 ^ β * 2 ^ r : Nat) : Int) := by
+    rw [Int.natCast_mul, e1, Int.natCast_mul, Int.mul_add, Int.mul_comm ((2 ^ r : Nat) : Int) ((2 ^ β : Nat) : Int)]
+  rw [← key, Int.toNat_natCast]
+
+/-- Every neuron's batch through its lines (`relaxFields`), moved to the bias `2^β2`. Two
+common cases take a shortcut: lines both zero (an inactive ReLU) give the zero batch, lines both
+the identity (an active one) multiply the batch by `2^r`. -/
 @[expose] noncomputable def relaxCols (B n β r β2 : Nat) : List Nat → List Nat → List Nat → List Nat
-  | Y :: Ys, a :: as, s :: ss => rebias B (β + r) β2 n (relaxFields B β r n a s Y) :: relaxCols B n β r β2 Ys as ss
+  | Y :: Ys, a :: as, s :: ss =>
+    (if a == 0 && s == 0 then 2 ^ β2 * splat B 1 n
+     else if a == 2 ^ r && s == 2 ^ r then rebias B (β + r) β2 n (2 ^ r * Y)
+     else rebias B (β + r) β2 n (relaxFields B β r n a s Y)) :: relaxCols B n β r β2 Ys as ss
   | _, _, _ => []
 
 /-- Slopes are integers over `2^r` in `[0, 1]`. -/
@@ -154,13 +252,43 @@ theorem relaxCols_pk {α : Type} {B β r β2 : Nat} (hB : β + r + 2 ≤ B) (hr 
     rw [relaxCols_pk hB hr v es as ss (fun p hp f hf => hin p hp f (by simp [hf]))
       ⟨fun x hx => ha x (by simp [hx]), fun x hx => hs x (by simp [hx])⟩]
     congr 1
-    unfold pk
     have hv : ∀ p ∈ v, InBias β (e p) := fun p hp => hin p hp e (by simp)
-    have h1 := relaxFields_biased (an := a) hB (hs s (by simp)) (v.map e) (by
-      intro x hx; obtain ⟨p, hp, rfl⟩ := List.mem_map.mp hx; exact hv p hp)
-    simp only [List.map_map, List.length_map, Function.comp_def] at h1
-    rw [h1]
-    exact rebias_biased hr v _ (fun p hp => relax_inBias (ha a (by simp)) (hs s (by simp)) (hv p hp))
+    split
+    · next hz =>
+      simp only [Bool.and_eq_true, beq_iff_eq] at hz
+      obtain ⟨rfl, rfl⟩ := hz
+      rw [← pk_zero]
+      congr 1
+      funext p
+      simp
+    · split
+      · next _ h2 =>
+        simp only [Bool.and_eq_true, beq_iff_eq] at h2
+        obtain ⟨rfl, rfl⟩ := h2
+        have hmul : 2 ^ r * pk B β v e = packN B (v.map (fun p => biased (β + r) (((2 ^ r : Nat) : Int) * e p))) := by
+          unfold pk
+          rw [mul_packN, List.map_map]
+          congr 1
+          apply List.map_congr_left
+          intro p hp
+          exact two_pow_mul_biased (hv p hp)
+        have hin' : ∀ p ∈ v, InBias (β + r) (((2 ^ r : Nat) : Int) * e p) := by
+          intro p hp
+          have h := relax_inBias (an := 2 ^ r) (sn := 2 ^ r) (Nat.le_refl _) (Nat.le_refl _) (hv p hp)
+          split at h <;> exact h
+        rw [hmul, rebias_biased hr v _ hin']
+        unfold pk
+        congr 1
+        apply List.map_congr_left
+        intro p _
+        show _ = biased β2 (if 0 ≤ e p then _ else _)
+        split <;> rfl
+      · unfold pk
+        have h1 := relaxFields_biased (an := a) hB (hs s (by simp)) (v.map e) (by
+          intro x hx; obtain ⟨p, hp, rfl⟩ := List.mem_map.mp hx; exact hv p hp)
+        simp only [List.map_map, List.length_map, Function.comp_def] at h1
+        rw [h1]
+        exact rebias_biased hr v _ (fun p hp => relax_inBias (ha a (by simp)) (hs s (by simp)) (hv p hp))
   | [], _, _, _, _ => rfl
   | _ :: _, [], _, _, _ => rfl
   | _ :: _, _ :: _, [], _, _ => rfl
@@ -187,19 +315,6 @@ lines' intercepts `ics` times the negative entries' magnitudes (`negFields`). -/
 @[expose] noncomputable def relaxConstPk (B n β r β2 : Nat) (ics Ys : List Nat) (Yc : Nat) : Nat :=
   rebias B (β + r) β2 n (2 ^ r * Yc) -
     rowDot ics (List.replicate ics.length false) (Ys.map (negFields B β n)) (Ys.map (negFields B β n))
-
-/-- `2^r` times a covered entry's field is the scaled entry's field at bias `2^(β+r)`. -/
-theorem two_pow_mul_biased {β r : Nat} {x : Int} (hx : InBias β x) :
-    2 ^ r * biased β x = biased (β + r) (((2 ^ r : Nat) : Int) * x) := by
-  unfold InBias at hx
-  unfold biased
-  rw [Nat.pow_add]
-  have hP : (0 : Int) ≤ x + ((2 ^ β : Nat) : Int) := by omega
-  have e1 : ((x + ((2 ^ β : Nat) : Int)).toNat : Int) = x + ((2 ^ β : Nat) : Int) := Int.toNat_of_nonneg hP
-  have key : ((2 ^ r * (x + ((2 ^ β : Nat) : Int)).toNat : Nat) : Int) =
-      ((2 ^ r : Nat) : Int) * x + ((2 ^ β * 2 ^ r : Nat) : Int) := by
-    rw [Int.natCast_mul, e1, Int.natCast_mul, Int.mul_add, Int.mul_comm ((2 ^ r : Nat) : Int) ((2 ^ β : Nat) : Int)]
-  rw [← key, Int.toNat_natCast]
 
 /-- The constant after the lines stays covered: `2^r · C` within `2^(β+r)`, minus at most
 `2^β · Σ ic`, within `2^β2`. -/

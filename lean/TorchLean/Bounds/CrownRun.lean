@@ -153,7 +153,8 @@ it minus its lower end, and its upper end minus `M` times it. -/
     allNonneg B F.b n (closePk B n F.L.E F.b F.A F.lw F.ls F.wd Xs Xc)
   | β, n, (L, R) :: rest, F, Ys, Yc =>
     let Ms := Ys.map (mirror B β n)
-    let Xs := crossCols B n β L.E L.q Ys Ms L.ws L.ss L.sums
+    let Xs := crossColsS B n β L.E L.q Ys Ms (2 ^ (L.E - L.q) * splat B 1 n) L.ws L.ss L.sums
+      (deadList R.an R.sn R.ics)
     let Xc := layerOut B n β L.E L.q L.bsum L.bw L.bs (Ys ++ [Yc]) (Ms ++ [mirror B β n Yc])
     let Zs := relaxCols B n (L.E - L.q) L.r L.β2 Xs R.an R.sn
     let Zc := relaxConstPk B n (L.E - L.q) L.r L.β2 R.ics Xs Xc
@@ -181,6 +182,56 @@ theorem relaxFns_at {α : Type} (p : α) :
 /-- The negative entries' magnitudes, per pass. -/
 theorem negs_at {α : Type} (es : List (α → Int)) (p : α) : negs es p = negParts (es.map (· p)) := by
   simp [negs, negParts, List.map_map, Function.comp_def]
+
+/-- Skipping dead neurons' columns does not change what their lines give, per pass. -/
+theorem relaxInt_colFnsS {α : Type} (q : Nat) (es : List (α → Int)) (p : α) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (an sn ics : List Nat),
+      relaxInt ((colFnsS q es ws ss (deadList an sn ics)).map (· p)) an sn = relaxInt (colsAt q ws ss (es.map (· p))) an sn
+  | w :: ws, s :: ss, a :: an, t :: sn, ics => by
+    simp only [colFnsS, deadList, colsAt, List.map_cons, relaxInt, List.headD_cons, List.tail_cons]
+    rw [relaxInt_colFnsS q es p ws ss an sn ics.tail]
+    congr 1
+    split
+    · next h =>
+      simp only [Bool.and_eq_true, beq_iff_eq] at h
+      obtain ⟨⟨rfl, rfl⟩, _⟩ := h
+      simp
+    · rfl
+  | [], _, _, _, _ => by simp [colFnsS, colsAt, relaxInt]
+  | _ :: _, [], _, _, _ => by simp [colFnsS, colsAt, relaxInt]
+  | _ :: _, _ :: _, [], _, _ => by simp [colFnsS, colsAt, relaxInt, deadList]
+  | _ :: _, _ :: _, _ :: _, [], _ => by simp [colFnsS, colsAt, relaxInt, deadList]
+
+/-- With no neuron marked, `colFnsS` is `colFns`. -/
+theorem colFnsS_nil {α : Type} (q : Nat) (es : List (α → Int)) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)), colFnsS q es ws ss [] = colFns q es ws ss
+  | _ :: ws, _ :: ss => by simp [colFnsS, colFns, colFnsS_nil q es ws ss]
+  | [], _ => by simp [colFnsS, colFns]
+  | _ :: _, [] => by simp [colFnsS, colFns]
+
+/-- Skipping dead neurons' columns does not change the intercepts' term, per pass: a dead neuron's
+intercept is zero. -/
+theorem nnDot_colFnsS {α : Type} (q : Nat) (es : List (α → Int)) (p : α) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (an sn ics : List Nat),
+      nnDot ics (negs (colFnsS q es ws ss (deadList an sn ics)) p) = nnDot ics (negParts (colsAt q ws ss (es.map (· p))))
+  | w :: ws, s :: ss, a :: an, t :: sn, c :: ics => by
+    simp only [colFnsS, deadList, colsAt, negs, negParts, List.map_cons, nnDot, List.headD_cons, List.tail_cons]
+    have ih := nnDot_colFnsS q es p ws ss an sn ics
+    simp only [negs, negParts] at ih
+    rw [ih]
+    congr 1
+    split
+    · next h =>
+      simp only [Bool.and_eq_true, beq_iff_eq] at h
+      rw [h.2]; simp
+    · rfl
+  | _ :: _, _ :: _, _ :: _, _ :: _, [] => by simp [nnDot]
+  | [], _, _, _, _ => by simp [colFnsS, colsAt, negs, negParts, nnDot]
+  | _ :: _, [], _, _, _ => by simp [colFnsS, colsAt, negs, negParts, nnDot]
+  | w :: ws, s :: ss, [], _, ics => by
+    simp only [deadList]; rw [colFnsS_nil, negs_at, colFns_at]
+  | w :: ws, s :: ss, _ :: _, [], ics => by
+    simp only [deadList]; rw [colFnsS_nil, negs_at, colFns_at]
 
 /-- **A joined batch**: the running passes' fields, then the joining passes' above them. -/
 theorem pk_append {α γ : Type} (B β : Nat) (v : List α) (w : List γ) (f : α → Int) (g : γ → Int) :
@@ -509,14 +560,14 @@ theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : Clo
     obtain ⟨hq, hE, hcols, hbsum, hbA, hbl, hbs, hB1, hr, hB2, hsl, han, hsn, hics, hroom, hlo, hhi, hM,
       hlob, hhib, hrest⟩ := hfit
     have hinE : AllIn β v es := fun p hp e he => hin p hp e (by simp [he])
-    have hX := crossCols_pk (B := B) hq hE v es hinE L.ws L.ss L.sums hcols
+    have hX := crossColsS_pk (B := B) hq hE v es hinE L.ws L.ss L.sums (deadList R.an R.sn R.ics) hcols
     have hC := constCol_pk L hq hE v es ec hin hbsum hbA hbl hbs
-    have hXin := colFns_allIn hq v es hinE L.ws L.ss L.sums hcols
+    have hXin := colFnsS_allIn hq v es hinE L.ws L.ss L.sums (deadList R.an R.sn R.ics) hcols
     have hMir : (es.map (pk B β v)).map (mirror B β v.length) = es.map (fun e => mirror B β v.length (pk B β v e)) := by
       rw [List.map_map]; rfl
-    have hlen := length_colFns L.q es L.ws L.ss (colsFit_length hcols)
-    -- the layer's outputs and constant, as per-pass functions
-    let es' := colFns L.q es L.ws L.ss
+    have hlen := length_colFnsS L.q es L.ws L.ss (deadList R.an R.sn R.ics) (colsFit_length hcols)
+    -- the layer's outputs and constant, as per-pass functions (dead neurons' outputs zeroed)
+    let es' := colFnsS L.q es L.ws L.ss (deadList R.an R.sn R.ics)
     let ec' : α → Int := fun p => signedDot L.bw L.bs ((es ++ [ec]).map (· p)) / ((2 ^ L.q : Nat) : Int)
     have hin' : AllIn (L.E - L.q) v (ec' :: es') := by
       intro p hp e he
@@ -576,9 +627,9 @@ theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : Clo
     obtain ⟨hpass, hent⟩ := runPk_sound rest F L.β2 _ _ _ hfitR hinJ hrun
     refine ⟨fun p hp => ?_, ⟨fun e he => ?_, hent⟩⟩
     · have h := hpass (Sum.inl p) (by simp [hp])
-      rw [extendFns_inl, relaxFns_at, colFns_at] at h
+      rw [extendFns_inl, relaxFns_at, relaxInt_colFnsS] at h
       simp only [Sum.elim_inl] at h
-      rw [negs_at, colFns_at] at h
+      rw [nnDot_colFnsS] at h
       simp only [finalSpec, crossSpec, relaxSpec]
       simpa [ec', es', List.map_append] using h
     · have h := hpass (Sum.inr e) (by simp [he])
