@@ -21,9 +21,10 @@ use crate::search::bab::Tree;
 /// has a 4 GiB heap: with Lean elaborating on four threads, two ACAS Xu leaves per part were the
 /// most it held (a whole certificate in one module, or four leaves with 64-bit fields and IBP
 /// boxes, crashed it). With one thread (the driver's `-DElab.async=false -j1`) the kernel checks a
-/// part's declarations one after another and frees each one's caches, and six ACAS Xu leaves
-/// (13,000 weights each) per part passed.
-pub const PART_WEIGHTS: usize = 100_000;
+/// part's declarations one after another and frees each one's caches: a part of seven ACAS Xu
+/// leaves (13,000 weights each) peaked at 2.4 GB of resident memory, one of ten at 2.6 GB, so
+/// fifteen fit.
+pub const PART_WEIGHTS: usize = 200_000;
 
 /// Leaves per part for `count` leaves of a network with `weights` weights: at most
 /// `PART_WEIGHTS` crossed per part, and the leaves spread evenly over the fewest parts.
@@ -197,9 +198,11 @@ mod tests {
 
     #[test]
     fn parts_hold_at_most_the_weight_budget_spread_evenly() {
-        // ACAS Xu (13,000 weights): at most 7 leaves a part, so 30 leaves make 5 parts of 6.
-        assert_eq!(leaves_per_part(13_000, 30), 6);
-        assert_eq!(leaves_per_part(13_000, 157), 7);
+        // ACAS Xu (13,000 weights): at most 15 leaves a part, so 30 leaves make 2 parts of 15
+        // and 157 make 11 of at most 15; 16 make 2 of 8.
+        assert_eq!(leaves_per_part(13_000, 30), 15);
+        assert_eq!(leaves_per_part(13_000, 157), 15);
+        assert_eq!(leaves_per_part(13_000, 16), 8);
         assert_eq!(leaves_per_part(13_000, 1), 1);
         // A 3-10-10-2 network: every leaf in one part.
         assert_eq!(leaves_per_part(150, 4), 4);
