@@ -5,6 +5,7 @@ public import TorchLean.Num.Scaled
 public import TorchLean.Num.Round
 public import TorchLean.Num.RoundBounds
 public import TorchLean.Num.RoundMono
+public import TorchLean.Num.RoundErr
 public import TorchLean.Num.Vectors
 public import TorchLean.Num.Packed
 public import TorchLean.Num.PackedBatch
