@@ -22,8 +22,8 @@ use crate::search::bab::Tree;
 /// most it held (a whole certificate in one module, or four leaves with 64-bit fields and IBP
 /// boxes, crashed it). With one thread (the driver's `-DElab.async=false -j1`) the kernel checks a
 /// part's declarations one after another and frees each one's caches: a part of seven ACAS Xu
-/// leaves (13,000 weights each) peaked at 2.4 GB of resident memory, one of ten at 2.6 GB, so
-/// fifteen fit.
+/// leaves (13,000 weights each) peaked at 2.4 GB of resident memory, one of ten at 2.6 GB, and
+/// parts of up to fourteen passed in the ACAS Xu 1_1 runs (session 26).
 pub const PART_WEIGHTS: usize = 200_000;
 
 /// Leaves per part for `count` leaves of a network with `weights` weights: at most
