@@ -144,7 +144,8 @@ it minus its lower end, and its upper end minus `M` times it. -/
   | _, _ => 0
 
 /-- **The packed run** of `n` passes with bias `2^β`: per neuron of the current layer its batch
-`Ys`, and the constants' batch `Yc`. -/
+`Ys`, and the constants' batch `Yc`. A neuron of the layer below whose lines are dead (`deadList`)
+gets the zero batch instead of a crossing of its column (`crossColsS`). -/
 @[expose] noncomputable def runPk (B : Nat) : Nat → Nat → List (LayerPk × ReluPk) → ClosePk → List Nat → Nat → Bool
   | β, n, [], F, Ys, Yc =>
     let Ms := Ys.map (mirror B β n)
