@@ -9,6 +9,7 @@ public import TorchLean.Num.RoundErr
 public import TorchLean.Num.Vectors
 public import TorchLean.Num.Packed
 public import TorchLean.Num.PackedBatch
+public import TorchLean.Num.PackedSplit
 public import TorchLean.IR.Dense
 public import TorchLean.IR.Shape
 public import TorchLean.IR.Window

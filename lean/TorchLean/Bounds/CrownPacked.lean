@@ -1,7 +1,7 @@
 module
 
 public import TorchLean.Bounds.CrownPass
-public import TorchLean.Num.PackedBatch
+public import TorchLean.Num.PackedSplit
 
 /-! # The packed CROWN step: every pass of a batch through one layer at once
 
@@ -155,6 +155,54 @@ gives it the zero batch instead, which saves one row of the layer's weights per 
   | w :: ws, s :: ss, A :: As, ds =>
     (if ds.headD false = true then Z else layerOut B n β E q A w s Ys Ms) :: crossColsS B n β E q Ys Ms Z ws ss As ds.tail
   | _, _, _, _ => []
+
+/-- `crossColsS` with no dead neuron is `crossCols`. -/
+theorem crossColsS_nil (B n β E q : Nat) (Ys Ms : List Nat) (Z : Nat) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (As : List Nat),
+      crossColsS B n β E q Ys Ms Z ws ss As [] = crossCols B n β E q Ys Ms ws ss As
+  | w :: ws, s :: ss, A :: As => by
+    simp only [crossColsS, crossCols, List.headD_nil, List.tail_nil, Bool.false_eq_true, if_false,
+      crossColsS_nil B n β E q Ys Ms Z ws ss As]
+  | [], _, _ => by simp [crossColsS, crossCols]
+  | _ :: _, [], _ => by simp [crossColsS, crossCols]
+  | _ :: _, _ :: _, [] => by simp [crossColsS, crossCols]
+
+/-- A covered batch is at most its mirrors' constant `2^(β+1)` in every field. -/
+theorem pk_le_top {α : Type} (B β : Nat) (v : List α) (e : α → Int) (hv : ∀ p ∈ v, InBias β (e p)) :
+    pk B β v e ≤ 2 ^ (β + 1) * splat B 1 v.length := by
+  unfold pk
+  rw [splat_eq_map, mul_packN_map]
+  apply packN_map_le
+  intro p hp
+  have := biased_lt (hv p hp)
+  simp only [Nat.mul_one]
+  omega
+
+/-- `crossColsS` with every column split by sign (`layerOutP`): the batches `Ys`, their mirrors'
+constant `C` once, no mirror. -/
+@[expose] noncomputable def crossColsP (B n β E q : Nat) (Ys : List Nat) (C Z : Nat) :
+    List (List Nat) → List (List Nat) → List Nat → List Nat → List Bool → List Nat
+  | wp :: wps, wn :: wns, ns :: nss, A :: As, ds =>
+    (if ds.headD false = true then Z else layerOutP B n β E q A wp wn ns C Ys) ::
+      crossColsP B n β E q Ys C Z wps wns nss As ds.tail
+  | _, _, _, _, _ => []
+
+/-- **The split crossing is the mirrored one**, on batches at most the mirrors' constant. -/
+theorem crossColsP_eq {B n β E q m : Nat} {Ys : List Nat} {Z : Nat}
+    (hY : ∀ Y ∈ Ys, Y ≤ 2 ^ (β + 1) * splat B 1 n) (hm : Ys.length = m) :
+    ∀ (ws : List (List Nat)) (ss : List (List Bool)) (As : List Nat) (ds : List Bool), ColsFit β E m ws ss As →
+      crossColsP B n β E q Ys (2 ^ (β + 1) * splat B 1 n) Z (List.zipWith posPart ws ss)
+          (List.zipWith negPart ws ss) ((List.zipWith negPart ws ss).map List.sum) As ds =
+        crossColsS B n β E q Ys (Ys.map (mirror B β n)) Z ws ss As ds
+  | w :: ws, s :: ss, A :: As, ds, h => by
+    obtain ⟨_, _, hw, hs, hrest⟩ := h
+    simp only [List.zipWith_cons_cons, List.map_cons, crossColsP, crossColsS]
+    rw [crossColsP_eq hY hm ws ss As ds.tail hrest, layerOutP_eq hY (hs.trans hw.symm) (hm.trans hw.symm)]
+  | [], [], [], _, _ => by simp [crossColsP, crossColsS]
+  | [], _ :: _, _, _, h => by simp [ColsFit] at h
+  | _ :: _, [], _, _, h => by simp [ColsFit] at h
+  | [], [], _ :: _, _, h => by simp [ColsFit] at h
+  | _ :: _, _ :: _, [], _, h => by simp [ColsFit] at h
 
 /-- The zero batch: `2^b` in every field. -/
 theorem pk_zero {α : Type} (B b : Nat) (v : List α) : pk B b v (fun _ => 0) = 2 ^ b * splat B 1 v.length := by

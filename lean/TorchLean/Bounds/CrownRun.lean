@@ -50,6 +50,18 @@ structure LayerPk where
   β2 : Nat
   /-- The scale of that layer's box ends: a box end `l` stands for `l / M`. -/
   M : Nat
+  /-- `ws` split by sign (`SplitIs`): per column, the nonnegative weights' magnitudes, zeros elsewhere. -/
+  wp : List (List Nat)
+  /-- Per column, the negative weights' magnitudes, zeros elsewhere. -/
+  wn : List (List Nat)
+  /-- Per column, the sum of `wn`'s entries. -/
+  ns : List Nat
+  /-- The bias column's nonnegative part. -/
+  bp : List Nat
+  /-- The bias column's negative part. -/
+  bn : List Nat
+  /-- `bn.sum`. -/
+  bns : Nat
 
 /-- One hidden ReLU layer's lines and box for one leaf: slopes `an`, `sn` and intercepts `ics`
 over `2^r`, box ends `lo`, `hi` over `M`. -/
@@ -81,6 +93,12 @@ structure ClosePk where
   wd : List Nat
   /-- The final comparison's bias exponent. -/
   b : Nat
+
+/-- The split columns a packed run crosses (`layerOutP`) are the layer's columns. -/
+@[expose] def SplitIs (L : LayerPk) : Prop :=
+  L.wp = List.zipWith posPart L.ws L.ss ∧ L.wn = List.zipWith negPart L.ws L.ss ∧
+    L.ns = (List.zipWith negPart L.ws L.ss).map List.sum ∧ L.bp = posPart L.bw L.bs ∧
+    L.bn = negPart L.bw L.bs ∧ L.bns = (negPart L.bw L.bs).sum
 
 /-! ## One pass, in integers -/
 
@@ -128,15 +146,16 @@ it minus its lower end, and its upper end minus `M` times it. -/
 /-! ## The packed run -/
 
 /-- The joining passes' entries at neuron `j` of a layer of `d`: `M` in field `2j`, `-M` in field
-`2j+1`, zero elsewhere, with bias `2^β`. Three kernel operations. -/
+`2j+1`, zero elsewhere, with bias `2^β`. Three kernel operations; placing `M` is a shift, which the
+kernel does in linear time where a product with `2^k` would be a full multiplication. -/
 @[expose] noncomputable def unitBlock (B β M n j : Nat) : Nat :=
-  2 ^ β * splat B 1 n + M * 2 ^ (B * (2 * j)) - M * 2 ^ (B * (2 * j + 1))
+  2 ^ β * splat B 1 n + (M <<< (B * (2 * j))) - (M <<< (B * (2 * j + 1)))
 
-/-- Every neuron's batch with its joining passes' block placed above the `n` running passes
-(`base = 2^(B·n)`). -/
-@[expose] noncomputable def appendUnits (B β M d base : Nat) : Nat → List Nat → List Nat
+/-- Every neuron's batch with its joining passes' block shifted above the running passes' `sh`
+bits. -/
+@[expose] noncomputable def appendUnits (B β M d sh : Nat) : Nat → List Nat → List Nat
   | _, [] => []
-  | j, Z :: Zs => (Z + base * unitBlock B β M (2 * d) j) :: appendUnits B β M d base (j + 1) Zs
+  | j, Z :: Zs => (Z + (unitBlock B β M (2 * d) j <<< sh)) :: appendUnits B β M d sh (j + 1) Zs
 
 /-- The joining passes' constants: per neuron, minus its lower end, then its upper end. -/
 @[expose] noncomputable def boxConsts (B β : Nat) : List Int → List Int → Nat
@@ -148,20 +167,19 @@ it minus its lower end, and its upper end minus `M` times it. -/
 gets the zero batch instead of a crossing of its column (`crossColsS`). -/
 @[expose] noncomputable def runPk (B : Nat) : Nat → Nat → List (LayerPk × ReluPk) → ClosePk → List Nat → Nat → Bool
   | β, n, [], F, Ys, Yc =>
-    let Ms := Ys.map (mirror B β n)
-    let Xs := crossCols B n β F.L.E 0 Ys Ms F.L.ws F.L.ss F.L.sums
-    let Xc := layerOut B n β F.L.E 0 F.L.bsum F.L.bw F.L.bs (Ys ++ [Yc]) (Ms ++ [mirror B β n Yc])
+    let C := 2 ^ (β + 1) * splat B 1 n
+    let Xs := crossColsP B n β F.L.E 0 Ys C 0 F.L.wp F.L.wn F.L.ns F.L.sums []
+    let Xc := layerOutP B n β F.L.E 0 F.L.bsum F.L.bp F.L.bn F.L.bns C (Ys ++ [Yc])
     allNonneg B F.b n (closePk B n F.L.E F.b F.A F.lw F.ls F.wd Xs Xc)
   | β, n, (L, R) :: rest, F, Ys, Yc =>
-    let Ms := Ys.map (mirror B β n)
-    let Xs := crossColsS B n β L.E L.q Ys Ms (2 ^ (L.E - L.q) * splat B 1 n) L.ws L.ss L.sums
+    let C := 2 ^ (β + 1) * splat B 1 n
+    let Xs := crossColsP B n β L.E L.q Ys C (2 ^ (L.E - L.q) * splat B 1 n) L.wp L.wn L.ns L.sums
       (deadList R.an R.sn R.ics)
-    let Xc := layerOut B n β L.E L.q L.bsum L.bw L.bs (Ys ++ [Yc]) (Ms ++ [mirror B β n Yc])
+    let Xc := layerOutP B n β L.E L.q L.bsum L.bp L.bn L.bns C (Ys ++ [Yc])
     let Zs := relaxCols B n (L.E - L.q) L.r L.β2 Xs R.an R.sn
     let Zc := relaxConstPk B n (L.E - L.q) L.r L.β2 R.ics Xs Xc
-    let base := 2 ^ (B * n)
-    runPk B L.β2 (n + 2 * R.lo.length) rest F (appendUnits B L.β2 L.M R.lo.length base 0 Zs)
-      (Zc + base * boxConsts B L.β2 R.lo R.hi)
+    runPk B L.β2 (n + 2 * R.lo.length) rest F (appendUnits B L.β2 L.M R.lo.length (B * n) 0 Zs)
+      (Zc + (boxConsts B L.β2 R.lo R.hi <<< (B * n)))
 
 /-! ## Per pass: what each packed operation leaves -/
 
@@ -335,6 +353,7 @@ theorem unitBlock_pk (B β M : Nat) (hM : M < 2 ^ β) (lo hi : List Int) (hl : l
   rw [if_pos (by omega)] at h
   simp only [Nat.sub_zero] at h
   unfold unitBlock
+  rw [Nat.shiftLeft_eq, Nat.shiftLeft_eq]
   have hpow : 2 ^ (B * (2 * k) + B) = 2 ^ (B * (2 * k + 1)) := by rw [Nat.mul_add, Nat.mul_one]
   rw [hpow, Int.mul_sub, ← Int.natCast_mul, ← Int.natCast_mul] at h
   generalize M * 2 ^ (B * (2 * k)) = u at *
@@ -350,13 +369,13 @@ entry at neuron `j` is entry `j` of its coefficient list. -/
 /-- **`appendUnits` places every neuron's joining block above its running batch.** -/
 theorem appendUnits_pk {α : Type} (B β M : Nat) (hM : M < 2 ^ β) (v : List α) (lo hi : List Int)
     (hl : lo.length = hi.length) : ∀ (j : Nat) (fs : List (α → Int)), j + fs.length = lo.length →
-      appendUnits B β M lo.length (2 ^ (B * v.length)) j (fs.map (pk B β v)) =
+      appendUnits B β M lo.length (B * v.length) j (fs.map (pk B β v)) =
         (extendFns j fs).map (pk B β (v.map Sum.inl ++ (boxPasses M lo.length 0 lo hi).map Sum.inr))
   | _, [], _ => rfl
   | j, f :: fs, h => by
     simp only [List.length_cons] at h
     simp only [List.map_cons, appendUnits, extendFns]
-    rw [appendUnits_pk B β M hM v lo hi hl (j + 1) fs (by omega), pk_append,
+    rw [appendUnits_pk B β M hM v lo hi hl (j + 1) fs (by omega), Nat.shiftLeft_eq, Nat.mul_comm, pk_append,
       unitBlock_pk B β M hM lo hi hl (k := j) (by omega)]
 
 /-- A running pass keeps its entries. -/
@@ -411,12 +430,12 @@ theorem range_getD_unitAt (d k : Nat) (c : Int) : (List.range d).map (fun i => (
 field stays in range at every step (network data and the leaf's lines and boxes). -/
 @[expose] def RunFit (B : Nat) : Nat → Nat → List (LayerPk × ReluPk) → ClosePk → Prop
   | β, d, [], F =>
-    F.L.q = 0 ∧ F.L.E + 1 ≤ B ∧ ColsFit β F.L.E d F.L.ws F.L.ss F.L.sums ∧
+    SplitIs F.L ∧ F.L.q = 0 ∧ F.L.E + 1 ≤ B ∧ ColsFit β F.L.E d F.L.ws F.L.ss F.L.sums ∧
       F.L.bw.sum = F.L.bsum ∧ 2 ^ β * F.L.bsum < 2 ^ F.L.E ∧ F.L.bw.length = d + 1 ∧ F.L.bs.length = d + 1 ∧
       F.b + 1 ≤ B ∧ F.lw.sum = F.A ∧ F.lw.length = F.ls.length ∧ F.ls.length = F.L.ws.length + 1 ∧
       F.wd.length ≤ F.L.ws.length ∧ 2 ^ F.L.E * F.A + 2 ^ F.L.E * F.wd.sum < 2 ^ F.b
   | β, d, (L, R) :: rest, F =>
-    L.q ≤ L.E ∧ L.E + 1 ≤ B ∧ ColsFit β L.E d L.ws L.ss L.sums ∧
+    SplitIs L ∧ L.q ≤ L.E ∧ L.E + 1 ≤ B ∧ ColsFit β L.E d L.ws L.ss L.sums ∧
       L.bw.sum = L.bsum ∧ 2 ^ β * L.bsum < 2 ^ L.E ∧ L.bw.length = d + 1 ∧ L.bs.length = d + 1 ∧
       L.E - L.q + L.r + 2 ≤ B ∧ L.E - L.q + L.r ≤ L.β2 ∧ L.β2 + 1 ≤ B ∧
       SlopesFit L.r R.an R.sn ∧ R.an.length = L.ws.length ∧ R.sn.length = L.ws.length ∧
@@ -504,6 +523,26 @@ theorem getD_unitAt_cases (d j k : Nat) (c : Int) : (unitAt d j c).getD k 0 = c 
   · right
     simp [unitAt, List.getD_eq_getElem?_getD, hk]
 
+/-- Every running batch is at most its mirrors' constant. -/
+theorem pks_le_top {α : Type} (B β : Nat) (v : List α) (es : List (α → Int)) (hin : AllIn β v es) :
+    ∀ Y ∈ es.map (pk B β v), Y ≤ 2 ^ (β + 1) * splat B 1 v.length := by
+  intro Y hY
+  obtain ⟨e, he, rfl⟩ := List.mem_map.mp hY
+  exact pk_le_top B β v e (fun p hp => hin p hp e he)
+
+/-- The running batches and the constants' batch are at most the mirrors' constant. -/
+theorem pks_le_top' {α : Type} (B β : Nat) (v : List α) (es : List (α → Int)) (ec : α → Int)
+    (hin : AllIn β v (ec :: es)) :
+    ∀ Y ∈ es.map (pk B β v) ++ [pk B β v ec], Y ≤ 2 ^ (β + 1) * splat B 1 v.length := by
+  intro Y hY
+  simp only [List.mem_append, List.mem_singleton] at hY
+  rcases hY with hY | rfl
+  · exact pks_le_top B β v es (fun p hp e he => hin p hp e (by simp [he])) Y hY
+  · exact pk_le_top B β v ec (fun p hp => hin p hp ec (by simp))
+
+theorem map_mirror_append (B β n : Nat) (Ys : List Nat) (Yc : Nat) :
+    (Ys ++ [Yc]).map (mirror B β n) = Ys.map (mirror B β n) ++ [mirror B β n Yc] := by simp
+
 /-- **What an accepted run proves**: every pass the run started with, and every pass that joined
 at a hidden layer, ends with its integer `finalSpec` at least zero. -/
 theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : ClosePk) {α : Type} (β : Nat)
@@ -512,7 +551,7 @@ theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : Clo
     runPk B β v.length levels F (es.map (pk B β v)) (pk B β v ec) = true →
     (∀ p ∈ v, 0 ≤ finalSpec levels F (es.map (· p)) (ec p)) ∧ EntriesHold levels F
   | [], F, α, β, v, es, ec, hfit, hin, hrun => by
-    obtain ⟨hq, hE, hcols, hbsum, hbA, hbl, hbs, hb, hlw, hl1, hl2, hwd, hroom⟩ := hfit
+    obtain ⟨⟨hwp, hwn, hns, hbp, hbn, hbns⟩, hq, hE, hcols, hbsum, hbA, hbl, hbs, hb, hlw, hl1, hl2, hwd, hroom⟩ := hfit
     have hinE : AllIn β v es := fun p hp e he => hin p hp e (by simp [he])
     have hX := crossCols_pk (B := B) (q := 0) (Nat.zero_le _) hE v es hinE F.L.ws F.L.ss F.L.sums hcols
     have hC := constCol_pk F.L (by omega) hE v es ec hin hbsum hbA hbl hbs
@@ -522,6 +561,9 @@ theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : Clo
     have hM : (es.map (pk B β v)).map (mirror B β v.length) = es.map (fun e => mirror B β v.length (pk B β v e)) := by
       rw [List.map_map]; rfl
     simp only [runPk] at hrun
+    rw [hwp, hwn, hns, hbp, hbn, hbns, crossColsP_eq (pks_le_top B β v es hinE) (by simp) F.L.ws F.L.ss F.L.sums []
+      hcols, crossColsS_nil, layerOutP_eq (ws := F.L.bw) (ss := F.L.bs) (pks_le_top' B β v es ec hin) (by rw [hbs, hbl]) (by simp [hbl]),
+      map_mirror_append] at hrun
     rw [hC.1, hM, hX] at hrun
     have hlen := length_colFns 0 es F.L.ws F.L.ss (colsFit_length hcols)
     have hin2 : AllIn F.L.E v (colFns 0 es F.L.ws F.L.ss ++
@@ -558,8 +600,8 @@ theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : Clo
     rw [List.map_append, colFns_at, negs_at, colFns_at] at h
     simpa using h
   | (L, R) :: rest, F, α, β, v, es, ec, hfit, hin, hrun => by
-    obtain ⟨hq, hE, hcols, hbsum, hbA, hbl, hbs, hB1, hr, hB2, hsl, han, hsn, hics, hroom, hlo, hhi, hM,
-      hlob, hhib, hrest⟩ := hfit
+    obtain ⟨⟨hwp, hwn, hns, hbp, hbn, hbns⟩, hq, hE, hcols, hbsum, hbA, hbl, hbs, hB1, hr, hB2, hsl, han, hsn, hics,
+      hroom, hlo, hhi, hM, hlob, hhib, hrest⟩ := hfit
     have hinE : AllIn β v es := fun p hp e he => hin p hp e (by simp [he])
     have hX := crossColsS_pk (B := B) hq hE v es hinE L.ws L.ss L.sums (deadList R.an R.sn R.ics) hcols
     have hC := constCol_pk L hq hE v es ec hin hbsum hbA hbl hbs
@@ -583,14 +625,16 @@ theorem runPk_sound {B : Nat} : ∀ (levels : List (LayerPk × ReluPk)) (F : Clo
     have hlh : R.lo.length = R.hi.length := by rw [hlo, hhi]
     have hA := appendUnits_pk B L.β2 L.M hM v R.lo R.hi hlh 0 (relaxFns es' R.an R.sn) (by omega)
     have hK : pk B L.β2 v (fun p => ((2 ^ L.r : Nat) : Int) * ec' p - (nnDot R.ics (negs es' p) : Int)) +
-        2 ^ (B * v.length) * boxConsts B L.β2 R.lo R.hi =
+        (boxConsts B L.β2 R.lo R.hi <<< (B * v.length)) =
         pk B L.β2 (v.map Sum.inl ++ (boxPasses L.M R.lo.length 0 R.lo R.hi).map Sum.inr)
           (Sum.elim (fun p => ((2 ^ L.r : Nat) : Int) * ec' p - (nnDot R.ics (negs es' p) : Int)) (fun e => e.2)) := by
-      rw [pk_append, boxConsts_pk B L.β2 L.M R.lo.length 0]
+      rw [Nat.shiftLeft_eq, Nat.mul_comm _ (2 ^ _), pk_append, boxConsts_pk B L.β2 L.M R.lo.length 0]
     have hn : v.length + 2 * R.lo.length =
         (v.map Sum.inl ++ (boxPasses L.M R.lo.length 0 R.lo R.hi).map Sum.inr).length := by
       simp [length_boxPasses _ _ 0 R.lo R.hi hlh]
     simp only [runPk] at hrun
+    rw [hwp, hwn, hns, hbp, hbn, hbns, crossColsP_eq (pks_le_top B β v es hinE) (by simp) L.ws L.ss L.sums _ hcols,
+      layerOutP_eq (ws := L.bw) (ss := L.bs) (pks_le_top' B β v es ec hin) (by rw [hbs, hbl]) (by simp [hbl]), map_mirror_append] at hrun
     rw [hC.1, hMir, hX, hZ, hZc, hA, hK, hn] at hrun
     -- the joined batch is covered
     have hinJ : AllIn L.β2 (v.map Sum.inl ++ (boxPasses L.M R.lo.length 0 R.lo R.hi).map Sum.inr)

@@ -39,14 +39,25 @@ theorem colsFit_of_B {β E m : Nat} : ∀ {ws : List (List Nat)} {ss : List (Lis
   | [], [], _ :: _, h => by simp [colsFitB] at h
   | _ :: _, _ :: _, [], h => by simp [colsFitB] at h
 
+/-- `SplitIs`, decided: the split columns are the layer's columns split by sign. -/
+@[expose] noncomputable def splitB (L : LayerPk) : Bool :=
+  splitColsB L.ws L.ss L.wp L.wn L.ns && splitColB L.bw L.bs L.bp L.bn 0 L.bns
+
+theorem splitIs_of_B {L : LayerPk} (h : splitB L = true) : SplitIs L := by
+  simp only [splitB, Bool.and_eq_true] at h
+  obtain ⟨h1, h2⟩ := h
+  obtain ⟨hp, hn, ht⟩ := splitCols_of_B h1
+  obtain ⟨hbp, hbn, hbt⟩ := splitCol_of_B h2
+  refine ⟨hp, hn, by rw [ht, hn], hbp, hbn, by rw [← hbt]; omega⟩
+
 /-- The network's share of `RunFit`: the columns, bias columns and field widths of every layer,
 entering the top layer with bias `2^β` over `d` outputs. Decided once per network. -/
 @[expose] noncomputable def netFitB (B : Nat) : Nat → Nat → List LayerPk → LayerPk → Bool
   | β, d, [], P1 =>
-    (P1.q == 0) && decide (P1.E + 1 ≤ B) && colsFitB β P1.E d P1.ws P1.ss P1.sums && (P1.bw.sum == P1.bsum) &&
+    splitB P1 && (P1.q == 0) && decide (P1.E + 1 ≤ B) && colsFitB β P1.E d P1.ws P1.ss P1.sums && (P1.bw.sum == P1.bsum) &&
       decide (2 ^ β * P1.bsum < 2 ^ P1.E) && (P1.bw.length == d + 1) && (P1.bs.length == d + 1)
   | β, d, L :: Ls, P1 =>
-    decide (L.q ≤ L.E) && decide (L.E + 1 ≤ B) && colsFitB β L.E d L.ws L.ss L.sums && (L.bw.sum == L.bsum) &&
+    splitB L && decide (L.q ≤ L.E) && decide (L.E + 1 ≤ B) && colsFitB β L.E d L.ws L.ss L.sums && (L.bw.sum == L.bsum) &&
       decide (2 ^ β * L.bsum < 2 ^ L.E) && (L.bw.length == d + 1) && (L.bs.length == d + 1) &&
       decide (L.E - L.q + L.r + 2 ≤ B) && decide (L.E - L.q + L.r ≤ L.β2) && decide (L.β2 + 1 ≤ B) &&
       decide (0 < L.M) && decide (L.M < 2 ^ L.β2) && netFitB B L.β2 L.ws.length Ls P1
@@ -82,14 +93,14 @@ theorem runFit_of_B (B : Nat) : ∀ (β d : Nat) (Ps : List LayerPk) (Rs : List 
     netFitB B β d Ps F.L = true → leafFitB B Ps Rs F = true → RunFit B β d (Ps.zip Rs) F
   | β, d, [], [], F, hn, hl => by
     simp only [netFitB, leafFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at hn hl
-    obtain ⟨⟨⟨⟨⟨⟨hq, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩ := hn
+    obtain ⟨⟨⟨⟨⟨⟨⟨hsp, hq⟩, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩ := hn
     obtain ⟨⟨⟨⟨⟨hb, hA⟩, hl1⟩, hl2⟩, hwd⟩, hroom⟩ := hl
-    exact ⟨hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hb, hA, hl1, hl2, by omega, hroom⟩
+    exact ⟨splitIs_of_B hsp, hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hb, hA, hl1, hl2, by omega, hroom⟩
   | β, d, L :: Ls, R :: Rs, F, hn, hl => by
     simp only [netFitB, leafFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq, List.all_eq_true] at hn hl
-    obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨hq, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, hB1⟩, hr⟩, hB2⟩, _⟩, hM⟩, hn'⟩ := hn
+    obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨hsp, hq⟩, hE⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, hB1⟩, hr⟩, hB2⟩, _⟩, hM⟩, hn'⟩ := hn
     obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨han, hsn⟩, hanl⟩, hsnl⟩, hicl⟩, hroom⟩, hlo⟩, hhi⟩, hlob⟩, hhib⟩, hl'⟩ := hl
-    exact ⟨hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hB1, hr, hB2, ⟨han, hsn⟩, hanl, hsnl, by omega, hroom,
+    exact ⟨splitIs_of_B hsp, hq, hE, colsFit_of_B hc, hbs, hbA, hbl, hbg, hB1, hr, hB2, ⟨han, hsn⟩, hanl, hsnl, by omega, hroom,
       hlo, hhi, hM, fun l hl => inBias_of_B (hlob l hl), fun h hh => inBias_of_B (hhib h hh),
       runFit_of_B B L.β2 L.ws.length Ls Rs F hn' hl'⟩
   | _, _, [], _ :: _, _, _, hl => by simp [leafFitB] at hl
@@ -102,7 +113,7 @@ theorem netFit_cons {B β d : Nat} {L : LayerPk} {Ls : List LayerPk} {P1 : Layer
     ColsFit β L.E d L.ws L.ss L.sums ∧ L.bw.sum = L.bsum ∧ 2 ^ β * L.bsum < 2 ^ L.E ∧ L.bw.length = d + 1 ∧
       L.bs.length = d + 1 ∧ 0 < L.M ∧ L.M < 2 ^ L.β2 ∧ netFitB B L.β2 L.ws.length Ls P1 = true := by
   simp only [netFitB, Bool.and_eq_true, beq_iff_eq, decide_eq_true_eq] at h
-  obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨_, _⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, _⟩, _⟩, _⟩, hM0⟩, hM⟩, hn'⟩ := h
+  obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨⟨_, _⟩, _⟩, hc⟩, hbs⟩, hbA⟩, hbl⟩, hbg⟩, _⟩, _⟩, _⟩, hM0⟩, hM⟩, hn'⟩ := h
   exact ⟨colsFit_of_B hc, hbs, hbA, hbl, hbg, hM0, hM, hn'⟩
 
 end TorchLean.Cert
