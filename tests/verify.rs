@@ -404,6 +404,15 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     assert_eq!(net.matches("_describes : describesB layer").count(), 3);
     // Weights at the scale 1/2^3 (eighths), compared with the payload's patterns on naturals.
     assert!(net.contains("theorem layer2_describes : describesB layer2Weight layer2Bias pk2 2 3 [1, 1] [true, true] = true := by decide +kernel"));
+    // A run crosses each column split by sign (`layerOutP`): column 0 of layer 2 is (-6, -8)/8,
+    // so all of it is negative; the bias (-1, -1)/8 and Ω = 8 split the same way, and `fits`
+    // (`splitB`) ties the split to the columns.
+    assert!(net.contains(
+        "def pk2w0 : List Nat := [nat_lit 6, nat_lit 8]\n@[expose] def pk2s0 : List Bool := [true, true]\n\
+         @[expose] noncomputable def pk2p0 : List Nat := [nat_lit 0, nat_lit 0]\n\
+         @[expose] noncomputable def pk2n0 : List Nat := [nat_lit 6, nat_lit 8]\n"
+    ));
+    assert!(net.contains("[pk2n0, pk2n1, pk2n2, pk2n3, pk2n4, pk2n5, pk2n6, pk2n7, pk2n8, pk2n9], [14, 0, 0, 5, 20, 0, 8, 1, 8, 3], [0, 0, 8], [1, 1, 0], 2⟩"));
     let leaves = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
     assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 4);
     // CROWN's boxes refute every leaf, so no leaf carries IBP boxes.

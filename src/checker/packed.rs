@@ -641,6 +641,16 @@ pub fn field_width(net: &NetPk, leaves: &[LeafPk]) -> u32 {
 
 // ---- Lean emission: the network's packed data (checked once) and each leaf's packed run ----
 
+/// A column's nonnegative weights' magnitudes, zero where the weight is negative (Lean's `posPart`).
+fn pos_col(col: &[BigInt]) -> Vec<BigInt> {
+    col.iter().map(|w| if w.is_negative() { BigInt::zero() } else { w.clone() }).collect()
+}
+
+/// A column's negative weights' magnitudes, zero elsewhere (Lean's `negPart`).
+fn neg_col(col: &[BigInt]) -> Vec<BigInt> {
+    col.iter().map(|w| if w.is_negative() { -w } else { BigInt::zero() }).collect()
+}
+
 /// The Lean checker's name.
 pub const CHECK: &str = "packedLeafOk";
 /// The Lean theorem that makes an accepted leaf safe (`lean/TorchLean/Cert/PackedLeaf.lean`).
@@ -665,17 +675,19 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
         for (c, col) in l.cols.iter().enumerate() {
             let _ = writeln!(*s, "@[expose] noncomputable def pk{i}w{c} : List Nat := {}", raw_nat_list(col));
             let _ = writeln!(*s, "@[expose] def pk{i}s{c} : List Bool := {}", sign_list(col));
+            let _ = writeln!(*s, "@[expose] noncomputable def pk{i}p{c} : List Nat := {}", raw_nat_list(&pos_col(col)));
+            let _ = writeln!(*s, "@[expose] noncomputable def pk{i}n{c} : List Nat := {}", raw_nat_list(&neg_col(col)));
         }
-        let ws: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}w{c}")).collect();
-        let ss: Vec<String> = (0..l.cols.len()).map(|c| format!("pk{i}s{c}")).collect();
+        let names = |x: char| (0..l.cols.len()).map(|c| format!("pk{i}{x}{c}")).collect::<Vec<_>>().join(", ");
         let mut bw = l.bias.clone();
         bw.push(l.omega.clone());
+        let neg_sums: Vec<BigInt> = l.cols.iter().map(|c| neg_col(c).iter().sum()).collect();
         let _ = writeln!(*s, "/-- Layer {i} for the packed checker. -/");
         let _ = writeln!(
             *s,
-            "@[expose] noncomputable def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {}⟩",
-            ws.join(", "),
-            ss.join(", "),
+            "@[expose] noncomputable def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {},\n   [{}], [{}], {}, {}, {}, {}⟩",
+            names('w'),
+            names('s'),
             nat_list(&l.sums()),
             nat_list(&bw),
             {
@@ -688,7 +700,13 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
             l.q,
             l.r,
             l.beta2,
-            l.m
+            l.m,
+            names('p'),
+            names('n'),
+            nat_list(&neg_sums),
+            nat_list(&pos_col(&bw)),
+            nat_list(&neg_col(&bw)),
+            neg_col(&bw).iter().sum::<BigInt>()
         );
         let outputs = l.cols.first().map_or(0, Vec::len);
         // The weights are binary32 values, so their common denominator is a power of two, which
