@@ -15,7 +15,8 @@ same computation for one pass, ends `≥ 0` for every pass the run started with 
 pass that joined (`EntriesHold`). `CrownPass` reads that integer as a lower bound of the
 pass's linear function of the network.
 
-The network's columns, bias columns and field widths are `LayerPk`, the same for every leaf.
+The network's columns (also split by sign, `SplitIs`), bias columns and field widths are
+`LayerPk`, the same for every leaf.
 A leaf's lines and boxes are `ReluPk`. `RunFit` collects the width conditions under which every
 field stays in range.
 -/
@@ -163,8 +164,10 @@ bits. -/
   | _, _ => 0
 
 /-- **The packed run** of `n` passes with bias `2^β`: per neuron of the current layer its batch
-`Ys`, and the constants' batch `Yc`. A neuron of the layer below whose lines are dead (`deadList`)
-gets the zero batch instead of a crossing of its column (`crossColsS`). -/
+`Ys`, and the constants' batch `Yc`. Each column is crossed split by sign (`crossColsP`,
+`layerOutP`), against the mirrors' constant `C` rather than a mirrored batch per neuron. A neuron
+of the layer below whose lines are dead (`deadList`) gets the zero batch instead of a crossing of
+its column. -/
 @[expose] noncomputable def runPk (B : Nat) : Nat → Nat → List (LayerPk × ReluPk) → ClosePk → List Nat → Nat → Bool
   | β, n, [], F, Ys, Yc =>
     let C := 2 ^ (β + 1) * splat B 1 n
