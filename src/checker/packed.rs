@@ -648,7 +648,7 @@ fn pos_col(col: &[BigInt]) -> Vec<BigInt> {
 
 /// A column's negative weights' magnitudes, zero elsewhere (Lean's `negPart`).
 fn neg_col(col: &[BigInt]) -> Vec<BigInt> {
-    col.iter().map(|w| if w.is_negative() { -w } else { BigInt::zero() }).collect()
+    col.iter().map(neg_part).collect()
 }
 
 /// The Lean checker's name.
