@@ -62,6 +62,80 @@ entering the top layer with bias `2^β` over `d` outputs. Decided once per netwo
       decide (L.E - L.q + L.r + 2 ≤ B) && decide (L.E - L.q + L.r ≤ L.β2) && decide (L.β2 + 1 ≤ B) &&
       decide (0 < L.M) && decide (L.M < 2 ^ L.β2) && netFitB B L.β2 L.ws.length Ls P1
 
+/-! ## The network's share and a certificate's widths, apart
+
+A network's columns are the same for every property, while the widths (`E`, `q`, `r`, `β2`, `M`)
+depend on the property's scale. A network module decides the columns' facts once (`colsOkB`, on
+`LayerPk`s whose widths are zero); a certificate puts its widths on those columns
+(`LayerPk.withWidths`), decides `widthsOkB`, and `netFitB_of_cols` joins the two. -/
+
+/-- The columns of `P` with the widths `w = (E, q, r, β2, M)`. -/
+@[expose] def _root_.TorchLean.Bounds.LayerPk.withWidths (P : LayerPk) (w : Nat × Nat × Nat × Nat × Nat) : LayerPk :=
+  ⟨P.ws, P.ss, P.sums, P.bw, P.bs, P.bsum, w.1, w.2.1, w.2.2.1, w.2.2.2.1, w.2.2.2.2, P.wp, P.wn, P.ns, P.bp, P.bn, P.bns⟩
+
+/-- A column's magnitudes sum to its stated sum, and it and its signs have `m` entries. -/
+@[expose] noncomputable def colsSumsB (m : Nat) : List (List Nat) → List (List Bool) → List Nat → Bool
+  | w :: ws, s :: ss, A :: As => (w.sum == A) && (w.length == m) && (s.length == m) && colsSumsB m ws ss As
+  | [], [], [] => true
+  | _, _, _ => false
+
+/-- One layer's share that does not depend on the widths, with `d` outputs. -/
+@[expose] noncomputable def layerColsB (d : Nat) (L : LayerPk) : Bool :=
+  splitB L && colsSumsB d L.ws L.ss L.sums && (L.bw.sum == L.bsum) && (L.bw.length == d + 1) &&
+    (L.bs.length == d + 1)
+
+/-- The network's share of `netFitB`: every layer's columns, from the top one with `d` outputs. -/
+@[expose] noncomputable def colsOkB : Nat → List LayerPk → LayerPk → Bool
+  | d, [], P1 => layerColsB d P1
+  | d, L :: Ls, P1 => layerColsB d L && colsOkB L.ws.length Ls P1
+
+/-- A certificate's share of `netFitB`: its widths, entering the top layer with bias `2^β`. -/
+@[expose] noncomputable def widthsOkB (B : Nat) : Nat → List LayerPk → LayerPk → Bool
+  | β, [], P1 =>
+    (P1.q == 0) && decide (P1.E + 1 ≤ B) && P1.sums.all (fun A => decide (2 ^ β * A < 2 ^ P1.E)) &&
+      decide (2 ^ β * P1.bsum < 2 ^ P1.E)
+  | β, L :: Ls, P1 =>
+    decide (L.q ≤ L.E) && decide (L.E + 1 ≤ B) && L.sums.all (fun A => decide (2 ^ β * A < 2 ^ L.E)) &&
+      decide (2 ^ β * L.bsum < 2 ^ L.E) && decide (L.E - L.q + L.r + 2 ≤ B) && decide (L.E - L.q + L.r ≤ L.β2) &&
+      decide (L.β2 + 1 ≤ B) && decide (0 < L.M) && decide (L.M < 2 ^ L.β2) && widthsOkB B L.β2 Ls P1
+
+theorem colsFitB_of {β E m : Nat} : ∀ {ws : List (List Nat)} {ss : List (List Bool)} {As : List Nat},
+    colsSumsB m ws ss As = true → As.all (fun A => decide (2 ^ β * A < 2 ^ E)) = true → colsFitB β E m ws ss As = true
+  | _ :: _, _ :: _, _ :: _, h, ha => by
+    simp only [colsSumsB, Bool.and_eq_true] at h
+    simp only [List.all_cons, Bool.and_eq_true] at ha
+    simp only [colsFitB, h.1.1.1, h.1.1.2, h.1.2, ha.1, colsFitB_of h.2 ha.2, Bool.and_self]
+  | [], [], [], _, _ => rfl
+  | [], _ :: _, _, h, _ => by simp [colsSumsB] at h
+  | _ :: _, [], _, h, _ => by simp [colsSumsB] at h
+  | [], [], _ :: _, h, _ => by simp [colsSumsB] at h
+  | _ :: _, _ :: _, [], h, _ => by simp [colsSumsB] at h
+
+/-- **The two shares make `netFitB`.** -/
+theorem netFitB_of_cols {B : Nat} : ∀ {β d : Nat} {Ps : List LayerPk} {P1 : LayerPk},
+    colsOkB d Ps P1 = true → widthsOkB B β Ps P1 = true → netFitB B β d Ps P1 = true
+  | β, d, [], P1, hc, hw => by
+    simp only [colsOkB, layerColsB, widthsOkB, Bool.and_eq_true] at hc hw
+    obtain ⟨⟨⟨⟨hsp, hs⟩, hb⟩, hbl⟩, hbg⟩ := hc
+    obtain ⟨⟨⟨hq, hE⟩, ha⟩, hbA⟩ := hw
+    simp only [netFitB, hsp, hq, hE, colsFitB_of hs ha, hb, hbA, hbl, hbg, Bool.and_self]
+  | β, d, L :: Ls, P1, hc, hw => by
+    simp only [colsOkB, layerColsB, widthsOkB, Bool.and_eq_true] at hc hw
+    obtain ⟨⟨⟨⟨⟨hsp, hs⟩, hb⟩, hbl⟩, hbg⟩, hc'⟩ := hc
+    obtain ⟨⟨⟨⟨⟨⟨⟨⟨⟨hq, hE⟩, ha⟩, hbA⟩, h1⟩, h2⟩, h3⟩, h4⟩, h5⟩, hw'⟩ := hw
+    simp only [netFitB, hsp, hq, hE, colsFitB_of hs ha, hb, hbA, hbl, hbg, h1, h2, h3, h4, h5,
+      netFitB_of_cols hc' hw', Bool.and_self]
+
+/-- The columns' share reads no width, so it carries over to a certificate's widths. -/
+theorem colsOkB_withWidths {w1 : Nat × Nat × Nat × Nat × Nat} : ∀ {d : Nat} {Ps : List LayerPk}
+    {ws : List (Nat × Nat × Nat × Nat × Nat)} {P1 : LayerPk}, Ps.length = ws.length →
+    colsOkB d Ps P1 = true → colsOkB d (List.zipWith LayerPk.withWidths Ps ws) (P1.withWidths w1) = true
+  | _, [], [], _, _, h => h
+  | _, L :: Ls, w :: ws, _, hl, h => by
+    simp only [colsOkB, Bool.and_eq_true] at h
+    simp only [List.zipWith_cons_cons, colsOkB, Bool.and_eq_true]
+    exact ⟨h.1, colsOkB_withWidths (by simpa using hl) h.2⟩
+
 /-- `InBias b x`, decided on naturals: the positive part below `2^b`, the negative part at most
 `2^b`. On an ACAS Xu leaf's 600 box ends the kernel takes about 0.1 s for these, against 0.8 s
 for `decide (InBias b x)` on `Int`. -/

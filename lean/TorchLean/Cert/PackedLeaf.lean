@@ -75,6 +75,23 @@ describe, the top one with `m` outputs. -/
   | D :: Ds, P :: Ps, D1, P1, m => Describes D P m ∧ NetDescribed Ds Ps D1 P1 P.ws.length
   | _, _, _, _, _ => False
 
+/-- A layer's description reads no width, so it holds with a certificate's widths. -/
+theorem describes_withWidths {D : Dense} {P : LayerPk} {m : Nat} (w : Nat × Nat × Nat × Nat × Nat)
+    (h : Describes D P m) : Describes D (P.withWidths w) m := h
+
+/-- The network's description carries over to a certificate's widths. -/
+theorem netDescribed_withWidths {D1 : Dense} {P1 : LayerPk} (w1 : Nat × Nat × Nat × Nat × Nat) :
+    ∀ {Ds : List Dense} {Ps : List LayerPk} {ws : List (Nat × Nat × Nat × Nat × Nat)} {m : Nat},
+    Ps.length = ws.length → NetDescribed Ds Ps D1 P1 m →
+      NetDescribed Ds (List.zipWith LayerPk.withWidths Ps ws) D1 (P1.withWidths w1) m
+  | [], [], [], _, _, h => describes_withWidths w1 h
+  | _ :: _, P :: _, w :: _, _, hl, h => ⟨describes_withWidths w h.1,
+      netDescribed_withWidths w1 (by simpa using hl) h.2⟩
+  | [], _ :: _, _, _, _, h => by simp [NetDescribed] at h
+  | _ :: _, [], _, _, _, h => by simp [NetDescribed] at h
+  | [], [], _ :: _, _, hl, _ => by simp at hl
+  | _ :: _, _ :: _, [], _, hl, _ => by simp at hl
+
 /-- With the leaf's lengths, the network's description is `NetIs`. -/
 theorem netIs_of : ∀ (Ds : List Dense) (Ps : List LayerPk) (Rs : List ReluPk) (D1 : Dense) (F : ClosePk) (m : Nat)
     (B : Nat), NetDescribed Ds Ps D1 F.L m → leafFitB B Ps Rs F = true → NetIs Ds (Ps.zip Rs) D1 F m
