@@ -465,7 +465,7 @@ fn lean_checks_bab_trees_and_rejects_a_false_bound_a_bad_alpha_a_removed_leaf_an
     assert!(err.contains("crownBoxLeafOk violation leaf2Box leaf2Steps"), "the false box: {}", show(&o));
     assert!(err.contains("Certificates.SmallPacked: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("packedLeafOk 151 73 2 violation leaf0Box"), "the false packed box: {}", show(&o));
-    assert!(err.contains("ibpsOkB [pk2, pk1] leaf2Rs leaf2Is"), "the false IBP box: {}", show(&o));
+    assert!(err.contains("ibpsOkB pks leaf2Rs leaf2Is"), "the false IBP box: {}", show(&o));
     assert!(err.contains("Certificates.SmallLinf: rejected by Lean"), "{}", show(&o));
     assert!(err.contains("[in `theorem claim_lowered`]"), "the weakened violation: {}", show(&o));
 }

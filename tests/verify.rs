@@ -399,19 +399,32 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let mut names: Vec<String> = fs::read_dir(&parts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     assert_eq!(names, ["Leaves0.lean", "Net.lean"]);
-    let net = fs::read_to_string(parts.join("Net.lean")).unwrap();
-    assert!(net.contains("theorem fits : netFitB 151 73 2 [pk2, pk1] pk0 = true := by decide +kernel"));
+    // The certificate's `Net` puts its property's widths on the network module's columns and
+    // decides only them; the network facts come from the module shared by the payload's certificates.
+    let widths = fs::read_to_string(parts.join("Net.lean")).unwrap();
+    assert!(widths.contains("theorem widths_ok : widthsOkB 151 73 pks pk0 = true := by decide +kernel"), "{widths}");
+    assert!(widths.contains("theorem fits : netFitB 151 73 2 pks pk0 = true :=\n  netFitB_of_cols (colsOkB_withWidths rfl cols_ok) widths_ok"));
+    assert!(!widths.contains("describesB") && !widths.contains("nat_lit"));
+    let networks: Vec<_> = fs::read_dir(lean.join("Networks")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let payload: serde_json::Value = serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let payload_sha = payload["files"].as_array().unwrap().iter().find(|f| f["kind"] == "payload").unwrap()["sha256"].as_str().unwrap().to_string();
+    assert_eq!(networks, [format!("N{}.lean", &payload_sha["sha256:".len().."sha256:".len() + 16])]);
+    assert!(module.contains(&format!("open Networks.N{}", &payload_sha["sha256:".len().."sha256:".len() + 16])));
+    let net_path = lean.join("Networks").join(&networks[0]);
+    let net = fs::read_to_string(&net_path).unwrap();
+    assert!(net.contains("theorem cols_ok : colsOkB 2 [pk2c, pk1c] pk0c = true := by decide +kernel"));
     assert_eq!(net.matches("_describes : describesB layer").count(), 3);
     // Weights at the scale 1/2^3 (eighths), compared with the payload's patterns on naturals.
-    assert!(net.contains("theorem layer2_describes : describesB layer2Weight layer2Bias pk2 2 3 [1, 1] [true, true] = true := by decide +kernel"));
+    assert!(net.contains("theorem layer2_describes : describesB layer2Weight layer2Bias pk2c 2 3 [1, 1] [true, true] = true := by decide +kernel"));
     // A run crosses each column split by sign (`layerOutP`): column 0 of layer 2 is (-6, -8)/8,
-    // so all of it is negative; the bias (-1, -1)/8 and Ω = 8 split the same way, and `fits`
-    // (`splitB`) ties the split to the columns.
+    // so all of it is negative; the bias (-1, -1)/8 and Ω = 8 split the same way, and `cols_ok`
+    // (`splitB`) ties the split to the columns. The widths are zero: a certificate adds its own.
     assert!(net.contains(
         "def pk2w0 : List Nat := [nat_lit 6, nat_lit 8]\n@[expose] def pk2s0 : List Bool := [true, true]\n\
          @[expose] noncomputable def pk2p0 : List Nat := [nat_lit 0, nat_lit 0]\n\
          @[expose] noncomputable def pk2n0 : List Nat := [nat_lit 6, nat_lit 8]\n"
     ));
+    assert!(net.contains("pk2s9], [14, 12, 11, 11, 20, 7, 8, 9, 15, 5], [1, 1, 8], [true, true, false], 10, 0, 0, 0, 0, 0,\n"), "{net}");
     assert!(net.contains("[pk2n0, pk2n1, pk2n2, pk2n3, pk2n4, pk2n5, pk2n6, pk2n7, pk2n8, pk2n9], [14, 0, 0, 5, 20, 0, 8, 1, 8, 3], [0, 0, 8], [1, 1, 0], 2⟩"));
     let leaves = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
     assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 4);
@@ -428,10 +441,13 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     // build) is reported; a new `verify` clears the stray file.
     fs::write(parts.join("Leaves0.lean"), leaves.replacen("leaf0r0lo", "leaf0r0hi", 1)).unwrap();
     fs::write(parts.join("Leaves1.lean"), "module\n").unwrap();
+    fs::write(&net_path, net.replacen("nat_lit 6", "nat_lit 7", 1)).unwrap();
     let o = torchlean(&audit);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(text.contains("Leaves0.lean") && text.contains("weak binding broken"), "{}", show(&o));
+    assert_eq!(text.matches("weak binding broken").count(), 2, "{}", show(&o));
+    assert!(text.contains(&networks[0]), "the changed network module is named: {}", show(&o));
     assert!(text.contains("unexpected files among the certificate's part modules") && text.contains("Leaves1.lean"), "{}", show(&o));
     fs::remove_dir_all(&out).unwrap();
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &["--json"], &out, &lean);

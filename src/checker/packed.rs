@@ -656,17 +656,20 @@ pub const CHECK: &str = "packedLeafOk";
 /// The Lean theorem that makes an accepted leaf safe (`lean/TorchLean/Cert/PackedLeaf.lean`).
 pub const THEOREM: &str = "packedLeafOk_safe";
 
-/// The packed checker's network data and the facts checked once per network.
-pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
+/// The packed checker's columns of the network and the facts about them that hold for every
+/// property: for the network module, which every certificate of the payload imports. The columns
+/// are `LayerPk`s with zero widths (`pkIc`); a certificate adds its own ([`emit_widths`]).
+pub fn emit_network_cols(s: &mut String, mlp: &Dense, net: &NetPk) {
     let n = mlp.layers.len();
     // Rust's `net.layers[t]` is layer `n - 1 - t` (the top first); Lean names layers from the input.
     let idx = |t: usize| n - 1 - t;
     let _ = writeln!(
         *s,
         "/-! ## The packed checker's network data\n\n\
-         Each layer's weights as integer columns (magnitudes, signs and magnitude sums) at the scale\n\
-         `1/Ω`, its bias column ending in `Ω`, and the field widths of the passes crossing it\n\
-         (`LayerPk`). `layerI_describes` checks, once, that the columns are `layerI`'s weights.\n\
+         Each layer's weights as integer columns (magnitudes, signs and magnitude sums, and split by\n\
+         sign) at the scale `1/Ω`, and its bias column ending in `Ω` (`pkIc`, a `LayerPk` with zero\n\
+         widths: a certificate adds its property's). `layerI_describes` checks, once, that the columns\n\
+         are `layerI`'s weights; `cols_ok` that the split parts, sums and lengths agree.\n\
          The data lists are raw literals (`nat_lit`), which Lean elaborates without an instance per\n\
          numeral. -/\n"
     );
@@ -682,10 +685,10 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
         let mut bw = l.bias.clone();
         bw.push(l.omega.clone());
         let neg_sums: Vec<BigInt> = l.cols.iter().map(|c| neg_col(c).iter().sum()).collect();
-        let _ = writeln!(*s, "/-- Layer {i} for the packed checker. -/");
+        let _ = writeln!(*s, "/-- Layer {i}'s columns for the packed checker. -/");
         let _ = writeln!(
             *s,
-            "@[expose] noncomputable def pk{i} : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, {}, {}, {}, {}, {},\n   [{}], [{}], {}, {}, {}, {}⟩",
+            "@[expose] noncomputable def pk{i}c : LayerPk :=\n  ⟨[{}], [{}], {}, {}, {}, {}, 0, 0, 0, 0, 0,\n   [{}], [{}], {}, {}, {}, {}⟩",
             names('w'),
             names('s'),
             nat_list(&l.sums()),
@@ -696,11 +699,6 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
                 g
             },
             l.bsum(),
-            l.e,
-            l.q,
-            l.r,
-            l.beta2,
-            l.m,
             names('p'),
             names('n'),
             nat_list(&neg_sums),
@@ -716,41 +714,75 @@ pub fn emit_net(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
         let _ = writeln!(*s, "/-- Layer {i}'s packed columns and bias are its weights and bias, at scale `1/2^{k}`. -/");
         let _ = writeln!(
             *s,
-            "theorem layer{i}_describes : describesB layer{i}Weight layer{i}Bias pk{i} {outputs} {k} {} {} = true := by decide +kernel\n",
+            "theorem layer{i}_describes : describesB layer{i}Weight layer{i}Bias pk{i}c {outputs} {k} {} {} = true := by decide +kernel\n",
             nat_list(&l.bias),
             sign_list(&l.bias)
         );
     }
     let tops: Vec<String> = (0..n - 1).map(|t| format!("layer{}", idx(t))).collect();
-    let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", idx(t))).collect();
+    let cols: Vec<String> = (0..n - 1).map(|t| format!("pk{}c", idx(t))).collect();
     let outputs = mlp.layers[n - 1].weight.len();
     let describes: Vec<String> = (0..n).map(|t| format!("describes_of_B layer{}_describes", idx(t))).collect();
-    let _ = writeln!(*s, "/-- The packed data describe the network. -/");
+    let _ = writeln!(*s, "/-- The packed columns describe the network. -/");
     let _ = writeln!(
         *s,
-        "theorem described : NetDescribed [{}] [{}] layer0 pk0 {outputs} :=\n  ⟨{}⟩\n",
+        "theorem cols_described : NetDescribed [{}] [{}] layer0 pk0c {outputs} :=\n  ⟨{}⟩\n",
         tops.join(", "),
-        pks.join(", "),
+        cols.join(", "),
         describes.join(", ")
     );
-    let _ = writeln!(*s, "/-- The field width `{field}` holds every field of every level. -/");
-    let _ = writeln!(
-        *s,
-        "theorem fits : netFitB {field} {} {outputs} [{}] pk0 = true := by decide +kernel\n",
-        net.beta_top,
-        pks.join(", ")
-    );
+    let _ = writeln!(*s, "/-- Every layer's split parts, sums and lengths agree with its columns. -/");
+    let _ = writeln!(*s, "theorem cols_ok : colsOkB {outputs} [{}] pk0c = true := by decide +kernel\n", cols.join(", "));
     let _ = writeln!(*s, "/-- The last layer is linear, every other one ReLU. -/");
     let _ = writeln!(*s, "theorem acts : NetActs [{}] layer0 := by unfold NetActs; decide\n", tops.join(", "));
     let _ = writeln!(*s, "/-- The network is its first layer below the others. -/");
     let _ = writeln!(*s, "theorem net_eq : net = layer0 :: [{}].reverse := rfl\n", tops.join(", "));
 }
 
+/// One certificate's widths on the network's columns (`pks`, `pk0`), and the facts the leaves
+/// need: `described` (carried over from the network module) and `fits` (its widths decided here).
+pub fn emit_widths(s: &mut String, mlp: &Dense, net: &NetPk, field: u32) {
+    let n = mlp.layers.len();
+    let idx = |t: usize| n - 1 - t;
+    let widths = |l: &LayerPk| format!("({}, {}, {}, {}, {})", l.e, l.q, l.r, l.beta2, l.m);
+    let cols: Vec<String> = (0..n - 1).map(|t| format!("pk{}c", idx(t))).collect();
+    let ws: Vec<String> = net.layers[..n - 1].iter().map(widths).collect();
+    let first = widths(&net.layers[n - 1]);
+    let _ = writeln!(
+        *s,
+        "/-! ## The packed checker's widths for this property\n\n\
+         The network's columns (`pkIc`) with the field widths `(E, q, r, β2, M)` of the passes crossing\n\
+         them, from the top hidden layer down (`pks`), and the first layer (`pk0`). -/\n"
+    );
+    let _ = writeln!(
+        *s,
+        "@[expose] noncomputable def pks : List LayerPk :=\n  List.zipWith LayerPk.withWidths [{}]\n    [{}]\n",
+        cols.join(", "),
+        ws.join(", ")
+    );
+    let _ = writeln!(*s, "@[expose] noncomputable def pk0 : LayerPk := pk0c.withWidths {first}\n");
+    let tops: Vec<String> = (0..n - 1).map(|t| format!("layer{}", idx(t))).collect();
+    let outputs = mlp.layers[n - 1].weight.len();
+    let _ = writeln!(*s, "/-- The packed data describe the network (the columns' description, with these widths). -/");
+    let _ = writeln!(
+        *s,
+        "theorem described : NetDescribed [{}] pks layer0 pk0 {outputs} :=\n  netDescribed_withWidths {first} rfl cols_described\n",
+        tops.join(", ")
+    );
+    let _ = writeln!(*s, "/-- The widths hold every field of every level at field width `{field}`. -/");
+    let _ = writeln!(*s, "theorem widths_ok : widthsOkB {field} {} pks pk0 = true := by decide +kernel\n", net.beta_top);
+    let _ = writeln!(*s, "/-- The field width `{field}` holds every field of every level. -/");
+    let _ = writeln!(
+        *s,
+        "theorem fits : netFitB {field} {} {outputs} pks pk0 = true :=\n  netFitB_of_cols (colsOkB_withWidths rfl cols_ok) widths_ok\n",
+        net.beta_top
+    );
+}
+
 /// Leaf `k`'s packed data, `leafK_ok` (one packed run) and `leafK_safe`.
 pub fn emit_leaf(s: &mut String, mlp: &Dense, net: &NetPk, field: u32, k: usize, leaf: &LeafPk) {
     let n = mlp.layers.len();
     let outputs = mlp.layers[n - 1].weight.len();
-    let pks: Vec<String> = (0..n - 1).map(|t| format!("pk{}", n - 1 - t)).collect();
     let mut relus = Vec::new();
     let mut ibps = Vec::new();
     for (h, r) in leaf.relus.iter().enumerate() {
@@ -801,9 +833,8 @@ pub fn emit_leaf(s: &mut String, mlp: &Dense, net: &NetPk, field: u32, k: usize,
         *s,
         "set_option profiler true in\nset_option profiler.threshold 0 in\n\
          /-- Leaf {k}: every hidden box, every line and one refuting pass per disjunct, in one packed run. -/\n\
-         theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box [{}] leaf{k}Rs leaf{k}F {} {} {lg} leaf{k}Is [{}] = true := by\n  decide +kernel\n",
+         theorem leaf{k}_ok : packedLeafOk {field} {} {outputs} violation leaf{k}Box pks leaf{k}Rs leaf{k}F {} {} {lg} leaf{k}Is [{}] = true := by\n  decide +kernel\n",
         net.beta_top,
-        pks.join(", "),
         leaf.k,
         nat_list(&leaf.lower.iter().map(BigInt::abs).collect::<Vec<_>>()),
         refs.join(", ")
@@ -814,8 +845,7 @@ pub fn emit_leaf(s: &mut String, mlp: &Dense, net: &NetPk, field: u32, k: usize,
         *s,
         "set_option profiler true in\nset_option profiler.threshold 0 in\n\
          /-- Leaf {k}: every IBP box is covered by interval sums over the claimed box below. -/\n\
-         theorem leaf{k}_ibp : ibpsOkB [{}] leaf{k}Rs leaf{k}Is = true := by\n  decide +kernel\n",
-        pks.join(", ")
+         theorem leaf{k}_ibp : ibpsOkB pks leaf{k}Rs leaf{k}Is = true := by\n  decide +kernel\n"
     );
     let _ = writeln!(*s, "/-- No input of leaf {k}'s box violates the property. -/");
     let _ = writeln!(

@@ -302,6 +302,9 @@ fn check_json(r: &CheckReport) -> serde_json::Value {
             "seconds": c.seconds, "untimed_modules": c.untimed, "kernel_seconds": c.kernel_seconds, "binding": c.binding,
             "pin": c.pin,
         })).collect::<Vec<_>>(),
+        "networks": r.networks.iter().map(|n| serde_json::json!({
+            "module": n.module, "passed": n.passed, "seconds": n.seconds,
+        })).collect::<Vec<_>>(),
         "axiom_note": r.axiom_note,
     })
 }
@@ -367,6 +370,14 @@ pub(crate) fn print_check(r: &CheckReport, as_json: bool) {
             };
             eprintln!("{}: rejected by {by}:\n{}", c.module, c.detail);
         }
+    }
+    for n in &r.networks {
+        let time = n.seconds.map_or_else(|| "-".to_string(), |s| format!("{s:.0} s"));
+        println!(
+            "network module {}: {}, {time} (shared by every certificate of its payload, not in their lean time)",
+            n.module,
+            if n.passed { "pass" } else { "FAIL" }
+        );
     }
     println!("axioms: {}", r.axiom_note);
     if r.certificates.iter().any(|c| c.untimed > 0 && c.seconds.is_some()) {

@@ -273,9 +273,15 @@ fn print_summary(v: &crate::certify::Verified) {
         Some(main) => format!("{} (run `torchlean check`)", main.display()),
         None => String::from("-"),
     };
-    if v.lean_files.len() > 1 {
-        let parts = v.lean_files[1].parent().map_or_else(String::new, |p| p.display().to_string());
-        lean_note = format!("{lean_note}; {} part modules in {parts}", v.lean_files.len() - 1);
+    // The network module (`Networks/…`) is listed last, shared with the payload's other certificates.
+    let (parts, network): (Vec<_>, Vec<_>) =
+        v.lean_files.iter().skip(1).partition(|p| !p.parent().is_some_and(|d| d.ends_with(crate::lean::check::NETWORKS)));
+    if let Some(first) = parts.first() {
+        let dir = first.parent().map_or_else(String::new, |p| p.display().to_string());
+        lean_note = format!("{lean_note}; {} part modules in {dir}", parts.len());
+    }
+    if let Some(net) = network.first() {
+        lean_note = format!("{lean_note}; the network module {}", net.display());
     }
     println!("{:<10} {}", "status", status_word(&v.outcome));
     println!("{:<10} {}", "detail", detail_of(v));

@@ -13,7 +13,11 @@ use crate::error::{Error, Result};
 
 /// The Lean libraries of the project: the theory, the generated certificates, and the pins `check`
 /// writes for them (`lean::pin`).
-pub const LIBRARIES: [&str; 3] = ["TorchLean", "Certificates", super::pin::LIBRARY];
+pub const LIBRARIES: [&str; 4] = ["TorchLean", NETWORKS, "Certificates", super::pin::LIBRARY];
+
+/// The library of network modules (`Networks.N<hash>`): a payload's layers and the facts about
+/// them every certificate of that payload shares, built once however many certificates import one.
+pub const NETWORKS: &str = "Networks";
 
 /// Identifiers that must not occur in the Lean sources: they would let a "proof" skip the kernel
 /// (`sorry`/`sorryAx`, `admit`, our own `axiom`, `debug.skipKernelTC`), trust compiled code
@@ -73,12 +77,24 @@ pub struct CertResult {
     pub pin: String,
 }
 
+/// A network module `check` built or found built: shared by every certificate of its payload, so
+/// its compile time is not in any certificate's.
+#[derive(Debug, Clone)]
+pub struct NetworkResult {
+    pub module: String,
+    pub passed: bool,
+    /// Its compile time, built now or recorded in the store.
+    pub seconds: Option<f64>,
+}
+
 /// Everything `check` found.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
     pub toolchain: String,
     pub library_ok: bool,
     pub library_detail: String,
+    /// The network modules the certificates import.
+    pub networks: Vec<NetworkResult>,
     pub certificates: Vec<CertResult>,
     pub modules: Vec<(String, Outcome)>,
     pub seconds: f64,
@@ -172,6 +188,12 @@ fn pin_of(cert: &str) -> String {
 /// A certificate's own module, `Certificates.<Module>`.
 fn is_certificate(name: &str) -> bool {
     name.strip_prefix("Certificates.").is_some_and(|rest| !rest.contains('.'))
+}
+
+/// A network module, `Networks.<Module>`: shared by the certificates of one payload, so its time is
+/// reported apart from theirs.
+fn is_network(name: &str) -> bool {
+    name.strip_prefix(NETWORKS).is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// A part of a certificate's checks, `Certificates.<Module>.<Part>`: reported with its certificate.
@@ -532,7 +554,9 @@ type AxiomLookup<'a> = &'a dyn Fn(&str) -> Option<Vec<String>>;
 fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axioms: Option<AxiomLookup>, note: &str) -> CheckReport {
     let lib_failures: Vec<String> = modules
         .iter()
-        .filter(|(n, o)| !is_certificate(n) && !is_part(n) && !n.starts_with(&format!("{}.", super::pin::LIBRARY)) && !o.ok())
+        .filter(|(n, o)| {
+            !is_certificate(n) && !is_part(n) && !is_network(n) && !n.starts_with(&format!("{}.", super::pin::LIBRARY)) && !o.ok()
+        })
         .map(|(n, o)| match o {
             Outcome::Failed(d) => format!("{n}:\n{d}"),
             Outcome::Skipped(d) => format!("{n}: skipped because {d} failed"),
@@ -543,7 +567,7 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
         .iter()
         .filter(|(n, _)| is_certificate(n))
         .map(|(n, o)| {
-            let failed_part = |d: &str| modules.iter().find(|(p, _)| p == d && is_part(p)).map(|(_, o)| o);
+            let failed_part = |d: &str| modules.iter().find(|(p, _)| p == d && (is_part(p) || is_network(p))).map(|(_, o)| o);
             // A certificate's time is its own module's and its parts', built now or recorded in the
             // store when they were built; failed and skipped modules have none.
             let own: Vec<&Outcome> = std::iter::once(o).chain(parts_of(n, &modules).map(|(_, o)| o)).collect();
@@ -578,9 +602,15 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
             }
         })
         .collect();
+    let networks = modules
+        .iter()
+        .filter(|(n, _)| is_network(n))
+        .map(|(n, o)| NetworkResult { module: n.clone(), passed: o.ok(), seconds: o.timing().map(|t| t.seconds) })
+        .collect();
     CheckReport {
         toolchain: toolchain.to_string(),
         library_ok: lib_failures.is_empty(),
+        networks,
         library_detail: lib_failures.join("\n"),
         certificates,
         modules,
@@ -690,6 +720,27 @@ mod tests {
         );
         let r2 = &r.certificates[1];
         assert_eq!((r2.module.as_str(), r2.parts, r2.seconds, r2.untimed, r2.kernel_seconds), ("Certificates.R", 0, None, 1, None));
+    }
+
+    #[test]
+    fn a_network_module_is_timed_apart_and_its_failure_is_named_by_the_certificates_it_fails() {
+        let t = |seconds| Some(Timing { seconds, kernel_seconds: None });
+        let modules = vec![
+            ("Networks.Nab".to_string(), Outcome::Built(t(118.0))),
+            ("Networks.Ncd".to_string(), Outcome::Failed("Networks/Ncd.lean:9:0: error: bad".to_string())),
+            ("Certificates.P.Net".to_string(), Outcome::Built(t(12.5))),
+            ("Certificates.P".to_string(), Outcome::Built(t(20.0))),
+            ("Certificates.Q.Net".to_string(), Outcome::Skipped("Networks.Ncd".to_string())),
+            ("Certificates.Q".to_string(), Outcome::Skipped("Networks.Ncd".to_string())),
+        ];
+        let r = summarise("test", modules, 150.0, None, "");
+        // Not a library failure: the certificates that import it fail, naming it.
+        assert!(r.library_ok);
+        let n: Vec<(&str, bool, Option<f64>)> = r.networks.iter().map(|n| (n.module.as_str(), n.passed, n.seconds)).collect();
+        assert_eq!(n, [("Networks.Nab", true, Some(118.0)), ("Networks.Ncd", false, None)]);
+        assert_eq!((r.certificates[0].passed, r.certificates[0].seconds), (true, Some(32.5)));
+        assert!(!r.certificates[1].passed);
+        assert_eq!(r.certificates[1].detail, "Networks.Ncd failed:\nNetworks/Ncd.lean:9:0: error: bad");
     }
 
     #[test]
