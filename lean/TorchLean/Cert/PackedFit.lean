@@ -162,6 +162,77 @@ theorem inBias_of_B {b : Nat} {x : Int} (h : inBiasB b x = true) : InBias b x :=
       leafFitB B Ls Rs F
   | _, _, _ => false
 
+/-! ## A leaf's share as the kernel evaluates it fastest
+
+The kernel spends about twice the steps on a structurally recursive `List` function (its
+`brecOn`) as on `List.rec` itself, and `decide` on `≤` unfolds an instance per test. A leaf checks
+some 300 neurons' slopes, lengths and box ends, so `leafFitR` states `leafFitB` with `List.rec`
+(`allRec`, `lenRec`, `sumRec`) and `Nat.ble`/`Nat.beq`; `leafFitR_eq` says they agree. -/
+
+/-- `List.all`, by `List.rec`. -/
+@[expose] noncomputable def allRec {α : Type} (p : α → Bool) (l : List α) : Bool :=
+  @List.rec α (fun _ => Bool) true (fun a _ ih => p a && ih) l
+
+/-- `List.length`, by `List.rec`. -/
+@[expose] noncomputable def lenRec {α : Type} (l : List α) : Nat :=
+  @List.rec α (fun _ => Nat) 0 (fun _ _ ih => Nat.succ ih) l
+
+/-- `List.sum`, by `List.rec`. -/
+@[expose] noncomputable def sumRec (l : List Nat) : Nat :=
+  @List.rec Nat (fun _ => Nat) 0 (fun a _ ih => Nat.add a ih) l
+
+theorem allRec_eq {α : Type} (p : α → Bool) : ∀ l : List α, allRec p l = l.all p
+  | [] => rfl
+  | a :: l => by
+    show (p a && allRec p l) = _
+    rw [allRec_eq p l, List.all_cons]
+
+theorem lenRec_eq {α : Type} : ∀ l : List α, lenRec l = l.length
+  | [] => rfl
+  | _ :: l => by
+    show Nat.succ (lenRec l) = _
+    rw [lenRec_eq l, List.length_cons]
+
+theorem sumRec_eq : ∀ l : List Nat, sumRec l = l.sum
+  | [] => rfl
+  | a :: l => by
+    show Nat.add a (sumRec l) = _
+    rw [sumRec_eq l, List.sum_cons]; rfl
+
+theorem ble_eq_decide (a b : Nat) : Nat.ble a b = decide (a ≤ b) :=
+  Bool.eq_iff_iff.mpr (by simp [Nat.ble_eq])
+
+theorem blt_eq_decide (a b : Nat) : Nat.blt a b = decide (a < b) :=
+  Bool.eq_iff_iff.mpr (by simp [Nat.blt_eq])
+
+theorem beq_eq_beq (a b : Nat) : Nat.beq a b = (a == b) :=
+  Bool.eq_iff_iff.mpr (by simp [Nat.beq_eq])
+
+/-- `leafFitB`, as the kernel evaluates it fastest (see above). -/
+@[expose] noncomputable def leafFitR (B : Nat) : List LayerPk → List ReluPk → ClosePk → Bool
+  | [], [], F =>
+    Nat.ble (F.b + 1) B && Nat.beq (sumRec F.lw) F.A && Nat.beq (lenRec F.lw) (lenRec F.ls) &&
+      Nat.beq (lenRec F.ls) (lenRec F.L.ws + 1) && Nat.beq (lenRec F.wd) (lenRec F.L.ws) &&
+      Nat.blt (2 ^ F.L.E * F.A + 2 ^ F.L.E * sumRec F.wd) (2 ^ F.b)
+  | L :: Ls, R :: Rs, F =>
+    allRec (fun a => Nat.ble a (2 ^ L.r)) R.an && allRec (fun s => Nat.ble s (2 ^ L.r)) R.sn &&
+      Nat.beq (lenRec R.an) (lenRec L.ws) && Nat.beq (lenRec R.sn) (lenRec L.ws) &&
+      Nat.beq (lenRec R.ics) (lenRec L.ws) &&
+      Nat.ble (2 ^ (L.E - L.q + L.r) + 2 ^ (L.E - L.q) * sumRec R.ics) (2 ^ L.β2) &&
+      Nat.beq (lenRec R.lo) (lenRec L.ws) && Nat.beq (lenRec R.hi) (lenRec L.ws) &&
+      allRec (fun l => inBiasB L.β2 (-l)) R.lo && allRec (fun h => inBiasB L.β2 h) R.hi &&
+      leafFitR B Ls Rs F
+  | _, _, _ => false
+
+theorem leafFitR_eq (B : Nat) : ∀ (Ps : List LayerPk) (Rs : List ReluPk) (F : ClosePk),
+    leafFitR B Ps Rs F = leafFitB B Ps Rs F
+  | [], [], F => by
+    simp only [leafFitR, leafFitB, allRec_eq, lenRec_eq, sumRec_eq, ble_eq_decide, blt_eq_decide, beq_eq_beq]
+  | L :: Ls, R :: Rs, F => by
+    simp only [leafFitR, leafFitB, allRec_eq, lenRec_eq, sumRec_eq, ble_eq_decide, beq_eq_beq, leafFitR_eq B Ls Rs F]
+  | [], _ :: _, _ => rfl
+  | _ :: _, [], _ => rfl
+
 /-- **The two shares make `RunFit`.** -/
 theorem runFit_of_B (B : Nat) : ∀ (β d : Nat) (Ps : List LayerPk) (Rs : List ReluPk) (F : ClosePk),
     netFitB B β d Ps F.L = true → leafFitB B Ps Rs F = true → RunFit B β d (Ps.zip Rs) F

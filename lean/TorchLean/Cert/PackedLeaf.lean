@@ -183,7 +183,7 @@ checked apart (`ibpsOkB`). -/
 @[expose] noncomputable def packedLeafOk (B β m : Nat) (dnf : List (List Row)) (C : Box) (Ps : List LayerPk)
     (Rs : List ReluPk) (F : ClosePk) (K : Nat) (lm : List Nat) (lg : List Bool)
     (os : List (Option IbpPk)) (refs : List (List (Nat × Rat) × Nat × List Int × Int)) : Bool :=
-  leafFitB B Ps Rs F && closeOkB F K lm lg && boxSubset C (closeBox F K lm lg) && levelsOkB Ps Rs os &&
+  leafFitR B Ps Rs F && closeOkB F K lm lg && boxSubset C (closeBox F K lm lg) && levelsOkR Ps Rs os &&
     (topPasses refs).all (fun e => (e.1.length == m) && decide (InBias β e.2) && e.1.all (fun z => decide (InBias β z))) &&
     refutesPk dnf refs &&
     runPk B β (topPasses refs).length (Ps.zip Rs) F ((topFns m).map (pk B β (topPasses refs)))
@@ -234,7 +234,7 @@ theorem packedLeafOk_safe {B β m : Nat} {dnf : List (List Row)} {C : Box} {Ps :
     (hibps : ibpsOkB Ps Rs os = true) :
     ∀ x, Box.Mem C x → Safe dnf (evalNet (D1 :: Ds.reverse) x) := by
   intro x hx
-  simp only [packedLeafOk, Bool.and_eq_true] at h
+  simp only [packedLeafOk, leafFitR_eq, levelsOkR_eq, Bool.and_eq_true] at h
   obtain ⟨⟨⟨⟨⟨⟨hleaf, hclose⟩, hsub⟩, hlines⟩, hin⟩, hrefs⟩, hrun⟩ := h
   have hclose' := closeIs_of_B hclose
   have hnet := netIs_of Ds Ps Rs D1 F m B hdesc hleaf

@@ -173,6 +173,52 @@ box. -/
   | [], [], [] => true
   | _, _, _ => false
 
+/-- `reluLinesOkB` by `List.rec` over the lower ends, the other lists taken apart with
+`casesOn`: the kernel's fastest form (`leafFitR`). -/
+@[expose] noncomputable def reluLinesR (M r : Nat) (ls : List Int) : List Int → List Nat → List Nat → List Nat → Bool :=
+  @List.rec Int (fun _ => List Int → List Nat → List Nat → List Nat → Bool)
+    (fun hs as ss cs => hs.isEmpty && as.isEmpty && ss.isEmpty && cs.isEmpty)
+    (fun l _ ih hs as ss cs =>
+      @List.casesOn Int (fun _ => Bool) hs false (fun h hs' =>
+      @List.casesOn Nat (fun _ => Bool) as false (fun a as' =>
+      @List.casesOn Nat (fun _ => Bool) ss false (fun s ss' =>
+      @List.casesOn Nat (fun _ => Bool) cs false (fun c cs' =>
+        reluLineOkB M r l h a s c && ih hs' as' ss' cs'))))) ls
+
+theorem reluLinesR_eq (M r : Nat) : ∀ (ls hs : List Int) (as ss cs : List Nat),
+    reluLinesR M r ls hs as ss cs = reluLinesOkB M r ls hs as ss cs
+  | [], [], [], [], [] => rfl
+  | [], _ :: _, _, _, _ => by simp [reluLinesR, reluLinesOkB]
+  | [], [], _ :: _, _, _ => by simp [reluLinesR, reluLinesOkB]
+  | [], [], [], _ :: _, _ => by simp [reluLinesR, reluLinesOkB]
+  | [], [], [], [], _ :: _ => by simp [reluLinesR, reluLinesOkB]
+  | _ :: _, [], _, _, _ => by simp [reluLinesR, reluLinesOkB]
+  | _ :: _, _ :: _, [], _, _ => by simp [reluLinesR, reluLinesOkB]
+  | _ :: _, _ :: _, _ :: _, [], _ => by simp [reluLinesR, reluLinesOkB]
+  | _ :: _, _ :: _, _ :: _, _ :: _, [] => by simp [reluLinesR, reluLinesOkB]
+  | l :: ls, h :: hs, a :: as, s :: ss, c :: cs => by
+    show (reluLineOkB M r l h a s c && reluLinesR M r ls hs as ss cs) = _
+    rw [reluLinesR_eq M r ls hs as ss cs]; rfl
+
+/-- `levelsOkB`, as the kernel evaluates it fastest (`leafFitR`). -/
+@[expose] noncomputable def levelsOkR : List LayerPk → List ReluPk → List (Option IbpPk) → Bool
+  | L :: Ls, R :: Rs, o :: os =>
+    Nat.blt 0 L.M && Nat.beq (lenRec R.lo) (lenRec L.ws) && Nat.beq (lenRec R.hi) (lenRec L.ws) &&
+      reluLinesR L.M L.r (claimLo R o) (claimHi R o) R.an R.sn R.ics &&
+      levelsOkR Ls Rs os
+  | [], [], [] => true
+  | _, _, _ => false
+
+theorem levelsOkR_eq : ∀ (Ps : List LayerPk) (Rs : List ReluPk) (os : List (Option IbpPk)),
+    levelsOkR Ps Rs os = levelsOkB Ps Rs os
+  | L :: Ls, R :: Rs, o :: os => by
+    simp only [levelsOkR, levelsOkB, lenRec_eq, blt_eq_decide, beq_eq_beq, reluLinesR_eq, levelsOkR_eq Ls Rs os]
+  | [], [], [] => rfl
+  | [], [], _ :: _ => rfl
+  | [], _ :: _, _ => rfl
+  | _ :: _, [], _ => rfl
+  | _ :: _, _ :: _, [] => rfl
+
 /-- Every level's IBP box checks. Kept apart from `levelsOkB` so that a leaf checks it in a
 declaration of its own: the kernel's memory for one declaration is bounded on the wasm worker. -/
 @[expose] noncomputable def ibpsOkB : List LayerPk → List ReluPk → List (Option IbpPk) → Bool
