@@ -300,7 +300,10 @@ fn acas_1_1_prop_1_leaves_are_split_for_the_packed_checker_and_round_trip_throug
     assert!(!module.contains("theorem certified_artifacts"));
     let parts = lean.join("Certificates/Acas11Prop1");
     // 13,000 weights a leaf: at most 15 leaves a part (`PART_WEIGHTS`), spread evenly.
-    assert_eq!(fs::read_dir(&parts).unwrap().count(), 1 + 2, "Net and 2 parts of 15 leaves");
+    assert_eq!(fs::read_dir(&parts).unwrap().count(), 2, "2 parts of 15 leaves");
+    // The network's facts are in its own module, named by the payload's hash.
+    assert!(lean.join("Networks/N85fd307cb644fec1.lean").is_file());
+    assert!(module.contains("public import Networks.N85fd307cb644fec1\n"));
     let leaves: String = (0..2).map(|p| fs::read_to_string(parts.join(format!("Leaves{p}.lean"))).unwrap()).collect();
     assert_eq!(leaves.matches("packedLeafOk_safe (F := leaf").count(), 30);
     assert_eq!(leaves.matches(" : List (Option IbpPk) := [none, none, none, none, none, none]").count(), 27);
@@ -343,7 +346,7 @@ fn robustness_and_output_box_properties_are_decided_and_rechecked() {
     assert_eq!(fs::read(out.join("property.json")).unwrap(), fs::read(&p).unwrap());
     // 250 hidden neurons: the packed checker, whose network part states the violation.
     assert!(stdout.lines().any(|l| l == "checker    packedLeafOk"), "{}", show(&o));
-    let module = fs::read_to_string(lean.join("Certificates/Robust/Net.lean")).unwrap();
+    let module = fs::read_to_string(lean.join("Certificates/Robust/Leaves0.lean")).unwrap();
     assert!(module.contains("@[expose] def violation : List (List Row) := [[⟨[-1, 1, 0, 0, 0], 0, false⟩], [⟨[0, 1, -1, 0, 0], 0, false⟩]"), "{module}");
     for args in [vec!["check-cert", out.to_str().unwrap()], vec!["audit", out.to_str().unwrap()]] {
         let o = torchlean(&args);
@@ -390,21 +393,24 @@ fn a_network_with_twenty_hidden_neurons_gets_the_packed_checker_and_its_module_r
     let o = verify_cli(&data("packed-small.nnet"), &data("packed-small.vnnlib"), &[], &out, &lean);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("4 leaves, depth 3, 2 refuted with searched α"), "{}", show(&o));
-    // The certificate's module imports its parts: the network facts, and the leaves, all four in
+    // The certificate's module imports the network module and its parts: the leaves, all four in
     // one part (150 weights each, far below `PART_WEIGHTS`).
     let module = fs::read_to_string(lean.join("Certificates/PackedSmall.lean")).unwrap();
-    assert!(module.contains("public import Certificates.PackedSmall.Net\npublic import Certificates.PackedSmall.Leaves0\npublic import TorchLean"));
+    assert!(module.contains("public import TorchLean.Cert.Robust\npublic import Certificates.PackedSmall.Leaves0\npublic import TorchLean"), "{module}");
     assert!(module.contains("theorem leaves_safe : AllLeaves (fun x => Safe violation (evalNet net x)) tree.leaves :=\n  ⟨leaf0_safe, leaf1_safe, leaf2_safe, leaf3_safe, trivial⟩"));
     let parts = lean.join("Certificates/PackedSmall");
     let mut names: Vec<String> = fs::read_dir(&parts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["Leaves0.lean", "Net.lean"]);
-    // The certificate's `Net` puts its property's widths on the network module's columns and
-    // decides only them; the network facts come from the module shared by the payload's certificates.
-    let widths = fs::read_to_string(parts.join("Net.lean")).unwrap();
+    assert_eq!(names, ["Leaves0.lean"]);
+    // A part puts its property's widths on the network module's columns and decides only them
+    // (in its own namespace, so parts do not clash); the network facts come from the module
+    // shared by the payload's certificates.
+    let widths = fs::read_to_string(parts.join("Leaves0.lean")).unwrap();
+    assert!(widths.contains("namespace Leaves0\n\n/-- The violation"), "{widths}");
+    assert!(widths.contains("end Leaves0\n\nopen Leaves0\n"), "{widths}");
     assert!(widths.contains("theorem widths_ok : widthsOkB 151 73 pks pk0 = true := by decide +kernel"), "{widths}");
     assert!(widths.contains("theorem fits : netFitB 151 73 2 pks pk0 = true :=\n  netFitB_of_cols (colsOkB_withWidths rfl cols_ok) widths_ok"));
-    assert!(!widths.contains("describesB") && !widths.contains("nat_lit"));
+    assert!(!widths.contains("describesB") && !widths.contains("def pk2w0"));
     let networks: Vec<_> = fs::read_dir(lean.join("Networks")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     let payload: serde_json::Value = serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let payload_sha = payload["files"].as_array().unwrap().iter().find(|f| f["kind"] == "payload").unwrap()["sha256"].as_str().unwrap().to_string();

@@ -16,10 +16,15 @@ pub(super) fn head(s: &mut String, literal_layers: Option<usize>, prop: &Vnnlib)
         let _ = writeln!(*s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
         let _ = writeln!(*s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
     }
-    let _ = writeln!(*s, "/-- The violation: a disjunction (outer list) of conjunctions of output rows. -/");
-    let _ = writeln!(*s, "@[expose] def violation : List (List Row) := {}\n", violation_literal(prop));
+    violation_def(s, prop);
     let _ = writeln!(*s, "/-- The property's input box. -/");
     let _ = writeln!(*s, "@[expose] def box0 : Box := {}\n", box_literal(&prop.input_box));
+}
+
+/// `violation`: the property's disjunction of conjunctions of output rows.
+pub(super) fn violation_def(s: &mut String, prop: &Vnnlib) {
+    let _ = writeln!(*s, "/-- The violation: a disjunction (outer list) of conjunctions of output rows. -/");
+    let _ = writeln!(*s, "@[expose] def violation : List (List Row) := {}\n", violation_literal(prop));
 }
 
 pub(super) fn leaf_box_defs<'a>(s: &mut String, boxes: impl Iterator<Item = (usize, &'a Box)>) {

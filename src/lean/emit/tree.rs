@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::binding::strong_section;
 use super::claim::{Fact, claim_section};
 use super::network::{Lowering, certified_graph, lowered_section, net_defs, network_section};
-use super::split_tree::{head, leaf_box_defs, tree_section};
+use super::split_tree::{head, leaf_box_defs, tree_section, violation_def};
 use super::{Binding, header, module_name, open_namespace, sha_def};
 use crate::bounds::dense::Dense;
 use crate::checker::tree::{Leaves, RationalLeaf, SAFE};
@@ -38,9 +38,10 @@ pub fn leaves_per_part(weights: usize, count: usize) -> usize {
 /// under the Lean project and texts, the certificate's own module (`Certificates/<Module>.lean`)
 /// first. Rational leaves make one module: the tree and its coverage, then per leaf one `decide
 /// +kernel` check and the leaf's `safe` theorem, and `certified` from `TorchLean.Cert.bab_sound`.
-/// Packed leaves make parts under `Certificates/<Module>/`: `Net` (the network and the facts the
-/// kernel checks once per network) and `LeavesI` ([`leaves_per_part`] leaves each), which the
-/// certificate's module imports to combine.
+/// Packed leaves make the network module `Networks/N<hash>` (the layers and the facts the kernel
+/// checks once per network, shared by every certificate of the payload) and parts
+/// `Certificates/<Module>/LeavesI` ([`leaves_per_part`] leaves each, with the property and its
+/// widths), which the certificate's module imports to combine.
 #[allow(clippy::too_many_arguments)]
 pub fn tree_modules(
     cert_name: &str,
@@ -139,36 +140,34 @@ pub fn bab_module(
     let open_network = |s: &mut String| {
         let _ = writeln!(*s, "open {network_ns}\n");
     };
-    let mut s = format!("module\n\npublic import {network_ns}\n");
-    for c in ["Bab", "PackedLeaf", "Lowered", "Artifact", "Robust"] {
-        let _ = writeln!(s, "public import TorchLean.Cert.{c}");
-    }
-    let _ = writeln!(
-        s,
-        "\n{}",
-        part_doc(&format!(
-            "The property, and the packed checker's widths for it on the network's columns\n(`{network_ns}`, checked once per network)."
-        ))
-    );
-    open_namespace(&mut s, &m);
-    open_network(&mut s);
-    head(&mut s, None, prop);
-    packed::emit_widths(&mut s, mlp, net, field);
-    let _ = writeln!(s, "end Certificates.{m}");
-    out.push((format!("Certificates/{m}/Net.lean"), s));
     let mut parts = Vec::new();
     let weights: usize = mlp.layers.iter().map(|l| l.weight.iter().map(Vec::len).sum::<usize>()).sum();
     let per_part = leaves_per_part(weights, packed.len());
     for (p, chunk) in packed.chunks(per_part).enumerate() {
         let first = p * per_part;
-        let mut s = format!("module\n\npublic import Certificates.{m}.Net\n\n");
+        // Each part states the property and its widths itself (`Leaves<p>.violation`, `pks`, …):
+        // a module of their own would cost every certificate one more Lean start (about 15 s on
+        // the wasm toolchain); the kernel checks the copies in well under a second.
+        let mut s = format!("module\n\npublic import {network_ns}\n");
+        for c in ["Bab", "PackedLeaf"] {
+            let _ = writeln!(s, "public import TorchLean.Cert.{c}");
+        }
         let _ = writeln!(
             s,
-            "{}",
-            part_doc(&format!("Leaves {first} to {}: each one's box, its packed data and its check.", first + chunk.len() - 1))
+            "\n{}",
+            part_doc(&format!(
+                "Leaves {first} to {}: the property and the packed checker's widths for it on the network's\n\
+                 columns (`{network_ns}`, checked once per network), then each leaf's box, its packed data\n\
+                 and its check.",
+                first + chunk.len() - 1
+            ))
         );
         open_namespace(&mut s, &m);
         open_network(&mut s);
+        let _ = writeln!(s, "namespace Leaves{p}\n");
+        violation_def(&mut s, prop);
+        packed::emit_widths(&mut s, mlp, net, field);
+        let _ = writeln!(s, "end Leaves{p}\n\nopen Leaves{p}\n");
         leaf_box_defs(&mut s, chunk.iter().map(|(b, _)| b).enumerate().map(|(i, b)| (first + i, b)));
         for (i, (_, leaf)) in chunk.iter().enumerate() {
             packed::emit_leaf(&mut s, mlp, net, field, first + i, leaf);
@@ -178,13 +177,14 @@ pub fn bab_module(
         out.push((format!("Certificates/{m}/Leaves{p}.lean"), s));
     }
     let mut s = String::new();
-    let mut imports: Vec<String> = ["Bab", "PackedLeaf", "Robust"].iter().map(|c| format!("TorchLean.Cert.{c}")).collect();
+    let mut imports: Vec<String> = vec![network_ns.clone()];
+    imports.extend(["Bab", "PackedLeaf", "Robust"].iter().map(|c| format!("TorchLean.Cert.{c}")));
     imports.extend(lowering.imports().iter().map(|i| i.to_string()));
-    imports.push(format!("Certificates.{m}.Net"));
     imports.extend(parts);
     header(&mut s, &imports, cert_name, &about, binding);
     open_namespace(&mut s, &m);
     open_network(&mut s);
+    head(&mut s, None, prop);
     sha_def(&mut s, binding);
     tree_section(&mut s, tree);
     bab_tail(&mut s, mlp, lowering, count, binding);
