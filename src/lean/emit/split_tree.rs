@@ -12,13 +12,18 @@ use crate::search::bab::Tree;
 /// input box.
 pub(super) fn head(s: &mut String, literal_layers: Option<usize>, prop: &Vnnlib) {
     if let Some(n) = literal_layers {
-        let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
-        let _ = writeln!(*s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
-        let _ = writeln!(*s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
+        layers_finite(s, n);
     }
     violation_def(s, prop);
     let _ = writeln!(*s, "/-- The property's input box. -/");
     let _ = writeln!(*s, "@[expose] def box0 : Box := {}\n", box_literal(&prop.input_box));
+}
+
+/// `layers_finite`: every weight and bias of the `n` layers (packed literals) is finite.
+pub(super) fn layers_finite(s: &mut String, n: usize) {
+    let fin: Vec<String> = (0..n).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
+    let _ = writeln!(*s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
+    let _ = writeln!(*s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
 }
 
 /// `violation`: the property's disjunction of conjunctions of output rows.

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::binding::strong_section;
 use super::claim::{Fact, claim_section};
 use super::network::{Lowering, certified_graph, lowered_section, net_defs, network_section};
-use super::split_tree::{head, leaf_box_defs, tree_section, violation_def};
+use super::split_tree::{head, layers_finite, leaf_box_defs, tree_section, violation_def};
 use super::{Binding, header, module_name, open_namespace, sha_def};
 use crate::bounds::dense::Dense;
 use crate::checker::tree::{Leaves, RationalLeaf, SAFE};
@@ -204,10 +204,7 @@ pub fn network_module(payload: &str) -> String {
 /// `layers_finite`, when the layers are packed literals (the mlp lowering).
 fn literal_layers_finite(s: &mut String, mlp: &Dense, lowering: Lowering) {
     if matches!(lowering, Lowering::Mlp) {
-        let fin: Vec<String> =
-            (0..mlp.layers.len()).map(|i| format!("allFiniteRows layer{i}Weight && allFinite layer{i}Bias")).collect();
-        let _ = writeln!(*s, "/-- Every weight and bias is a finite binary32 (one kernel check for all layers). -/");
-        let _ = writeln!(*s, "theorem layers_finite : ({}) = true := by decide +kernel\n", fin.join(" && "));
+        layers_finite(s, mlp.layers.len());
     }
 }
 
