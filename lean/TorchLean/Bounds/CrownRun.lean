@@ -289,7 +289,7 @@ theorem getD_unitAt {d j k : Nat} (hk : k < d) (c : Int) : (unitAt d j c).getD k
 
 /-- Two more fields of ones. -/
 theorem splat_two_more (B n : Nat) : splat B 1 (2 * (n + 1)) = 1 + 2 ^ B * (1 + 2 ^ B * splat B 1 (2 * n)) := by
-  simp only [splat, show 2 * (n + 1) = 2 * n + 1 + 1 by omega, List.replicate_succ, packN]
+  simp only [splat_eq_packN, show 2 * (n + 1) = 2 * n + 1 + 1 by omega, List.replicate_succ, packN]
 
 /-- The joining passes' entries at neuron `k`, from neuron `j0` on, as an integer: `2^β` in every
 field, plus `M` and minus `M` in the two fields of neuron `k` if it is among them. -/
@@ -344,7 +344,7 @@ theorem unit_fields (B β M d : Nat) (hM : M < 2 ^ β) {k : Nat} (hk : k < d) : 
         grind
   | _, [], [], _ => by
     rw [if_neg (by simp)]
-    simp [boxPasses, pk, packN, splat]
+    simp [boxPasses, pk, packN, splat_eq_packN]
   | _, [], _ :: _, hl => by simp at hl
   | _, _ :: _, [], hl => by simp at hl
 
