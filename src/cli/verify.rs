@@ -278,7 +278,8 @@ fn print_summary(v: &crate::certify::Verified) {
         v.lean_files.iter().skip(1).partition(|p| !p.parent().is_some_and(|d| d.ends_with(crate::lean::check::NETWORKS)));
     if let Some(first) = parts.first() {
         let dir = first.parent().map_or_else(String::new, |p| p.display().to_string());
-        lean_note = format!("{lean_note}; {} part modules in {dir}", parts.len());
+        let noun = if parts.len() == 1 { "part module" } else { "part modules" };
+        lean_note = format!("{lean_note}; {} {noun} in {dir}", parts.len());
     }
     if let Some(net) = network.first() {
         lean_note = format!("{lean_note}; the network module {}", net.display());

@@ -16,15 +16,14 @@ use crate::property::Vnnlib;
 use crate::search::bab::Tree;
 
 /// Weights the leaves of one part module cross in all (a leaf's packed run crosses each weight
-/// once). Every part is its own Lean process, and on the wasm toolchain starting one (loading the
-/// library) costs about 10 s; so parts are as large as the kernel's memory allows. The wasm worker
-/// has a 4 GiB heap: with Lean elaborating on four threads, two ACAS Xu leaves per part were the
-/// most it held (a whole certificate in one module, or four leaves with 64-bit fields and IBP
-/// boxes, crashed it). With one thread (the driver's `-DElab.async=false -j1`) the kernel checks a
-/// part's declarations one after another and frees each one's caches: a part of seven ACAS Xu
-/// leaves (13,000 weights each) peaked at 2.4 GB of resident memory, one of ten at 2.6 GB, and
-/// parts of up to fourteen passed in the ACAS Xu 1_1 runs (session 26).
-pub const PART_WEIGHTS: usize = 200_000;
+/// once). Every part is its own Lean process, and on the wasm toolchain starting one costs about
+/// 15 s whatever it holds; so parts are as large as the kernel's memory allows. The wasm worker
+/// has a 4 GiB heap. With Lean elaborating on four threads, two ACAS Xu leaves per part were the
+/// most it held. With one thread (the driver's `-DElab.async=false -j1`) the kernel checks a part's
+/// declarations one after another and frees each one's caches: the resident memory of the whole
+/// process barely grows with the part (2.1 GB for one ACAS Xu leaf of 13,000 weights, 2.45 GB for
+/// a part of 24 of them, eight with IBP boxes; session 29).
+pub const PART_WEIGHTS: usize = 400_000;
 
 /// Leaves per part for `count` leaves of a network with `weights` weights: at most
 /// `PART_WEIGHTS` crossed per part, and the leaves spread evenly over the fewest parts.
@@ -248,16 +247,16 @@ mod tests {
 
     #[test]
     fn parts_hold_at_most_the_weight_budget_spread_evenly() {
-        // ACAS Xu (13,000 weights): at most 15 leaves a part, so 30 leaves make 2 parts of 15
-        // and 157 make 11 of at most 15; 16 make 2 of 8.
-        assert_eq!(leaves_per_part(13_000, 30), 15);
-        assert_eq!(leaves_per_part(13_000, 157), 15);
-        assert_eq!(leaves_per_part(13_000, 16), 8);
+        // ACAS Xu (13,000 weights): at most 30 leaves a part, so 30 leaves make 1 part, 157
+        // make 6 of at most 27, and 31 make 2 of at most 16.
+        assert_eq!(leaves_per_part(13_000, 30), 30);
+        assert_eq!(leaves_per_part(13_000, 157), 27);
+        assert_eq!(leaves_per_part(13_000, 31), 16);
         assert_eq!(leaves_per_part(13_000, 1), 1);
         // A 3-10-10-2 network: every leaf in one part.
         assert_eq!(leaves_per_part(150, 4), 4);
         // A network past the budget on its own: one leaf a part.
-        assert_eq!(leaves_per_part(200_000, 5), 1);
+        assert_eq!(leaves_per_part(400_000, 5), 1);
         assert_eq!(leaves_per_part(0, 0), 1);
     }
 }
