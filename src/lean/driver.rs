@@ -1,15 +1,14 @@
-//! The build driver for the wasm toolchain: compiles modules in import order with `lean -o`,
-//! independent modules in parallel, and reuses an `.olean` whose source and dependencies are
+//! The build driver for the wasm toolchain: compiles modules in import order in long-lived Lean
+//! processes (`builder.rs`), independent modules in parallel, and reuses an `.olean` whose source and dependencies are
 //! unchanged (a content-addressed store keyed by source hash, dependency keys and toolchain).
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
+use super::builder::{Builder, LARGE_MODULE_BYTES, Poll, Single};
 use super::imports::Module;
 use super::toolchain::{WASM_TOOLCHAIN_ID, WasmLean};
 use crate::error::{Error, Result};
@@ -57,6 +56,34 @@ impl Outcome {
 pub struct BuildReport {
     pub modules: Vec<(String, Outcome)>,
     pub seconds: f64,
+    /// Lean processes started ([`Builder`]s), and their seconds from start to their first module.
+    pub processes: usize,
+    pub startup_seconds: f64,
+}
+
+/// Removes the idle builders from `builders`.
+fn extract_idle(builders: &mut Vec<Builder>) -> Vec<Builder> {
+    let (idle, busy): (Vec<Builder>, Vec<Builder>) = std::mem::take(builders).into_iter().partition(Builder::idle);
+    *builders = busy;
+    idle
+}
+
+/// How often the driver looks for a builder's result.
+const POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Publishes a built module to the store atomically: fills a temp dir, then renames it to the key.
+fn publish(key_dir: &Path, store: &Path, out_dir: &Path, stem: &str, name: &str, timing: Option<Timing>) -> Result<()> {
+    let tmp = tempfile::tempdir_in(store).map_err(|e| Error::io("cannot create temp dir in", store, e))?;
+    copy_outputs(out_dir, stem, tmp.path())?;
+    if let Some(t) = timing {
+        write_timing(tmp.path(), t)?;
+    }
+    fs::write(tmp.path().join(".complete"), name).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+    let kept = tmp.keep();
+    if fs::rename(&kept, key_dir).is_err() {
+        let _ = fs::remove_dir_all(&kept);
+    }
+    Ok(())
 }
 
 /// The cache key of every module: its name, source, the toolchain, and its local imports' keys.
@@ -168,7 +195,7 @@ fn read_timing(dir: &Path) -> Option<Timing> {
 /// Says what a Lean run that ended without diagnostics most likely ran into. The wasm toolchain
 /// reports running out of memory only indirectly: the host's OOM killer ends node with SIGKILL,
 /// and a wasm32 heap that runs out crashes lean.wasm's worker thread.
-fn crash_hint(status: &std::process::ExitStatus, output: &str) -> Option<&'static str> {
+pub(super) fn crash_hint(status: &std::process::ExitStatus, output: &str) -> Option<&'static str> {
     use std::os::unix::process::ExitStatusExt;
     if status.signal() == Some(9) {
         Some("node was killed by SIGKILL, which on Linux is what the kernel's out-of-memory killer sends (see `dmesg`): free memory or build with fewer --jobs")
@@ -176,56 +203,6 @@ fn crash_hint(status: &std::process::ExitStatus, output: &str) -> Option<&'stati
         Some("lean.wasm's worker crashed without a Lean diagnostic, which on this toolchain has meant its wasm32 heap ran out: a declaration whose kernel check is too large (split it), or too little host memory")
     } else {
         None
-    }
-}
-
-/// Lean's options for every wasm module: elaborate on one thread (`Elab.async=false`, `-j1`).
-/// Each thread Lean starts is a fresh pthread worker of the wasm glue, which parses the 89 MB
-/// `lean.js` and instantiates the module (~2.5 s of CPU and ~450 MB each), and Lean's async
-/// elaboration started 12–14 of them per library module. Measured one after the other
-/// (`IR/Mlp.lean`): 29.4 s, 42.4 s of CPU and 9.6 GB by default; 14.2 s, 14.7 s and 2.5 GB with
-/// these. The kernel checks the same declarations either way; the driver already runs modules side
-/// by side, one per core.
-const LEAN_WASM_ARGS: [&str; 2] = ["-DElab.async=false", "-j1"];
-
-fn compile_one(tc: &WasmLean, run: &Path, m: &Module) -> Outcome {
-    let start = Instant::now();
-    let src_root = run.join("src");
-    let out_root = run.join("out");
-    let rel = m.rel_path.to_string_lossy().into_owned();
-    let olean = out_root.join(m.rel_path.with_extension("olean"));
-    if let Some(p) = olean.parent() {
-        let _ = fs::create_dir_all(p);
-    }
-    let lean_path = std::env::join_paths([&tc.lib, &out_root]).expect("paths without separators");
-    let res = Command::new(&tc.node)
-        .arg(&tc.lean_js)
-        .args(LEAN_WASM_ARGS)
-        .arg(&rel)
-        .arg("-o")
-        .arg(&olean)
-        .current_dir(&src_root)
-        .env("LEAN_PATH", lean_path)
-        .output();
-    let secs = start.elapsed().as_secs_f64();
-    let shown = format!("lean/{rel}");
-    match res {
-        Err(e) => Outcome::Failed(format!("cannot run {}: {e}", tc.node.display())),
-        Ok(out) => {
-            let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            let diag = diagnostics(&text, &rel, &shown);
-            let has_error = diag.lines().any(|l| l.starts_with(&shown) && l.contains(": error"));
-            if out.status.success() && !has_error && olean.is_file() {
-                Outcome::Built(Some(Timing { seconds: secs, kernel_seconds: profiled_type_checking(&text) }))
-            } else if diag.is_empty() {
-                let tail: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG")).collect();
-                let tail = tail[tail.len().saturating_sub(20)..].join("\n");
-                let hint = crash_hint(&out.status, &text).map(|h| format!(" ({h})")).unwrap_or_default();
-                Outcome::Failed(format!("lean exited with {} and no diagnostics{hint}; last output:\n{tail}", out.status))
-            } else {
-                Outcome::Failed(diag)
-            }
-        }
     }
 }
 
@@ -296,14 +273,20 @@ pub fn build_wasm(
         Done(Outcome),
     }
     let mut state = vec![State::Waiting; modules.len()];
-    let mut running = 0usize;
-    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let mut retried = vec![false; modules.len()];
     let out_dir = |m: &Module| run.path().join("out").join(m.rel_path.parent().unwrap_or(Path::new("")));
     let stem = |m: &Module| m.rel_path.file_stem().expect("stem").to_string_lossy().into_owned();
-    std::thread::scope(|scope| -> Result<()> {
+    let mut builders: Vec<Builder> = Vec::new();
+    let mut singles: Vec<Single> = Vec::new();
+    let large: Vec<bool> = modules
+        .iter()
+        .map(|m| fs::metadata(project.join(&m.rel_path)).map_or(false, |md| md.len() >= LARGE_MODULE_BYTES))
+        .collect();
+    let (mut spawned, mut startup) = (0usize, 0.0f64);
+    let result = (|| -> Result<()> {
         loop {
-            // Settle cache hits and skips at once, start ready modules up to `jobs`; repeat until
-            // nothing changes, then wait for a worker.
+            // Settle cache hits and skips at once and hand ready modules to idle builders (starting
+            // up to `jobs`); repeat until nothing changes, then wait for a builder.
             let mut progressed = true;
             while progressed {
                 progressed = false;
@@ -311,8 +294,7 @@ pub fn build_wasm(
                     if !matches!(state[i], State::Waiting) {
                         continue;
                     }
-                    let dep_states: Vec<&State> = deps[i].iter().map(|&d| &state[d]).collect();
-                    if dep_states.iter().any(|s| !matches!(s, State::Done(_))) {
+                    if deps[i].iter().any(|&d| !matches!(state[d], State::Done(_))) {
                         continue;
                     }
                     let m = &modules[i];
@@ -323,18 +305,28 @@ pub fn build_wasm(
                     } else if cached.join(".complete").is_file() {
                         copy_outputs(&cached, &stem(m), &out_dir(m))?;
                         Outcome::Cached(read_timing(&cached))
-                    } else if running < jobs {
-                        running += 1;
+                    } else if large[i] {
+                        if builders.iter().filter(|b| !b.idle()).count() + singles.len() >= jobs {
+                            continue;
+                        }
+                        singles.push(Single::spawn(tc, run.path(), i, m)?);
                         state[i] = State::Running;
-                        let tx = tx.clone();
-                        let run_path = run.path().to_path_buf();
-                        scope.spawn(move || {
-                            let o = compile_one(tc, &run_path, m);
-                            let _ = tx.send((i, o));
-                        });
                         progressed = true;
                         continue;
                     } else {
+                        let busy = builders.iter().filter(|b| !b.idle()).count() + singles.len();
+                        let slot = match builders.iter().position(Builder::idle) {
+                            Some(k) => k,
+                            None if builders.len() < jobs && busy < jobs => {
+                                builders.push(Builder::spawn(tc, run.path(), spawned)?);
+                                spawned += 1;
+                                builders.len() - 1
+                            }
+                            None => continue,
+                        };
+                        builders[slot].assign(i, m, run.path())?;
+                        state[i] = State::Running;
+                        progressed = true;
                         continue;
                     };
                     on_done(&m.name, &settled);
@@ -342,31 +334,81 @@ pub fn build_wasm(
                     progressed = true;
                 }
             }
-            if running == 0 {
-                break;
+            if !state.iter().any(|s| matches!(s, State::Running)) {
+                return Ok(());
             }
-            let (i, o) = rx.recv().map_err(|_| Error::internal("build worker vanished"))?;
-            running -= 1;
-            let m = &modules[i];
-            if o.ok() {
-                // Publish to the store atomically: fill a temp dir, then rename it to the key.
-                let key_dir = store.join(&keys[&m.name]);
-                let tmp = tempfile::tempdir_in(&store).map_err(|e| Error::io("cannot create temp dir in", &store, e))?;
-                copy_outputs(&out_dir(m), &stem(m), tmp.path())?;
-                if let Some(t) = o.timing() {
-                    write_timing(tmp.path(), t)?;
-                }
-                fs::write(tmp.path().join(".complete"), &m.name).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
-                let kept = tmp.keep();
-                if fs::rename(&kept, &key_dir).is_err() {
-                    let _ = fs::remove_dir_all(&kept);
+            // Idle builders hold 2–3 GB each; once only large modules are left, none will be used.
+            if (0..modules.len()).all(|i| large[i] || !matches!(state[i], State::Waiting)) {
+                for b in extract_idle(&mut builders) {
+                    startup += b.startup.unwrap_or(0.0);
+                    b.stop();
                 }
             }
-            on_done(&m.name, &o);
-            state[i] = State::Done(o);
+            std::thread::sleep(POLL);
+            let mut k = 0;
+            while k < singles.len() {
+                if let Some((i, o)) = singles[k].poll()? {
+                    singles.remove(k);
+                    let m = &modules[i];
+                    if o.ok() {
+                        publish(&store.join(&keys[&m.name]), &store, &out_dir(m), &stem(m), &m.name, o.timing())?;
+                    }
+                    on_done(&m.name, &o);
+                    state[i] = State::Done(o);
+                    continue;
+                }
+                k += 1;
+            }
+            let mut k = 0;
+            while k < builders.len() {
+                match builders[k].poll()? {
+                    Poll::Working => {}
+                    Poll::Done(i, o) => {
+                        let m = &modules[i];
+                        if o.ok() {
+                            publish(&store.join(&keys[&m.name]), &store, &out_dir(m), &stem(m), &m.name, o.timing())?;
+                        }
+                        on_done(&m.name, &o);
+                        state[i] = State::Done(o);
+                    }
+                    Poll::Died { module, failure, had_built } => {
+                        startup += builders[k].startup.unwrap_or(0.0);
+                        builders.remove(k);
+                        // Memory left by the modules it compiled before may have ended it: give the
+                        // module one fresh process before calling it failed.
+                        if had_built && !retried[module] {
+                            retried[module] = true;
+                            state[module] = State::Waiting;
+                        } else {
+                            on_done(&modules[module].name, &failure);
+                            state[module] = State::Done(failure);
+                        }
+                        continue;
+                    }
+                    Poll::Gone => {
+                        startup += builders[k].startup.unwrap_or(0.0);
+                        builders.remove(k);
+                        continue;
+                    }
+                }
+                if builders[k].idle() && builders[k].worn() {
+                    let b = builders.remove(k);
+                    startup += b.startup.unwrap_or(0.0);
+                    b.stop();
+                    continue;
+                }
+                k += 1;
+            }
         }
-        Ok(())
-    })?;
+    })();
+    for b in builders {
+        startup += b.startup.unwrap_or(0.0);
+        b.stop();
+    }
+    for s in singles {
+        s.stop();
+    }
+    result?;
     let modules = modules
         .iter()
         .zip(state)
@@ -375,7 +417,7 @@ pub fn build_wasm(
             _ => (m.name.clone(), Outcome::Skipped(String::from("(not reached)"))),
         })
         .collect();
-    Ok(BuildReport { modules, seconds: start.elapsed().as_secs_f64() })
+    Ok(BuildReport { modules, seconds: start.elapsed().as_secs_f64(), processes: spawned, startup_seconds: startup })
 }
 
 #[cfg(test)]
