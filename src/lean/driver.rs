@@ -464,6 +464,90 @@ mod tests {
         assert_eq!((names(&runs), names(&store)), (vec![], vec!["ab12".to_string()]));
     }
 
+    /// A stand-in for `node lean.js`: as a builder it serves job files, dying on any module whose
+    /// name contains `Dies` and failing (with a diagnostic) `Bad`; as a single it writes the olean.
+    /// Every start appends a line to `starts` in the work dir.
+    const FAKE_NODE: &str = r#"#!/bin/bash
+work="$(dirname "$0")"
+shift 2
+if [ "$1" = "--run" ]; then
+  echo builder >> "$work/starts"
+  dir="$3"; : > "$dir/ready"; k=0
+  while true; do
+    while [ ! -f "$dir/$k.job" ]; do sleep 0.01; done
+    IFS=$'	' read -r name rel olean < "$dir/$k.job"
+    [ -z "$name" ] && exit 0
+    case "$name" in
+      *Dies*) exit 3 ;;
+      *Bad*) echo "$rel:1:0: error: unknown identifier" > "$dir/$k.out"; echo "failed 5" > "$dir/$k.t" ;;
+      *) : > "$olean"; echo "type checking took 2ms" > "$dir/$k.out"; echo "ok 7" > "$dir/$k.t" ;;
+    esac
+    mv "$dir/$k.t" "$dir/$k.done"; k=$((k+1))
+  done
+else
+  echo "single $2" >> "$work/starts"
+  : > "$4"
+fi
+"#;
+
+    fn fake_build(files: &[(&str, &str)], jobs: usize) -> (Vec<(String, String)>, String) {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let (project, work) = (d.path().join("lean"), d.path().join("work"));
+        for (rel, src) in files {
+            let p = project.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, src).unwrap();
+        }
+        fs::create_dir_all(&work).unwrap();
+        let node = work.join("node");
+        fs::write(&node, FAKE_NODE).unwrap();
+        fs::set_permissions(&node, fs::Permissions::from_mode(0o755)).unwrap();
+        let tc = WasmLean { node, lean_js: work.join("lean.js"), lib: work.join("lib"), work: work.clone() };
+        let modules = super::super::imports::project_modules(&project, &["T"]).unwrap();
+        let report = build_wasm(&project, &modules, &tc, jobs, &|| {}, &|_, _| {}).unwrap();
+        let shown: Vec<(String, String)> = report
+            .modules
+            .iter()
+            .map(|(n, o)| {
+                let what = match o {
+                    Outcome::Built(t) => format!("built {:?}", t.map(|t| (t.seconds, t.kernel_seconds))),
+                    Outcome::Cached(_) => "cached".into(),
+                    Outcome::Failed(d) => format!("failed: {}", d.lines().next().unwrap_or("")),
+                    Outcome::Skipped(d) => format!("skipped: {d}"),
+                };
+                (n.clone(), what)
+            })
+            .collect();
+        let mut starts: Vec<String> = fs::read_to_string(work.join("starts")).unwrap_or_default().lines().map(String::from).collect();
+        starts.sort();
+        (shown, starts.join(","))
+    }
+
+    #[test]
+    fn builders_compile_small_modules_singles_large_ones_and_a_death_is_retried_once() {
+        let big = format!("module\npublic import T.A\n-- {}\n", "x".repeat(super::super::builder::LARGE_MODULE_BYTES as usize));
+        let files = [
+            ("T/A.lean", "module\n".to_string()),
+            ("T/Big.lean", big),
+            ("T/Bad.lean", "module\npublic import T.A\n".to_string()),
+            ("T/AfterBad.lean", "module\npublic import T.Bad\n".to_string()),
+            ("T/Dies.lean", "module\npublic import T.A\n".to_string()),
+            ("T.lean", "module\npublic import T.Big\npublic import T.AfterBad\npublic import T.Dies\n".to_string()),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(r, s)| (*r, s.as_str())).collect();
+        let (shown, starts) = fake_build(&files, 1);
+        let get = |n: &str| shown.iter().find(|(m, _)| m == n).map(|(_, w)| w.clone()).unwrap();
+        assert_eq!(get("T.A"), "built Some((0.007, Some(0.002)))");
+        assert!(get("T.Big").starts_with("built Some(("), "{}", get("T.Big"));
+        assert_eq!(get("T.Bad"), "failed: lean/T/Bad.lean:1:0: error: unknown identifier");
+        assert_eq!(get("T.AfterBad"), "skipped: T.Bad");
+        assert!(get("T.Dies").starts_with("failed: lean exited with exit status: 3 and no diagnostics"), "{}", get("T.Dies"));
+        assert_eq!(get("T"), "skipped: T.AfterBad");
+        // One builder for A, Bad and the first try of Dies; a fresh one for its retry; one single.
+        assert_eq!(starts, "builder,builder,single T/Big.lean");
+    }
+
     #[test]
     fn a_crash_without_diagnostics_is_named_as_memory() {
         use std::os::unix::process::ExitStatusExt;
