@@ -23,7 +23,7 @@ use crate::num::interval::parse_box;
 use crate::certify::{box_display, certify_dense_ibp};
 use crate::error::{Error, Result};
 use crate::lean::check::{CertResult, CheckReport, Scope};
-use crate::lean::driver::Outcome;
+use crate::lean::outcome::Outcome;
 use crate::lean::toolchain::Preference;
 
 const EXIT_CODES: &str = "Exit codes: 0 success (verified / all certificates checked), 10 violated, 11 verified exactly \

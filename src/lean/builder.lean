@@ -3,9 +3,9 @@ The wasm build driver's Lean process (`src/lean/driver.rs`): it compiles module 
 process, so that a module costs its own elaboration and kernel checks rather than a fresh start of
 the wasm Lean (about 8 s of CPU) each.
 
-Jobs come as numbered files in the directory named by the one argument, because this toolchain's
-standard input fails on a pipe (`hardware fault`, errno 29: the glue seeks it) and its standard
-output reaches the host only when the process ends. Job `k` is the file `<k>.job`, written by the
+Jobs come as numbered files in the directory named by the one argument, because on this toolchain reading
+standard input from a pipe ends the process (`uncaught exception: hardware fault (error code:
+29)`), and standard output reaches the host only when the process ends. Job `k` is the file `<k>.job`, written by the
 driver with a rename: one line `Module.Name<TAB>Rel/Path.lean<TAB>/abs/out/Rel/Path.olean`, or
 empty to stop. The file `ready` says the process has started. The result is `<k>.out` (what Lean printed for the module) and then `<k>.done`
 (`ok <ms>` or `failed <ms>`), each written before the next is looked for.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use super::driver::{Outcome, Timing, crash_hint, diagnostics, profiled_type_checking};
+use super::outcome::{Outcome, Timing, crash_hint, diagnostics, profiled_type_checking};
 use super::imports::Module;
 use super::toolchain::WasmLean;
 use crate::error::{Error, Result};

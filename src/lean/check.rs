@@ -4,7 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::driver::{self, Outcome};
+use super::driver;
+use super::outcome::{Outcome, Timing};
 use super::imports::{self, Module};
 use super::pin::Pin;
 use std::collections::BTreeMap;
@@ -577,7 +578,7 @@ fn summarise(toolchain: &str, modules: Vec<(String, Outcome)>, seconds: f64, axi
             // A certificate's time is its own module's and its parts', built now or recorded in the
             // store when they were built; failed and skipped modules have none.
             let own: Vec<&Outcome> = std::iter::once(o).chain(parts_of(n, &modules).map(|(_, o)| o)).collect();
-            let timed: Vec<driver::Timing> = own.iter().filter_map(|o| o.timing()).collect();
+            let timed: Vec<Timing> = own.iter().filter_map(|o| o.timing()).collect();
             CertResult {
                 module: n.clone(),
                 passed: o.ok(),
@@ -685,7 +686,6 @@ pub fn parse_axioms(text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lean::driver::Timing;
 
     #[test]
     fn a_certificate_skipped_for_its_parts_names_every_failed_part() {

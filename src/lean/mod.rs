@@ -5,5 +5,6 @@ mod builder;
 pub mod driver;
 pub mod emit;
 pub mod imports;
+pub mod outcome;
 pub mod pin;
 pub mod toolchain;
