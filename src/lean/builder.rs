@@ -8,9 +8,10 @@
 //! `builder.lean` for why); the process is retired when its memory grows too large, because the
 //! `.olean` data of every module's imports stays in its wasm heap (about 85 MB per module that
 //! imports only the prelude).
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Instant;
 
 use super::outcome::{Outcome, Timing, crash_hint, diagnostics, profiled_type_checking};
@@ -86,23 +87,8 @@ impl Builder {
         }
         let dir = run.join("jobs").join(id.to_string());
         fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-        let log_path = dir.join("log");
-        let log = fs::File::create(&log_path).map_err(|e| Error::io("cannot create", &log_path, e))?;
-        let log2 = log.try_clone().map_err(|e| Error::io("cannot open", &log_path, e))?;
-        let lean_path = std::env::join_paths([&tc.lib, &run.join("out")]).expect("paths without separators");
-        let child = Command::new(&tc.node)
-            .arg(&tc.lean_js)
-            .args(LEAN_WASM_ARGS)
-            .arg("--run")
-            .arg(FILE)
-            .arg(&dir)
-            .current_dir(&src)
-            .env("LEAN_PATH", lean_path)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log2)
-            .spawn()
-            .map_err(|e| Error::io("cannot run", &tc.node, e))?;
+        let args = [OsStr::new("--run"), OsStr::new(FILE), dir.as_os_str()];
+        let child = start_lean(tc, run, &args, &dir.join("log"))?;
         Ok(Builder { child, dir, next: 0, built: 0, spawned: Instant::now(), startup: None, job: None })
     }
 
@@ -112,11 +98,7 @@ impl Builder {
 
     /// Hands module `index` (`m`) to the builder; its outputs go under `run/out`.
     pub fn assign(&mut self, index: usize, m: &Module, run: &Path) -> Result<()> {
-        let rel = m.rel_path.to_string_lossy().into_owned();
-        let olean = run.join("out").join(m.rel_path.with_extension("olean"));
-        if let Some(p) = olean.parent() {
-            fs::create_dir_all(p).map_err(|e| Error::io("cannot create", p, e))?;
-        }
+        let (rel, olean) = output_path(run, m)?;
         let line = format!("{}\t{rel}\t{}\n", m.name, olean.display());
         self.write_job(&line)?;
         self.job = Some(Job { module: index, number: self.next - 1, rel, olean });
@@ -155,10 +137,7 @@ impl Builder {
         };
         let Some(job) = self.job.take() else { return Ok(Poll::Gone) };
         let text = fs::read_to_string(self.dir.join("log")).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG") && !l.starts_with("  - ")).collect();
-        let tail = tail[tail.len().saturating_sub(20)..].join("\n");
-        let hint = crash_hint(&status, &text).map(|h| format!(" ({h})")).unwrap_or_default();
-        let failure = Outcome::Failed(format!("lean exited with {status} and no diagnostics{hint}; last output:\n{tail}"));
+        let failure = died(&status, &text);
         Ok(Poll::Died { module: job.module, failure, had_built: self.built > 0 })
     }
 
@@ -190,9 +169,7 @@ fn outcome(status: &str, out: &str, rel: &str, olean: &Path) -> Outcome {
     if ok && !has_error && olean.is_file() {
         Outcome::Built(ms.map(|ms| Timing { seconds: ms / 1000.0, kernel_seconds: profiled_type_checking(out) }))
     } else if diag.is_empty() {
-        let tail: Vec<&str> = out.lines().filter(|l| !l.starts_with("[DEBUG")).collect();
-        let tail = tail[tail.len().saturating_sub(20)..].join("\n");
-        Outcome::Failed(format!("lean reported a failure and no diagnostics; last output:\n{tail}"))
+        Outcome::Failed(format!("lean reported a failure and no diagnostics; last output:\n{}", last_lines(out)))
     } else {
         Outcome::Failed(diag)
     }
@@ -210,31 +187,12 @@ pub struct Single {
 
 impl Single {
     pub fn spawn(tc: &WasmLean, run: &Path, index: usize, m: &Module) -> Result<Single> {
-        let rel = m.rel_path.to_string_lossy().into_owned();
-        let olean = run.join("out").join(m.rel_path.with_extension("olean"));
-        if let Some(p) = olean.parent() {
-            fs::create_dir_all(p).map_err(|e| Error::io("cannot create", p, e))?;
-        }
+        let (rel, olean) = output_path(run, m)?;
         let dir = run.join("jobs");
         fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
         let log = dir.join(format!("single-{index}.log"));
-        let file = fs::File::create(&log).map_err(|e| Error::io("cannot create", &log, e))?;
-        let file2 = file.try_clone().map_err(|e| Error::io("cannot open", &log, e))?;
-        let lean_path = std::env::join_paths([&tc.lib, &run.join("out")]).expect("paths without separators");
-        let child = Command::new(&tc.node)
-            .arg(&tc.lean_js)
-            .args(LEAN_WASM_ARGS)
-            .arg("-DElab.async=false")
-            .arg(&rel)
-            .arg("-o")
-            .arg(&olean)
-            .current_dir(run.join("src"))
-            .env("LEAN_PATH", lean_path)
-            .stdin(Stdio::null())
-            .stdout(file)
-            .stderr(file2)
-            .spawn()
-            .map_err(|e| Error::io("cannot run", &tc.node, e))?;
+        let args = [OsStr::new("-DElab.async=false"), OsStr::new(&rel), OsStr::new("-o"), olean.as_os_str()];
+        let child = start_lean(tc, run, &args, &log)?;
         Ok(Single { child, module: index, started: Instant::now(), log, rel, olean })
     }
 
@@ -257,15 +215,53 @@ impl Single {
         let outcome = if status.success() && !has_error && self.olean.is_file() {
             Outcome::Built(Some(Timing { seconds: secs, kernel_seconds: profiled_type_checking(&text) }))
         } else if diag.is_empty() {
-            let tail: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG") && !l.starts_with("  - ")).collect();
-            let tail = tail[tail.len().saturating_sub(20)..].join("\n");
-            let hint = crash_hint(&status, &text).map(|h| format!(" ({h})")).unwrap_or_default();
-            Outcome::Failed(format!("lean exited with {status} and no diagnostics{hint}; last output:\n{tail}"))
+            died(&status, &text)
         } else {
             Outcome::Failed(diag)
         };
         Ok(Some((self.module, outcome)))
     }
+}
+
+/// Starts `node lean.js -j1 <args>` in the build's source root, with the library and the build's
+/// outputs on `LEAN_PATH` and both output streams into `log`.
+fn start_lean(tc: &WasmLean, run: &Path, args: &[&OsStr], log: &Path) -> Result<Child> {
+    let file = fs::File::create(log).map_err(|e| Error::io("cannot create", log, e))?;
+    let file2 = file.try_clone().map_err(|e| Error::io("cannot open", log, e))?;
+    let lean_path = std::env::join_paths([&tc.lib, &run.join("out")]).expect("paths without separators");
+    Command::new(&tc.node)
+        .arg(&tc.lean_js)
+        .args(LEAN_WASM_ARGS)
+        .args(args)
+        .current_dir(run.join("src"))
+        .env("LEAN_PATH", lean_path)
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(file2)
+        .spawn()
+        .map_err(|e| Error::io("cannot run", &tc.node, e))
+}
+
+/// A module's source path relative to the source root, and where its `.olean` goes (its directory
+/// created).
+fn output_path(run: &Path, m: &Module) -> Result<(String, PathBuf)> {
+    let olean = run.join("out").join(m.rel_path.with_extension("olean"));
+    if let Some(p) = olean.parent() {
+        fs::create_dir_all(p).map_err(|e| Error::io("cannot create", p, e))?;
+    }
+    Ok((m.rel_path.to_string_lossy().into_owned(), olean))
+}
+
+/// The failure of a process that ended without a Lean diagnostic.
+fn died(status: &ExitStatus, text: &str) -> Outcome {
+    let hint = crash_hint(status, text).map(|h| format!(" ({h})")).unwrap_or_default();
+    Outcome::Failed(format!("lean exited with {status} and no diagnostics{hint}; last output:\n{}", last_lines(text)))
+}
+
+/// The last 20 lines of Lean's output, without the wasm build's debug chatter and file lists.
+fn last_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("[DEBUG") && !l.starts_with("  - ")).collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 /// Resident memory of a process in kB, from `/proc` (Linux).
