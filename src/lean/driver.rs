@@ -1,6 +1,6 @@
-//! The build driver for the wasm toolchain: compiles modules in import order in long-lived Lean
-//! processes (`builder.rs`), independent modules in parallel, and reuses an `.olean` whose source and dependencies are
-//! unchanged (a content-addressed store keyed by source hash, dependency keys and toolchain).
+//! The build driver for the wasm toolchain: compiles modules in import order (small ones in
+//! long-lived Lean processes, `builder.rs`), independent modules in parallel, and reuses an
+//! `.olean` whose source and dependencies are unchanged (a content-addressed store keyed by source hash, dependency keys and toolchain).
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 pub struct BuildReport {
     pub modules: Vec<(String, Outcome)>,
     pub seconds: f64,
-    /// Lean processes started ([`Builder`]s), and their seconds from start to their first module.
+    /// Lean processes started (builders and singles), and the builders' seconds from their start
+    /// until they could take a module (a single's start is part of its module's time).
     pub processes: usize,
     pub startup_seconds: f64,
 }
@@ -193,7 +194,7 @@ pub fn build_wasm(
         .iter()
         .map(|m| fs::metadata(project.join(&m.rel_path)).map_or(false, |md| md.len() >= LARGE_MODULE_BYTES))
         .collect();
-    let (mut spawned, mut startup) = (0usize, 0.0f64);
+    let (mut spawned, mut single_starts, mut startup) = (0usize, 0usize, 0.0f64);
     let result = (|| -> Result<()> {
         loop {
             // Settle cache hits and skips at once and hand ready modules to idle builders (starting
@@ -221,6 +222,7 @@ pub fn build_wasm(
                             continue;
                         }
                         singles.push(Single::spawn(tc, run.path(), i, m)?);
+                        single_starts += 1;
                         state[i] = State::Running;
                         progressed = true;
                         continue;
@@ -328,7 +330,7 @@ pub fn build_wasm(
             _ => (m.name.clone(), Outcome::Skipped(String::from("(not reached)"))),
         })
         .collect();
-    Ok(BuildReport { modules, seconds: start.elapsed().as_secs_f64(), processes: spawned, startup_seconds: startup })
+    Ok(BuildReport { modules, seconds: start.elapsed().as_secs_f64(), processes: spawned + single_starts, startup_seconds: startup })
 }
 
 #[cfg(test)]
