@@ -149,11 +149,12 @@ impl Builder {
         }
     }
 
-    /// Ends the process. Called only when it is idle: it is polling for a job file then, so nothing
-    /// is half-written.
-    pub fn stop(mut self) {
+    /// Ends the process (idle, or already ended: an idle builder is polling for a job file, so
+    /// nothing is half-written) and returns its start-up seconds, 0 if it never became ready.
+    pub fn stop(mut self) -> f64 {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.startup.unwrap_or(0.0)
     }
 }
 

@@ -252,10 +252,7 @@ pub fn build_wasm(
             }
             // Idle builders hold 2–3 GB each; once only large modules are left, none will be used.
             if (0..modules.len()).all(|i| large[i] || !matches!(state[i], State::Waiting)) {
-                for b in extract_idle(&mut builders) {
-                    startup += b.startup.unwrap_or(0.0);
-                    b.stop();
-                }
+                startup += extract_idle(&mut builders).into_iter().map(Builder::stop).sum::<f64>();
             }
             std::thread::sleep(POLL);
             let mut k = 0;
@@ -285,8 +282,7 @@ pub fn build_wasm(
                         state[i] = State::Done(o);
                     }
                     Poll::Died { module, failure, had_built } => {
-                        startup += builders[k].startup.unwrap_or(0.0);
-                        builders.remove(k);
+                        startup += builders.remove(k).stop();
                         // Memory left by the modules it compiled before may have ended it: give the
                         // module one fresh process before calling it failed.
                         if had_built && !retried[module] {
@@ -299,25 +295,19 @@ pub fn build_wasm(
                         continue;
                     }
                     Poll::Gone => {
-                        startup += builders[k].startup.unwrap_or(0.0);
-                        builders.remove(k);
+                        startup += builders.remove(k).stop();
                         continue;
                     }
                 }
                 if builders[k].idle() && builders[k].worn() {
-                    let b = builders.remove(k);
-                    startup += b.startup.unwrap_or(0.0);
-                    b.stop();
+                    startup += builders.remove(k).stop();
                     continue;
                 }
                 k += 1;
             }
         }
     })();
-    for b in builders {
-        startup += b.startup.unwrap_or(0.0);
-        b.stop();
-    }
+    startup += builders.into_iter().map(Builder::stop).sum::<f64>();
     for s in singles {
         s.stop();
     }
